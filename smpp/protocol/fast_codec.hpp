@@ -1,0 +1,21 @@
+#pragma once
+// Hand-rolled codec for the hot PDUs: no intermediate buffers, no global
+// state, safe from any thread. Differential-tested and fuzzed against
+// libsmpp34_codec, which stays the reference.
+#include <cstdint>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "smpp/protocol/decode_error.hpp"
+#include "smpp/protocol/pdu.hpp"
+
+namespace smpp::protocol::fast_codec {
+
+// True for the command ids this codec handles.
+bool handles(command_id id) noexcept;
+
+DecodeResult decode(std::span<const std::uint8_t> frame);
+std::error_code encode(const Pdu& pdu, std::vector<std::uint8_t>& out);
+
+}  // namespace smpp::protocol::fast_codec

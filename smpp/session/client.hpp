@@ -1,0 +1,54 @@
+#pragma once
+// ESME role: a bind out to an SMSC that stays up. It connects to the
+// endpoints in turn, binds, and after an unplanned close rebinds with
+// exponential backoff and jitter; stop() unbinds and does not come back.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "smpp/session/backoff.hpp"
+#include "smpp/session/session.hpp"
+
+namespace smpp::session {
+
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct ClientSettings {
+    std::vector<Endpoint> endpoints;  // tried in turn
+    BindRequest bind;                 // type and credentials
+    SessionSettings session;
+    BackoffSettings backoff;
+    std::chrono::milliseconds connect_timeout{5'000};
+    std::string validate() const;
+};
+
+class Client : public std::enable_shared_from_this<Client> {
+public:
+    // `handler` receives the session callbacks of every session this client
+    // opens (on_bound after each successful bind, on_closed after each close).
+    static std::shared_ptr<Client> create(boost::asio::any_io_executor ex, ClientSettings settings,
+                                          std::shared_ptr<SessionHandler> handler);
+    ~Client();
+
+    void start();
+    // Unbinds gracefully, stops rebinding, then runs `done`.
+    void stop(std::function<void()> done = {});
+
+    // The bound session, or null while connecting/backing off. Thread-safe.
+    std::shared_ptr<Session> session() const;
+    // Connect+bind attempts that failed since the last successful bind.
+    std::uint32_t consecutive_failures() const noexcept;
+
+private:
+    Client(boost::asio::any_io_executor ex, ClientSettings settings, std::shared_ptr<SessionHandler> handler);
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace smpp::session

@@ -1,0 +1,42 @@
+#pragma once
+// SMSC role: accepts TCP connections and runs a Session on each, with a
+// handler made per connection by the factory (which may refuse by
+// returning null: the connection is closed at once and logged).
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "smpp/session/session.hpp"
+
+namespace smpp::session {
+
+using HandlerFactory = std::function<std::shared_ptr<SessionHandler>(const boost::asio::ip::tcp::endpoint& peer)>;
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    // Binds and listens at once (port 0 picks a free port: see local_endpoint());
+    // throws boost::system::system_error if the address is taken.
+    static std::shared_ptr<Listener> create(boost::asio::any_io_executor ex,
+                                            const boost::asio::ip::tcp::endpoint& at, SessionSettings settings,
+                                            HandlerFactory factory);
+    ~Listener();
+
+    void start();
+    // Stops accepting, unbinds every live session, runs `done` when all closed.
+    void stop(std::function<void()> done = {});
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+    // Live sessions (a snapshot, thread-safe).
+    std::vector<std::shared_ptr<Session>> sessions() const;
+
+private:
+    Listener(boost::asio::any_io_executor ex, const boost::asio::ip::tcp::endpoint& at, SessionSettings settings,
+             HandlerFactory factory);
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace smpp::session

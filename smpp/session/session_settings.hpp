@@ -1,0 +1,37 @@
+#pragma once
+// Settings of one SMPP session, for both roles. Plain data; conf/ fills it
+// from YAML and validate() rejects nonsense before anything runs.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "smpp/protocol/framing.hpp"
+
+namespace smpp::session {
+
+struct SessionSettings {
+    // Our name in bind_*_resp (SMSC role) and in logs.
+    std::string system_id = "smpp-connector";
+    // Requests we may have outstanding at once; a full window refuses the
+    // next request with session_errc::window_full and never closes the bind.
+    std::uint32_t window = 100;
+    // A request without a response after this completes with
+    // session_errc::response_timeout; a response arriving later is reported
+    // as unexpected.
+    std::chrono::milliseconds response_timeout{10'000};
+    // Idle time before we send enquire_link; zero disables keepalive.
+    std::chrono::milliseconds enquire_link_interval{30'000};
+    // SMSC role: time a fresh connection has to bind. ESME role: time the
+    // bind_*_resp may take.
+    std::chrono::milliseconds bind_timeout{10'000};
+    std::chrono::milliseconds unbind_timeout{5'000};
+    // Encoded bytes queued for the socket before we stop reading from the
+    // peer (backpressure) and refuse new requests.
+    std::size_t write_queue_limit = 1 << 20;
+    std::uint32_t max_command_length = protocol::default_max_command_length;
+
+    // Empty when the settings are usable, else what is wrong ("window must be >= 1").
+    std::string validate() const;
+};
+
+}  // namespace smpp::session

@@ -9,9 +9,9 @@ template <std::size_t... I>
 PduBody make_body_impl(command_id id, std::index_sequence<I...>) {
     PduBody out;
     // Exactly one alternative has this id; assign it.
-    ((std::variant_alternative_t<I, PduBody>::id == id ? (out = std::variant_alternative_t<I, PduBody>{}, true)
-                                                        : false) ||
-     ...);
+    (void)((std::variant_alternative_t<I, PduBody>::id == id ? (out = std::variant_alternative_t<I, PduBody>{}, true)
+                                                              : false) ||
+           ...);
     return out;
 }
 

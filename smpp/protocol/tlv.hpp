@@ -102,6 +102,8 @@ public:
 
     // Appends in wire order; a decoder uses this to keep duplicates and order.
     void append(std::uint16_t tag, std::string value) { items_.push_back({tag, std::move(value)}); }
+    // A decoder that counted the TLVs first grows the list once.
+    void reserve(std::size_t n) { items_.reserve(n); }
 
     // Replaces the first TLV with this tag, or appends one.
     void set_bytes(tlv_tag tag, std::string_view value);

@@ -29,7 +29,10 @@ namespace smpp::session {
 // Completion of a request we sent: either a response Pdu (whose status may
 // be an SMPP error, e.g. ESME_RTHROTTLED) with an empty error_code, or a
 // session_errc (window_full, response_timeout, session_closed, ...) and an
-// empty Pdu.
+// empty Pdu. A response that arrived but could not be decoded completes its
+// request with the decoder's status as a protocol::command_status
+// error_code (e.g. ESME_RINVMSGID) and an empty Pdu: the peer did answer,
+// so the request is not in doubt the way a response_timeout is.
 using ResponseHandler = std::function<void(std::error_code, protocol::Pdu)>;
 
 struct SessionCounters {
@@ -49,8 +52,10 @@ public:
     using tcp = boost::asio::ip::tcp;
     using executor_type = boost::asio::strand<boost::asio::any_io_executor>;
 
-    // The socket must be connected and bound to the strand's executor
-    // (construct it with make_strand). Nothing happens until start().
+    // The socket must be connected. A socket made on a
+    // strand<any_io_executor> (make_strand(any_io_executor)) shares that
+    // strand; any other executor gets a strand of its own. Nothing happens
+    // until start(). A null handler gets the default SessionHandler.
     static std::shared_ptr<Session> create(tcp::socket socket, role r, SessionSettings settings,
                                            std::shared_ptr<SessionHandler> handler);
     ~Session();
@@ -66,7 +71,9 @@ public:
     void bind(const BindRequest& request, ResponseHandler done);
 
     // Sends a request (sequence_number assigned here) and completes with
-    // its response or an error; window_full and not_bound complete at once.
+    // its response or an error; window_full, write_queue_full and not_bound
+    // complete at once (inline when called on the strand). bind_* and unbind
+    // are refused with not_bound: use bind() and unbind().
     void send_request(protocol::PduBody request, ResponseHandler done);
 
     // Answers a request the handler received (pdu.sequence_number is the
@@ -87,7 +94,9 @@ public:
     std::uint32_t window_room() const noexcept;
     role session_role() const noexcept { return role_; }
     const tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
-    // "10.0.0.1:2775 acme (bound_trx)" style label for logs; set once bound.
+    // The peer's system_id from its bind (SMSC role) or bind_*_resp (ESME
+    // role); written on the strand when bound, so read it from a handler
+    // callback or after on_bound.
     const std::string& peer_system_id() const noexcept { return peer_system_id_; }
     SessionCounters counters() const;  // posts no work: counters are atomics internally
     const executor_type& get_executor() const noexcept { return strand_; }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -30,9 +31,16 @@ public:
         if (full()) return false;
         auto [it, inserted] = entries_.try_emplace(sequence_number, Entry{id, deadline, std::move(w)});
         if (!inserted) return false;
-        deadlines_.push_back({deadline, sequence_number});
+        // Kept sorted so expire() and next_deadline() look only at the front.
+        // Requests share one timeout, so this is a push_back; bind and unbind
+        // have their own timeouts and may land further forward.
+        auto pos = deadlines_.end();
+        while (pos != deadlines_.begin() && std::prev(pos)->first > deadline) --pos;
+        deadlines_.insert(pos, {deadline, sequence_number});
         return true;
     }
+
+    bool contains(std::uint32_t sequence_number) const { return entries_.count(sequence_number) != 0; }
 
     // The waiter for a response, or nullopt (unexpected: late, duplicate,
     // bogus). A response's command_id must be the request's response id or

@@ -1,0 +1,103 @@
+#include "smpp/upstream/authenticator.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "smpp/upstream/password_hash.hpp"
+
+namespace smpp::upstream {
+
+using protocol::command_status;
+
+namespace detail {
+// Shared by the authenticator and every lease, so a lease may outlive the
+// authenticator (a session closing during shutdown) without dangling.
+struct BindCounts {
+    mutable std::mutex mutex;
+    std::map<std::string, std::uint32_t, std::less<>> live;
+
+    bool try_acquire(const std::string& system_id, std::uint32_t max) {
+        std::lock_guard lock(mutex);
+        auto& n = live[system_id];
+        if (n >= max) return false;
+        ++n;
+        return true;
+    }
+    void release(const std::string& system_id) {
+        std::lock_guard lock(mutex);
+        auto it = live.find(system_id);
+        if (it == live.end()) return;
+        if (--it->second == 0) live.erase(it);
+    }
+};
+}  // namespace detail
+
+BindLease& BindLease::operator=(BindLease&& other) noexcept {
+    if (this != &other) {
+        release();
+        counts_ = std::move(other.counts_);
+        system_id_ = std::move(other.system_id_);
+    }
+    return *this;
+}
+
+BindLease::~BindLease() { release(); }
+
+void BindLease::release() noexcept {
+    if (counts_) {
+        counts_->release(system_id_);
+        counts_.reset();
+    }
+}
+
+// One thread is enough: binds are rare next to submits, and Argon2id at the
+// INTERACTIVE limits takes 64 MiB per verification in flight.
+struct Authenticator::Worker {
+    boost::asio::thread_pool pool{1};
+    std::atomic<std::size_t> pending{0};
+};
+
+Authenticator::Authenticator(AccountSettings accounts, std::size_t max_pending)
+    : accounts_(std::move(accounts)),
+      max_pending_(max_pending),
+      counts_(std::make_shared<detail::BindCounts>()),
+      worker_(std::make_unique<Worker>()) {}
+
+Authenticator::~Authenticator() { worker_->pool.join(); }
+
+void Authenticator::authenticate(const session::BindRequest& request, AuthVerdict done) {
+    if (worker_->pending.fetch_add(1) >= max_pending_) {
+        worker_->pending.fetch_sub(1);
+        boost::asio::post(worker_->pool, [done = std::move(done)] { done(command_status::ESME_RBINDFAIL, {}); });
+        return;
+    }
+    boost::asio::post(worker_->pool, [this, request, done = std::move(done)] {
+        struct Done {
+            std::atomic<std::size_t>& pending;
+            ~Done() { pending.fetch_sub(1); }
+        } done_guard{worker_->pending};
+
+        const Account* account = accounts_.find(request.system_id);
+        if (!account) return done(command_status::ESME_RINVSYSID, {});
+        if (!verify_password(account->password_hash, request.password))
+            return done(command_status::ESME_RINVPASWD, {});
+        // Checked after the password, so the bind types of an account are
+        // not disclosed to a peer that does not know its password.
+        if (!account->allows(request.type)) return done(command_status::ESME_RBINDFAIL, {});
+        if (!counts_->try_acquire(account->system_id, account->max_binds))
+            return done(command_status::ESME_RBINDFAIL, {});
+        done(command_status::ESME_ROK, BindLease(counts_, account->system_id));
+    });
+}
+
+std::uint32_t Authenticator::live_binds(std::string_view system_id) const {
+    std::lock_guard lock(counts_->mutex);
+    auto it = counts_->live.find(system_id);
+    return it == counts_->live.end() ? 0 : it->second;
+}
+
+}  // namespace smpp::upstream

@@ -1,0 +1,73 @@
+#include "smpp/upstream/upstream_session_handler.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace smpp::upstream {
+
+using protocol::command_id;
+using protocol::command_status;
+
+namespace {
+std::string peer_label(const session::Session& s) {
+    const auto& ep = s.remote_endpoint();
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+}  // namespace
+
+UpstreamSessionHandler::UpstreamSessionHandler(Authenticator& authenticator) : authenticator_(authenticator) {}
+
+void UpstreamSessionHandler::on_bind_request(session::Session& s, const session::BindRequest& request,
+                                             session::BindVerdict verdict) {
+    auto self = shared_from_this();
+    auto session = s.shared_from_this();
+    authenticator_.authenticate(
+        request, [self, session, verdict, system_id = request.system_id, type = request.type](
+                     command_status status, BindLease lease) mutable {
+            // Back from the authenticator's worker onto the session's strand,
+            // where this handler's state lives.
+            boost::asio::post(session->get_executor(), [self, session, verdict, system_id, type, status,
+                                                        lease = std::move(lease)]() mutable {
+                spdlog::info("bind {} system_id={} type={} verdict={}", peer_label(*session), system_id,
+                             session::name(type), protocol::name(status));
+                if (status == command_status::ESME_ROK && !self->closed_) {
+                    self->lease_ = std::move(lease);
+                    self->system_id_ = system_id;
+                }
+                verdict(status);
+            });
+        });
+}
+
+void UpstreamSessionHandler::on_bound(session::Session&) {}
+
+command_status UpstreamSessionHandler::refusal(command_id request) noexcept {
+    switch (request) {
+        case command_id::submit_sm:
+        case command_id::submit_multi:
+        case command_id::data_sm: return command_status::ESME_RSUBMITFAIL;
+        case command_id::query_sm: return command_status::ESME_RQUERYFAIL;
+        case command_id::cancel_sm: return command_status::ESME_RCANCELFAIL;
+        case command_id::replace_sm: return command_status::ESME_RREPLACEFAIL;
+        default: return command_status::ESME_RSYSERR;
+    }
+}
+
+void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& request) {
+    if (!warned_no_forward_path_) {
+        warned_no_forward_path_ = true;
+        spdlog::warn("session {} system_id={}: the forward path (ledger, routing, carriers) is not built yet; "
+                     "refusing {} and every later message request (issue 4)",
+                     peer_label(s), system_id_, protocol::name(request.id()));
+    }
+    s.respond(protocol::make_response(request.id(), request.sequence_number, refusal(request.id())));
+}
+
+void UpstreamSessionHandler::on_closed(session::Session& s, session::close_reason reason) {
+    closed_ = true;
+    lease_.release();
+    spdlog::info("close {} system_id={} reason={}", peer_label(s), system_id_.empty() ? "-" : system_id_,
+                 session::name(reason));
+}
+
+}  // namespace smpp::upstream

@@ -1,0 +1,43 @@
+#pragma once
+// The SessionHandler of one upstream connection: binds go through the
+// Authenticator, and the bind's lease lives exactly as long as the session.
+// Until the forward path (ledger, routing, carriers) exists, every message
+// request is refused with an SMPP error: ESME_ROK for a message we did not
+// store would break invariant 1.
+#include <memory>
+#include <string>
+
+#include "smpp/session/session.hpp"
+#include "smpp/session/session_handler.hpp"
+#include "smpp/upstream/authenticator.hpp"
+
+namespace smpp::upstream {
+
+class UpstreamSessionHandler : public session::SessionHandler,
+                               public std::enable_shared_from_this<UpstreamSessionHandler> {
+public:
+    // The authenticator must outlive the io_context's run and be destroyed
+    // before the io_context: its worker posts verdicts onto session strands.
+    // A reference, not shared ownership, so the last owner can never be the
+    // worker thread (whose destructor would then join itself).
+    explicit UpstreamSessionHandler(Authenticator& authenticator);
+
+    void on_bind_request(session::Session& s, const session::BindRequest& request,
+                         session::BindVerdict verdict) override;
+    void on_bound(session::Session& s) override;
+    void on_request(session::Session& s, protocol::Pdu&& request) override;
+    void on_closed(session::Session& s, session::close_reason reason) override;
+
+    // The status a request gets while no forward path is built.
+    static protocol::command_status refusal(protocol::command_id request) noexcept;
+
+private:
+    // Touched only on the session's strand.
+    Authenticator& authenticator_;
+    BindLease lease_;
+    std::string system_id_;
+    bool closed_ = false;
+    bool warned_no_forward_path_ = false;
+};
+
+}  // namespace smpp::upstream

@@ -1,0 +1,213 @@
+#include "conf/connector_config.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+using namespace smpp::conf;
+using smpp::session::bind_type;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string hash_a =
+    "$argon2id$v=19$m=65536,t=2,p=1$K+M+6Epv5bhakPek+8dY4A$p3t96ZsoUrFTyDw7NvAOMv6o9y4wNVQtK/R8GXwIbXs";
+const std::string hash_b =
+    "$argon2id$v=19$m=65536,t=2,p=1$bhYL5MgEqGNXYI66HekbSw$k3EVkAtV5tfSM1Dbvb946Se17DJmck4n+Jt7hJFi3BA";
+
+// A config file in its own temp directory, removed with the object.
+class TempConfig {
+public:
+    explicit TempConfig(const std::string& text) {
+        std::random_device rd;
+        dir_ = fs::temp_directory_path() / ("smpp-conf-test-" + std::to_string(rd()) + std::to_string(rd()));
+        fs::create_directories(dir_);
+        path_ = (dir_ / "connector.yaml").string();
+        std::ofstream(path_) << text;
+    }
+    ~TempConfig() {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    const std::string& path() const { return path_; }
+
+private:
+    fs::path dir_;
+    std::string path_;
+};
+
+// Loads `text` from a file and returns the error, or "" if it loaded.
+std::string error_of(const std::string& text, std::string* path_out = nullptr) {
+    TempConfig f(text);
+    if (path_out) *path_out = f.path();
+    try {
+        load_connector_config(f.path());
+    } catch (const ConfigError& e) {
+        std::string what = e.what();
+        // Strip the temp path so the expectations read as "<line>: ...".
+        if (what.starts_with(f.path() + ":")) return what.substr(f.path().size() + 1);
+        return what;
+    }
+    return "";
+}
+
+const std::string valid_yaml =
+    "listener:\n"                                // 1
+    "  host: 127.0.0.1\n"                        // 2
+    "  port: 2776\n"                             // 3
+    "session:\n"                                 // 4
+    "  window: 50\n"                             // 5
+    "  response_timeout_ms: 2000\n"              // 6
+    "  enquire_link_interval_ms: 0\n"            // 7
+    "  bind_timeout_ms: 3000\n"                  // 8
+    "  unbind_timeout_ms: 1000\n"                // 9
+    "  write_queue_limit: 65536\n"               // 10
+    "  max_command_length: 8192\n"               // 11
+    "log_level: debug\n"                         // 12
+    "accounts:\n"                                // 13
+    "  - system_id: acme\n"                      // 14
+    "    password_hash: \"" + hash_a + "\"\n"    // 15
+    "    bind_types: [transceiver]\n"            // 16
+    "    max_binds: 3\n"                         // 17
+    "  - system_id: bulkco\n"                    // 18
+    "    password_hash: '" + hash_b + "'\n"      // 19
+    "    bind_types:\n"                          // 20
+    "      - transmitter\n"                      // 21
+    "      - receiver\n";                        // 22
+
+// valid_yaml with one line (1-based) replaced.
+std::string with_line(int line, const std::string& replacement) {
+    std::string out;
+    int n = 1;
+    std::size_t start = 0;
+    while (start < valid_yaml.size()) {
+        auto end = valid_yaml.find('\n', start);
+        std::string l = valid_yaml.substr(start, end - start);
+        out += (n == line ? replacement : l) + "\n";
+        start = end + 1;
+        ++n;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a valid configuration loads with its values", "[conf]") {
+    TempConfig f(valid_yaml);
+    auto c = load_connector_config(f.path());
+    CHECK(c.listener.host == "127.0.0.1");
+    CHECK(c.listener.port == 2776);
+    CHECK(c.session.system_id == "smpp-connector");  // not set: the default stays
+    CHECK(c.session.window == 50);
+    CHECK(c.session.response_timeout == std::chrono::milliseconds(2000));
+    CHECK(c.session.enquire_link_interval == std::chrono::milliseconds(0));
+    CHECK(c.session.bind_timeout == std::chrono::milliseconds(3000));
+    CHECK(c.session.unbind_timeout == std::chrono::milliseconds(1000));
+    CHECK(c.session.write_queue_limit == 65536);
+    CHECK(c.session.max_command_length == 8192);
+    CHECK(c.log_level == "debug");
+    REQUIRE(c.accounts.accounts.size() == 2);
+    const auto& acme = c.accounts.accounts[0];
+    CHECK(acme.system_id == "acme");
+    CHECK(acme.password_hash == hash_a);
+    CHECK(acme.bind_types == std::vector<bind_type>{bind_type::transceiver});
+    CHECK(acme.max_binds == 3);
+    const auto& bulk = c.accounts.accounts[1];
+    CHECK(bulk.system_id == "bulkco");
+    CHECK(bulk.password_hash == hash_b);
+    CHECK(bulk.bind_types == std::vector<bind_type>{bind_type::transmitter, bind_type::receiver});
+    CHECK(bulk.max_binds == 1);  // the default
+}
+
+TEST_CASE("the example configuration loads", "[conf]") {
+    auto c = load_connector_config(std::string(SMPP_SOURCE_DIR) + "/conf/connector.example.yaml");
+    CHECK(c.listener.host == "127.0.0.1");
+    CHECK(c.listener.port == 2775);
+    REQUIRE(c.accounts.accounts.size() == 3);
+    CHECK(c.accounts.accounts[0].system_id == "acme");
+    CHECK(c.accounts.accounts[1].system_id == "bulkco");
+    CHECK(c.accounts.accounts[2].system_id == "otpbank");
+    CHECK(c.session.validate().empty());
+}
+
+TEST_CASE("the error names the file", "[conf]") {
+    TempConfig f(with_line(17, "    max_binds: 0"));
+    try {
+        load_connector_config(f.path());
+        FAIL("loaded");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) == f.path() + ":17: accounts[0].max_binds: must be between 1 and 64");
+        CHECK(e.file() == f.path());
+        CHECK(e.line() == 17);
+    }
+}
+
+TEST_CASE("a missing file is an error", "[conf]") {
+    CHECK_THROWS_WITH(load_connector_config("/nonexistent/smpp.yaml"), "/nonexistent/smpp.yaml: cannot open the file");
+}
+
+TEST_CASE("missing fields are errors at their parent's line", "[conf]") {
+    CHECK(error_of(with_line(3, "")) == "2: listener.port: is required");
+    CHECK(error_of(with_line(15, "")) == "14: accounts[0].password_hash: is required");
+    CHECK(error_of(with_line(16, "")) == "14: accounts[0].bind_types: is required");
+    std::string no_accounts = valid_yaml.substr(0, valid_yaml.find("accounts:"));
+    CHECK(error_of(no_accounts) == "1: accounts: is required");
+}
+
+TEST_CASE("wrong types are errors at the value's line", "[conf]") {
+    CHECK(error_of(with_line(3, "  port: twenty")) == "3: listener.port: must be an integer");
+    CHECK(error_of(with_line(3, "  port: \"2775\"")) == "3: listener.port: must be an integer");
+    CHECK(error_of(with_line(5, "  window: 1.5")) == "5: session.window: must be an integer");
+    CHECK(error_of(with_line(5, "  window: [1]")) == "5: session.window: must be an integer");
+    CHECK(error_of(with_line(14, "  - system_id: [acme]")) == "14: accounts[0].system_id: must be a string");
+    CHECK(error_of(with_line(16, "    bind_types: transceiver")) == "16: accounts[0].bind_types: must be a list");
+    CHECK(error_of("listener:\n  port: 1\nsession: 5\naccounts: []\n") == "3: session: must be a mapping");
+    CHECK(error_of("listener:\n  port: 1\naccounts: {}\n") == "3: accounts: must be a list");
+    CHECK(error_of("- just\n- a list\n") == "1: the configuration must be a mapping");
+}
+
+TEST_CASE("out of range values are errors at the value's line", "[conf]") {
+    CHECK(error_of(with_line(3, "  port: 70000")) == "3: listener.port: must be between 0 and 65535");
+    CHECK(error_of(with_line(3, "  port: -1")) == "3: listener.port: must be between 0 and 65535");
+    CHECK(error_of(with_line(3, "  port: 99999999999999999999999")) == "3: listener.port: must be between 0 and 65535");
+    CHECK(error_of(with_line(2, "  host: localhost")) == "2: listener.host: must be an IPv4 or IPv6 address");
+    CHECK(error_of(with_line(17, "    max_binds: 65")) == "17: accounts[0].max_binds: must be between 1 and 64");
+    CHECK(error_of(with_line(6, "  response_timeout_ms: 90000000")) ==
+          "6: session.response_timeout_ms: must be between 0 and 86400000");
+    CHECK(error_of(with_line(12, "log_level: verbose")) ==
+          "12: log_level: must be one of trace, debug, info, warn, error, critical, off");
+    CHECK(error_of(with_line(21, "      - transciever")) ==
+          "21: accounts[1].bind_types[0]: must be one of transmitter, receiver, transceiver");
+    CHECK(error_of(with_line(15, "    password_hash: hunter2")) ==
+          "15: accounts[0].password_hash: must be a crypto_pwhash_str hash (see smpp-connector hash-password)");
+}
+
+TEST_CASE("session settings rejected by SessionSettings::validate point at their key", "[conf]") {
+    CHECK(error_of(with_line(5, "  window: 0")) == "5: session.window: must be >= 1");
+    CHECK(error_of(with_line(6, "  response_timeout_ms: 0")) == "6: session.response_timeout_ms: must be > 0");
+    CHECK(error_of(with_line(11, "  max_command_length: 8")) == "11: session.max_command_length: must be >= 16");
+}
+
+TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
+    CHECK(error_of(with_line(5, "  windw: 50")) ==
+          "5: session.windw: unknown key (expected one of: system_id, window, response_timeout_ms, "
+          "enquire_link_interval_ms, bind_timeout_ms, unbind_timeout_ms, write_queue_limit, max_command_length)");
+    CHECK(error_of(with_line(17, "    max_bind: 3")) ==
+          "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds)");
+    CHECK(error_of(with_line(12, "loglevel: debug")) ==
+          "12: loglevel: unknown key (expected one of: listener, session, accounts, log_level)");
+    CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
+}
+
+TEST_CASE("duplicate system_ids are errors at the second one", "[conf]") {
+    CHECK(error_of(with_line(18, "  - system_id: acme")) == "18: accounts[1].system_id: duplicate of accounts[0]");
+}
+
+TEST_CASE("YAML syntax errors give the parser's line", "[conf]") {
+    CHECK(error_of(with_line(16, "    bind_types: [transceiver")) == "17: invalid YAML: end of sequence flow not found");
+}

@@ -1,0 +1,147 @@
+#include "smpp/upstream/authenticator.hpp"
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "smpp/upstream/password_hash.hpp"
+
+using namespace smpp::upstream;
+using smpp::protocol::command_status;
+using smpp::session::bind_type;
+using smpp::session::BindRequest;
+
+namespace {
+
+struct Outcome {
+    command_status status;
+    BindLease lease;
+    std::thread::id thread;
+};
+
+Outcome run(Authenticator& auth, bind_type type, std::string system_id, std::string password) {
+    std::promise<Outcome> p;
+    auto f = p.get_future();
+    BindRequest r;
+    r.type = type;
+    r.system_id = std::move(system_id);
+    r.password = std::move(password);
+    auth.authenticate(r, [&p](command_status s, BindLease lease) {
+        p.set_value(Outcome{s, std::move(lease), std::this_thread::get_id()});
+    });
+    REQUIRE(f.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    return f.get();
+}
+
+AccountSettings accounts() {
+    // Hashing is slow on purpose: make each hash once for the whole file.
+    static const std::string acme = *hash_password("acmepw");
+    static const std::string bulk = *hash_password("bulkpw");
+    return AccountSettings{{
+        Account{"acme", acme, {bind_type::transceiver}, 2},
+        Account{"bulkco", bulk, {bind_type::transmitter, bind_type::receiver}, 1},
+    }};
+}
+
+}  // namespace
+
+TEST_CASE("a known system_id with its password binds, off the calling thread", "[upstream][authenticator]") {
+    Authenticator auth(accounts());
+    auto o = run(auth, bind_type::transceiver, "acme", "acmepw");
+    CHECK(o.status == command_status::ESME_ROK);
+    CHECK(static_cast<bool>(o.lease));
+    CHECK(o.lease.system_id() == "acme");
+    CHECK(o.thread != std::this_thread::get_id());
+    CHECK(auth.live_binds("acme") == 1);
+}
+
+TEST_CASE("an unknown system_id gets ESME_RINVSYSID", "[upstream][authenticator]") {
+    Authenticator auth(accounts());
+    auto o = run(auth, bind_type::transceiver, "nobody", "acmepw");
+    CHECK(o.status == command_status::ESME_RINVSYSID);
+    CHECK_FALSE(o.lease);
+}
+
+TEST_CASE("a wrong password gets ESME_RINVPASWD", "[upstream][authenticator]") {
+    Authenticator auth(accounts());
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepW").status == command_status::ESME_RINVPASWD);
+    CHECK(run(auth, bind_type::transceiver, "acme", "").status == command_status::ESME_RINVPASWD);
+    CHECK(auth.live_binds("acme") == 0);
+}
+
+TEST_CASE("a bind type the account does not allow gets ESME_RBINDFAIL", "[upstream][authenticator]") {
+    Authenticator auth(accounts());
+    CHECK(run(auth, bind_type::transceiver, "bulkco", "bulkpw").status == command_status::ESME_RBINDFAIL);
+    CHECK(run(auth, bind_type::transmitter, "acme", "acmepw").status == command_status::ESME_RBINDFAIL);
+    auto rx = run(auth, bind_type::receiver, "bulkco", "bulkpw");
+    CHECK(rx.status == command_status::ESME_ROK);
+}
+
+TEST_CASE("max_binds caps concurrent binds until a lease is released", "[upstream][authenticator]") {
+    Authenticator auth(accounts());
+    auto first = run(auth, bind_type::transceiver, "acme", "acmepw");
+    auto second = run(auth, bind_type::transceiver, "acme", "acmepw");
+    REQUIRE(first.status == command_status::ESME_ROK);
+    REQUIRE(second.status == command_status::ESME_ROK);
+    auto third = run(auth, bind_type::transceiver, "acme", "acmepw");
+    CHECK(third.status == command_status::ESME_RBINDFAIL);
+    CHECK_FALSE(third.lease);
+    CHECK(auth.live_binds("acme") == 2);
+
+    first.lease.release();
+    CHECK(auth.live_binds("acme") == 1);
+    auto again = run(auth, bind_type::transceiver, "acme", "acmepw");
+    CHECK(again.status == command_status::ESME_ROK);
+
+    // max_binds counts binds of any type: bulkco allows one in all.
+    auto tx = run(auth, bind_type::transmitter, "bulkco", "bulkpw");
+    REQUIRE(tx.status == command_status::ESME_ROK);
+    CHECK(run(auth, bind_type::receiver, "bulkco", "bulkpw").status == command_status::ESME_RBINDFAIL);
+}
+
+TEST_CASE("a lease releases its bind when destroyed or moved over", "[upstream][authenticator]") {
+    Authenticator auth(accounts());
+    {
+        auto o = run(auth, bind_type::transceiver, "acme", "acmepw");
+        REQUIRE(o.status == command_status::ESME_ROK);
+        BindLease moved = std::move(o.lease);
+        CHECK(auth.live_binds("acme") == 1);
+        moved = BindLease{};
+        CHECK(auth.live_binds("acme") == 0);
+        auto p = run(auth, bind_type::transceiver, "acme", "acmepw");
+        REQUIRE(p.status == command_status::ESME_ROK);
+        CHECK(auth.live_binds("acme") == 1);
+    }
+    CHECK(auth.live_binds("acme") == 0);
+}
+
+TEST_CASE("a lease may outlive its authenticator", "[upstream][authenticator]") {
+    BindLease lease;
+    {
+        Authenticator auth(accounts());
+        auto o = run(auth, bind_type::transceiver, "acme", "acmepw");
+        REQUIRE(o.status == command_status::ESME_ROK);
+        lease = std::move(o.lease);
+    }
+    CHECK(static_cast<bool>(lease));
+    lease.release();
+    CHECK_FALSE(lease);
+}
+
+TEST_CASE("verifications beyond max_pending are refused at once", "[upstream][authenticator]") {
+    Authenticator auth(accounts(), 1);
+    std::promise<command_status> first, second;
+    BindRequest r;
+    r.system_id = "acme";
+    r.password = "acmepw";
+    auth.authenticate(r, [&](command_status s, BindLease) { first.set_value(s); });
+    auth.authenticate(r, [&](command_status s, BindLease) { second.set_value(s); });
+    auto f1 = first.get_future();
+    auto f2 = second.get_future();
+    REQUIRE(f1.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    REQUIRE(f2.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(f1.get() == command_status::ESME_ROK);
+    CHECK(f2.get() == command_status::ESME_RBINDFAIL);
+}

@@ -1,0 +1,163 @@
+// smpp-connector: the server. Upstream ESMEs bind to it over SMPP 3.4.
+// Today it authenticates binds and keeps sessions alive; the forward path
+// (ledger, routing, carriers) is not built yet, so message requests are
+// refused with an SMPP error rather than acknowledged (invariant 1).
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "conf/connector_config.hpp"
+#include "smpp/protocol/pdu.hpp"
+#include "smpp/session/listener.hpp"
+#include "smpp/upstream/authenticator.hpp"
+#include "smpp/upstream/password_hash.hpp"
+#include "smpp/upstream/upstream_session_handler.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using smpp::conf::ConfigError;
+using smpp::conf::ConnectorConfig;
+
+// Reads one line without echo when stdin is a terminal.
+std::string read_password_from_stdin() {
+    const bool tty = isatty(STDIN_FILENO) != 0;
+    termios saved{};
+    if (tty) {
+        std::fputs("Password: ", stderr);
+        tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::fputs("\n", stderr);
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+int hash_password_command(std::optional<std::string> password) {
+    std::string pw = password ? *password : read_password_from_stdin();
+    // The bind PDU carries at most 8 characters: a longer password could
+    // never be sent by any ESME.
+    if (pw.empty() || pw.size() > smpp::protocol::limits::password - 1) {
+        std::fprintf(stderr, "hash-password: the password must be 1 to 8 characters (SMPP 3.4 bind password)\n");
+        return 1;
+    }
+    auto hash = smpp::upstream::hash_password(pw);
+    if (!hash) {
+        std::fprintf(stderr, "hash-password: libsodium could not hash (out of memory?)\n");
+        return 1;
+    }
+    std::printf("%s\n", hash->c_str());
+    return 0;
+}
+
+std::string describe_accounts(const smpp::upstream::AccountSettings& accounts) {
+    std::string out;
+    for (const auto& a : accounts.accounts) {
+        if (!out.empty()) out += ", ";
+        out += a.system_id + " (";
+        for (std::size_t i = 0; i < a.bind_types.size(); ++i)
+            out += (i ? "+" : "") + std::string(smpp::session::name(a.bind_types[i]));
+        out += ", max_binds " + std::to_string(a.max_binds) + ")";
+    }
+    return out.empty() ? "none" : out;
+}
+
+int serve(const ConnectorConfig& config, const std::string& config_path) {
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    spdlog::info("smpp-connector starting with {}", config_path);
+
+    // Destruction order matters: the listener (and its sessions) first, then
+    // the authenticator, whose worker may still post verdicts onto session
+    // strands, and the io_context last.
+    asio::io_context io(1);
+    smpp::upstream::Authenticator authenticator(config.accounts);
+
+    asio::ip::tcp::endpoint at(asio::ip::make_address(config.listener.host), config.listener.port);
+    std::shared_ptr<smpp::session::Listener> listener;
+    try {
+        listener = smpp::session::Listener::create(
+            io.get_executor(), at, config.session, [&authenticator](const asio::ip::tcp::endpoint&) {
+                return std::make_shared<smpp::upstream::UpstreamSessionHandler>(authenticator);
+            });
+    } catch (const boost::system::system_error& e) {
+        spdlog::error("cannot listen on {}:{}: {}", config.listener.host, config.listener.port, e.code().message());
+        return 1;
+    }
+    auto local = listener->local_endpoint();
+    spdlog::info("listening on {}:{}", local.address().to_string(), local.port());
+    spdlog::info("accounts: {}", describe_accounts(config.accounts));
+    listener->start();
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        spdlog::info("signal {}: unbinding every session, then exiting", signo);
+        listener->stop([&io] {
+            spdlog::info("all sessions closed");
+            io.stop();
+        });
+        // A second signal means "now".
+        signals.async_wait([&io](boost::system::error_code ec2, int signo2) {
+            if (ec2) return;
+            spdlog::warn("signal {} again: exiting without waiting", signo2);
+            io.stop();
+        });
+    });
+
+    io.run();
+    listener.reset();
+    spdlog::info("smpp-connector stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"smpp-connector: SMPP 3.4 carrier connector server"};
+    std::string config_path = "conf/connector.example.yaml";
+    bool check = false;
+    app.add_option("--config", config_path, "YAML configuration file")->capture_default_str();
+    app.add_flag("--check", check, "validate the configuration and exit (0 valid, 1 not)");
+
+    std::optional<std::string> password;
+    auto* hash = app.add_subcommand("hash-password",
+                                    "print a crypto_pwhash_str hash of a password read from stdin (or --password) "
+                                    "for an account's password_hash");
+    hash->add_option("--password", password, "the password (prefer stdin: arguments show in ps)");
+
+    CLI11_PARSE(app, argc, argv);
+
+    if (*hash) return hash_password_command(password);
+
+    ConnectorConfig config;
+    try {
+        config = smpp::conf::load_connector_config(config_path);
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return check ? 1 : 2;
+    }
+    if (check) {
+        std::printf("%s: OK (%zu accounts)\n", config_path.c_str(), config.accounts.accounts.size());
+        return 0;
+    }
+    return serve(config, config_path);
+}

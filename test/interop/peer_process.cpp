@@ -127,6 +127,10 @@ PeerExit PeerProcess::finish(Clock::time_point deadline) {
     return out;
 }
 
+void PeerProcess::send_signal(int signo) noexcept {
+    if (pid_ > 0) ::kill(pid_, signo);
+}
+
 void PeerProcess::kill_and_reap() noexcept {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);

@@ -39,6 +39,9 @@ public:
     // is killed (SIGKILL) instead.
     PeerExit finish(Clock::time_point deadline);
 
+    // Sends signo to the child if it is still ours to signal (not yet reaped).
+    void send_signal(int signo) noexcept;
+
     // Every line read so far.
     const std::vector<std::string>& lines() const noexcept { return lines_; }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "smpp/session/forwarding_handler.hpp"
 #include "smpp/session/session_error.hpp"
 
 namespace smpp::session {
@@ -25,6 +26,7 @@ std::string ClientSettings::validate() const {
     if (bind.system_id.size() >= protocol::limits::system_id) return "bind system_id must be at most 15 characters";
     if (bind.password.size() >= protocol::limits::password) return "bind password must be at most 8 characters";
     if (connect_timeout.count() <= 0) return "connect_timeout must be > 0";
+    if (max_failed_binds > 0 && hold_off.count() <= 0) return "hold_off must be > 0";
     if (auto e = session.validate(); !e.empty()) return e;
     return backoff.validate();
 }
@@ -38,31 +40,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
           connect_timer(strand),
           retry_timer(strand),
           backoff(settings.backoff) {}
-
-    // Forwards every callback to the application's handler and tells the
-    // client when its session is gone.
-    class Forwarder final : public SessionHandler {
-    public:
-        Forwarder(std::weak_ptr<Impl> c, std::shared_ptr<SessionHandler> u) : client_(std::move(c)), user_(std::move(u)) {}
-        void on_bind_request(Session& s, const BindRequest& r, BindVerdict v) override {
-            user_->on_bind_request(s, r, std::move(v));
-        }
-        void on_bound(Session& s) override { user_->on_bound(s); }
-        void on_request(Session& s, protocol::Pdu&& p) override { user_->on_request(s, std::move(p)); }
-        void on_unexpected_response(Session& s, const protocol::Pdu& p) override { user_->on_unexpected_response(s, p); }
-        std::optional<BindRequest> on_outbind(Session& s, const protocol::Outbind& o) override {
-            return user_->on_outbind(s, o);
-        }
-        void on_closed(Session& s, close_reason r) override {
-            user_->on_closed(s, r);
-            if (auto c = client_.lock())
-                asio::dispatch(c->strand, [c, s = s.shared_from_this(), r] { c->on_session_closed(s, r); });
-        }
-
-    private:
-        std::weak_ptr<Impl> client_;
-        std::shared_ptr<SessionHandler> user_;
-    };
 
     Session::executor_type strand;
     ClientSettings settings;
@@ -79,6 +56,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     mutable std::mutex mu;
     std::shared_ptr<Session> published;  // bound session, for session()
     std::atomic<std::uint32_t> failures{0};
+    std::atomic<bool> holding{false};
 
     std::string endpoint_label() const {
         const auto& e = settings.endpoints[next_endpoint];
@@ -140,8 +118,12 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     // Tries the next endpoint at once until every endpoint failed in this
     // round, then waits out the backoff.
     void attempt_failed() {
-        failures.fetch_add(1, std::memory_order_relaxed);
+        const auto failed = failures.fetch_add(1, std::memory_order_relaxed) + 1;
         next_endpoint = (next_endpoint + 1) % settings.endpoints.size();
+        if (settings.max_failed_binds > 0 && failed >= settings.max_failed_binds) {
+            tried_in_round = 0;
+            return hold_off();
+        }
         if (++tried_in_round < settings.endpoints.size()) return connect();
         tried_in_round = 0;
         retry_later();
@@ -157,10 +139,29 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         });
     }
 
+    void hold_off() {
+        spdlog::warn("smpp client {}: {} consecutive failed binds, holding off for {} ms", endpoint_label(),
+                     failures.load(std::memory_order_relaxed), settings.hold_off.count());
+        holding.store(true, std::memory_order_relaxed);
+        const auto id = ++attempt;
+        retry_timer.expires_after(settings.hold_off);
+        retry_timer.async_wait([self = shared_from_this(), id](boost::system::error_code ec) {
+            if (ec || id != self->attempt) return;
+            self->holding.store(false, std::memory_order_relaxed);
+            self->connect();
+        });
+    }
+
     void connected() {
         connect_timer.cancel();
         auto s = Session::create(std::move(*socket), role::esme, settings.session,
-                                 std::make_shared<Forwarder>(weak_from_this(), user));
+                                 std::make_shared<ForwardingHandler>(
+                                     user, [w = weak_from_this()](Session& closed, close_reason r) {
+                                         if (auto c = w.lock())
+                                             asio::dispatch(c->strand, [c, s = closed.shared_from_this(), r] {
+                                                 c->on_session_closed(s, r);
+                                             });
+                                     }));
         socket.reset();
         current = s;
         current_bound = false;
@@ -198,6 +199,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         boost::system::error_code ignored;
         connect_timer.cancel();
         retry_timer.cancel();
+        holding.store(false, std::memory_order_relaxed);
         resolver.cancel();
         if (socket) socket->close(ignored);
         socket.reset();
@@ -241,5 +243,7 @@ std::shared_ptr<Session> Client::session() const {
 std::uint32_t Client::consecutive_failures() const noexcept {
     return impl_->failures.load(std::memory_order_relaxed);
 }
+
+bool Client::holding_off() const noexcept { return impl_->holding.load(std::memory_order_relaxed); }
 
 }  // namespace smpp::session

@@ -7,6 +7,8 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include "smpp/session/forwarding_handler.hpp"
+
 namespace smpp::session {
 
 namespace asio = boost::asio;
@@ -21,31 +23,6 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
         acceptor.listen();
         local = acceptor.local_endpoint();
     }
-
-    // Forwards to the application's handler and drops the session from the
-    // live set once it closed.
-    class Forwarder final : public SessionHandler {
-    public:
-        Forwarder(std::weak_ptr<Impl> l, std::shared_ptr<SessionHandler> u) : listener_(std::move(l)), user_(std::move(u)) {}
-        void on_bind_request(Session& s, const BindRequest& r, BindVerdict v) override {
-            user_->on_bind_request(s, r, std::move(v));
-        }
-        void on_bound(Session& s) override { user_->on_bound(s); }
-        void on_request(Session& s, protocol::Pdu&& p) override { user_->on_request(s, std::move(p)); }
-        void on_unexpected_response(Session& s, const protocol::Pdu& p) override { user_->on_unexpected_response(s, p); }
-        std::optional<BindRequest> on_outbind(Session& s, const protocol::Outbind& o) override {
-            return user_->on_outbind(s, o);
-        }
-        void on_closed(Session& s, close_reason r) override {
-            user_->on_closed(s, r);
-            if (auto l = listener_.lock())
-                asio::dispatch(l->strand, [l, s = s.shared_from_this()] { l->on_session_closed(s); });
-        }
-
-    private:
-        std::weak_ptr<Impl> listener_;
-        std::shared_ptr<SessionHandler> user_;
-    };
 
     asio::any_io_executor ex;
     Session::executor_type strand;
@@ -92,7 +69,13 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
             return accept();
         }
         auto s = Session::create(std::move(*incoming), role::smsc, settings,
-                                 std::make_shared<Forwarder>(weak_from_this(), std::move(handler)));
+                                 std::make_shared<ForwardingHandler>(
+                                     std::move(handler), [w = weak_from_this()](Session& closed, close_reason) {
+                                         if (auto l = w.lock())
+                                             asio::dispatch(l->strand, [l, s = closed.shared_from_this()] {
+                                                 l->on_session_closed(s);
+                                             });
+                                     }));
         {
             std::lock_guard lock(mu);
             live.push_back(s);

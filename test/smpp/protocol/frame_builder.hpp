@@ -14,11 +14,12 @@ namespace smpp::test {
 
 class FrameBuilder {
 public:
-    FrameBuilder(protocol::command_id id, std::uint32_t sequence_number,
-                 protocol::command_status status = protocol::command_status::ESME_ROK)
+    explicit FrameBuilder(protocol::command_id id, std::uint32_t sequence_number = 1,
+                          protocol::command_status status = protocol::command_status::ESME_ROK)
         : FrameBuilder(static_cast<std::uint32_t>(id), sequence_number, static_cast<std::uint32_t>(status)) {}
 
-    FrameBuilder(std::uint32_t raw_id, std::uint32_t sequence_number, std::uint32_t raw_status) {
+    // Any command_id and command_status, also ones SMPP 3.4 does not define.
+    explicit FrameBuilder(std::uint32_t raw_id, std::uint32_t sequence_number = 1, std::uint32_t raw_status = 0) {
         u32(0);  // command_length, patched by frame()
         u32(raw_id);
         u32(raw_status);
@@ -35,6 +36,7 @@ public:
         bytes_.insert(bytes_.end(), s.begin(), s.end());
         return *this;
     }
+    FrameBuilder& fill(std::size_t n, char c) { return raw(std::string(n, c)); }
     // A C-octet string: the characters and a NUL.
     FrameBuilder& cstr(std::string_view s) { return raw(s).u8(0); }
     FrameBuilder& address(std::uint8_t ton, std::uint8_t npi, std::string_view addr) { return u8(ton).u8(npi).cstr(addr); }

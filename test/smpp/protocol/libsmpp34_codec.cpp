@@ -71,10 +71,10 @@ TEST_CASE("libsmpp34_codec encodes submit_sm to the exact octets") {
     sm.short_message = "Hi";
     sm.tlvs.set_u16(tlv_tag::user_message_reference, 0x0102);
     sm.tlvs.append(0x1400, "v");
-    auto expected = FrameBuilder(command_id::submit_sm, 0, 0x2A)
+    auto expected = FrameBuilder(command_id::submit_sm, 0x2A)
                         .cstr("CMT").u8(1).u8(1).cstr("44").u8(1).u8(1).cstr("45").u8(0).u8(0).u8(0)
                         .cstr("").cstr("").u8(1).u8(0).u8(0).u8(0).u8(2).raw("Hi")
-                        .tlv(0x0204, octets({1, 2})).tlv(0x1400, "v").bytes();
+                        .tlv(0x0204, octets({1, 2})).tlv(0x1400, "v").frame();
     CHECK(must_encode(Pdu{st::ESME_ROK, 0x2A, sm}) == expected);
     CHECK(must_decode(expected) == Pdu{st::ESME_ROK, 0x2A, sm});
 }
@@ -85,7 +85,7 @@ TEST_CASE("libsmpp34_codec keeps TLVs in wire order with duplicates and typed ac
                      .u8(0).u8(0).u8(0).u8(0).u8(0)
                      .tlv(0x1400, "first").tlv(0x0427, octets({2})).tlv(0x001E, std::string("abc\0", 4))
                      .tlv(0x0423, octets({3, 0x01, 0x02})).tlv(0x1400, "second").tlv(0x020A, octets({0x0B, 0x84}))
-                     .bytes();
+                     .frame();
     Pdu p = must_decode(frame);
     const auto& t = p.as<DeliverSm>()->tlvs;
     REQUIRE(t.size() == 6);
@@ -129,7 +129,7 @@ TEST_CASE("libsmpp34_codec passes the octets libsmpp34 would reject semantically
         CHECK(must_decode(bytes) == resp);
     }
     SECTION("an error response decoded from an empty body re-encodes with its default fields") {
-        auto frame = FrameBuilder(command_id::submit_sm_resp, 0x58).bytes();
+        auto frame = FrameBuilder(command_id::submit_sm_resp, 1, st::ESME_RTHROTTLED).frame();
         auto bytes = must_encode(must_decode(frame));
         CHECK(bytes.size() == 17);
     }
@@ -141,7 +141,7 @@ TEST_CASE("libsmpp34_codec reports libsmpp34's limits as ESME_RSYSERR") {
         CHECK(e.detail.rfind("libsmpp34 limit:", 0) == 0);
     };
     SECTION("TLV values over 1024 octets") {
-        auto f = FrameBuilder(command_id::bind_receiver_resp).cstr("S").tlv(0x1400, std::string(1025, 'v')).bytes();
+        auto f = FrameBuilder(command_id::bind_receiver_resp).cstr("S").tlv(0x1400, std::string(1025, 'v')).frame();
         is_limit(must_fail(f));
         DataSm d;
         d.tlvs.set_bytes(tlv_tag::message_payload, std::string(1025, 'p'));
@@ -154,21 +154,21 @@ TEST_CASE("libsmpp34_codec reports libsmpp34's limits as ESME_RSYSERR") {
     }
     SECTION("data_sm source_addr over 20 characters") {
         auto f = FrameBuilder(command_id::data_sm).cstr("").u8(0).u8(0).fill(21, '4').u8(0).u8(0).u8(0).cstr("45")
-                     .u8(0).u8(0).u8(0).bytes();
+                     .u8(0).u8(0).u8(0).frame();
         is_limit(must_fail(f));
     }
     SECTION("deliver_sm times and deliver_sm_resp message_id must be empty") {
         auto f = FrameBuilder(command_id::deliver_sm).cstr("").u8(0).u8(0).cstr("44").u8(0).u8(0).cstr("45").u8(0)
-                     .u8(0).u8(0).cstr("").cstr("000001000000000R").u8(0).u8(0).u8(0).u8(0).u8(0).bytes();
+                     .u8(0).u8(0).cstr("").cstr("000001000000000R").u8(0).u8(0).u8(0).u8(0).u8(0).frame();
         is_limit(must_fail(f));
-        is_limit(must_fail(FrameBuilder(command_id::deliver_sm_resp).cstr("x").bytes()));
+        is_limit(must_fail(FrameBuilder(command_id::deliver_sm_resp).cstr("x").frame()));
     }
     SECTION("data_sm_resp with TLVs") {
-        is_limit(must_fail(FrameBuilder(command_id::data_sm_resp).cstr("id").tlv(0x0425, octets({1})).bytes()));
+        is_limit(must_fail(FrameBuilder(command_id::data_sm_resp).cstr("id").tlv(0x0425, octets({1})).frame()));
     }
     SECTION("ussd_service_op over 1 octet in submit_sm") {
         auto f = FrameBuilder(command_id::submit_sm).cstr("").u8(0).u8(0).cstr("44").u8(0).u8(0).cstr("45").u8(0)
-                     .u8(0).u8(0).cstr("").cstr("").u8(0).u8(0).u8(0).u8(0).u8(0).tlv(0x0501, "ab").bytes();
+                     .u8(0).u8(0).cstr("").cstr("").u8(0).u8(0).u8(0).u8(0).u8(0).tlv(0x0501, "ab").frame();
         is_limit(must_fail(f));
     }
     SECTION("encoding a 254-octet short_message (decoding one works)") {
@@ -179,7 +179,7 @@ TEST_CASE("libsmpp34_codec reports libsmpp34's limits as ESME_RSYSERR") {
     }
     SECTION("a structural fault after a limit still gets its own status") {
         auto f = FrameBuilder(command_id::data_sm).cstr("").u8(0).u8(0).fill(21, '4').u8(0).u8(0).u8(0).cstr("45")
-                     .u8(0).u8(0).bytes();
+                     .u8(0).u8(0).frame();
         CHECK(must_fail(f).status == st::ESME_RINVCMDLEN);
     }
 }

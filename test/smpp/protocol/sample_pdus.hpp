@@ -7,41 +7,11 @@
 #include <vector>
 
 #include "smpp/protocol/pdu.hpp"
+#include "test/smpp/protocol/frame_builder.hpp"
 
 namespace smpp::protocol::test {
 
-// Builds frames octet by octet for the malformed-input tests.
-class FrameBuilder {
-public:
-    explicit FrameBuilder(std::uint32_t command_id, std::uint32_t status = 0, std::uint32_t seq = 1) {
-        u32(0);
-        u32(command_id);
-        u32(status);
-        u32(seq);
-    }
-    explicit FrameBuilder(command_id id, std::uint32_t status = 0, std::uint32_t seq = 1)
-        : FrameBuilder(static_cast<std::uint32_t>(id), status, seq) {}
-    FrameBuilder& u8(std::uint8_t v) { b_.push_back(v); return *this; }
-    FrameBuilder& u16(std::uint16_t v) { u8(static_cast<std::uint8_t>(v >> 8)); return u8(static_cast<std::uint8_t>(v)); }
-    FrameBuilder& u32(std::uint32_t v) { u16(static_cast<std::uint16_t>(v >> 16)); return u16(static_cast<std::uint16_t>(v)); }
-    FrameBuilder& cstr(const std::string& s) { raw(s); return u8(0); }
-    FrameBuilder& raw(const std::string& s) { b_.insert(b_.end(), s.begin(), s.end()); return *this; }
-    FrameBuilder& fill(std::size_t n, char c) { return raw(std::string(n, c)); }
-    FrameBuilder& tlv(std::uint16_t tag, const std::string& v) { u16(tag); u16(static_cast<std::uint16_t>(v.size())); return raw(v); }
-    // With command_length set to the size.
-    std::vector<std::uint8_t> bytes() const {
-        auto out = b_;
-        auto n = static_cast<std::uint32_t>(out.size());
-        out[0] = static_cast<std::uint8_t>(n >> 24);
-        out[1] = static_cast<std::uint8_t>(n >> 16);
-        out[2] = static_cast<std::uint8_t>(n >> 8);
-        out[3] = static_cast<std::uint8_t>(n);
-        return out;
-    }
-
-private:
-    std::vector<std::uint8_t> b_;
-};
+using smpp::test::FrameBuilder;
 
 inline std::string octets(std::initializer_list<int> v) {
     std::string s;

@@ -7,102 +7,20 @@
 #include "conf/connector_config.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <fstream>
-#include <initializer_list>
 #include <limits>
-#include <map>
-#include <sstream>
 #include <string_view>
-#include <vector>
 
 #include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
+
+#include "conf/yaml_reader.hpp"
 
 namespace smpp::conf {
 
 namespace {
 
-using Keys = std::initializer_list<std::string_view>;
-
-std::string join(Keys keys) {
-    std::string out;
-    for (auto k : keys) {
-        if (!out.empty()) out += ", ";
-        out += k;
-    }
-    return out;
-}
-
-std::string format(const std::string& file, int line, const std::string& message) {
-    return line > 0 ? file + ":" + std::to_string(line) + ": " + message : file + ": " + message;
-}
-
-// Walks the YAML tree; every check knows the path it is at and the node
-// whose Mark gives the line.
-class Reader {
-public:
-    explicit Reader(std::string file) : file_(std::move(file)) {}
-
-    [[noreturn]] void fail(const YAML::Node& at, const std::string& path, const std::string& message) const {
-        // yaml-cpp lines are 0-based; editors count from 1.
-        int line = at.Mark().is_null() ? 0 : at.Mark().line + 1;
-        throw ConfigError(file_, line, path.empty() ? message : path + ": " + message);
-    }
-
-    // A mapping with only the given keys, each at most once.
-    void expect_mapping(const YAML::Node& node, const std::string& path, Keys allowed) const {
-        if (!node.IsMap()) fail(node, path, "must be a mapping");
-        std::vector<std::string> seen;
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            const YAML::Node& key = it->first;
-            std::string name = key.IsScalar() ? key.Scalar() : "?";
-            std::string key_path = child(path, name);
-            if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
-                fail(key, key_path, "unknown key (expected one of: " + join(allowed) + ")");
-            if (std::find(seen.begin(), seen.end(), name) != seen.end()) fail(key, key_path, "duplicate key");
-            seen.push_back(name);
-        }
-    }
-
-    const YAML::Node required(const YAML::Node& map, const std::string& path, const char* key) const {
-        const YAML::Node value = map[key];
-        if (!value.IsDefined()) fail(map, child(path, key), "is required");
-        return value;
-    }
-
-    std::string string(const YAML::Node& node, const std::string& path) const {
-        if (!node.IsScalar()) fail(node, path, "must be a string");
-        return node.Scalar();
-    }
-
-    // Integers are plain scalars: a quoted "100" is a string, not a number.
-    std::int64_t integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max) const {
-        std::int64_t v = 0;
-        bool ok = node.IsScalar() && node.Tag() != "!";
-        if (ok) {
-            const std::string& s = node.Scalar();
-            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-            ok = ec == std::errc{} && end == s.data() + s.size() && !s.empty();
-            if (!ok && ec == std::errc::result_out_of_range) fail(node, path, range(min, max));
-        }
-        if (!ok) fail(node, path, "must be an integer");
-        if (v < min || v > max) fail(node, path, range(min, max));
-        return v;
-    }
-
-    static std::string child(const std::string& path, std::string_view key) {
-        return path.empty() ? std::string(key) : path + "." + std::string(key);
-    }
-    static std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
-private:
-    static std::string range(std::int64_t min, std::int64_t max) {
-        return "must be between " + std::to_string(min) + " and " + std::to_string(max);
-    }
-    std::string file_;
-};
+using Reader = YamlReader;
 
 constexpr std::int64_t max_ms = 86'400'000;  // a day: longer is a typo, not a timeout
 
@@ -205,16 +123,8 @@ constexpr std::string_view log_levels[] = {"trace", "debug", "info", "warn", "er
 
 }  // namespace
 
-ConfigError::ConfigError(std::string file, int line, const std::string& message)
-    : std::runtime_error(format(file, line, message)), file_(std::move(file)), line_(line) {}
-
 ConnectorConfig parse_connector_config(const std::string& yaml, const std::string& file) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(yaml);
-    } catch (const YAML::ParserException& e) {
-        throw ConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, "invalid YAML: " + e.msg);
-    }
+    YAML::Node root = parse_yaml(yaml, file);
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"listener", "session", "accounts", "log_level"});
@@ -232,12 +142,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
 }
 
 ConnectorConfig load_connector_config(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path, 0, "cannot open the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw ConfigError(path, 0, "cannot read the file");
-    return parse_connector_config(text.str(), path);
+    return parse_connector_config(read_config_file(path), path);
 }
 
 }  // namespace smpp::conf

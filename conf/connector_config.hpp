@@ -6,9 +6,9 @@
 // default silently. Exceptions here are the edge of the program: main
 // prints what() and exits.
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 
+#include "conf/config_error.hpp"
 #include "smpp/session/session_settings.hpp"
 #include "smpp/upstream/account.hpp"
 
@@ -24,19 +24,6 @@ struct ConnectorConfig {
     session::SessionSettings session;
     upstream::AccountSettings accounts;
     std::string log_level = "info";  // spdlog level name
-};
-
-// what() is "<file>:<line>: <path>: <message>" (line 1-based), or
-// "<file>: <message>" when no line applies (the file cannot be read).
-class ConfigError : public std::runtime_error {
-public:
-    ConfigError(std::string file, int line, const std::string& message);
-    const std::string& file() const noexcept { return file_; }
-    int line() const noexcept { return line_; }  // 0 when none applies
-
-private:
-    std::string file_;
-    int line_;
 };
 
 // Throws ConfigError.

@@ -154,6 +154,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
     void connected() {
         connect_timer.cancel();
+        // Submits are small frames sent while earlier ones await their
+        // response: Nagle would hold each behind the peer's delayed ACK.
+        boost::system::error_code nodelay_ec;
+        socket->set_option(tcp::no_delay(true), nodelay_ec);
         auto s = Session::create(std::move(*socket), role::esme, settings.session,
                                  std::make_shared<ForwardingHandler>(
                                      user, [w = weak_from_this()](Session& closed, close_reason r) {

@@ -25,6 +25,11 @@ struct ClientSettings {
     SessionSettings session;
     BackoffSettings backoff;
     std::chrono::milliseconds connect_timeout{5'000};
+    // After this many consecutive failed connect+bind attempts the client
+    // waits hold_off instead of the backoff before trying again: carriers
+    // lock accounts that hammer them. 0 never holds off.
+    std::uint32_t max_failed_binds = 0;
+    std::chrono::milliseconds hold_off{600'000};
     std::string validate() const;
 };
 
@@ -44,6 +49,8 @@ public:
     std::shared_ptr<Session> session() const;
     // Connect+bind attempts that failed since the last successful bind.
     std::uint32_t consecutive_failures() const noexcept;
+    // True while waiting out hold_off after max_failed_binds failures.
+    bool holding_off() const noexcept;
 
 private:
     Client(boost::asio::any_io_executor ex, ClientSettings settings, std::shared_ptr<SessionHandler> handler);

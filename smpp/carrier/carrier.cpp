@@ -1,0 +1,516 @@
+#include "smpp/carrier/carrier.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/carrier/adaptive_rate.hpp"
+#include "smpp/carrier/token_bucket.hpp"
+#include "smpp/session/session_error.hpp"
+
+namespace smpp::carrier {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+using protocol::command_status;
+using protocol::Pdu;
+using session::session_errc;
+
+std::string_view name(carrier_state s) noexcept {
+    switch (s) {
+        case carrier_state::running: return "running";
+        case carrier_state::draining: return "draining";
+        case carrier_state::disabled: return "disabled";
+        case carrier_state::stopping: return "stopping";
+        case carrier_state::stopped: return "stopped";
+    }
+    return "?";
+}
+
+namespace {
+
+AdaptiveRateSettings rate_settings(const CarrierSettings& s) {
+    AdaptiveRateSettings a;
+    a.ceiling = s.max_tps;
+    a.floor = s.throttle.floor_tps;
+    a.decrease_factor = s.throttle.decrease_factor;
+    a.recovery_step = s.throttle.recovery_step > 0 ? s.throttle.recovery_step : s.max_tps / 10.0;
+    a.recovery_interval = s.throttle.recovery_interval;
+    a.cut_hold = s.throttle.cut_hold.count() > 0
+                     ? s.throttle.cut_hold
+                     : std::max<std::chrono::milliseconds>(std::chrono::milliseconds(100), s.response_timeout / 10);
+    return a;
+}
+
+// A twentieth of a second's worth: enough to absorb timer slack, too little
+// for a carrier to see a burst above its contracted rate.
+double burst_for(std::uint32_t max_tps) { return std::max(1.0, max_tps / 20.0); }
+
+}  // namespace
+
+struct Carrier::Impl : std::enable_shared_from_this<Impl> {
+    struct Pending {
+        SubmitRequest request;
+        SubmitCallback done;
+        std::uint32_t throttled_retries = 0;
+    };
+    using Queue = SubmitQueue<Pending>;
+    using Entry = Queue::Entry;
+
+    // Session callbacks of one bind, moved onto the carrier's strand. `epoch`
+    // tells a stopped Client's late callbacks from the current one's.
+    class BindHandler final : public session::SessionHandler {
+    public:
+        BindHandler(std::weak_ptr<Impl> c, std::size_t index, std::uint64_t epoch)
+            : carrier_(std::move(c)), index_(index), epoch_(epoch) {}
+        void on_bound(session::Session& s) override {
+            if (auto c = carrier_.lock())
+                asio::post(c->strand, [c, i = index_, e = epoch_, sp = s.shared_from_this()] { c->on_bound(i, e, sp); });
+        }
+        void on_closed(session::Session& s, session::close_reason r) override {
+            if (auto c = carrier_.lock())
+                asio::post(c->strand,
+                           [c, i = index_, e = epoch_, sp = s.shared_from_this(), r] { c->on_closed(i, e, sp, r); });
+        }
+        void on_request(session::Session& s, Pdu&& p) override {
+            auto c = carrier_.lock();
+            const bool mo = p.as<protocol::DeliverSm>() || p.as<protocol::DataSm>();
+            if (!mo) {
+                s.respond(protocol::make_response(p.id(), p.sequence_number, command_status::ESME_RINVCMDID));
+                return;
+            }
+            if (!c) {
+                // Going away: the SMSC keeps the receipt and offers it again.
+                s.respond(protocol::make_response(p.id(), p.sequence_number, command_status::ESME_RX_T_APPN));
+                return;
+            }
+            std::weak_ptr<session::Session> ws = s.shared_from_this();
+            auto respond = [ws, id = p.id(), seq = p.sequence_number](command_status st) {
+                if (auto sp = ws.lock()) sp->respond(protocol::make_response(id, seq, st));
+            };
+            asio::post(c->strand, [c, i = index_, e = epoch_, p = std::move(p), respond]() mutable {
+                c->on_deliver_sm(i, e, std::move(p), std::move(respond));
+            });
+        }
+
+    private:
+        std::weak_ptr<Impl> carrier_;
+        std::size_t index_;
+        std::uint64_t epoch_;
+    };
+
+    Impl(asio::any_io_executor ex, CarrierSettings s, DeliverHandler d)
+        : io(std::move(ex)),
+          strand(asio::make_strand(io)),
+          settings(std::move(s)),
+          on_deliver(std::move(d)),
+          pool(settings.window),
+          queue(settings.queue_limit),
+          bucket(settings.max_tps, burst_for(settings.max_tps), clock::now()),
+          rate(rate_settings(settings), clock::now()),
+          token_timer(strand),
+          backup(settings.backup) {
+        for (std::uint32_t i = 0; i < settings.binds; ++i) {
+            if (settings.mode == bind_mode::transceiver) {
+                add_bind(session::bind_type::transceiver);
+            } else {
+                add_bind(session::bind_type::transmitter);
+                add_bind(session::bind_type::receiver);
+            }
+        }
+        publish();
+    }
+
+    void add_bind(session::bind_type t) {
+        BindPool::Bind b;
+        b.type = t;
+        pool.binds().push_back(std::move(b));
+    }
+
+    asio::any_io_executor io;
+    asio::strand<asio::any_io_executor> strand;
+    CarrierSettings settings;
+    DeliverHandler on_deliver;
+    BindPool pool;
+    Queue queue;
+    TokenBucket bucket;
+    AdaptiveRate rate;
+    asio::steady_timer token_timer;
+    bool timer_armed = false;
+    carrier_state state = carrier_state::running;
+    bool backup = false;
+    bool started = false;
+    bool unbinding = false;
+    std::size_t clients_stopping = 0;
+    std::vector<std::function<void()>> drain_waiters;
+
+    mutable std::mutex snapshot_mu;
+    CarrierSnapshot published;
+    std::vector<std::shared_ptr<session::Client>> published_clients;
+
+    // ---- binds -------------------------------------------------------------
+
+    void start() {
+        if (started || state != carrier_state::running) return;
+        started = true;
+        start_binds();
+    }
+
+    void start_binds() {
+        for (std::size_t i = 0; i < pool.size(); ++i) {
+            auto& b = pool[i];
+            ++b.epoch;
+            b.session.reset();
+            b.in_flight = 0;
+            b.write_blocked = false;
+            b.state = bind_state::connecting;
+            b.client = session::Client::create(io, settings.client_settings(b.type),
+                                               std::make_shared<BindHandler>(weak_from_this(), i, b.epoch));
+            b.client->start();
+        }
+        spdlog::info("carrier {}: starting {} bind(s){}", settings.id, pool.size(), backup ? " (backup)" : "");
+        publish();
+    }
+
+    void on_bound(std::size_t i, std::uint64_t epoch, std::shared_ptr<session::Session> s) {
+        auto& b = pool[i];
+        if (b.epoch != epoch || unbinding) return;  // a stopped Client; its stop() unbinds it
+        b.session = std::move(s);
+        ++b.session_number;
+        b.in_flight = 0;
+        b.write_blocked = false;
+        b.state = is_draining() ? bind_state::draining : bind_state::bound;
+        ++b.counters.binds;
+        spdlog::info("carrier {}: bind {} ({}) bound", settings.id, i, session::name(b.type));
+        after_event();
+    }
+
+    void on_closed(std::size_t i, std::uint64_t epoch, const std::shared_ptr<session::Session>& s,
+                   session::close_reason r) {
+        auto& b = pool[i];
+        if (b.epoch != epoch || b.session != s) return;
+        b.session.reset();
+        ++b.counters.closes;
+        if (b.state == bind_state::bound) b.state = bind_state::connecting;
+        spdlog::info("carrier {}: bind {} closed ({})", settings.id, i, session::name(r));
+        after_event();
+    }
+
+    void on_deliver_sm(std::size_t i, std::uint64_t epoch, Pdu&& p, std::function<void(command_status)> respond) {
+        if (pool[i].epoch == epoch) ++pool[i].counters.deliver_sm;
+        if (on_deliver)
+            on_deliver(std::move(p), std::move(respond));
+        else
+            respond(command_status::ESME_ROK);
+        publish();
+    }
+
+    // ---- submits -----------------------------------------------------------
+
+    bool is_draining() const noexcept {
+        return state == carrier_state::draining || state == carrier_state::stopping;
+    }
+    bool takes_work() const noexcept { return state == carrier_state::running && !backup; }
+    refusal refusal_now() const noexcept {
+        return state == carrier_state::stopping || state == carrier_state::stopped ? refusal::stopped
+                                                                                   : refusal::disabled;
+    }
+
+    void submit(SubmitRequest r, SubmitCallback done) {
+        const bool is_submit = std::holds_alternative<protocol::SubmitSm>(r.pdu) ||
+                               std::holds_alternative<protocol::DataSm>(r.pdu);
+        if (!takes_work()) return deliver(done, Refused{refusal_now()});
+        if (!is_submit) return deliver(done, Refused{refusal::invalid_request});
+        if (queue.size() >= queue.capacity()) return deliver(done, Refused{refusal::queue_full});
+        const auto cls = r.cls;
+        queue.push(cls, Pending{std::move(r), std::move(done), 0});
+        pump();
+        publish();
+    }
+
+    static void deliver(const SubmitCallback& done, SubmitOutcome o) {
+        if (done) done(std::move(o));
+    }
+
+    void pump() {
+        if (!takes_work()) return;
+        while (!queue.empty()) {
+            BindPool::Bind* b = pool.pick();
+            if (!b) return;  // a response or a new bind pumps again
+            const auto now = clock::now();
+            if (const double r = rate.rate(now); r != bucket.rate()) bucket.set_rate(r, now);
+            if (!bucket.try_take(now)) return arm_token_timer(bucket.next_token_at(now));
+            auto e = queue.pop();
+            send(static_cast<std::size_t>(b - pool.binds().data()), std::move(*e));
+        }
+    }
+
+    // Out of tokens: one timer for when the next token is due, not a poll.
+    void arm_token_timer(clock::time_point at) {
+        if (timer_armed) return;
+        timer_armed = true;
+        token_timer.expires_at(at);
+        token_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            self->timer_armed = false;
+            if (!ec) self->pump();
+        });
+    }
+
+    void send(std::size_t i, Entry e) {
+        auto& b = pool[i];
+        ++b.in_flight;
+        ++b.counters.submits;
+        auto entry = std::make_shared<Entry>(std::move(e));
+        // A copy: a throttled submit goes again with the same body.
+        protocol::PduBody body = entry->item.request.pdu;
+        b.session->send_request(std::move(body), [self = shared_from_this(), i, n = b.session_number, entry](
+                                                     std::error_code ec, Pdu resp) mutable {
+            asio::post(self->strand, [self, i, n, entry = std::move(entry), ec, resp = std::move(resp)]() mutable {
+                self->on_response(i, n, std::move(*entry), ec, std::move(resp));
+            });
+        });
+    }
+
+    void on_response(std::size_t i, std::uint64_t session_number, Entry e, std::error_code ec, Pdu resp) {
+        auto& b = pool[i];
+        const bool same_session = b.session_number == session_number;
+        if (same_session && b.in_flight > 0) --b.in_flight;
+        if (same_session) b.write_blocked = ec == session_errc::write_queue_full && b.in_flight > 0;
+        if (ec) {
+            if (ec == session_errc::window_full || ec == session_errc::write_queue_full ||
+                ec == session_errc::not_bound) {
+                // Refused before it was written: it never left us. A bind
+                // that is unbinding takes nothing more until it binds again.
+                if (ec == session_errc::not_bound && same_session && b.state == bind_state::bound)
+                    b.state = bind_state::connecting;
+                requeue(std::move(e), Refused{refusal_now()});
+            } else if (ec == session_errc::encode_failed) {
+                finish(b, std::move(e), Refused{refusal::invalid_request});
+            } else if (ec == session_errc::response_timeout) {
+                finish(b, std::move(e), InDoubt{in_doubt_reason::response_timeout});
+            } else if (ec == session_errc::session_closed) {
+                finish(b, std::move(e), InDoubt{in_doubt_reason::session_closed});
+            } else {
+                finish(b, std::move(e), InDoubt{in_doubt_reason::undecodable_response});
+            }
+            return after_event();
+        }
+        if (resp.id() == protocol::command_id::generic_nack) {
+            // The carrier could not read our submit: it did not take it.
+            const auto st = resp.status == command_status::ESME_ROK ? command_status::ESME_RINVCMDID : resp.status;
+            finish(b, std::move(e), outcome_for(st));
+        } else if (resp.status == command_status::ESME_ROK) {
+            std::string id;
+            if (auto* r = resp.as<protocol::SubmitSmResp>()) id = std::move(r->message_id);
+            if (auto* r = resp.as<protocol::DataSmResp>()) id = std::move(r->message_id);
+            finish(b, std::move(e), Sent{std::move(id)});
+        } else if (is_throttling(resp.status)) {
+            ++b.counters.throttled;
+            const auto now = clock::now();
+            if (rate.on_throttled(now)) {
+                bucket.set_rate(rate.rate(now), now);
+                bucket.empty(now);
+                spdlog::warn("carrier {}: {} from bind {}, rate cut to {:.1f} tps", settings.id,
+                             protocol::name(resp.status), i, bucket.rate());
+            }
+            if (e.item.throttled_retries < settings.throttle.max_retries) {
+                ++e.item.throttled_retries;
+                requeue(std::move(e), Transient{resp.status});
+            } else {
+                finish(b, std::move(e), Transient{resp.status});
+            }
+        } else {
+            finish(b, std::move(e), outcome_for(resp.status));
+        }
+        after_event();
+    }
+
+    // Back to its place in its class, or — if the carrier no longer takes
+    // work — the outcome it gets instead.
+    void requeue(Entry e, SubmitOutcome otherwise) {
+        if (takes_work()) return queue.requeue(std::move(e));
+        deliver(e.item.done, std::move(otherwise));
+    }
+
+    void finish(BindPool::Bind& b, Entry e, SubmitOutcome o) {
+        struct Count {
+            BindCounters& c;
+            void operator()(const Sent&) { ++c.sent; }
+            void operator()(const Transient&) { ++c.transient; }
+            void operator()(const Permanent&) { ++c.permanent; }
+            void operator()(const InDoubt&) { ++c.in_doubt; }
+            void operator()(const Refused&) {}
+        };
+        std::visit(Count{b.counters}, o);
+        deliver(e.item.done, std::move(o));
+    }
+
+    void after_event() {
+        maybe_unbind();
+        pump();
+        publish();
+    }
+
+    // ---- drain, disable, stop ------------------------------------------------
+
+    void drain(std::function<void()> done, bool final_stop) {
+        if (done) drain_waiters.push_back(std::move(done));
+        if (state == carrier_state::stopped) return finish_drain();
+        if (state == carrier_state::disabled) {
+            if (final_stop) state = carrier_state::stopped;
+            return finish_drain();
+        }
+        if (final_stop) state = carrier_state::stopping;
+        if (state == carrier_state::running) state = carrier_state::draining;
+        spdlog::info("carrier {}: {}, {} queued submit(s) refused, {} on the wire", settings.id, name(state),
+                     queue.size(), pool.in_flight());
+        refuse_queued();
+        token_timer.cancel();
+        for (auto& b : pool.binds())
+            if (b.state == bind_state::bound || b.state == bind_state::connecting) b.state = bind_state::draining;
+        after_event();
+    }
+
+    void refuse_queued() {
+        const auto why = refusal_now();
+        for (auto& e : queue.take_all()) deliver(e.item.done, Refused{why});
+    }
+
+    // Once the windows are empty, unbind every bind (Client::stop unbinds
+    // gracefully and stops rebinding).
+    void maybe_unbind() {
+        if (!is_draining() || unbinding || pool.in_flight() > 0) return;
+        unbinding = true;
+        clients_stopping = 0;
+        for (auto& b : pool.binds()) {
+            if (!b.client) continue;
+            ++clients_stopping;
+            b.client->stop([self = shared_from_this()] {
+                asio::post(self->strand, [self] {
+                    if (--self->clients_stopping == 0) self->finish_drain();
+                });
+            });
+        }
+        if (clients_stopping == 0) finish_drain();
+    }
+
+    void finish_drain() {
+        if (is_draining() && !unbinding) return;  // the windows have not emptied yet
+        if (is_draining()) {
+            for (auto& b : pool.binds()) {
+                ++b.epoch;  // late callbacks of the stopped Clients are ignored
+                b.client.reset();
+                b.session.reset();
+                b.in_flight = 0;
+                b.state = bind_state::disabled;
+            }
+            unbinding = false;
+            state = state == carrier_state::stopping ? carrier_state::stopped : carrier_state::disabled;
+            spdlog::info("carrier {}: {}", settings.id, name(state));
+        }
+        publish();
+        auto waiters = std::move(drain_waiters);
+        drain_waiters.clear();
+        for (auto& w : waiters) w();
+    }
+
+    void enable() {
+        if (state != carrier_state::disabled) {
+            spdlog::info("carrier {}: enable ignored while {}", settings.id, name(state));
+            return;
+        }
+        state = carrier_state::running;
+        started = true;
+        start_binds();
+    }
+
+    void set_backup(bool b) {
+        backup = b;
+        if (backup) refuse_queued();
+        after_event();
+    }
+
+    // ---- snapshot ----------------------------------------------------------
+
+    void publish() {
+        CarrierSnapshot s;
+        s.id = settings.id;
+        s.state = state;
+        s.backup = backup;
+        s.rate_tps = rate.rate(clock::now());
+        s.rate_cuts = rate.cuts();
+        s.queued = queue.size();
+        s.in_flight = pool.in_flight();
+        s.binds = pool.snapshot();
+        std::vector<std::shared_ptr<session::Client>> clients;
+        for (const auto& b : pool.binds()) clients.push_back(b.client);
+        std::lock_guard lock(snapshot_mu);
+        published = std::move(s);
+        published_clients = std::move(clients);
+    }
+
+    CarrierSnapshot snapshot() const {
+        std::lock_guard lock(snapshot_mu);
+        CarrierSnapshot s = published;
+        // A Client starts its hold-off without telling us: ask it.
+        for (std::size_t i = 0; i < s.binds.size() && i < published_clients.size(); ++i) {
+            const auto& c = published_clients[i];
+            if (!c) continue;
+            s.binds[i].consecutive_failures = c->consecutive_failures();
+            if (s.binds[i].state == bind_state::connecting && c->holding_off()) s.binds[i].state = bind_state::backoff;
+        }
+        return s;
+    }
+};
+
+std::shared_ptr<Carrier> Carrier::create(asio::any_io_executor ex, CarrierSettings settings, DeliverHandler on_deliver) {
+    if (auto e = settings.validate()) throw std::invalid_argument("carrier " + settings.id + ": " + e->field + ": " + e->message);
+    return std::shared_ptr<Carrier>(new Carrier(std::move(ex), std::move(settings), std::move(on_deliver)));
+}
+
+Carrier::Carrier(asio::any_io_executor ex, CarrierSettings settings, DeliverHandler on_deliver)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(settings), std::move(on_deliver))) {}
+
+Carrier::~Carrier() {
+    // Nobody holds the handle any more: unbind, and answer whatever is queued.
+    asio::post(impl_->strand, [i = impl_] { i->drain({}, true); });
+}
+
+void Carrier::start() {
+    asio::post(impl_->strand, [i = impl_] { i->start(); });
+}
+
+void Carrier::submit(SubmitRequest request, SubmitCallback done) {
+    asio::post(impl_->strand, [i = impl_, r = std::move(request), d = std::move(done)]() mutable {
+        i->submit(std::move(r), std::move(d));
+    });
+}
+
+void Carrier::drain(std::function<void()> done) {
+    asio::post(impl_->strand, [i = impl_, d = std::move(done)]() mutable { i->drain(std::move(d), false); });
+}
+
+void Carrier::disable() { drain({}); }
+
+void Carrier::enable() {
+    asio::post(impl_->strand, [i = impl_] { i->enable(); });
+}
+
+void Carrier::set_backup(bool backup) {
+    asio::post(impl_->strand, [i = impl_, backup] { i->set_backup(backup); });
+}
+
+void Carrier::stop(std::function<void()> done) {
+    asio::post(impl_->strand, [i = impl_, d = std::move(done)]() mutable { i->drain(std::move(d), true); });
+}
+
+CarrierSnapshot Carrier::snapshot() const { return impl_->snapshot(); }
+
+const CarrierSettings& Carrier::settings() const noexcept { return impl_->settings; }
+
+}  // namespace smpp::carrier

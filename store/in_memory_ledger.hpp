@@ -1,0 +1,50 @@
+#pragma once
+// The Ledger test double: same semantics as RocksDbLedger, kept in maps.
+// Thread-safe; every Completion runs synchronously on the calling thread
+// before the call returns (outside the lock, so it may call back in).
+// Nothing survives the object; recover() applies the same state rules.
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "store/ledger.hpp"
+
+namespace smpp::store {
+
+class InMemoryLedger final : public Ledger {
+public:
+    void accept(MessageRecord record, Completion done) override;
+    void update(MessageId id, StateChange change, Completion done) override;
+    void sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
+              Completion done) override;
+    void schedule_retry(MessageId id, Timestamp when, Completion done) override;
+    void park_receipt(PendingReceipt receipt, Completion done) override;
+    void remove_receipt(std::string account, MessageId id, Completion done) override;
+    void add_opt_out(std::string account, std::string msisdn, Completion done) override;
+    void remove_opt_out(std::string account, std::string msisdn, Completion done) override;
+    void drop_final_older_than(Timestamp cutoff, Completion done) override;
+
+    StatusOr<MessageRecord> find(MessageId id) const override;
+    StatusOr<MessageId> find_by_carrier_id(std::string_view carrier,
+                                           std::string_view carrier_message_id) const override;
+    StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
+    StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
+                                                           std::size_t limit) const override;
+    StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
+    StatusOr<Recovery> recover(Timestamp now) override;
+
+private:
+    // Stores `next` over the record it replaces, keeping the retry schedule in step.
+    void store(const MessageRecord* previous, MessageRecord next);
+
+    mutable std::mutex mutex_;
+    std::map<MessageId, MessageRecord> messages_;
+    std::map<std::pair<std::string, std::string>, MessageId, std::less<>> carrier_ids_;
+    std::set<std::pair<Timestamp, MessageId>> retries_;
+    std::map<std::pair<std::string, MessageId>, PendingReceipt, std::less<>> receipts_;
+    std::set<std::pair<std::string, std::string>, std::less<>> opt_outs_;
+};
+
+}  // namespace smpp::store

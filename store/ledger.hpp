@@ -1,0 +1,82 @@
+#pragma once
+// The ledger: where every accepted message lives until long after its final
+// state. Implementations: RocksDbLedger (the real one, rocksdb_ledger.hpp)
+// and InMemoryLedger (the test double, in_memory_ledger.hpp); both pass the
+// same behavioural suite (test/store/ledger.cpp).
+//
+// Writes are asynchronous: the Completion runs once the change is durable
+// (or failed), possibly on a thread of the ledger's own. The caller posts
+// it to its executor before touching session state, and sends
+// submit_sm_resp ESME_ROK only from accept()'s ok Completion.
+//
+// Reads are synchronous point lookups and short scans; they see every write
+// whose Completion has run, and never a write that is not yet durable.
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/message_id.hpp"
+#include "store/message_record.hpp"
+#include "store/pending_receipt.hpp"
+#include "store/state_change.hpp"
+#include "store/status.hpp"
+
+namespace smpp::store {
+
+using Completion = std::function<void(Status)>;
+
+// What a restart has to pick up again.
+struct Recovery {
+    // accepted or queued (including those waiting for a retry): route and send them.
+    std::vector<MessageRecord> resume;
+    // Were `sending` when we stopped (now marked in_doubt), or were already
+    // in_doubt: the account's policy decides to resend or report upstream.
+    std::vector<MessageRecord> in_doubt;
+};
+
+class Ledger {
+public:
+    virtual ~Ledger() = default;
+
+    // Stores a new record (already_exists if the id is taken).
+    virtual void accept(MessageRecord record, Completion done) = 0;
+    // One state change; not_found for an unknown id, failed_precondition
+    // for a final record (see state_change.hpp).
+    virtual void update(MessageId id, StateChange change, Completion done) = 0;
+    // The carrier's submit_sm_resp: record and carrier-ID index in one write.
+    virtual void sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
+                      Completion done) = 0;
+    virtual void schedule_retry(MessageId id, Timestamp when, Completion done) = 0;
+
+    virtual void park_receipt(PendingReceipt receipt, Completion done) = 0;
+    // Removing a receipt that is not parked is ok (it was delivered twice).
+    virtual void remove_receipt(std::string account, MessageId id, Completion done) = 0;
+
+    // MSISDNs as the caller normalised them; adding twice or removing a
+    // missing one is ok.
+    virtual void add_opt_out(std::string account, std::string msisdn, Completion done) = 0;
+    virtual void remove_opt_out(std::string account, std::string msisdn, Completion done) = 0;
+
+    // Forgets every final record minted before `cutoff` (and its carrier-ID
+    // index entries). Records not yet final are kept however old.
+    virtual void drop_final_older_than(Timestamp cutoff, Completion done) = 0;
+
+    virtual StatusOr<MessageRecord> find(MessageId id) const = 0;
+    virtual StatusOr<MessageId> find_by_carrier_id(std::string_view carrier,
+                                                   std::string_view carrier_message_id) const = 0;
+    // Retries due at `now`, earliest first (ties by id), at most `limit`.
+    // They stay scheduled until a state change (update/sent) takes them.
+    virtual StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const = 0;
+    // The account's parked receipts, oldest message first, at most `limit`.
+    virtual StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
+                                                                   std::size_t limit) const = 0;
+    virtual StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const = 0;
+
+    // Call once on start, before serving: marks every `sending` record
+    // in_doubt in one durable write and returns what to pick up.
+    virtual StatusOr<Recovery> recover(Timestamp now) = 0;
+};
+
+}  // namespace smpp::store

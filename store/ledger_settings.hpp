@@ -1,0 +1,31 @@
+#pragma once
+// Settings of the RocksDB ledger. Plain data; conf/ fills it from YAML and
+// validate() rejects nonsense before the ledger opens.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace smpp::store {
+
+struct LedgerSettings {
+    // Directory of the RocksDB database; created if missing.
+    std::string path;
+    // true: every group of writes is fsynced before its Completions run
+    // (survives power loss). false: written to the WAL without fsync
+    // (survives a process crash, not a power loss); faster.
+    bool sync = true;
+    // Final records older than this are dropped by the retention sweep.
+    std::uint32_t retention_days = 30;
+    // Most writes committed as one group (one WAL write, one fsync).
+    std::size_t max_group_size = 1024;
+    // Writes waiting for the writer beyond this are refused at once with
+    // StatusCode::busy so the caller can answer
+    // ESME_RMSGQFUL instead of piling up memory.
+    std::size_t max_queued_writes = 100'000;
+    std::size_t write_buffer_mb = 64;
+
+    // Empty when the settings are usable, else what is wrong.
+    std::string validate() const;
+};
+
+}  // namespace smpp::store

@@ -1,0 +1,111 @@
+#pragma once
+// The ledger's record of one upstream submit_sm, from acceptance to its final
+// state: who sent it, what it says, where we routed it, every attempt at a
+// carrier, and what it cost. Plain data, no PDUs: addresses are ton/npi/text.
+//
+// Binary form: a version byte, then the fields in declaration order as
+// varints and length-prefixed strings. A new field goes at the end under a
+// new version; decode() keeps reading every older version.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/message_id.hpp"
+#include "store/status.hpp"
+
+namespace smpp::store {
+
+enum class MessageStatus : std::uint8_t {
+    accepted,       // durable, submit_sm_resp sent, not yet routed
+    queued,         // routed, waiting for its carrier (or for a retry)
+    sending,        // submit_sm written to a carrier, no submit_sm_resp yet
+    sent,           // carrier gave its message_id; waiting for the receipt
+    in_doubt,       // was sending when we stopped: the carrier may have it
+    delivered,      // final
+    undeliverable,  // final
+    expired,        // final
+    rejected,       // final: refused before or by a carrier
+    failed,         // final: we gave up (retries exhausted, no route)
+};
+inline constexpr std::size_t message_status_count = 10;
+
+std::string_view name(MessageStatus s) noexcept;
+std::optional<MessageStatus> message_status_from_name(std::string_view name) noexcept;
+bool is_final(MessageStatus s) noexcept;
+
+struct Address {
+    std::uint8_t ton = 0;
+    std::uint8_t npi = 0;
+    std::string address{};
+    friend bool operator==(const Address&, const Address&) = default;
+};
+
+// One submit_sm to one carrier bind.
+struct Attempt {
+    std::string carrier{};
+    std::string bind{};
+    Timestamp at{};
+    MessageStatus status = MessageStatus::sending;
+    // The carrier's submit_sm_resp command_status (0 = ESME_ROK).
+    std::uint32_t command_status = 0;
+    // From the carrier's submit_sm_resp; the key its receipts come back under.
+    std::string carrier_message_id{};
+    friend bool operator==(const Attempt&, const Attempt&) = default;
+};
+
+struct RouteDecision {
+    std::string carrier{};
+    std::string reason{};  // "prefix 4477 -> carrier-a (cheapest healthy)"
+    friend bool operator==(const RouteDecision&, const RouteDecision&) = default;
+};
+
+// The upstream sent this record as one part of a concatenated message.
+struct Concatenation {
+    std::uint16_t reference = 0;
+    std::uint8_t total = 1;
+    std::uint8_t number = 1;
+    friend bool operator==(const Concatenation&, const Concatenation&) = default;
+};
+
+struct MessageRecord {
+    MessageId id{};
+    // The upstream: its system_id, and its own references for this message.
+    std::string account{};
+    std::uint32_t upstream_sequence_number = 0;
+    std::optional<std::uint16_t> user_message_reference{};
+    Address source{};
+    Address destination{};
+    std::uint8_t esm_class = 0;
+    std::uint8_t data_coding = 0;
+    std::uint8_t registered_delivery = 0;
+    std::uint8_t priority_flag = 0;
+    std::string payload{};
+    // Parts the payload becomes towards the carrier.
+    std::uint8_t segment_count = 1;
+    std::optional<Concatenation> concatenation{};
+    // Traffic class the router selects by ("otp", "bulk").
+    std::string traffic_class{};
+    MessageStatus status = MessageStatus::accepted;
+    // Why the record is where it is: a command_status or receipt err code.
+    std::uint32_t error_code = 0;
+    RouteDecision route{};
+    std::vector<Attempt> attempts{};
+    Timestamp accepted_at{};
+    Timestamp updated_at{};
+    Timestamp final_at{};    // epoch while not final
+    Timestamp expires_at{};  // validity_period; epoch = carrier default
+    Timestamp retry_at{};    // epoch = no retry scheduled
+    std::int64_t cost_micros = 0;
+    std::string currency{};
+
+    friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
+};
+
+inline constexpr std::uint8_t message_record_version = 1;
+
+std::string encode(const MessageRecord& r);
+StatusOr<MessageRecord> decode_message_record(std::string_view bytes);
+
+}  // namespace smpp::store

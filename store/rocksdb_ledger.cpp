@@ -1,0 +1,470 @@
+#include "store/rocksdb_ledger.hpp"
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace smpp::store {
+namespace {
+
+enum Family : std::size_t { messages, open_ids, carrier_ids, retries, receipts, opt_outs, family_count };
+constexpr const char* family_names[family_count] = {"messages", "open", "carrier_ids",
+                                                     "retries",  "receipts", "opt_outs"};
+
+Status from_rocksdb(const rocksdb::Status& s) {
+    if (s.ok()) return {};
+    if (s.IsNotFound()) return Status(StatusCode::not_found, s.ToString());
+    if (s.IsCorruption()) return Status(StatusCode::corruption, s.ToString());
+    if (s.IsInvalidArgument()) return Status(StatusCode::invalid_argument, s.ToString());
+    return Status(StatusCode::io_error, s.ToString());
+}
+
+Status unknown(MessageId id) { return Status(StatusCode::not_found, "message " + id.to_string()); }
+
+std::string id_key(MessageId id) {
+    auto k = id.key();
+    return std::string(k.data(), k.size());
+}
+
+void append_u64(std::string& out, std::uint64_t v) {
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::string retry_key(Timestamp when, MessageId id) {
+    std::string k;
+    append_u64(k, static_cast<std::uint64_t>(std::max<std::int64_t>(0, when.time_since_epoch().count())));
+    k += id_key(id);
+    return k;
+}
+
+std::string pair_key(std::string_view a, std::string_view b) {
+    std::string k;
+    k.reserve(a.size() + 1 + b.size());
+    k.append(a);
+    k.push_back('\0');
+    k.append(b);
+    return k;
+}
+
+std::string_view view(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// Drops carrier-ID index entries whose message fell below the retention floor.
+class ExpiredCarrierIds final : public rocksdb::CompactionFilter {
+public:
+    explicit ExpiredCarrierIds(const std::atomic<std::uint64_t>& floor) : floor_(floor) {}
+    bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
+        auto id = MessageId::from_key(view(value));
+        return id && id->value() < floor_.load(std::memory_order_relaxed);
+    }
+    const char* Name() const override { return "smpp.ExpiredCarrierIds"; }
+
+private:
+    const std::atomic<std::uint64_t>& floor_;
+};
+
+}  // namespace
+
+// Everything one group of writes builds: the batch, and the records it has
+// changed so far so later changes in the same group read those.
+struct Group {
+    explicit Group(RocksDbLedger::Impl& owner) : impl(owner) {}
+    RocksDbLedger::Impl& impl;
+    rocksdb::WriteBatch batch;
+    std::unordered_map<std::uint64_t, MessageRecord> overlay;
+
+    StatusOr<MessageRecord> read(MessageId id);
+    void write_record(const MessageRecord* previous, const MessageRecord& next);
+};
+
+struct RocksDbLedger::Impl {
+    struct Op {
+        std::function<Status(Group&)> build;
+        Completion done;
+        // Runs alone in its group, after everything queued before it is
+        // committed (retention and recovery scan committed state).
+        bool exclusive = false;
+    };
+
+    LedgerSettings settings;
+    std::atomic<std::uint64_t> carrier_id_floor{0};
+    ExpiredCarrierIds carrier_id_filter{carrier_id_floor};
+    std::unique_ptr<rocksdb::DB> db;
+    std::vector<rocksdb::ColumnFamilyHandle*> families;
+
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<Op> queue;
+    bool stopping = false;
+    std::thread writer;
+    std::atomic<std::uint64_t> groups{0};
+    std::atomic<std::uint64_t> writes{0};
+
+    ~Impl() {
+        for (auto* h : families) db->DestroyColumnFamilyHandle(h);
+        if (db) db->Close();
+    }
+
+    rocksdb::ColumnFamilyHandle* cf(Family f) const { return families[f]; }
+
+    void enqueue(Op op) {
+        {
+            std::lock_guard lock(mutex);
+            if (!stopping && queue.size() < settings.max_queued_writes) {
+                queue.push_back(std::move(op));
+                wake.notify_one();
+                return;
+            }
+        }
+        op.done(stopping ? Status(StatusCode::closed, "ledger is closing")
+                         : Status(StatusCode::busy, "ledger write queue is full"));
+    }
+
+    Status run_exclusive(std::function<Status(Group&)> build) {
+        std::promise<Status> result;
+        auto future = result.get_future();
+        enqueue(Op{std::move(build), [&result](Status s) { result.set_value(std::move(s)); }, true});
+        return future.get();
+    }
+
+    void run_writer() {
+        std::vector<Op> taken;
+        std::vector<Status> results;
+        for (;;) {
+            taken.clear();
+            {
+                std::unique_lock lock(mutex);
+                wake.wait(lock, [&] { return stopping || !queue.empty(); });
+                if (queue.empty()) return;  // stopping, and everything is committed
+                bool exclusive = queue.front().exclusive;
+                do {
+                    taken.push_back(std::move(queue.front()));
+                    queue.pop_front();
+                } while (!exclusive && !queue.empty() && !queue.front().exclusive &&
+                         taken.size() < settings.max_group_size);
+            }
+            commit(taken, results);
+            for (std::size_t i = 0; i < taken.size(); ++i) taken[i].done(std::move(results[i]));
+        }
+    }
+
+    void commit(std::vector<Op>& ops, std::vector<Status>& results) {
+        Group group(*this);
+        results.clear();
+        for (auto& op : ops) results.push_back(op.build(group));
+        if (group.batch.Count() == 0) return;
+        rocksdb::WriteOptions options;
+        options.sync = settings.sync;
+        Status written = from_rocksdb(db->Write(options, &group.batch));
+        groups.fetch_add(1, std::memory_order_relaxed);
+        writes.fetch_add(ops.size(), std::memory_order_relaxed);
+        if (!written.ok())
+            for (auto& r : results)
+                if (r.ok()) r = written;
+    }
+
+    // Reads one record through `group`'s pending changes, decodes it, applies
+    // `change` and writes it back into the group.
+    template <class Change>
+    Status change_record(Group& group, MessageId id, Change&& change) {
+        auto current = group.read(id);
+        if (!current.ok()) return current.status();
+        MessageRecord next = *current;
+        if (auto s = change(next); !s.ok()) return s;
+        group.write_record(&*current, next);
+        return {};
+    }
+
+    Status drop_final(Group& group, MessageId cutoff) {
+        // Live records minted before the cutoff: few, so a seek over `open` is cheap.
+        std::vector<std::uint64_t> live;
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf(open_ids)));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            auto id = MessageId::from_key(view(it->key()));
+            if (!id) return Status(StatusCode::corruption, "bad key in open");
+            if (*id >= cutoff) break;
+            live.push_back(id->value());
+        }
+        if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+        std::uint64_t begin = 0;
+        auto delete_range = [&](std::uint64_t end) -> Status {
+            if (begin >= end) return {};
+            return from_rocksdb(group.batch.DeleteRange(cf(messages), id_key(MessageId(begin)), id_key(MessageId(end))));
+        };
+        for (auto id : live) {
+            if (auto s = delete_range(id); !s.ok()) return s;
+            begin = id + 1;
+        }
+        if (auto s = delete_range(cutoff.value()); !s.ok()) return s;
+        // Index entries of records that may still get a receipt must stay:
+        // the floor stops at the oldest live record.
+        std::uint64_t floor = live.empty() ? cutoff.value() : live.front();
+        if (floor > carrier_id_floor.load()) carrier_id_floor.store(floor);
+        return {};
+    }
+
+    Status recover(Group& group, Timestamp now, Recovery& out) {
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf(open_ids)));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            auto id = MessageId::from_key(view(it->key()));
+            if (!id) return Status(StatusCode::corruption, "bad key in open");
+            auto record = group.read(*id);
+            if (!record.ok()) return record.status();
+            switch (record->status) {
+                case MessageStatus::accepted:
+                case MessageStatus::queued: out.resume.push_back(std::move(*record)); break;
+                case MessageStatus::sending: {
+                    MessageRecord next = *record;
+                    if (auto s = apply(next, StateChange{.status = MessageStatus::in_doubt, .at = now}); !s.ok())
+                        return s;
+                    group.write_record(&*record, next);
+                    out.in_doubt.push_back(std::move(next));
+                    break;
+                }
+                case MessageStatus::in_doubt: out.in_doubt.push_back(std::move(*record)); break;
+                default: break;
+            }
+        }
+        return from_rocksdb(it->status());
+    }
+};
+
+StatusOr<MessageRecord> Group::read(MessageId id) {
+    if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
+    std::string value;
+    auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf(messages), id_key(id), &value);
+    if (s.IsNotFound()) return unknown(id);
+    if (!s.ok()) return from_rocksdb(s);
+    return decode_message_record(value);
+}
+
+void Group::write_record(const MessageRecord* previous, const MessageRecord& next) {
+    auto key = id_key(next.id);
+    batch.Put(impl.cf(messages), key, encode(next));
+    if (is_final(next.status)) {
+        batch.Delete(impl.cf(open_ids), key);
+    } else {
+        char status = static_cast<char>(next.status);
+        batch.Put(impl.cf(open_ids), key, rocksdb::Slice(&status, 1));
+    }
+    Timestamp before = previous ? previous->retry_at : Timestamp{};
+    if (before != next.retry_at) {
+        if (before != Timestamp{}) batch.Delete(impl.cf(retries), retry_key(before, next.id));
+        if (next.retry_at != Timestamp{}) batch.Put(impl.cf(retries), retry_key(next.retry_at, next.id), "");
+    }
+    overlay.insert_or_assign(next.id.value(), next);
+}
+
+RocksDbLedger::RocksDbLedger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSettings& settings) {
+    if (auto problem = settings.validate(); !problem.empty())
+        return Status(StatusCode::invalid_argument, "ledger settings: " + problem);
+    auto impl = std::make_unique<Impl>();
+    impl->settings = settings;
+
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    rocksdb::ColumnFamilyOptions family;
+    family.write_buffer_size = settings.write_buffer_mb << 20;
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, family);
+    for (const char* name : family_names) {
+        rocksdb::ColumnFamilyOptions o = family;
+        if (std::string_view(name) == "carrier_ids") o.compaction_filter = &impl->carrier_id_filter;
+        descriptors.emplace_back(name, o);
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    auto s = rocksdb::DB::Open(options, settings.path, descriptors, &handles, &db);
+    if (!s.ok()) return from_rocksdb(s);
+    impl->db.reset(db);
+    // handles[0] is the default family, which we do not use.
+    db->DestroyColumnFamilyHandle(handles[0]);
+    impl->families.assign(handles.begin() + 1, handles.end());
+
+    auto* raw = impl.get();
+    impl->writer = std::thread([raw] { raw->run_writer(); });
+    return std::unique_ptr<RocksDbLedger>(new RocksDbLedger(std::move(impl)));
+}
+
+RocksDbLedger::~RocksDbLedger() {
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->wake.notify_one();
+    impl_->writer.join();
+}
+
+void RocksDbLedger::accept(MessageRecord record, Completion done) {
+    impl_->enqueue({[record = std::move(record)](Group& g) mutable -> Status {
+                        if (auto s = check_acceptable(record); !s.ok()) return s;
+                        auto existing = g.read(record.id);
+                        if (existing.ok())
+                            return Status(StatusCode::already_exists, "message " + record.id.to_string());
+                        if (existing.status().code() != StatusCode::not_found) return existing.status();
+                        record.retry_at = Timestamp{};
+                        g.write_record(nullptr, record);
+                        return {};
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::update(MessageId id, StateChange change, Completion done) {
+    impl_->enqueue({[this, id, change = std::move(change)](Group& g) {
+                        return impl_->change_record(g, id, [&](MessageRecord& r) { return apply(r, change); });
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
+                         Completion done) {
+    impl_->enqueue({[this, id, carrier = std::move(carrier), cmid = std::move(carrier_message_id), at](Group& g) {
+                        auto s = impl_->change_record(
+                            g, id, [&](MessageRecord& r) { return apply_sent(r, carrier, cmid, at); });
+                        // Same batch as the record: a receipt can never find
+                        // the index without the record, nor the reverse.
+                        if (s.ok()) g.batch.Put(impl_->cf(carrier_ids), pair_key(carrier, cmid), id_key(id));
+                        return s;
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::schedule_retry(MessageId id, Timestamp when, Completion done) {
+    impl_->enqueue({[this, id, when](Group& g) {
+                        return impl_->change_record(g, id, [&](MessageRecord& r) { return apply_retry(r, when); });
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::park_receipt(PendingReceipt receipt, Completion done) {
+    if (auto s = check_key_part("account", receipt.account); !s.ok()) return done(std::move(s));
+    impl_->enqueue({[this, receipt = std::move(receipt)](Group& g) {
+                        auto k = pair_key(receipt.account, id_key(receipt.id));
+                        return from_rocksdb(g.batch.Put(impl_->cf(receipts), k, encode_receipt_value(receipt)));
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::remove_receipt(std::string account, MessageId id, Completion done) {
+    impl_->enqueue({[this, k = pair_key(account, id_key(id))](Group& g) {
+                        return from_rocksdb(g.batch.Delete(impl_->cf(receipts), k));
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::add_opt_out(std::string account, std::string msisdn, Completion done) {
+    if (auto s = check_key_part("account", account); !s.ok()) return done(std::move(s));
+    impl_->enqueue({[this, k = pair_key(account, msisdn)](Group& g) {
+                        return from_rocksdb(g.batch.Put(impl_->cf(opt_outs), k, ""));
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::remove_opt_out(std::string account, std::string msisdn, Completion done) {
+    impl_->enqueue({[this, k = pair_key(account, msisdn)](Group& g) {
+                        return from_rocksdb(g.batch.Delete(impl_->cf(opt_outs), k));
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::drop_final_older_than(Timestamp cutoff, Completion done) {
+    impl_->enqueue(
+        {[this, cutoff](Group& g) { return impl_->drop_final(g, MessageId::first_at(cutoff)); }, std::move(done), true});
+}
+
+StatusOr<MessageRecord> RocksDbLedger::find(MessageId id) const {
+    std::string value;
+    auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(messages), id_key(id), &value);
+    if (s.IsNotFound()) return unknown(id);
+    if (!s.ok()) return from_rocksdb(s);
+    return decode_message_record(value);
+}
+
+StatusOr<MessageId> RocksDbLedger::find_by_carrier_id(std::string_view carrier,
+                                                      std::string_view carrier_message_id) const {
+    std::string value;
+    auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(carrier_ids), pair_key(carrier, carrier_message_id),
+                            &value);
+    auto missing = [&] {
+        return Status(StatusCode::not_found, std::string(carrier) + "/" + std::string(carrier_message_id));
+    };
+    if (s.IsNotFound()) return missing();
+    if (!s.ok()) return from_rocksdb(s);
+    auto id = MessageId::from_key(value);
+    if (!id) return Status(StatusCode::corruption, "bad carrier_ids value");
+    // The entry may outlive its record until compaction drops it.
+    std::string record;
+    s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(messages), id_key(*id), &record);
+    if (s.IsNotFound()) return missing();
+    if (!s.ok()) return from_rocksdb(s);
+    return *id;
+}
+
+StatusOr<std::vector<MessageId>> RocksDbLedger::due_retries(Timestamp now, std::size_t limit) const {
+    std::vector<MessageId> due;
+    std::string end = retry_key(now + std::chrono::milliseconds(1), MessageId{});
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(retries)));
+    for (it->SeekToFirst(); it->Valid() && due.size() < limit && it->key().compare(end) < 0; it->Next()) {
+        auto key = view(it->key());
+        auto id = key.size() == 16 ? MessageId::from_key(key.substr(8)) : std::nullopt;
+        if (!id) return Status(StatusCode::corruption, "bad key in retries");
+        due.push_back(*id);
+    }
+    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    return due;
+}
+
+StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::string_view account,
+                                                                      std::size_t limit) const {
+    std::vector<PendingReceipt> out;
+    std::string prefix = pair_key(account, "");
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(receipts)));
+    for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
+        auto id = MessageId::from_key(view(it->key()).substr(prefix.size()));
+        if (!id) return Status(StatusCode::corruption, "bad key in receipts");
+        PendingReceipt r{.account = std::string(account), .id = *id};
+        if (auto s = decode_receipt_value(view(it->value()), r); !s.ok()) return s;
+        out.push_back(std::move(r));
+    }
+    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    return out;
+}
+
+StatusOr<bool> RocksDbLedger::is_opted_out(std::string_view account, std::string_view msisdn) const {
+    std::string value;
+    auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(opt_outs), pair_key(account, msisdn), &value);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return from_rocksdb(s);
+    return true;
+}
+
+StatusOr<Recovery> RocksDbLedger::recover(Timestamp now) {
+    Recovery out;
+    auto s = impl_->run_exclusive([&](Group& g) { return impl_->recover(g, now, out); });
+    if (!s.ok()) return s;
+    return out;
+}
+
+RocksDbLedger::WriterStats RocksDbLedger::writer_stats() const {
+    return {impl_->groups.load(), impl_->writes.load()};
+}
+
+Status RocksDbLedger::compact_carrier_ids() {
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    return from_rocksdb(impl_->db->CompactRange(options, impl_->cf(carrier_ids), nullptr, nullptr));
+}
+
+}  // namespace smpp::store

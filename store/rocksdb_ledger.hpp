@@ -1,0 +1,81 @@
+#pragma once
+// The Ledger on RocksDB.
+//
+// Column families:
+//   messages     id(8, big-endian)            -> MessageRecord   every record
+//   open         id                           -> status byte     records not yet final
+//   carrier_ids  carrier \0 carrier_msg_id    -> id              receipt matching
+//   retries      retry_at ms(8) id(8)         -> ""              retry schedule
+//   receipts     account \0 id                -> PendingReceipt  owed upstream
+//   opt_outs     account \0 msisdn            -> ""
+//
+// Writes: one WriteBatch per state change, touching every family the change
+// touches. A dedicated writer thread takes everything queued (up to
+// LedgerSettings::max_group_size) and commits it as one group: one
+// rocksdb::Write, one WAL fsync (or none with sync: false); then it runs the
+// Completions, on the writer thread. Changes within a group see each other
+// (two updates of one message in one group chain correctly). Reads go to
+// RocksDB directly and so only see committed groups.
+//
+// Retention: ids are time-ordered, so "minted before the cutoff" is a key
+// range of `messages`. The few records in that range that are not final are
+// listed by a seek over `open` (small: it holds only live messages), and the
+// range is deleted with one DeleteRange per gap between them: O(live
+// stragglers) tombstones, not O(records). carrier_ids entries cannot be range
+// deleted (they are keyed by the carrier's id); a compaction filter drops
+// those pointing below the retention floor, and find_by_carrier_id checks the
+// record still exists, so a stale entry is never returned.
+#include <cstdint>
+#include <memory>
+
+#include "store/ledger.hpp"
+#include "store/ledger_settings.hpp"
+
+namespace smpp::store {
+
+class RocksDbLedger final : public Ledger {
+public:
+    // Opens (or creates) the database at settings.path and starts the writer.
+    static StatusOr<std::unique_ptr<RocksDbLedger>> open(const LedgerSettings& settings);
+    // Commits every write already queued, runs its Completion, then closes.
+    // Writes queued after destruction began complete with StatusCode::closed.
+    ~RocksDbLedger() override;
+
+    void accept(MessageRecord record, Completion done) override;
+    void update(MessageId id, StateChange change, Completion done) override;
+    void sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
+              Completion done) override;
+    void schedule_retry(MessageId id, Timestamp when, Completion done) override;
+    void park_receipt(PendingReceipt receipt, Completion done) override;
+    void remove_receipt(std::string account, MessageId id, Completion done) override;
+    void add_opt_out(std::string account, std::string msisdn, Completion done) override;
+    void remove_opt_out(std::string account, std::string msisdn, Completion done) override;
+    void drop_final_older_than(Timestamp cutoff, Completion done) override;
+
+    StatusOr<MessageRecord> find(MessageId id) const override;
+    StatusOr<MessageId> find_by_carrier_id(std::string_view carrier,
+                                           std::string_view carrier_message_id) const override;
+    StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
+    StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
+                                                           std::size_t limit) const override;
+    StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
+    StatusOr<Recovery> recover(Timestamp now) override;
+
+    // How well group commit is working: writes per group = writes / groups.
+    struct WriterStats {
+        std::uint64_t groups = 0;
+        std::uint64_t writes = 0;
+    };
+    WriterStats writer_stats() const;
+
+    // Compacts carrier_ids so the retention floor takes effect now (tests).
+    Status compact_carrier_ids();
+
+    struct Impl;
+
+private:
+    explicit RocksDbLedger(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace smpp::store

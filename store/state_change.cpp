@@ -1,0 +1,74 @@
+#include "store/state_change.hpp"
+
+#include <string>
+
+namespace smpp::store {
+namespace {
+
+Status final_record(const MessageRecord& r) {
+    return Status(StatusCode::failed_precondition,
+                  "message " + r.id.to_string() + " is final (" + std::string(name(r.status)) + ")");
+}
+
+}  // namespace
+
+Status apply(MessageRecord& r, const StateChange& change) {
+    if (is_final(r.status)) return final_record(r);
+    if (change.status == MessageStatus::accepted)
+        return Status(StatusCode::invalid_argument, "a record cannot go back to accepted");
+    r.status = change.status;
+    r.updated_at = change.at;
+    if (is_final(change.status)) r.final_at = change.at;
+    r.retry_at = Timestamp{};
+    if (change.attempt) r.attempts.push_back(*change.attempt);
+    if (change.route) r.route = *change.route;
+    if (change.error_code) r.error_code = *change.error_code;
+    if (change.cost_micros) r.cost_micros = *change.cost_micros;
+    return {};
+}
+
+Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view carrier_message_id, Timestamp at) {
+    if (carrier.empty() || carrier_message_id.empty())
+        return Status(StatusCode::invalid_argument, "sent needs a carrier and its message_id");
+    if (auto s = check_key_part("carrier", carrier); !s.ok()) return s;
+    if (is_final(r.status)) return final_record(r);
+    Attempt* waiting = nullptr;
+    for (auto it = r.attempts.rbegin(); it != r.attempts.rend(); ++it) {
+        if (it->carrier == carrier && it->carrier_message_id.empty()) {
+            waiting = &*it;
+            break;
+        }
+    }
+    if (!waiting) {
+        r.attempts.push_back(Attempt{.carrier = std::string(carrier), .at = at});
+        waiting = &r.attempts.back();
+    }
+    waiting->status = MessageStatus::sent;
+    waiting->command_status = 0;
+    waiting->carrier_message_id = std::string(carrier_message_id);
+    r.status = MessageStatus::sent;
+    r.updated_at = at;
+    r.retry_at = Timestamp{};
+    return {};
+}
+
+Status apply_retry(MessageRecord& r, Timestamp when) {
+    if (is_final(r.status)) return final_record(r);
+    if (when == Timestamp{}) return Status(StatusCode::invalid_argument, "retry time must not be the epoch");
+    r.status = MessageStatus::queued;
+    r.retry_at = when;
+    return {};
+}
+
+Status check_key_part(std::string_view field, std::string_view value) {
+    if (value.find('\0') != std::string_view::npos)
+        return Status(StatusCode::invalid_argument, std::string(field) + " contains NUL");
+    return {};
+}
+
+Status check_acceptable(const MessageRecord& r) {
+    if (!r.id.valid()) return Status(StatusCode::invalid_argument, "record has no message id");
+    return check_key_part("account", r.account);
+}
+
+}  // namespace smpp::store

@@ -1,0 +1,404 @@
+#include "smpp/carrier/carrier.hpp"
+
+#include <algorithm>
+
+#include <catch2/catch.hpp>
+
+#include "test_smsc.hpp"
+
+using namespace smpp::carrier;
+using namespace smpp::carrier::test;
+
+TEST_CASE("carrier: 2 binds x window 5 are never exceeded, both binds carry traffic") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer_delay = 20ms;
+    auto s = test_settings(smsc.port());
+    s.binds = 2;
+    s.window = 5;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+
+    Outcomes out;
+    for (int i = 0; i < 100; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 100; }, 5s));
+    CHECK(out.count<Sent>() == 100);
+    CHECK(smsc.max_outstanding == 5);
+    CHECK(smsc.submits.size() == 100);
+    std::map<const smpp::session::Session*, int> per_bind;
+    for (const auto& sub : smsc.submits) ++per_bind[sub.bind];
+    CHECK(per_bind.size() == 2);
+    const auto& first = std::get<Sent>(out.got.front().second);
+    CHECK(first.carrier_message_id.starts_with("id-m"));
+
+    const auto snap = c->snapshot();
+    REQUIRE(snap.binds.size() == 2);
+    CHECK(snap.binds[0].counters.sent + snap.binds[1].counters.sent == 100);
+    CHECK(snap.in_flight == 0);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: max_tps 200 holds over one second at the SMSC") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    auto s = test_settings(smsc.port());
+    s.binds = 2;
+    s.window = 50;
+    s.max_tps = 200;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+
+    Outcomes out;
+    for (int i = 0; i < 300; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 300; }, 5s));
+    CHECK(out.count<Sent>() == 300);
+    REQUIRE(smsc.submits.size() == 300);
+    const auto t0 = smsc.submits.front().at;
+    const auto in_first_second = std::count_if(smsc.submits.begin(), smsc.submits.end(),
+                                               [&](const SubmitSeen& x) { return x.at < t0 + 1s; });
+    INFO("submits in the first second: " << in_first_second);
+    CHECK(in_first_second >= 180);
+    CHECK(in_first_second <= 220);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: ESME_RTHROTTLED cuts the rate, keeps the order, then the rate recovers") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.throttle_first = 4;
+    auto s = test_settings(smsc.port());
+    s.window = 1;  // one at a time, so the order at the SMSC is the carrier's order
+    s.max_tps = 200;
+    s.throttle.cut_hold = 1ms;
+    s.throttle.recovery_interval = 100ms;
+    s.throttle.recovery_step = 100;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+
+    Outcomes out;
+    std::vector<std::string> order;
+    for (int i = 0; i < 20; ++i) {
+        order.push_back("m" + std::to_string(i));
+        submit(*c, out, order.back());
+    }
+    REQUIRE(loop.run_until([&] { return out.got.size() == 20; }, 5s));
+    CHECK(out.count<Sent>() == 20);
+    CHECK(smsc.submits.size() == 24);  // m0 four times throttled, then accepted
+    CHECK(smsc.accepted == order);
+    auto snap = c->snapshot();
+    CHECK(snap.rate_cuts == 4);
+    CHECK(snap.binds[0].counters.throttled == 4);
+    // 200 -> 100 -> 50 -> 25 -> 12.5 tps, and each cut empties the bucket:
+    // the four resends of m0 waited 10 + 20 + 40 + 80 ms.
+    CHECK(smsc.submits[4].at - smsc.submits[0].at >= 140ms);
+
+    // Recovery: +100 tps per 100 ms back to the ceiling.
+    loop.run_for(300ms);
+    submit(*c, out, "late");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 21; }));
+    CHECK(c->snapshot().rate_tps == 200);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: throttled past max_retries is a transient outcome") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.throttle_first = 100;
+    auto s = test_settings(smsc.port());
+    s.window = 1;
+    s.throttle.max_retries = 2;
+    s.throttle.cut_hold = 1ms;
+    s.throttle.floor_tps = 1000;  // keep the test fast: no real slowdown
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    submit(*c, out, "m0");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 1; }));
+    REQUIRE(std::holds_alternative<Transient>(out.got[0].second));
+    CHECK(std::get<Transient>(out.got[0].second).status == command_status::ESME_RTHROTTLED);
+    CHECK(smsc.submits.size() == 3);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a response timeout is in doubt and never resent") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer = false;
+    auto s = test_settings(smsc.port());
+    s.response_timeout = 200ms;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    for (int i = 0; i < 3; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 3; }));
+    for (const auto& [id, o] : out.got) {
+        REQUIRE(std::holds_alternative<InDoubt>(o));
+        CHECK(std::get<InDoubt>(o).reason == in_doubt_reason::response_timeout);
+    }
+    loop.run_for(300ms);
+    CHECK(smsc.submits.size() == 3);
+    CHECK(c->snapshot().binds[0].counters.in_doubt == 3);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a bind that closes with submits on the wire gives in doubt") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer = false;
+    auto s = test_settings(smsc.port());
+    s.response_timeout = 2s;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    submit(*c, out, "m0");
+    submit(*c, out, "m1");
+    REQUIRE(loop.run_until([&] { return smsc.submits.size() == 2; }));
+    for (auto& sess : smsc.sessions()) sess->close();
+    REQUIRE(loop.run_until([&] { return out.got.size() == 2; }));
+    for (const auto& [id, o] : out.got) {
+        REQUIRE(std::holds_alternative<InDoubt>(o));
+        CHECK(std::get<InDoubt>(o).reason == in_doubt_reason::session_closed);
+    }
+    // And the bind comes back by itself.
+    REQUIRE(loop.run_until([&] { return smsc.binds == 2 && all_bound(*c); }));
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: drain answers every queued submit, waits for the window, unbinds; enable rebinds") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer_delay = 100ms;
+    auto s = test_settings(smsc.port());
+    s.window = 2;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+
+    Outcomes out;
+    for (int i = 0; i < 20; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return smsc.submits.size() == 2; }));
+    bool drained = false;
+    c->drain([&] { drained = true; });
+    REQUIRE(loop.run_until([&] { return drained; }));
+    CHECK(out.got.size() == 20);
+    CHECK(out.count<Sent>() == 2);
+    CHECK(out.count<Refused>() == 18);
+    for (const auto& [id, o] : out.got)
+        if (auto* r = std::get_if<Refused>(&o)) CHECK(r->reason == refusal::disabled);
+    auto snap = c->snapshot();
+    CHECK(snap.state == carrier_state::disabled);
+    CHECK(snap.binds[0].state == bind_state::disabled);
+    REQUIRE(loop.run_until([&] { return smsc.sessions().empty(); }));
+
+    submit(*c, out, "while-disabled");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 21; }));
+    CHECK(std::get<Refused>(out.got.back().second).reason == refusal::disabled);
+
+    c->enable();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    submit(*c, out, "after-enable");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 22; }));
+    CHECK(std::holds_alternative<Sent>(out.got.back().second));
+
+    // disable(): the operator's drain, no callback; still nothing lost.
+    for (int i = 0; i < 5; ++i) submit(*c, out, "d" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return smsc.submits.size() == 3 + 2; }));  // window 2: d0, d1 on the wire
+    c->disable();
+    REQUIRE(loop.run_until([&] { return out.got.size() == 27 && c->snapshot().state == carrier_state::disabled; }));
+    CHECK(out.count<Sent>() == 2 + 1 + 2);
+    CHECK(out.count<Refused>() == 18 + 1 + 3);
+    stop(loop, *c);
+    CHECK(c->snapshot().state == carrier_state::stopped);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: stop refuses what is queued as stopped and completes") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer_delay = 50ms;
+    auto s = test_settings(smsc.port());
+    s.window = 1;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    for (int i = 0; i < 4; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return smsc.submits.size() == 1; }));
+    stop(loop, *c);
+    CHECK(out.got.size() == 4);
+    CHECK(out.count<Sent>() == 1);
+    CHECK(out.count<Refused>() == 3);
+    for (const auto& [id, o] : out.got)
+        if (auto* r = std::get_if<Refused>(&o)) CHECK(r->reason == refusal::stopped);
+    CHECK(c->snapshot().state == carrier_state::stopped);
+    submit(*c, out, "late");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 5; }));
+    CHECK(std::get<Refused>(out.got.back().second).reason == refusal::stopped);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a wrong password stops after max_failed_binds attempts and holds off") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.password = "other";
+    auto s = test_settings(smsc.port());
+    s.max_failed_binds = 3;
+    s.reconnect = {10ms, 20ms, 0.0};
+    s.hold_off = 60s;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return smsc.bind_attempts == 3; }));
+    loop.run_for(500ms);  // 20 ms backoff: without the hold-off, some 20 more attempts
+    CHECK(smsc.bind_attempts == 3);
+    auto snap = c->snapshot();
+    REQUIRE(snap.binds.size() == 1);
+    CHECK(snap.binds[0].state == bind_state::backoff);
+    CHECK(snap.binds[0].consecutive_failures == 3);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: otp overtakes queued bulk; FIFO within a class") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer_delay = 20ms;
+    auto s = test_settings(smsc.port());
+    s.window = 1;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    for (int i = 1; i <= 4; ++i) submit(*c, out, "b" + std::to_string(i), message_class::bulk);
+    submit(*c, out, "t1", message_class::transactional);
+    submit(*c, out, "o1", message_class::otp);
+    submit(*c, out, "o2", message_class::otp);
+    REQUIRE(loop.run_until([&] { return out.got.size() == 7; }));
+    CHECK(smsc.accepted == std::vector<std::string>{"b1", "o1", "o2", "t1", "b2", "b3", "b4"});
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a backup keeps its binds warm with enquire_link and takes no submits") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    auto s = test_settings(smsc.port());
+    s.binds = 2;
+    s.backup = true;
+    s.enquire_link_interval = 50ms;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    loop.run_for(400ms);
+    Outcomes out;
+    submit(*c, out, "m0");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 1; }));
+    CHECK(std::get<Refused>(out.got[0].second).reason == refusal::disabled);
+    CHECK(smsc.submits.empty());
+    auto sessions = smsc.sessions();
+    REQUIRE(sessions.size() == 2);
+    for (auto& sess : sessions) CHECK(sess->counters().pdus_in >= 4);  // bind + enquire_links
+    CHECK(smsc.binds == 2);
+    CHECK(c->snapshot().backup);
+
+    // Made active, it carries traffic at once.
+    c->set_backup(false);
+    submit(*c, out, "m1");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 2; }));
+    CHECK(std::holds_alternative<Sent>(out.got[1].second));
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a full queue refuses at once; non-submits are invalid requests") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    auto s = test_settings(smsc.port());
+    s.queue_limit = 3;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);  // not started: nothing drains the queue
+    Outcomes out;
+    for (int i = 0; i < 5; ++i) submit(*c, out, "m" + std::to_string(i));
+    c->submit(SubmitRequest{"x", message_class::bulk, smpp::protocol::EnquireLink{}}, out.record("x"));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 3; }));
+    CHECK(std::get<Refused>(out.got[0].second).reason == refusal::queue_full);
+    CHECK(std::get<Refused>(out.got[1].second).reason == refusal::queue_full);
+    CHECK(std::get<Refused>(out.got[2].second).reason == refusal::invalid_request);
+    stop(loop, *c);
+    CHECK(out.got.size() == 6);
+    smsc.stop();
+}
+
+TEST_CASE("carrier settings that do not validate are refused at create") {
+    boost::asio::io_context ioc;
+    auto s = test_settings(2775);
+    s.window = 0;
+    CHECK_THROWS_AS(Carrier::create(ioc.get_executor(), s), std::invalid_argument);
+}
+
+TEST_CASE("carrier: transmitter_receiver binds pairs and submits only on the transmitters") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    auto s = test_settings(smsc.port());
+    s.mode = bind_mode::transmitter_receiver;
+    s.binds = 1;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    auto snap = c->snapshot();
+    REQUIRE(snap.binds.size() == 2);
+    CHECK(snap.binds[0].type == smpp::session::bind_type::transmitter);
+    CHECK(snap.binds[1].type == smpp::session::bind_type::receiver);
+    Outcomes out;
+    for (int i = 0; i < 10; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 10; }));
+    CHECK(out.count<Sent>() == 10);
+    snap = c->snapshot();
+    CHECK(snap.binds[0].counters.submits == 10);
+    CHECK(snap.binds[1].counters.submits == 0);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a deliver_sm goes to the deliver handler, which answers it") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    std::vector<smpp::protocol::Pdu> delivered;
+    auto c = Carrier::create(loop.ioc.get_executor(), test_settings(smsc.port()),
+                             [&](smpp::protocol::Pdu&& p, std::function<void(command_status)> respond) {
+                                 delivered.push_back(std::move(p));
+                                 respond(command_status::ESME_ROK);
+                             });
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    auto sessions = smsc.sessions();
+    REQUIRE(sessions.size() == 1);
+    smpp::protocol::DeliverSm receipt;
+    receipt.esm_class = smpp::protocol::esm_class::delivery_receipt;
+    receipt.short_message = "id:abc sub:001 dlvrd:001 stat:DELIVRD";
+    bool answered = false;
+    smpp::protocol::Pdu resp;
+    sessions[0]->send_request(receipt, [&](std::error_code ec, smpp::protocol::Pdu p) {
+        CHECK_FALSE(ec);
+        resp = std::move(p);
+        answered = true;
+    });
+    REQUIRE(loop.run_until([&] { return answered; }));
+    CHECK(resp.status == command_status::ESME_ROK);
+    CHECK(resp.id() == smpp::protocol::command_id::deliver_sm_resp);
+    REQUIRE(delivered.size() == 1);
+    CHECK(delivered[0].as<smpp::protocol::DeliverSm>()->short_message == receipt.short_message);
+    CHECK(c->snapshot().binds[0].counters.deliver_sm == 1);
+    stop(loop, *c);
+    smsc.stop();
+}

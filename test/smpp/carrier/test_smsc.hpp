@@ -1,0 +1,202 @@
+#pragma once
+// An SMSC for the carrier tests, built from our own session::Listener on
+// 127.0.0.1 (port 0), and one io_context pumped by the test thread, so
+// every callback of the carrier and the SMSC runs on it without locks. The
+// SMSC records what a carrier's operator would see: bind attempts, every
+// submit with its arrival time, and the most submits outstanding per bind.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "smpp/carrier/carrier.hpp"
+#include "smpp/session/listener.hpp"
+#include "smpp/session/session.hpp"
+
+namespace smpp::carrier::test {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using protocol::command_status;
+
+struct Loop {
+    boost::asio::io_context ioc;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{ioc.get_executor()};
+
+    // Runs handlers until pred holds; false after the timeout.
+    template <class Pred>
+    bool run_until(Pred pred, std::chrono::milliseconds timeout = 3s) {
+        const auto deadline = clock_type::now() + timeout;
+        while (!pred()) {
+            if (clock_type::now() >= deadline) return false;
+            ioc.run_for(1ms);
+        }
+        return true;
+    }
+    void run_for(std::chrono::milliseconds d) {
+        const auto deadline = clock_type::now() + d;
+        while (clock_type::now() < deadline) ioc.run_for(1ms);
+    }
+};
+
+struct SubmitSeen {
+    clock_type::time_point at;
+    std::string text;
+    const session::Session* bind;
+};
+
+class TestSmsc {
+public:
+    // Behaviour, set before the carrier binds.
+    std::string password = "pw01";
+    bool answer = true;                       // false: never answer a submit (response_timeout)
+    int throttle_first = 0;                   // answer the first N submits ESME_RTHROTTLED
+    std::chrono::milliseconds answer_delay{0};
+
+    // What it saw.
+    int bind_attempts = 0;
+    int binds = 0;
+    std::vector<SubmitSeen> submits;       // every submit_sm, throttled ones too
+    std::vector<std::string> accepted;     // texts answered ESME_ROK, in order
+    std::map<const session::Session*, std::uint32_t> outstanding;
+    std::uint32_t max_outstanding = 0;
+
+    explicit TestSmsc(Loop& loop) : loop_(loop) {
+        session::SessionSettings s;
+        s.system_id = "test-smsc";
+        s.enquire_link_interval = 0ms;
+        s.response_timeout = 1s;
+        s.bind_timeout = 1s;
+        s.unbind_timeout = 200ms;
+        listener_ = session::Listener::create(
+            loop.ioc.get_executor(), {boost::asio::ip::address_v4::loopback(), 0}, s,
+            [this](const boost::asio::ip::tcp::endpoint&) { return std::make_shared<Handler>(*this); });
+        listener_->start();
+    }
+
+    std::uint16_t port() const { return listener_->local_endpoint().port(); }
+    std::vector<std::shared_ptr<session::Session>> sessions() const { return listener_->sessions(); }
+
+    // From another thread than the one running the loop.
+    void stop_async(std::function<void()> done) { listener_->stop(std::move(done)); }
+
+    void stop() {
+        bool done = false;
+        listener_->stop([&] { done = true; });
+        loop_.run_until([&] { return done; }, 2s);
+    }
+
+private:
+    class Handler final : public session::SessionHandler {
+    public:
+        explicit Handler(TestSmsc& smsc) : smsc_(smsc) {}
+        void on_bind_request(session::Session&, const session::BindRequest& r, session::BindVerdict v) override {
+            ++smsc_.bind_attempts;
+            v(r.password == smsc_.password ? command_status::ESME_ROK : command_status::ESME_RINVPASWD);
+        }
+        void on_bound(session::Session&) override { ++smsc_.binds; }
+        void on_request(session::Session& s, protocol::Pdu&& p) override {
+            auto* sm = p.as<protocol::SubmitSm>();
+            if (!sm) return SessionHandler::on_request(s, std::move(p));
+            smsc_.submits.push_back({clock_type::now(), sm->short_message, &s});
+            auto& n = smsc_.outstanding[&s];
+            smsc_.max_outstanding = std::max(smsc_.max_outstanding, ++n);
+            if (!smsc_.answer) return;
+            auto status = command_status::ESME_ROK;
+            if (smsc_.throttle_first > 0) {
+                --smsc_.throttle_first;
+                status = command_status::ESME_RTHROTTLED;
+            }
+            auto resp = protocol::make_response(p.id(), p.sequence_number, status);
+            if (status == command_status::ESME_ROK) {
+                resp.as<protocol::SubmitSmResp>()->message_id = "id-" + sm->short_message;
+                smsc_.accepted.push_back(sm->short_message);
+            }
+            auto sp = s.shared_from_this();
+            if (smsc_.answer_delay.count() == 0) return respond(sp, std::move(resp));
+            auto timer = std::make_shared<boost::asio::steady_timer>(s.get_executor(), smsc_.answer_delay);
+            timer->async_wait([this, timer, sp, resp = std::move(resp)](boost::system::error_code) mutable {
+                respond(sp, std::move(resp));
+            });
+        }
+
+    private:
+        void respond(const std::shared_ptr<session::Session>& s, protocol::Pdu resp) {
+            --smsc_.outstanding[s.get()];
+            s->respond(std::move(resp));
+        }
+        TestSmsc& smsc_;
+    };
+
+    Loop& loop_;
+    std::shared_ptr<session::Listener> listener_;
+};
+
+// Fast timers: every duration in tens or hundreds of milliseconds.
+inline CarrierSettings test_settings(std::uint16_t port) {
+    CarrierSettings c;
+    c.id = "test";
+    c.endpoints = {{"127.0.0.1", port}};
+    c.system_id = "c01";
+    c.password = "pw01";
+    c.binds = 1;
+    c.window = 5;
+    c.max_tps = 10'000;
+    c.enquire_link_interval = 0ms;
+    c.response_timeout = 300ms;
+    c.bind_timeout = 500ms;
+    c.connect_timeout = 500ms;
+    c.reconnect = {20ms, 100ms, 0.0};
+    c.max_failed_binds = 3;
+    c.hold_off = 60s;
+    return c;
+}
+
+inline protocol::SubmitSm submit_sm(std::string text) {
+    protocol::SubmitSm s;
+    s.source = {1, 1, "12345"};
+    s.dest = {1, 1, "4915112345678"};
+    s.short_message = std::move(text);
+    return s;
+}
+
+// Outcomes by submit, in the order they came.
+struct Outcomes {
+    std::vector<std::pair<std::string, SubmitOutcome>> got;
+
+    SubmitCallback record(std::string id) {
+        return [this, id = std::move(id)](SubmitOutcome o) { got.emplace_back(id, std::move(o)); };
+    }
+    template <class T>
+    std::size_t count() const {
+        std::size_t n = 0;
+        for (const auto& [id, o] : got) n += std::holds_alternative<T>(o) ? 1 : 0;
+        return n;
+    }
+};
+
+inline void submit(Carrier& c, Outcomes& out, std::string text, message_class cls = message_class::bulk) {
+    c.submit(SubmitRequest{text, cls, submit_sm(text)}, out.record(text));
+}
+
+inline bool all_bound(const Carrier& c) {
+    auto s = c.snapshot();
+    for (const auto& b : s.binds)
+        if (b.state != bind_state::bound) return false;
+    return !s.binds.empty();
+}
+
+inline void stop(Loop& loop, Carrier& c) {
+    bool done = false;
+    c.stop([&] { done = true; });
+    loop.run_until([&] { return done; }, 3s);
+}
+
+}  // namespace smpp::carrier::test

@@ -1,0 +1,348 @@
+// The Ledger contract, run against RocksDbLedger and InMemoryLedger alike.
+#include "store/ledger.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+
+#include "ledger_fixtures.hpp"
+
+using namespace smpp::store;
+using namespace smpp::store::test;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::int64_t day_ms = 86'400'000;
+const Timestamp t0 = Timestamp(milliseconds(MessageId::epoch_unix_ms + 100 * day_ms));
+
+Timestamp at(std::int64_t offset_ms) { return t0 + milliseconds(offset_ms); }
+
+MessageRecord record(MessageId id, std::string account = "acme") {
+    MessageRecord r;
+    r.id = id;
+    r.account = std::move(account);
+    r.upstream_sequence_number = 7;
+    r.source = {5, 0, "ACME"};
+    r.destination = {1, 1, "447700900123"};
+    r.payload = "hello";
+    r.accepted_at = id.time();
+    r.updated_at = id.time();
+    return r;
+}
+
+MessageId id_at(std::int64_t offset_ms, std::uint16_t seq = 0) { return MessageId::make(at(offset_ms), 1, seq); }
+
+template <class F>
+Status accept(F& f, const MessageRecord& r) {
+    return wait_for([&](Completion done) { f.get().accept(r, std::move(done)); });
+}
+
+template <class F>
+Status update(F& f, MessageId id, StateChange change) {
+    return wait_for([&](Completion done) { f.get().update(id, std::move(change), std::move(done)); });
+}
+
+template <class F>
+Status sent(F& f, MessageId id, std::string carrier, std::string cmid, Timestamp when) {
+    return wait_for([&](Completion done) { f.get().sent(id, carrier, cmid, when, std::move(done)); });
+}
+
+template <class F>
+Status retry(F& f, MessageId id, Timestamp when) {
+    return wait_for([&](Completion done) { f.get().schedule_retry(id, when, std::move(done)); });
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("ledger: accept then find", "[ledger]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto r = record(id_at(0));
+    r.payload = std::string("\x00\x01\xff", 3);
+    REQUIRE(accept(f, r).ok());
+    auto found = f.get().find(r.id);
+    REQUIRE(found.ok());
+    CHECK(*found == r);
+
+    CHECK(accept(f, r).code() == StatusCode::already_exists);
+    CHECK(f.get().find(id_at(1)).status().code() == StatusCode::not_found);
+    CHECK(accept(f, record(MessageId{})).code() == StatusCode::invalid_argument);
+    CHECK(accept(f, record(id_at(2), std::string("a\0b", 3))).code() == StatusCode::invalid_argument);
+
+    f.reopen();
+    found = f.get().find(r.id);
+    REQUIRE(found.ok());
+    CHECK(*found == r);
+}
+
+TEMPLATE_TEST_CASE("ledger: state transitions and attempts", "[ledger]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto id = id_at(0);
+    REQUIRE(accept(f, record(id)).ok());
+    REQUIRE(update(f, id,
+                   StateChange{.status = MessageStatus::queued,
+                               .at = at(1),
+                               .route = RouteDecision{"carrier-b", "prefix 4477"}})
+                .ok());
+    Attempt first{"carrier-b", "b-1", at(2), MessageStatus::sending, 0, ""};
+    REQUIRE(update(f, id, StateChange{.status = MessageStatus::sending, .at = at(2), .attempt = first}).ok());
+    // carrier-b refuses with ESME_RSUBMITFAIL; failover to carrier-a.
+    first.status = MessageStatus::failed;
+    first.command_status = 0x45;
+    Attempt second{"carrier-a", "a-3", at(4), MessageStatus::sending, 0, ""};
+    REQUIRE(update(f, id,
+                   StateChange{.status = MessageStatus::sending,
+                               .at = at(4),
+                               .attempt = second,
+                               .route = RouteDecision{"carrier-a", "failover: carrier-b 0x45"},
+                               .error_code = 0x45})
+                .ok());
+    REQUIRE(sent(f, id, "carrier-a", "CA-77", at(5)).ok());
+    REQUIRE(update(f, id,
+                   StateChange{.status = MessageStatus::delivered, .at = at(9), .error_code = 0, .cost_micros = 4200})
+                .ok());
+
+    auto r = f.get().find(id);
+    REQUIRE(r.ok());
+    CHECK(r->status == MessageStatus::delivered);
+    CHECK(r->route == RouteDecision{"carrier-a", "failover: carrier-b 0x45"});
+    CHECK(r->updated_at == at(9));
+    CHECK(r->final_at == at(9));
+    CHECK(r->cost_micros == 4200);
+    CHECK(r->error_code == 0);
+    REQUIRE(r->attempts.size() == 2);
+    CHECK(r->attempts[0] == Attempt{"carrier-b", "b-1", at(2), MessageStatus::sending, 0, ""});
+    CHECK(r->attempts[1] == Attempt{"carrier-a", "a-3", at(4), MessageStatus::sent, 0, "CA-77"});
+
+    // A duplicate receipt must not move a final record.
+    CHECK(update(f, id, StateChange{.status = MessageStatus::undeliverable, .at = at(10)}).code() ==
+          StatusCode::failed_precondition);
+    CHECK(f.get().find(id)->status == MessageStatus::delivered);
+    CHECK(update(f, id_at(99), StateChange{.status = MessageStatus::queued}).code() == StatusCode::not_found);
+}
+
+TEMPLATE_TEST_CASE("ledger: sent writes the record and the carrier-ID index together", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto a = id_at(0), b = id_at(0, 1);
+    REQUIRE(accept(f, record(a)).ok());
+    REQUIRE(accept(f, record(b)).ok());
+    REQUIRE(sent(f, a, "carrier-a", "0001", at(1)).ok());
+    // Carriers' ids are only unique per carrier.
+    REQUIRE(sent(f, b, "carrier-b", "0001", at(1)).ok());
+
+    CHECK(f.get().find_by_carrier_id("carrier-a", "0001").value() == a);
+    CHECK(f.get().find_by_carrier_id("carrier-b", "0001").value() == b);
+    CHECK(f.get().find_by_carrier_id("carrier-c", "0001").status().code() == StatusCode::not_found);
+    CHECK(f.get().find_by_carrier_id("carrier-a", "0002").status().code() == StatusCode::not_found);
+
+    auto r = f.get().find(a);
+    REQUIRE(r.ok());
+    CHECK(r->status == MessageStatus::sent);
+    REQUIRE(r->attempts.size() == 1);
+    CHECK(r->attempts[0].carrier_message_id == "0001");
+
+    // A refused sent() writes neither half.
+    CHECK(sent(f, id_at(5), "carrier-a", "0009", at(2)).code() == StatusCode::not_found);
+    CHECK(f.get().find_by_carrier_id("carrier-a", "0009").status().code() == StatusCode::not_found);
+    REQUIRE(update(f, b, StateChange{.status = MessageStatus::delivered, .at = at(3)}).ok());
+    CHECK(sent(f, b, "carrier-b", "0010", at(4)).code() == StatusCode::failed_precondition);
+    CHECK(f.get().find_by_carrier_id("carrier-b", "0010").status().code() == StatusCode::not_found);
+    CHECK(sent(f, a, "carrier-a", "", at(4)).code() == StatusCode::invalid_argument);
+
+    f.reopen();
+    CHECK(f.get().find_by_carrier_id("carrier-a", "0001").value() == a);
+}
+
+TEMPLATE_TEST_CASE("ledger: writes queued back to back chain in order", "[ledger]", MemoryLedgerFixture,
+                   RocksDbLedgerFixture) {
+    TestType f;
+    std::mutex m;
+    std::vector<std::pair<int, Status>> results;
+    auto record_result = [&](int step) {
+        return [&, step](Status s) {
+            std::lock_guard lock(m);
+            results.emplace_back(step, std::move(s));
+        };
+    };
+    // Queued without waiting: with RocksDB these land in one group and each
+    // must see the one before it.
+    constexpr int messages = 50;
+    for (int i = 0; i < messages; ++i) {
+        auto id = id_at(0, static_cast<std::uint16_t>(i));
+        f.get().accept(record(id), record_result(i * 10));
+        f.get().update(id, StateChange{.status = MessageStatus::queued, .at = at(1)}, record_result(i * 10 + 1));
+        f.get().sent(id, "carrier-a", "X" + std::to_string(i), at(2), record_result(i * 10 + 2));
+        f.get().update(id, StateChange{.status = MessageStatus::delivered, .at = at(3)}, record_result(i * 10 + 3));
+        f.get().update(id, StateChange{.status = MessageStatus::expired, .at = at(4)}, record_result(i * 10 + 4));
+    }
+    f.reopen();  // RocksDB: the destructor drains the queue
+    REQUIRE(results.size() == 5 * messages);
+    for (auto& [step, status] : results) {
+        INFO("step " << step << ": " << status.to_string());
+        CHECK(status.code() == (step % 10 == 4 ? StatusCode::failed_precondition : StatusCode::ok));
+    }
+    for (int i = 0; i < messages; ++i) {
+        auto r = f.get().find(id_at(0, static_cast<std::uint16_t>(i)));
+        REQUIRE(r.ok());
+        CHECK(r->status == MessageStatus::delivered);
+        CHECK(f.get().find_by_carrier_id("carrier-a", "X" + std::to_string(i)).value() == r->id);
+    }
+}
+
+TEMPLATE_TEST_CASE("ledger: retry schedule is ordered by time, then id", "[ledger]", MemoryLedgerFixture,
+                   RocksDbLedgerFixture) {
+    TestType f;
+    auto a = id_at(0), b = id_at(1), c = id_at(2), d = id_at(3);
+    for (auto id : {a, b, c, d}) REQUIRE(accept(f, record(id)).ok());
+    REQUIRE(retry(f, a, at(3000)).ok());
+    REQUIRE(retry(f, b, at(1000)).ok());
+    REQUIRE(retry(f, c, at(2000)).ok());
+    REQUIRE(retry(f, d, at(1000)).ok());
+
+    CHECK(f.get().due_retries(at(999), 10).value().empty());
+    CHECK(f.get().due_retries(at(1000), 10).value() == std::vector<MessageId>{b, d});
+    CHECK(f.get().due_retries(at(2500), 10).value() == std::vector<MessageId>{b, d, c});
+    CHECK(f.get().due_retries(at(9999), 2).value() == std::vector<MessageId>{b, d});
+    CHECK(f.get().find(a)->status == MessageStatus::queued);
+    CHECK(f.get().find(a)->retry_at == at(3000));
+
+    // Rescheduling moves the entry; a state change takes it off the schedule.
+    REQUIRE(retry(f, b, at(5000)).ok());
+    REQUIRE(update(f, d, StateChange{.status = MessageStatus::sending, .at = at(1001)}).ok());
+    CHECK(f.get().due_retries(at(9999), 10).value() == std::vector<MessageId>{c, a, b});
+    REQUIRE(sent(f, c, "carrier-a", "C", at(2001)).ok());
+    REQUIRE(update(f, a, StateChange{.status = MessageStatus::failed, .at = at(3001)}).ok());
+    CHECK(f.get().due_retries(at(9999), 10).value() == std::vector<MessageId>{b});
+    CHECK(retry(f, a, at(4000)).code() == StatusCode::failed_precondition);
+    CHECK(retry(f, id_at(50), at(4000)).code() == StatusCode::not_found);
+
+    f.reopen();
+    CHECK(f.get().due_retries(at(9999), 10).value() == std::vector<MessageId>{b});
+}
+
+TEMPLATE_TEST_CASE("ledger: receipts parked for an unbound upstream", "[ledger]", MemoryLedgerFixture,
+                   RocksDbLedgerFixture) {
+    TestType f;
+    auto park = [&](PendingReceipt r) {
+        return wait_for([&](Completion done) { f.get().park_receipt(r, std::move(done)); });
+    };
+    auto remove = [&](std::string account, MessageId id) {
+        return wait_for([&](Completion done) { f.get().remove_receipt(account, id, std::move(done)); });
+    };
+    PendingReceipt r2{"acme", id_at(2), MessageStatus::delivered, 0, at(10)};
+    PendingReceipt r1{"acme", id_at(1), MessageStatus::undeliverable, 0x0B, at(11)};
+    PendingReceipt other{"acme2", id_at(0), MessageStatus::expired, 0, at(12)};
+    REQUIRE(park(r2).ok());
+    REQUIRE(park(r1).ok());
+    REQUIRE(park(other).ok());
+    CHECK(park(PendingReceipt{std::string("ac\0me", 5), id_at(3)}).code() == StatusCode::invalid_argument);
+
+    CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{r1, r2});
+    CHECK(f.get().pending_receipts("acme", 1).value() == std::vector<PendingReceipt>{r1});
+    CHECK(f.get().pending_receipts("acme2", 10).value() == std::vector<PendingReceipt>{other});
+    CHECK(f.get().pending_receipts("acm", 10).value().empty());
+
+    f.reopen();
+    REQUIRE(remove("acme", r1.id).ok());
+    REQUIRE(remove("acme", r1.id).ok());  // delivered twice: still fine
+    CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{r2});
+}
+
+TEMPLATE_TEST_CASE("ledger: opt-outs per account", "[ledger]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto add = [&](std::string account, std::string msisdn) {
+        return wait_for([&](Completion done) { f.get().add_opt_out(account, msisdn, std::move(done)); });
+    };
+    auto remove = [&](std::string account, std::string msisdn) {
+        return wait_for([&](Completion done) { f.get().remove_opt_out(account, msisdn, std::move(done)); });
+    };
+    CHECK_FALSE(f.get().is_opted_out("acme", "447700900123").value());
+    REQUIRE(add("acme", "447700900123").ok());
+    REQUIRE(add("acme", "447700900123").ok());
+    CHECK(f.get().is_opted_out("acme", "447700900123").value());
+    CHECK_FALSE(f.get().is_opted_out("acme2", "447700900123").value());
+    CHECK_FALSE(f.get().is_opted_out("acme", "44770090012").value());
+    CHECK(add(std::string("a\0", 2), "1").code() == StatusCode::invalid_argument);
+    f.reopen();
+    CHECK(f.get().is_opted_out("acme", "447700900123").value());
+    REQUIRE(remove("acme", "447700900123").ok());
+    REQUIRE(remove("acme", "447700900123").ok());
+    CHECK_FALSE(f.get().is_opted_out("acme", "447700900123").value());
+}
+
+TEMPLATE_TEST_CASE("ledger: recover resumes queued work and marks sending in-doubt", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto accepted = id_at(0), queued = id_at(1), scheduled = id_at(2), sending = id_at(3), was_sent = id_at(4),
+         doubt = id_at(5), delivered = id_at(6);
+    for (auto id : {accepted, queued, scheduled, sending, was_sent, doubt, delivered}) REQUIRE(accept(f, record(id)).ok());
+    REQUIRE(update(f, queued, StateChange{.status = MessageStatus::queued, .at = at(10)}).ok());
+    REQUIRE(retry(f, scheduled, at(60'000)).ok());
+    Attempt attempt{"carrier-a", "a-1", at(11), MessageStatus::sending, 0, ""};
+    REQUIRE(update(f, sending, StateChange{.status = MessageStatus::sending, .at = at(11), .attempt = attempt}).ok());
+    REQUIRE(sent(f, was_sent, "carrier-a", "S", at(12)).ok());
+    REQUIRE(update(f, doubt, StateChange{.status = MessageStatus::in_doubt, .at = at(13)}).ok());
+    REQUIRE(update(f, delivered, StateChange{.status = MessageStatus::delivered, .at = at(14)}).ok());
+
+    f.reopen();  // kill -9 and restart, as far as the ledger is concerned
+    auto recovery = f.get().recover(at(1000));
+    REQUIRE(recovery.ok());
+    std::vector<MessageId> resume, in_doubt;
+    for (auto& r : recovery->resume) resume.push_back(r.id);
+    for (auto& r : recovery->in_doubt) in_doubt.push_back(r.id);
+    CHECK(resume == std::vector<MessageId>{accepted, queued, scheduled});
+    CHECK(in_doubt == std::vector<MessageId>{sending, doubt});
+    CHECK(recovery->in_doubt[0].status == MessageStatus::in_doubt);
+    CHECK(recovery->in_doubt[0].updated_at == at(1000));
+    CHECK(recovery->in_doubt[0].attempts.size() == 1);
+    CHECK(recovery->resume[2].retry_at == at(60'000));
+
+    f.reopen();
+    CHECK(f.get().find(sending)->status == MessageStatus::in_doubt);
+    CHECK(f.get().find(was_sent)->status == MessageStatus::sent);
+    CHECK(f.get().due_retries(at(60'000), 10).value() == std::vector<MessageId>{scheduled});
+    // A second recovery finds nothing new to mark.
+    auto again = f.get().recover(at(2000));
+    REQUIRE(again.ok());
+    CHECK(again->in_doubt.size() == 2);
+    CHECK(again->in_doubt[0].updated_at == at(1000));
+}
+
+TEMPLATE_TEST_CASE("ledger: retention drops only final records older than the cutoff", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto old_final_1 = id_at(0), old_open = id_at(1), old_final_2 = id_at(2), old_open_2 = id_at(3),
+         old_final_3 = id_at(4), new_final = id_at(40 * day_ms), new_open = id_at(40 * day_ms + 1);
+    for (auto id : {old_final_1, old_open, old_final_2, old_open_2, old_final_3, new_final, new_open})
+        REQUIRE(accept(f, record(id)).ok());
+    int n = 0;
+    for (auto id : {old_final_1, old_open, old_final_2, old_open_2, old_final_3, new_final})
+        REQUIRE(sent(f, id, "carrier-a", "C" + std::to_string(n++), id.time()).ok());
+    for (auto id : {old_final_1, old_final_2, old_final_3, new_final})
+        REQUIRE(update(f, id, StateChange{.status = MessageStatus::delivered, .at = id.time()}).ok());
+
+    auto cutoff = at(40 * day_ms);  // new_final was minted exactly at the cutoff: kept
+    REQUIRE(wait_for([&](Completion done) { f.get().drop_final_older_than(cutoff, std::move(done)); }).ok());
+
+    for (auto id : {old_final_1, old_final_2, old_final_3})
+        CHECK(f.get().find(id).status().code() == StatusCode::not_found);
+    for (auto id : {old_open, old_open_2, new_final, new_open}) CHECK(f.get().find(id).ok());
+    CHECK(f.get().find_by_carrier_id("carrier-a", "C0").status().code() == StatusCode::not_found);
+    CHECK(f.get().find_by_carrier_id("carrier-a", "C1").value() == old_open);
+    CHECK(f.get().find_by_carrier_id("carrier-a", "C2").status().code() == StatusCode::not_found);
+    CHECK(f.get().find_by_carrier_id("carrier-a", "C3").value() == old_open_2);
+    CHECK(f.get().find_by_carrier_id("carrier-a", "C5").value() == new_final);
+
+    // The straggler finishes; the next sweep takes it.
+    REQUIRE(update(f, old_open, StateChange{.status = MessageStatus::expired, .at = at(41 * day_ms)}).ok());
+    REQUIRE(wait_for([&](Completion done) { f.get().drop_final_older_than(cutoff, std::move(done)); }).ok());
+    f.reopen();
+    CHECK(f.get().find(old_open).status().code() == StatusCode::not_found);
+    CHECK(f.get().find(old_open_2).ok());
+    CHECK(f.get().find(new_final).ok());
+    auto recovery = f.get().recover(at(41 * day_ms));
+    REQUIRE(recovery.ok());
+    CHECK(recovery->resume.size() == 1);  // new_open, still accepted
+}

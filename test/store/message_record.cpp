@@ -1,0 +1,145 @@
+#include "store/message_record.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "store/pending_receipt.hpp"
+#include "store/state_change.hpp"
+
+using namespace smpp::store;
+using std::chrono::milliseconds;
+
+namespace {
+
+Timestamp at_ms(std::int64_t ms) { return Timestamp(milliseconds(ms)); }
+
+MessageRecord full_record() {
+    MessageRecord r;
+    r.id = MessageId::make(at_ms(MessageId::epoch_unix_ms + 77), 2, 3);
+    r.account = "acme";
+    r.upstream_sequence_number = 0xFFFFFFFF;
+    r.user_message_reference = 0xBEEF;
+    r.source = {5, 0, "ACME"};
+    r.destination = {1, 1, "447700900123"};
+    r.esm_class = 0x40;
+    r.data_coding = 8;
+    r.registered_delivery = 1;
+    r.priority_flag = 2;
+    r.payload = std::string("\x00\x48\x00\x69\xff", 5);
+    r.segment_count = 2;
+    r.concatenation = Concatenation{0x1234, 3, 2};
+    r.traffic_class = "otp";
+    r.status = MessageStatus::sent;
+    r.error_code = 0x45;
+    r.route = {"carrier-a", "prefix 4477 cheapest"};
+    r.attempts = {Attempt{"carrier-b", "b-1", at_ms(1'700'000'000'000), MessageStatus::failed, 0x58, ""},
+                  Attempt{"carrier-a", "a-2", at_ms(1'700'000'000'100), MessageStatus::sent, 0, "A1B2C3"}};
+    r.accepted_at = at_ms(1'700'000'000'000);
+    r.updated_at = at_ms(1'700'000'000'100);
+    r.expires_at = at_ms(1'700'086'400'000);
+    r.retry_at = at_ms(-5);  // negative times survive the zigzag encoding
+    r.cost_micros = -1234567;
+    r.currency = "EUR";
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("message record: statuses have names and finality") {
+    CHECK(name(MessageStatus::in_doubt) == "in_doubt");
+    CHECK(name(MessageStatus::undeliverable) == "undeliverable");
+    CHECK(message_status_from_name("expired") == MessageStatus::expired);
+    CHECK_FALSE(message_status_from_name("EXPIRED"));
+    for (std::size_t i = 0; i < message_status_count; ++i) {
+        auto s = static_cast<MessageStatus>(i);
+        CHECK(message_status_from_name(name(s)) == s);
+    }
+    CHECK_FALSE(is_final(MessageStatus::sent));
+    CHECK_FALSE(is_final(MessageStatus::in_doubt));
+    CHECK(is_final(MessageStatus::delivered));
+    CHECK(is_final(MessageStatus::failed));
+}
+
+TEST_CASE("message record: encode/decode round trip") {
+    auto r = full_record();
+    auto bytes = encode(r);
+    CHECK(static_cast<std::uint8_t>(bytes[0]) == message_record_version);
+    auto back = decode_message_record(bytes);
+    REQUIRE(back.ok());
+    CHECK(*back == r);
+
+    MessageRecord minimal;
+    minimal.id = MessageId(1);
+    auto m = decode_message_record(encode(minimal));
+    REQUIRE(m.ok());
+    CHECK(*m == minimal);
+}
+
+TEST_CASE("message record: every truncation and corruption is an error value") {
+    auto bytes = encode(full_record());
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        auto r = decode_message_record(std::string_view(bytes).substr(0, n));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.status().code() == StatusCode::corruption);
+    }
+    CHECK(decode_message_record(bytes + "x").status().code() == StatusCode::corruption);
+
+    auto bad_version = bytes;
+    bad_version[0] = 9;
+    CHECK(decode_message_record(bad_version).status().message() == "message record: unknown version 9");
+
+    // Any byte of a record replaced by any of a few values decodes or fails
+    // cleanly, and never builds something larger than its input suggests.
+    auto small = encode(full_record());
+    for (std::size_t i = 0; i < small.size(); ++i) {
+        for (int v : {0x00, 0x01, 0x7F, 0x80, 0xFF}) {
+            auto c = small;
+            c[i] = static_cast<char>(v);
+            auto d = decode_message_record(c);
+            if (d.ok()) CHECK(encode(*d).size() <= c.size());  // over-long varints decode too
+        }
+    }
+}
+
+TEST_CASE("state change: final records never change; retries are cancelled by any change") {
+    MessageRecord r;
+    r.id = MessageId(42);
+    REQUIRE(apply_retry(r, at_ms(1000)).ok());
+    CHECK(r.status == MessageStatus::queued);
+    CHECK(r.retry_at == at_ms(1000));
+
+    Attempt a{"carrier-a", "a-1", at_ms(10), MessageStatus::sending, 0, ""};
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::sending, .at = at_ms(10), .attempt = a}).ok());
+    CHECK(r.retry_at == Timestamp{});
+    CHECK(r.attempts.size() == 1);
+
+    REQUIRE(apply_sent(r, "carrier-a", "X1", at_ms(11)).ok());
+    CHECK(r.attempts.size() == 1);
+    CHECK(r.attempts[0].carrier_message_id == "X1");
+    CHECK(r.attempts[0].status == MessageStatus::sent);
+
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::delivered, .at = at_ms(20)}).ok());
+    CHECK(r.final_at == at_ms(20));
+    auto before = r;
+    CHECK(apply(r, StateChange{.status = MessageStatus::undeliverable, .at = at_ms(30)}).code() ==
+          StatusCode::failed_precondition);
+    CHECK(apply_sent(r, "carrier-a", "X2", at_ms(30)).code() == StatusCode::failed_precondition);
+    CHECK(apply_retry(r, at_ms(30)).code() == StatusCode::failed_precondition);
+    CHECK(r == before);
+
+    MessageRecord fresh;
+    fresh.id = MessageId(43);
+    CHECK(apply(fresh, StateChange{.status = MessageStatus::accepted}).code() == StatusCode::invalid_argument);
+    CHECK(apply_sent(fresh, "", "X", at_ms(1)).code() == StatusCode::invalid_argument);
+    CHECK(apply_sent(fresh, std::string("a\0b", 3), "X", at_ms(1)).code() == StatusCode::invalid_argument);
+    CHECK(check_acceptable(MessageRecord{}).code() == StatusCode::invalid_argument);
+}
+
+TEST_CASE("pending receipt: value round trip and corruption") {
+    PendingReceipt r{"acme", MessageId(9), MessageStatus::undeliverable, 0x0B, at_ms(1'700'000'000'000)};
+    PendingReceipt back{"acme", MessageId(9)};
+    REQUIRE(decode_receipt_value(encode_receipt_value(r), back).ok());
+    CHECK(back == r);
+    auto bytes = encode_receipt_value(r);
+    for (std::size_t n = 0; n < bytes.size(); ++n)
+        CHECK(decode_receipt_value(bytes.substr(0, n), back).code() == StatusCode::corruption);
+}

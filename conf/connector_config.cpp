@@ -8,12 +8,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
 #include <limits>
 #include <string_view>
 
 #include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "conf/carrier_config.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace smpp::conf {
@@ -119,6 +123,64 @@ void read_accounts(const Reader& r, const YAML::Node& node, upstream::AccountSet
     }
 }
 
+void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings& out) {
+    const std::string path = "ledger";
+    r.expect_mapping(node, path, {"path", "sync"});
+    if (const YAML::Node v = node["path"]; v.IsDefined()) {
+        out.path = r.string(v, path + ".path");
+        if (out.path.empty()) r.fail(v, path + ".path", "must not be empty");
+    }
+    if (const YAML::Node v = node["sync"]; v.IsDefined()) out.sync = r.boolean(v, path + ".sync");
+    if (auto problem = out.validate(); !problem.empty()) r.fail(node, path, problem);
+}
+
+void read_carriers_file(const Reader& r, const YAML::Node& node, ConnectorConfig& c) {
+    // Relative to this file's folder, as the carriers file's own TLS paths
+    // are: the configuration then loads from any working directory.
+    const std::filesystem::path named = r.string(node, "carriers_file");
+    c.carriers_file = named.empty() || named.is_absolute()
+                          ? named.string()
+                          : (std::filesystem::path(r.file()).parent_path() / named).string();
+    std::error_code ec;
+    if (named.empty() || !std::filesystem::is_regular_file(c.carriers_file, ec))
+        r.fail(node, "carriers_file", "cannot read '" + c.carriers_file + "'");
+    c.carriers = load_carrier_config(c.carriers_file);
+}
+
+void read_routes(const Reader& r, const YAML::Node& node, ConnectorConfig& c) {
+    const std::string path = "routes";
+    if (!node.IsSequence()) r.fail(node, path, "must be a list");
+    if (c.carriers_file.empty()) r.fail(node, path, "needs carriers_file (the carriers the routes name)");
+    std::set<std::string, std::less<>> known;
+    for (const auto& carrier : c.carriers) known.insert(carrier.id);
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        const std::string p = Reader::index(path, i);
+        const YAML::Node entry = node[i];
+        r.expect_mapping(entry, p, {"prefix", "carriers"});
+        relay::Route route;
+        const YAML::Node prefix = r.required(entry, p, "prefix");
+        route.prefix = r.string(prefix, p + ".prefix");
+        if (!relay::PrefixRouter::valid_prefix(route.prefix))
+            r.fail(prefix, p + ".prefix", "must be digits only (\"\" is the default route)");
+        if (auto [it, fresh] = seen.emplace(route.prefix, i); !fresh)
+            r.fail(prefix, p + ".prefix", "duplicate of " + Reader::index(path, it->second));
+        const YAML::Node carriers = r.required(entry, p, "carriers");
+        if (!carriers.IsSequence() || carriers.size() == 0)
+            r.fail(carriers, p + ".carriers", "must be a list of one or more carrier ids");
+        for (std::size_t j = 0; j < carriers.size(); ++j) {
+            const std::string cp = Reader::index(p + ".carriers", j);
+            auto id = r.string(carriers[j], cp);
+            if (!known.contains(id))
+                r.fail(carriers[j], cp, "unknown carrier '" + id + "' (not in " + c.carriers_file + ")");
+            if (std::find(route.carriers.begin(), route.carriers.end(), id) != route.carriers.end())
+                r.fail(carriers[j], cp, "carrier '" + id + "' listed twice");
+            route.carriers.push_back(std::move(id));
+        }
+        c.routes.push_back(std::move(route));
+    }
+}
+
 constexpr std::string_view log_levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 }  // namespace
@@ -127,7 +189,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     YAML::Node root = parse_yaml(yaml, file);
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
-    r.expect_mapping(root, "", {"listener", "session", "accounts", "log_level"});
+    r.expect_mapping(root, "", {"listener", "session", "accounts", "log_level", "carriers_file", "routes", "ledger"});
 
     ConnectorConfig c;
     read_listener(r, r.required(root, "", "listener"), c.listener);
@@ -138,6 +200,9 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
         if (std::find(std::begin(log_levels), std::end(log_levels), c.log_level) == std::end(log_levels))
             r.fail(v, "log_level", "must be one of trace, debug, info, warn, error, critical, off");
     }
+    if (const YAML::Node v = root["carriers_file"]; v.IsDefined()) read_carriers_file(r, v, c);
+    if (const YAML::Node v = root["routes"]; v.IsDefined()) read_routes(r, v, c);
+    if (const YAML::Node v = root["ledger"]; v.IsDefined()) read_ledger(r, v, c.ledger);
     return c;
 }
 

@@ -7,10 +7,14 @@
 // prints what() and exits.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "conf/config_error.hpp"
+#include "smpp/carrier/carrier_settings.hpp"
+#include "smpp/relay/prefix_router.hpp"
 #include "smpp/session/session_settings.hpp"
 #include "smpp/upstream/account.hpp"
+#include "store/ledger_settings.hpp"
 
 namespace smpp::conf {
 
@@ -24,9 +28,21 @@ struct ConnectorConfig {
     session::SessionSettings session;
     upstream::AccountSettings accounts;
     std::string log_level = "info";  // spdlog level name
+
+    // The forward path. Without carriers_file no carrier runs and submit_sm
+    // is refused (ESME_RSUBMITFAIL). carriers_file, as read, is relative to
+    // this config file's folder (here it holds the resolved path); the
+    // ledger, data the server writes, is relative to the working directory.
+    std::string carriers_file;
+    std::vector<carrier::CarrierSettings> carriers;  // loaded from carriers_file
+    // Longest destination prefix -> carriers to try in order; every carrier
+    // named must be in carriers_file.
+    std::vector<relay::Route> routes;
+    // Only opened when carriers are configured.
+    store::LedgerSettings ledger{.path = "var/ledger"};
 };
 
-// Throws ConfigError.
+// Throws ConfigError (also for errors in the carriers file, which name it).
 ConnectorConfig load_connector_config(const std::string& path);
 // The same from text; `file` only names it in errors.
 ConnectorConfig parse_connector_config(const std::string& yaml, const std::string& file);

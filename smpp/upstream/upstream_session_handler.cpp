@@ -15,7 +15,8 @@ std::string peer_label(const session::Session& s) {
 }
 }  // namespace
 
-UpstreamSessionHandler::UpstreamSessionHandler(Authenticator& authenticator) : authenticator_(authenticator) {}
+UpstreamSessionHandler::UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink)
+    : authenticator_(authenticator), sink_(sink) {}
 
 void UpstreamSessionHandler::on_bind_request(session::Session& s, const session::BindRequest& request,
                                              session::BindVerdict verdict) {
@@ -54,11 +55,19 @@ command_status UpstreamSessionHandler::refusal(command_id request) noexcept {
 }
 
 void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& request) {
+    if (sink_ && request.id() == command_id::submit_sm && !system_id_.empty())
+        return sink_->submit_sm(s.shared_from_this(), system_id_, std::move(request));
     if (!warned_no_forward_path_) {
         warned_no_forward_path_ = true;
-        spdlog::warn("session {} system_id={}: the forward path (ledger, routing, carriers) is not built yet; "
-                     "refusing {} and every later message request (issue 4)",
-                     peer_label(s), system_id_, protocol::name(request.id()));
+        if (sink_)
+            spdlog::warn("session {} system_id={}: only submit_sm has a forward path yet; refusing {} and every "
+                         "later such request (issue 4)",
+                         peer_label(s), system_id_, protocol::name(request.id()));
+        else
+            spdlog::warn("session {} system_id={}: the forward path (ledger, routing, carriers) is not built yet "
+                         "in this server (no carriers_file configured); refusing {} and every later message "
+                         "request",
+                         peer_label(s), system_id_, protocol::name(request.id()));
     }
     s.respond(protocol::make_response(request.id(), request.sequence_number, refusal(request.id())));
 }

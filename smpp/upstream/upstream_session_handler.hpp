@@ -1,15 +1,18 @@
 #pragma once
 // The SessionHandler of one upstream connection: binds go through the
 // Authenticator, and the bind's lease lives exactly as long as the session.
-// Until the forward path (ledger, routing, carriers) exists, every message
-// request is refused with an SMPP error: ESME_ROK for a message we did not
-// store would break invariant 1.
+// submit_sm goes to the MessageSink (the forward path) when there is one;
+// without one, and for the message requests no path takes yet (data_sm,
+// submit_multi, query_sm, cancel_sm, replace_sm), the request is refused
+// with an SMPP error: ESME_ROK for a message we did not store would break
+// invariant 1.
 #include <memory>
 #include <string>
 
 #include "smpp/session/session.hpp"
 #include "smpp/session/session_handler.hpp"
 #include "smpp/upstream/authenticator.hpp"
+#include "smpp/upstream/message_sink.hpp"
 
 namespace smpp::upstream {
 
@@ -20,7 +23,9 @@ public:
     // before the io_context: its worker posts verdicts onto session strands.
     // A reference, not shared ownership, so the last owner can never be the
     // worker thread (whose destructor would then join itself).
-    explicit UpstreamSessionHandler(Authenticator& authenticator);
+    // `sink` (may be null: refuse every message request) must outlive the
+    // sessions, as the authenticator does.
+    explicit UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink = nullptr);
 
     void on_bind_request(session::Session& s, const session::BindRequest& request,
                          session::BindVerdict verdict) override;
@@ -28,12 +33,13 @@ public:
     void on_request(session::Session& s, protocol::Pdu&& request) override;
     void on_closed(session::Session& s, session::close_reason reason) override;
 
-    // The status a request gets while no forward path is built.
+    // The status a request gets while no path takes it.
     static protocol::command_status refusal(protocol::command_id request) noexcept;
 
 private:
     // Touched only on the session's strand.
     Authenticator& authenticator_;
+    MessageSink* sink_;
     BindLease lease_;
     std::string system_id_;
     bool closed_ = false;

@@ -168,7 +168,7 @@ TEST_CASE("carriers: the example file has 40 valid carriers", "[conf]") {
         CHECK(c.max_tps == 500);
     }
     CHECK(list[0].id == "carrier01");
-    CHECK(list[0].system_id == "c01");
+    CHECK(list[0].system_id == "carrier01");  // what conf/sim.example.yaml expects
     CHECK(list[0].password == "pw01");
     CHECK(list[39].id == "carrier40");
     CHECK(ports.size() == 40);

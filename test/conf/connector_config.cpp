@@ -200,7 +200,8 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
           "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
-          "12: loglevel: unknown key (expected one of: listener, session, accounts, log_level)");
+          "12: loglevel: unknown key (expected one of: listener, session, accounts, log_level, carriers_file, routes, "
+          "ledger)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }
 
@@ -210,4 +211,82 @@ TEST_CASE("duplicate system_ids are errors at the second one", "[conf]") {
 
 TEST_CASE("YAML syntax errors give the parser's line", "[conf]") {
     CHECK(error_of(with_line(16, "    bind_types: [transceiver")) == "17: invalid YAML: end of sequence flow not found");
+}
+
+// The forward path's keys, after valid_yaml's 22 lines.
+namespace {
+const std::string carriers_path = std::string(SMPP_SOURCE_DIR) + "/conf/carriers.example.yaml";
+std::string with_forward(const std::string& tail) {
+    return valid_yaml + "carriers_file: " + carriers_path + "\n" + tail;  // carriers_file is line 23
+}
+}  // namespace
+
+TEST_CASE("without carriers_file there are no carriers, routes or ledger to open", "[conf]") {
+    TempConfig f(valid_yaml);
+    auto c = load_connector_config(f.path());
+    CHECK(c.carriers_file.empty());
+    CHECK(c.carriers.empty());
+    CHECK(c.routes.empty());
+    CHECK(c.ledger.path == "var/ledger");
+    CHECK(c.ledger.sync);
+}
+
+TEST_CASE("carriers_file, routes and ledger load", "[conf]") {
+    TempConfig f(with_forward("routes:\n"                         // 24
+                              "  - prefix: 44\n"                   // 25
+                              "    carriers: [carrier01, carrier05]\n"
+                              "  - prefix: \"\"\n"
+                              "    carriers: [carrier04]\n"
+                              "ledger:\n"
+                              "  path: /tmp/somewhere/ledger\n"
+                              "  sync: false\n"));
+    auto c = load_connector_config(f.path());
+    CHECK(c.carriers_file == carriers_path);
+    REQUIRE(c.carriers.size() == 40);
+    CHECK(c.carriers[0].id == "carrier01");
+    REQUIRE(c.routes.size() == 2);
+    CHECK(c.routes[0].prefix == "44");
+    CHECK(c.routes[0].carriers == std::vector<std::string>{"carrier01", "carrier05"});
+    CHECK(c.routes[1].prefix.empty());
+    CHECK(c.routes[1].carriers == std::vector<std::string>{"carrier04"});
+    CHECK(c.ledger.path == "/tmp/somewhere/ledger");
+    CHECK_FALSE(c.ledger.sync);
+}
+
+TEST_CASE("the example connector config has carriers, routes and a ledger under var/", "[conf]") {
+    auto c = load_connector_config(std::string(SMPP_SOURCE_DIR) + "/conf/connector.example.yaml");
+    CHECK(c.carriers_file == std::string(SMPP_SOURCE_DIR) + "/conf/carriers.example.yaml");
+    CHECK(c.carriers.size() == 40);
+    REQUIRE(c.routes.size() == 4);
+    CHECK(c.routes[3].prefix.empty());
+    CHECK(c.ledger.path == "var/ledger");
+}
+
+TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
+    CHECK(error_of(valid_yaml + "carriers_file: /nonexistent/carriers.yaml\n") ==
+          "23: carriers_file: cannot read '/nonexistent/carriers.yaml'");
+    std::string path;
+    const auto nearby = error_of(valid_yaml + "carriers_file: nearby.yaml\n", &path);  // beside the config
+    CHECK(nearby == "23: carriers_file: cannot read '" + (fs::path(path).parent_path() / "nearby.yaml").string() + "'");
+    CHECK(error_of(valid_yaml + "routes:\n  - prefix: 44\n    carriers: [carrier01]\n") ==
+          "24: routes: needs carriers_file (the carriers the routes name)");
+    CHECK(error_of(with_forward("routes:\n  - prefix: +44\n    carriers: [carrier01]\n")) ==
+          "25: routes[0].prefix: must be digits only (\"\" is the default route)");
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carriers: [carrier01]\n"
+                                "  - prefix: '44'\n    carriers: [carrier02]\n")) ==
+          "27: routes[1].prefix: duplicate of routes[0]");
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carriers: [carrier01, carrier99]\n")) ==
+          "26: routes[0].carriers[1]: unknown carrier 'carrier99' (not in " + carriers_path + ")");
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carriers: [carrier01, carrier01]\n")) ==
+          "26: routes[0].carriers[1]: carrier 'carrier01' listed twice");
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carriers: []\n")) ==
+          "26: routes[0].carriers: must be a list of one or more carrier ids");
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n")) == "25: routes[0].carriers: is required");
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carrier: [carrier01]\n")) ==
+          "26: routes[0].carrier: unknown key (expected one of: prefix, carriers)");
+    CHECK(error_of(with_forward("routes: 44\n")) == "24: routes: must be a list");
+    CHECK(error_of(with_forward("ledger:\n  path: ''\n")) == "25: ledger.path: must not be empty");
+    CHECK(error_of(with_forward("ledger:\n  sync: maybe\n")).starts_with("25: ledger.sync: "));
+    CHECK(error_of(with_forward("ledger:\n  size: 3\n")) ==
+          "25: ledger.size: unknown key (expected one of: path, sync)");
 }

@@ -1,7 +1,9 @@
 // smpp-connector: the server. Upstream ESMEs bind to it over SMPP 3.4.
-// Today it authenticates binds and keeps sessions alive; the forward path
-// (ledger, routing, carriers) is not built yet, so message requests are
-// refused with an SMPP error rather than acknowledged (invariant 1).
+// With carriers configured, submit_sm takes the forward path (ledger ->
+// ESME_ROK -> route -> carrier); without, and for the message requests no
+// path takes yet, requests are refused with an SMPP error rather than
+// acknowledged (invariant 1).
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -19,11 +21,16 @@
 #include <spdlog/spdlog.h>
 
 #include "conf/connector_config.hpp"
+#include "smpp/carrier/carrier.hpp"
 #include "smpp/protocol/pdu.hpp"
+#include "smpp/relay/forward_path.hpp"
+#include "smpp/relay/prefix_router.hpp"
 #include "smpp/session/listener.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
 #include "smpp/upstream/upstream_session_handler.hpp"
+#include "store/message_id.hpp"
+#include "store/rocksdb_ledger.hpp"
 
 namespace {
 
@@ -87,16 +94,52 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
     // Destruction order matters: the listener (and its sessions) first, then
     // the authenticator, whose worker may still post verdicts onto session
-    // strands, and the io_context last.
+    // strands, then the forward path and the carriers, then the ledger
+    // (which commits what is queued and posts its last completions), and
+    // the io_context last.
     asio::io_context io(1);
+
+    std::unique_ptr<smpp::store::RocksDbLedger> ledger;
+    // Node 0 until the configuration names nodes (one server per ledger).
+    smpp::store::MessageIdGenerator ids(0);
+    smpp::relay::ForwardPath::Carriers carriers;
+    std::shared_ptr<smpp::relay::ForwardPath> forward;
+    if (!config.carriers.empty()) {
+        auto opened = smpp::store::RocksDbLedger::open(config.ledger);
+        if (!opened.ok()) {
+            spdlog::error("cannot open the ledger at {}: {}", config.ledger.path, opened.status().to_string());
+            return 1;
+        }
+        ledger = std::move(opened).value();
+        auto recovery = ledger->recover(
+            std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+        if (!recovery.ok()) {
+            spdlog::error("ledger recovery at {} failed: {}", config.ledger.path, recovery.status().to_string());
+            return 1;
+        }
+        spdlog::info("ledger {} (sync {}): {} messages to resume, {} in doubt", config.ledger.path,
+                     config.ledger.sync, recovery->resume.size(), recovery->in_doubt.size());
+        for (const auto& settings : config.carriers)
+            carriers.emplace(settings.id, smpp::carrier::Carrier::create(io.get_executor(), settings));
+        forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids,
+                                                   smpp::relay::PrefixRouter(config.routes), carriers);
+        for (auto& [id, c] : carriers) c->start();
+        spdlog::info("carriers: {} from {}; routes: {}", carriers.size(), config.carriers_file, config.routes.size());
+        // In doubt: the carrier may have them; no policy resends them yet.
+        for (auto& record : recovery->resume) forward->resume(std::move(record));
+    } else {
+        spdlog::warn("no carriers_file configured: submit_sm is refused (ESME_RSUBMITFAIL)");
+    }
+
     smpp::upstream::Authenticator authenticator(config.accounts);
+    smpp::upstream::MessageSink* sink = forward.get();
 
     asio::ip::tcp::endpoint at(asio::ip::make_address(config.listener.host), config.listener.port);
     std::shared_ptr<smpp::session::Listener> listener;
     try {
         listener = smpp::session::Listener::create(
-            io.get_executor(), at, config.session, [&authenticator](const asio::ip::tcp::endpoint&) {
-                return std::make_shared<smpp::upstream::UpstreamSessionHandler>(authenticator);
+            io.get_executor(), at, config.session, [&authenticator, sink](const asio::ip::tcp::endpoint&) {
+                return std::make_shared<smpp::upstream::UpstreamSessionHandler>(authenticator, sink);
             });
     } catch (const boost::system::system_error& e) {
         spdlog::error("cannot listen on {}:{}: {}", config.listener.host, config.listener.port, e.code().message());
@@ -111,9 +154,21 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     signals.async_wait([&](boost::system::error_code ec, int signo) {
         if (ec) return;
         spdlog::info("signal {}: unbinding every session, then exiting", signo);
-        listener->stop([&io] {
+        listener->stop([&] {
             spdlog::info("all sessions closed");
-            io.stop();
+            if (forward) forward->stop();
+            // Submits on the wire complete (and are recorded); queued ones
+            // stay accepted in the ledger and are resumed on the next start.
+            auto left = std::make_shared<std::size_t>(carriers.size());
+            if (*left == 0) return io.stop();
+            for (auto& [id, c] : carriers) {
+                c->stop([&io, left] {
+                    if (--*left == 0) {
+                        spdlog::info("all carriers unbound");
+                        io.stop();
+                    }
+                });
+            }
         });
         // A second signal means "now".
         signals.async_wait([&io](boost::system::error_code ec2, int signo2) {
@@ -125,6 +180,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
     io.run();
     listener.reset();
+    if (forward) {
+        const auto n = forward->counters();
+        spdlog::info("forward path: {} accepted, {} refused, {} sent, {} retries, {} rejected, {} in doubt, {} failed",
+                     n.accepted, n.refused, n.sent, n.retries, n.rejected, n.in_doubt, n.failed);
+    }
     spdlog::info("smpp-connector stopped");
     return 0;
 }

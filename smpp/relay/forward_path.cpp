@@ -1,0 +1,311 @@
+#include "smpp/relay/forward_path.hpp"
+
+#include <algorithm>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/protocol/segments.hpp"
+
+namespace smpp::relay {
+
+using protocol::command_id;
+using protocol::command_status;
+using store::MessageStatus;
+using store::StatusCode;
+
+// One message on its way to a carrier. Touched by one step at a time: each
+// step hands it on through a post, a ledger completion or a carrier
+// callback, never to two at once.
+struct ForwardPath::Flight {
+    store::MessageId id;
+    protocol::SubmitSm pdu;
+    std::vector<std::string> candidates;  // carrier ids, in order
+    std::size_t next = 0;                 // the candidate to try next
+    std::uint32_t rounds = 0;             // retry rounds scheduled so far
+    std::uint32_t last_status = static_cast<std::uint32_t>(command_status::ESME_RSUBMITFAIL);
+};
+
+namespace {
+
+store::Timestamp now_ms() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+std::string_view payload_of(const protocol::SubmitSm& sm) {
+    if (auto p = sm.tlvs.message_payload()) return *p;
+    return sm.short_message;
+}
+
+// Segments towards the carrier. A payload with a UDH is a part the upstream
+// already split; one that does not fit its data_coding's alphabet (an octet
+// above 0x7F under GSM 7-bit, an odd UCS-2 length) is counted as octets:
+// SMSCs take such payloads more often than not, and billing must not
+// undercount.
+std::size_t segments_of(const protocol::SubmitSm& sm) {
+    if (sm.esm_class & protocol::esm_class::udhi) return 1;
+    const auto payload = payload_of(sm);
+    auto n = protocol::segment_count(sm.data_coding, payload);
+    if (auto* count = std::get_if<std::size_t>(&n)) return *count;
+    return std::get<protocol::Segments>(protocol::split(protocol::sm_encoding::octets, payload)).count();
+}
+
+command_status status_for(const store::Status& s) {
+    return s.code() == StatusCode::busy ? command_status::ESME_RMSGQFUL : command_status::ESME_RSYSERR;
+}
+
+protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, command_status status, std::string message_id = {}) {
+    auto resp = protocol::make_response(command_id::submit_sm, sequence_number, status);
+    if (status == command_status::ESME_ROK) resp.as<protocol::SubmitSmResp>()->message_id = std::move(message_id);
+    return resp;
+}
+
+protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
+    protocol::SubmitSm sm;
+    sm.source = {r.source.ton, r.source.npi, r.source.address};
+    sm.dest = {r.destination.ton, r.destination.npi, r.destination.address};
+    sm.esm_class = r.esm_class;
+    sm.data_coding = r.data_coding;
+    sm.registered_delivery = r.registered_delivery;
+    sm.priority_flag = r.priority_flag;
+    if (r.payload.size() < protocol::limits::short_message)
+        sm.short_message = r.payload;
+    else
+        sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, r.payload);
+    return sm;
+}
+
+std::string reason_of(const RouteMatch& m) {
+    return "prefix " + (m.prefix.empty() ? std::string("(default)") : m.prefix) + " -> " + m.carriers->front();
+}
+
+}  // namespace
+
+std::shared_ptr<ForwardPath> ForwardPath::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                                 store::MessageIdGenerator& ids, PrefixRouter router,
+                                                 Carriers carriers, ForwardSettings settings) {
+    return std::shared_ptr<ForwardPath>(
+        new ForwardPath(std::move(ex), ledger, ids, std::move(router), std::move(carriers), settings));
+}
+
+ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
+                         PrefixRouter router, Carriers carriers, ForwardSettings settings)
+    : ex_(std::move(ex)),
+      ledger_(ledger),
+      ids_(ids),
+      router_(std::move(router)),
+      carriers_(std::move(carriers)),
+      settings_(settings) {}
+
+command_status ForwardPath::check(const protocol::SubmitSm& sm) const {
+    const auto digits = PrefixRouter::normalise(sm.dest.addr);
+    if (!digits || !router_.select(*digits)) return command_status::ESME_RINVDSTADR;
+    if (!sm.short_message.empty() && sm.tlvs.has(protocol::tlv_tag::message_payload))
+        return command_status::ESME_RINVMSGLEN;
+    if (segments_of(sm) > 255) return command_status::ESME_RINVMSGLEN;
+    return command_status::ESME_ROK;
+}
+
+void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    const auto seq = request.sequence_number;
+    auto* sm = request.as<protocol::SubmitSm>();
+    auto status = sm ? check(*sm) : command_status::ESME_RSYSERR;
+    if (status == command_status::ESME_ROK && stopping_.load()) status = command_status::ESME_RSYSERR;
+    if (status != command_status::ESME_ROK) {
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("submit_sm from {} to '{}' refused: {}", account, sm ? sm->dest.addr : "",
+                      protocol::name(status));
+        return s->respond(submit_sm_resp(seq, status));
+    }
+
+    const auto match = *router_.select(*PrefixRouter::normalise(sm->dest.addr));
+    const auto at = now_ms();
+    store::MessageRecord r;
+    r.id = ids_.next();
+    r.account = std::move(account);
+    r.upstream_sequence_number = seq;
+    r.user_message_reference = sm->tlvs.user_message_reference();
+    r.source = {sm->source.ton, sm->source.npi, sm->source.addr};
+    r.destination = {sm->dest.ton, sm->dest.npi, sm->dest.addr};
+    r.esm_class = sm->esm_class;
+    r.data_coding = sm->data_coding;
+    r.registered_delivery = sm->registered_delivery;
+    r.priority_flag = sm->priority_flag;
+    r.payload = std::string(payload_of(*sm));
+    r.segment_count = static_cast<std::uint8_t>(segments_of(*sm));
+    if (auto total = sm->tlvs.sar_total_segments()) {
+        r.concatenation = store::Concatenation{sm->tlvs.sar_msg_ref_num().value_or(0), *total,
+                                               sm->tlvs.sar_segment_seqnum().value_or(1)};
+    }
+    r.status = MessageStatus::accepted;
+    r.route = {match.carriers->front(), reason_of(match)};
+    r.accepted_at = r.updated_at = at;
+
+    auto flight = std::make_shared<Flight>();
+    flight->id = r.id;
+    flight->pdu = std::move(*sm);
+    flight->candidates = *match.carriers;
+
+    ledger_.accept(std::move(r), [self = shared_from_this(), s = std::move(s), seq, flight](store::Status st) mutable {
+        // Possibly on the ledger's writer thread: only post from here.
+        auto& ex = s->get_executor();
+        boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flight = std::move(flight),
+                               st = std::move(st)]() mutable {
+            if (!st.ok()) {
+                self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("message {} not stored: {}", flight->id.to_string(), st.to_string());
+                return s->respond(submit_sm_resp(seq, status_for(st)));
+            }
+            self->counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+            s->respond(submit_sm_resp(seq, command_status::ESME_ROK, flight->id.to_string()));
+            self->dispatch(std::move(flight));
+        });
+    });
+}
+
+void ForwardPath::resume(store::MessageRecord record) {
+    auto flight = std::make_shared<Flight>();
+    flight->id = record.id;
+    flight->pdu = submit_sm_of(record);
+    const auto digits = PrefixRouter::normalise(record.destination.address);
+    const auto match = digits ? router_.select(*digits) : std::nullopt;
+    if (!match) {
+        // Routes changed since it was accepted; it stays tracked and waits
+        // for the next round (a route may come back with a reload).
+        flight->last_status = static_cast<std::uint32_t>(command_status::ESME_RINVDSTADR);
+        return retry_later(std::move(flight));
+    }
+    flight->candidates = *match->carriers;
+    dispatch(std::move(flight));
+}
+
+void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
+    while (f->next < f->candidates.size()) {
+        const std::string& carrier_id = f->candidates[f->next];
+        auto it = carriers_.find(carrier_id);
+        if (it == carriers_.end()) {
+            // conf/ checks route carriers against the carriers file; a gap
+            // here is a programming error, not a reason to lose the message.
+            spdlog::error("message {}: route names carrier {} which is not running", f->id.to_string(), carrier_id);
+            ++f->next;
+            continue;
+        }
+        // `sending` is durable before the submit_sm leaves us: after a crash,
+        // recover() turns it into in_doubt instead of resending a message the
+        // carrier may already have (nothing doubled without the account's say).
+        const auto at = now_ms();
+        store::StateChange sending{
+            .status = MessageStatus::sending,
+            .at = at,
+            .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending}};
+        ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
+            // Possibly on the ledger's writer thread: only post from here.
+            boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
+                if (!st.ok()) {
+                    self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+                    spdlog::error("message {}: 'sending' not stored ({}); not submitting now",
+                                  f->id.to_string(), st.to_string());
+                    return self->retry_later(std::move(f));
+                }
+                self->submit_to(std::move(f), carrier_id);
+            });
+        });
+        return;
+    }
+    retry_later(std::move(f));
+}
+
+void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id) {
+    auto it = carriers_.find(carrier_id);
+    carrier::SubmitRequest request{f->id.to_string(), carrier::message_class::bulk, f->pdu};
+    it->second->submit(std::move(request), [self = shared_from_this(), f, carrier_id](carrier::SubmitOutcome o) {
+        self->on_outcome(std::move(f), carrier_id, std::move(o));
+    });
+}
+
+void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id,
+                             carrier::SubmitOutcome outcome) {
+    const auto at = now_ms();
+    const auto id = f->id.to_string();
+    if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
+        counters_.sent.fetch_add(1, std::memory_order_relaxed);
+        return ledger_.sent(f->id, carrier_id, sent->carrier_message_id, at, log_failure("sent", id));
+    }
+    if (auto* p = std::get_if<carrier::Permanent>(&outcome)) {
+        counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+        const auto code = static_cast<std::uint32_t>(p->status);
+        store::StateChange change{.status = MessageStatus::rejected,
+                                  .at = at,
+                                  .attempt = store::Attempt{.carrier = carrier_id,
+                                                            .at = at,
+                                                            .status = MessageStatus::rejected,
+                                                            .command_status = code},
+                                  .error_code = code};
+        return ledger_.update(f->id, std::move(change), log_failure("rejected", id));
+    }
+    if (std::holds_alternative<carrier::InDoubt>(outcome)) {
+        counters_.in_doubt.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("message {} in doubt at {}: {}", id, carrier_id, carrier::describe(outcome));
+        store::StateChange change{
+            .status = MessageStatus::in_doubt,
+            .at = at,
+            .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::in_doubt}};
+        return ledger_.update(f->id, std::move(change), log_failure("in_doubt", id));
+    }
+    // Transient, or refused before it left us: the next carrier, or later.
+    if (auto* t = std::get_if<carrier::Transient>(&outcome)) f->last_status = static_cast<std::uint32_t>(t->status);
+    spdlog::debug("message {} not taken by {}: {}", id, carrier_id, carrier::describe(outcome));
+    ++f->next;
+    dispatch(std::move(f));
+}
+
+void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
+    // Stopping: the record stays accepted/queued and recover() resumes it.
+    if (stopping_.load()) return;
+    const auto id = f->id.to_string();
+    const auto at = now_ms();
+    if (f->rounds >= settings_.max_retry_rounds) {
+        counters_.failed.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
+        store::StateChange change{.status = MessageStatus::failed, .at = at, .error_code = f->last_status};
+        return ledger_.update(f->id, std::move(change), log_failure("failed", id));
+    }
+    auto delay = settings_.retry_base;
+    for (std::uint32_t i = 0; i < f->rounds && delay < settings_.retry_max; ++i) delay *= 2;
+    delay = std::min(delay, settings_.retry_max);
+    ++f->rounds;
+    counters_.retries.fetch_add(1, std::memory_order_relaxed);
+    ledger_.schedule_retry(f->id, at + delay, [self = shared_from_this(), f, delay](store::Status st) mutable {
+        if (!st.ok()) {
+            self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+            spdlog::error("message {}: retry not stored ({}); retrying anyway", f->id.to_string(), st.to_string());
+        }
+        boost::asio::post(self->ex_, [self, f = std::move(f), delay]() mutable {
+            auto timer = std::make_shared<boost::asio::steady_timer>(self->ex_, delay);
+            timer->async_wait([self, f = std::move(f), timer](boost::system::error_code ec) mutable {
+                if (ec || self->stopping_.load()) return;
+                f->next = 0;
+                self->dispatch(std::move(f));
+            });
+        });
+    });
+}
+
+store::Completion ForwardPath::log_failure(std::string what, std::string id) {
+    return [self = shared_from_this(), what = std::move(what), id = std::move(id)](store::Status st) {
+        if (st.ok()) return;
+        self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("message {}: ledger write '{}' failed: {}", id, what, st.to_string());
+    };
+}
+
+ForwardCounters ForwardPath::counters() const {
+    auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {get(counters_.accepted), get(counters_.refused),  get(counters_.sent),    get(counters_.retries),
+            get(counters_.rejected), get(counters_.in_doubt), get(counters_.failed), get(counters_.ledger_errors)};
+}
+
+}  // namespace smpp::relay

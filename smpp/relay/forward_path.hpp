@@ -1,0 +1,121 @@
+#pragma once
+// The forward path of one message (ARCHITECTURE.md "The path of one
+// message"): submit_sm from a bound upstream -> validation -> ledger.accept
+// -> submit_sm_resp ESME_ROK with our id, only once the record is durable
+// -> route -> carrier -> the ledger learns what became of it.
+//
+// Statuses an upstream gets for submit_sm:
+//   ESME_ROK          the record is durable; message_id is our id
+//   ESME_RINVDSTADR   no destination_addr, one that is not digits (an
+//                     optional leading '+' aside), or one no route covers:
+//                     we cannot deliver to that address, so it is the
+//                     destination that is invalid for us
+//   ESME_RINVMSGLEN   short_message and message_payload both set: SMPP 3.4
+//                     5.3.2.32 wants sm_length 0 when message_payload is
+//                     used, so it is sm_length that is wrong; also a payload
+//                     that needs more than 255 segments
+//   ESME_RMSGQFUL     the ledger is busy (its write queue is full): try later
+//   ESME_RSYSERR      the ledger failed to store the record
+//
+// After ESME_ROK the message is never dropped: the route's carriers are
+// tried in order (a transient answer or a refusal moves on to the next),
+// and when all have said "not now" the ledger schedules a retry with
+// exponential backoff; after max_retry_rounds rounds it is marked failed.
+// A permanent answer marks it rejected, an in-doubt one in_doubt (never
+// resent here: the carrier may have it).
+//
+// Threads: submit_sm runs on the session's strand; ledger completions
+// (the writer thread for RocksDB) and carrier outcomes (the carrier's
+// strand) only post or issue further async ledger writes, so nothing
+// blocks a network thread. The router and the carrier map are fixed at
+// construction, so they are read without locks.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "smpp/carrier/carrier.hpp"
+#include "smpp/relay/prefix_router.hpp"
+#include "smpp/upstream/message_sink.hpp"
+#include "store/ledger.hpp"
+#include "store/message_id.hpp"
+
+namespace smpp::relay {
+
+struct ForwardSettings {
+    std::chrono::milliseconds retry_base{1'000};   // first retry after this
+    std::chrono::milliseconds retry_max{300'000};  // backoff doubles up to this
+    std::uint32_t max_retry_rounds = 10;           // then the record is failed
+};
+
+struct ForwardCounters {
+    std::uint64_t accepted = 0;   // ESME_ROK sent
+    std::uint64_t refused = 0;    // answered with an error status
+    std::uint64_t sent = 0;       // a carrier gave its message_id
+    std::uint64_t retries = 0;    // retry rounds scheduled
+    std::uint64_t rejected = 0;   // a carrier's permanent answer
+    std::uint64_t in_doubt = 0;
+    std::uint64_t failed = 0;     // retries exhausted
+    std::uint64_t ledger_errors = 0;  // a ledger write after accept failed (logged)
+};
+
+class ForwardPath final : public upstream::MessageSink, public std::enable_shared_from_this<ForwardPath> {
+public:
+    using Carriers = std::map<std::string, std::shared_ptr<carrier::Carrier>, std::less<>>;
+
+    // `ledger` and `ids` must outlive every callback of this object: destroy
+    // the ledger only after stop() and after the carriers stopped. `ex` runs
+    // the retry timers.
+    static std::shared_ptr<ForwardPath> create(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                               store::MessageIdGenerator& ids, PrefixRouter router,
+                                               Carriers carriers, ForwardSettings settings = {});
+
+    void submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+
+    // Routes and sends a record ledger.recover() returned as `resume` (no
+    // upstream waits for it: it already has its ESME_ROK).
+    void resume(store::MessageRecord record);
+
+    // After stop() no new ledger write starts for a message that is not sent
+    // yet: those stay accepted/queued in the ledger, and recover() returns
+    // them on the next start. New submit_sm get ESME_RSYSERR. Thread-safe.
+    void stop() noexcept { stopping_.store(true); }
+
+    // The status validation alone gives a submit_sm (ESME_ROK: it may be stored).
+    protocol::command_status check(const protocol::SubmitSm& sm) const;
+
+    ForwardCounters counters() const;
+
+    struct Flight;
+
+private:
+    ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
+                PrefixRouter router, Carriers carriers, ForwardSettings settings);
+
+    void dispatch(std::shared_ptr<Flight> f);
+    void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
+    void retry_later(std::shared_ptr<Flight> f);
+    // After `sending` is durable: hands the message to the carrier.
+    void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
+    store::Completion log_failure(std::string what, std::string id);
+
+    boost::asio::any_io_executor ex_;
+    store::Ledger& ledger_;
+    store::MessageIdGenerator& ids_;
+    const PrefixRouter router_;
+    const Carriers carriers_;
+    const ForwardSettings settings_;
+    std::atomic<bool> stopping_{false};
+
+    struct AtomicCounters {
+        std::atomic<std::uint64_t> accepted{0}, refused{0}, sent{0}, retries{0}, rejected{0}, in_doubt{0},
+            failed{0}, ledger_errors{0};
+    };
+    mutable AtomicCounters counters_;
+};
+
+}  // namespace smpp::relay

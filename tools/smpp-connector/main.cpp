@@ -3,6 +3,7 @@
 // ESME_ROK -> route -> carrier); without, and for the message requests no
 // path takes yet, requests are refused with an SMPP error rather than
 // acknowledged (invariant 1).
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -119,8 +120,22 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         spdlog::info("ledger {} (sync {}): {} messages to resume, {} in doubt", config.ledger.path,
                      config.ledger.sync, recovery->resume.size(), recovery->in_doubt.size());
-        for (const auto& settings : config.carriers)
-            carriers.emplace(settings.id, smpp::carrier::Carrier::create(io.get_executor(), settings));
+        for (const auto& settings : config.carriers) {
+            // Until the receipt path exists (issue 5) a receipt we cannot store
+            // must not be acknowledged: ESME_RX_T_APPN makes the SMSC keep it
+            // and offer it again, instead of losing it to an ESME_ROK.
+            auto warned = std::make_shared<std::atomic<bool>>(false);
+            auto keep_at_carrier = [id = settings.id, warned](smpp::protocol::Pdu&&,
+                                                             std::function<void(smpp::protocol::command_status)> respond) {
+                if (!warned->exchange(true))
+                    spdlog::warn("carrier {}: deliver_sm answered ESME_RX_T_APPN (the carrier keeps it): the receipt "
+                                 "path is not built yet (issue 5)",
+                                 id);
+                respond(smpp::protocol::command_status::ESME_RX_T_APPN);
+            };
+            carriers.emplace(settings.id,
+                             smpp::carrier::Carrier::create(io.get_executor(), settings, std::move(keep_at_carrier)));
+        }
         forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids,
                                                    smpp::relay::PrefixRouter(config.routes), carriers);
         for (auto& [id, c] : carriers) c->start();

@@ -68,6 +68,10 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
             incoming->close(ignored);
             return accept();
         }
+        // Responses and deliver_sm are small frames written while the peer
+        // has more in flight: Nagle would hold each behind its delayed ACK.
+        boost::system::error_code nodelay_ec;
+        incoming->set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
         auto s = Session::create(std::move(*incoming), role::smsc, settings,
                                  std::make_shared<ForwardingHandler>(
                                      std::move(handler), [w = weak_from_this()](Session& closed, close_reason) {

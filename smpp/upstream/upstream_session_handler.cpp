@@ -15,8 +15,9 @@ std::string peer_label(const session::Session& s) {
 }
 }  // namespace
 
-UpstreamSessionHandler::UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink)
-    : authenticator_(authenticator), sink_(sink) {}
+UpstreamSessionHandler::UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink,
+                                               BindObserver* observer)
+    : authenticator_(authenticator), sink_(sink), observer_(observer) {}
 
 void UpstreamSessionHandler::on_bind_request(session::Session& s, const session::BindRequest& request,
                                              session::BindVerdict verdict) {
@@ -34,13 +35,18 @@ void UpstreamSessionHandler::on_bind_request(session::Session& s, const session:
                 if (status == command_status::ESME_ROK && !self->closed_) {
                     self->lease_ = std::move(lease);
                     self->system_id_ = system_id;
+                    self->bind_type_ = type;
                 }
                 verdict(status);
             });
         });
 }
 
-void UpstreamSessionHandler::on_bound(session::Session&) {}
+void UpstreamSessionHandler::on_bound(session::Session& s) {
+    if (!observer_ || system_id_.empty() || closed_) return;
+    reported_bound_ = true;
+    observer_->on_upstream_bound(s.shared_from_this(), system_id_, bind_type_);
+}
 
 command_status UpstreamSessionHandler::refusal(command_id request) noexcept {
     switch (request) {
@@ -75,6 +81,7 @@ void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& req
 void UpstreamSessionHandler::on_closed(session::Session& s, session::close_reason reason) {
     closed_ = true;
     lease_.release();
+    if (reported_bound_ && observer_) observer_->on_upstream_closed(s, system_id_);
     spdlog::info("close {} system_id={} reason={}", peer_label(s), system_id_.empty() ? "-" : system_id_,
                  session::name(reason));
 }

@@ -12,6 +12,7 @@
 #include "smpp/session/session.hpp"
 #include "smpp/session/session_handler.hpp"
 #include "smpp/upstream/authenticator.hpp"
+#include "smpp/upstream/bind_observer.hpp"
 #include "smpp/upstream/message_sink.hpp"
 
 namespace smpp::upstream {
@@ -23,9 +24,10 @@ public:
     // before the io_context: its worker posts verdicts onto session strands.
     // A reference, not shared ownership, so the last owner can never be the
     // worker thread (whose destructor would then join itself).
-    // `sink` (may be null: refuse every message request) must outlive the
-    // sessions, as the authenticator does.
-    explicit UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink = nullptr);
+    // `sink` (may be null: refuse every message request) and `observer`
+    // (may be null) must outlive the sessions, as the authenticator does.
+    explicit UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink = nullptr,
+                                    BindObserver* observer = nullptr);
 
     void on_bind_request(session::Session& s, const session::BindRequest& request,
                          session::BindVerdict verdict) override;
@@ -40,6 +42,9 @@ private:
     // Touched only on the session's strand.
     Authenticator& authenticator_;
     MessageSink* sink_;
+    BindObserver* observer_;
+    session::bind_type bind_type_ = session::bind_type::transceiver;
+    bool reported_bound_ = false;
     BindLease lease_;
     std::string system_id_;
     bool closed_ = false;

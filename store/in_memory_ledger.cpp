@@ -46,9 +46,11 @@ void InMemoryLedger::update(MessageId id, StateChange change, Completion done) {
     done(std::move(s));
 }
 
-void InMemoryLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
-                          Completion done) {
+void InMemoryLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key,
+                          Timestamp at, Completion done) {
+    if (index_key.empty()) index_key = carrier_message_id;
     Status s;
+    std::optional<ReceiptMatch> late;
     {
         std::lock_guard lock(mutex_);
         auto it = messages_.find(id);
@@ -59,11 +61,90 @@ void InMemoryLedger::sent(MessageId id, std::string carrier, std::string carrier
             s = apply_sent(next, carrier, carrier_message_id, at);
             if (s.ok()) {
                 store(&it->second, std::move(next));
-                carrier_ids_.insert_or_assign({std::move(carrier), std::move(carrier_message_id)}, id);
+                carrier_ids_.insert_or_assign({carrier, index_key}, id);
+                if (auto parked = unmatched_.find(std::make_pair(carrier, index_key)); parked != unmatched_.end()) {
+                    CarrierReceipt c = parked->second;
+                    for (const auto& k : c.keys) unmatched_.erase(std::make_pair(c.carrier, k));
+                    auto m = apply_receipt_locked(id, c);
+                    if (m.ok()) late = *m;
+                    else s = m.status();
+                }
             }
         }
     }
+    if (late && receipt_listener_) receipt_listener_(*late);
     done(std::move(s));
+}
+
+void InMemoryLedger::set_receipt_listener(ReceiptListener listener) { receipt_listener_ = std::move(listener); }
+
+StatusOr<ReceiptMatch> InMemoryLedger::apply_receipt_locked(MessageId id, const CarrierReceipt& c) {
+    auto it = messages_.find(id);
+    if (it == messages_.end()) return unknown(id);
+    MessageRecord next = it->second;
+    std::optional<PendingReceipt> owed;
+    ReceiptMatch m{.outcome = store::apply_receipt(next, c, owed), .id = id, .account = next.account};
+    if (m.outcome != receipt_outcome::matched) return m;
+    store(&it->second, std::move(next));
+    if (owed) {
+        m.owes_upstream = true;
+        receipts_.insert_or_assign(std::make_pair(owed->account, id), *owed);
+    }
+    return m;
+}
+
+void InMemoryLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) {
+    if (auto s = check_key_part("carrier", receipt.carrier); !s.ok()) return done(std::move(s));
+    if (receipt.keys.empty()) return done(Status(StatusCode::invalid_argument, "a receipt needs an index key"));
+    StatusOr<ReceiptMatch> result = ReceiptMatch{.outcome = receipt_outcome::parked};
+    {
+        std::lock_guard lock(mutex_);
+        raw_receipts_.emplace(receipt.received_at, receipt);
+        bool matched = false;
+        for (const auto& key : receipt.keys) {
+            auto it = carrier_ids_.find(std::make_pair(receipt.carrier, key));
+            if (it == carrier_ids_.end()) continue;
+            auto m = apply_receipt_locked(it->second, receipt);
+            if (!m.ok() && m.status().code() == StatusCode::not_found) continue;
+            result = std::move(m);
+            matched = true;
+            break;
+        }
+        if (!matched) {
+            auto existing = unmatched_.find(std::make_pair(receipt.carrier, receipt.keys.front()));
+            const bool keep_existing = existing != unmatched_.end() && is_final(existing->second.status) &&
+                                       !is_final(receipt.status);
+            if (!keep_existing)
+                for (const auto& key : receipt.keys) unmatched_.insert_or_assign({receipt.carrier, key}, receipt);
+        }
+    }
+    done(std::move(result));
+}
+
+void InMemoryLedger::expire_unmatched(Timestamp cutoff, Completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        std::erase_if(unmatched_, [&](const auto& entry) { return entry.second.received_at < cutoff; });
+    }
+    done({});
+}
+
+StatusOr<std::vector<CarrierReceipt>> InMemoryLedger::unmatched_receipts(std::string_view carrier,
+                                                                          std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::vector<CarrierReceipt> out;
+    for (auto it = unmatched_.lower_bound(std::make_pair(std::string(carrier), std::string()));
+         it != unmatched_.end() && it->first.first == carrier && out.size() < limit; ++it)
+        if (!it->second.keys.empty() && it->first.second == it->second.keys.front()) out.push_back(it->second);
+    return out;
+}
+
+StatusOr<std::vector<CarrierReceipt>> InMemoryLedger::raw_receipts(Timestamp from, std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::vector<CarrierReceipt> out;
+    for (auto it = raw_receipts_.lower_bound(from); it != raw_receipts_.end() && out.size() < limit; ++it)
+        out.push_back(it->second);
+    return out;
 }
 
 void InMemoryLedger::schedule_retry(MessageId id, Timestamp when, Completion done) {
@@ -124,6 +205,7 @@ void InMemoryLedger::drop_final_older_than(Timestamp cutoff, Completion done) {
         for (auto it = messages_.begin(); it != end;)
             it = is_final(it->second.status) ? messages_.erase(it) : std::next(it);
         std::erase_if(carrier_ids_, [&](const auto& entry) { return !messages_.count(entry.second); });
+        raw_receipts_.erase(raw_receipts_.begin(), raw_receipts_.lower_bound(cutoff));
     }
     done({});
 }

@@ -17,8 +17,11 @@ class InMemoryLedger final : public Ledger {
 public:
     void accept(MessageRecord record, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
-    void sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
+    void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key, Timestamp at,
               Completion done) override;
+    void set_receipt_listener(ReceiptListener listener) override;
+    void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) override;
+    void expire_unmatched(Timestamp cutoff, Completion done) override;
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
@@ -32,6 +35,9 @@ public:
     StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
     StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                            std::size_t limit) const override;
+    StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,
+                                                             std::size_t limit) const override;
+    StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const override;
     StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
     StatusOr<Recovery> recover(Timestamp now) override;
 
@@ -39,7 +45,13 @@ private:
     // Stores `next` over the record it replaces, keeping the retry schedule in step.
     void store(const MessageRecord* previous, MessageRecord next);
 
+    // Under the lock: applies `c` to `id`'s record (and parks what the account is owed).
+    StatusOr<ReceiptMatch> apply_receipt_locked(MessageId id, const CarrierReceipt& c);
+
     mutable std::mutex mutex_;
+    ReceiptListener receipt_listener_;
+    std::map<std::pair<std::string, std::string>, CarrierReceipt, std::less<>> unmatched_;
+    std::multimap<Timestamp, CarrierReceipt> raw_receipts_;
     std::map<MessageId, MessageRecord> messages_;
     std::map<std::pair<std::string, std::string>, MessageId, std::less<>> carrier_ids_;
     std::set<std::pair<Timestamp, MessageId>> retries_;

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/carrier_receipt.hpp"
 #include "store/message_id.hpp"
 #include "store/message_record.hpp"
 #include "store/pending_receipt.hpp"
@@ -26,6 +27,10 @@
 namespace smpp::store {
 
 using Completion = std::function<void(Status)>;
+using ReceiptCompletion = std::function<void(StatusOr<ReceiptMatch>)>;
+// Told (on the ledger's thread, once durable) when sent() took a receipt
+// that was parked before the carrier's id was known.
+using ReceiptListener = std::function<void(const ReceiptMatch&)>;
 
 // What a restart has to pick up again.
 struct Recovery {
@@ -45,9 +50,22 @@ public:
     // One state change; not_found for an unknown id, failed_precondition
     // for a final record (see state_change.hpp).
     virtual void update(MessageId id, StateChange change, Completion done) = 0;
-    // The carrier's submit_sm_resp: record and carrier-ID index in one write.
-    virtual void sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
-                      Completion done) = 0;
+    // The carrier's submit_sm_resp: record (with the id as the carrier wrote
+    // it) and carrier-ID index entry (under `index_key`, the normalised id;
+    // empty: the id as written) in one write. A receipt parked under that
+    // key is applied in the same write and reported to the ReceiptListener.
+    virtual void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key,
+                      Timestamp at, Completion done) = 0;
+    // Set once, before the first write.
+    virtual void set_receipt_listener(ReceiptListener listener) = 0;
+
+    // A carrier's delivery receipt (carrier_receipt.hpp): applied to the
+    // record it matches, with the PendingReceipt the account is owed, in one
+    // write; or parked as unmatched until sent() brings its key. Its raw
+    // copy is kept either way.
+    virtual void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) = 0;
+    // Forgets unmatched receipts received before `cutoff` (their raw copy stays).
+    virtual void expire_unmatched(Timestamp cutoff, Completion done) = 0;
     virtual void schedule_retry(MessageId id, Timestamp when, Completion done) = 0;
 
     virtual void park_receipt(PendingReceipt receipt, Completion done) = 0;
@@ -60,7 +78,8 @@ public:
     virtual void remove_opt_out(std::string account, std::string msisdn, Completion done) = 0;
 
     // Forgets every final record minted before `cutoff` (and its carrier-ID
-    // index entries). Records not yet final are kept however old.
+    // index entries) and raw receipts received before it. Records not yet
+    // final are kept however old.
     virtual void drop_final_older_than(Timestamp cutoff, Completion done) = 0;
 
     virtual StatusOr<MessageRecord> find(MessageId id) const = 0;
@@ -72,6 +91,11 @@ public:
     // The account's parked receipts, oldest message first, at most `limit`.
     virtual StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                                    std::size_t limit) const = 0;
+    // Unmatched receipts of a carrier (each once), at most `limit`.
+    virtual StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,
+                                                                     std::size_t limit) const = 0;
+    // Every receipt as received, oldest first from `from`, at most `limit`.
+    virtual StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const = 0;
     virtual StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const = 0;
 
     // Call once on start, before serving: marks every `sending` record

@@ -17,9 +17,19 @@
 namespace smpp::store {
 namespace {
 
-enum Family : std::size_t { messages, open_ids, carrier_ids, retries, receipts, opt_outs, family_count };
-constexpr const char* family_names[family_count] = {"messages", "open", "carrier_ids",
-                                                     "retries",  "receipts", "opt_outs"};
+enum Family : std::size_t {
+    messages,
+    open_ids,
+    carrier_ids,
+    retries,
+    receipts,
+    opt_outs,
+    unmatched,     // carrier \0 index key -> CarrierReceipt, under each of its keys
+    raw_receipts,  // received_at ms, sequence -> CarrierReceipt
+    family_count
+};
+constexpr const char* family_names[family_count] = {"messages", "open",     "carrier_ids", "retries",
+                                                     "receipts", "opt_outs", "unmatched",   "raw_receipts"};
 
 Status from_rocksdb(const rocksdb::Status& s) {
     if (s.ok()) return {};
@@ -58,6 +68,13 @@ std::string pair_key(std::string_view a, std::string_view b) {
 
 std::string_view view(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
+std::string raw_receipt_key(Timestamp at, std::uint64_t sequence) {
+    std::string k;
+    append_u64(k, static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.time_since_epoch().count())));
+    append_u64(k, sequence);
+    return k;
+}
+
 // Drops carrier-ID index entries whose message fell below the retention floor.
 class ExpiredCarrierIds final : public rocksdb::CompactionFilter {
 public:
@@ -82,8 +99,18 @@ struct Group {
     rocksdb::WriteBatch batch;
     std::unordered_map<std::uint64_t, MessageRecord> overlay;
 
+    // Index and unmatched entries written in this group (nullopt: deleted).
+    std::unordered_map<std::string, std::optional<std::string>> carrier_id_overlay;
+    std::unordered_map<std::string, std::optional<std::string>> unmatched_overlay;
+    // Receipts sent() took from `unmatched`: told to the listener once durable.
+    std::vector<ReceiptMatch> late_matches;
+
     StatusOr<MessageRecord> read(MessageId id);
     void write_record(const MessageRecord* previous, const MessageRecord& next);
+    // A point read of `family` through this group's overlay (nullopt: absent).
+    StatusOr<std::optional<std::string>> get(Family family, const std::string& key);
+    void put(Family family, const std::string& key, const std::string& value);
+    void erase(Family family, const std::string& key);
 };
 
 struct RocksDbLedger::Impl {
@@ -108,6 +135,10 @@ struct RocksDbLedger::Impl {
     std::thread writer;
     std::atomic<std::uint64_t> groups{0};
     std::atomic<std::uint64_t> writes{0};
+    // Orders raw receipts within a millisecond; seeded from the clock so a
+    // restart within the same millisecond cannot reuse a key.
+    std::atomic<std::uint64_t> raw_sequence{0};
+    ReceiptListener receipt_listener;
 
     ~Impl() {
         for (auto* h : families) db->DestroyColumnFamilyHandle(h);
@@ -167,9 +198,44 @@ struct RocksDbLedger::Impl {
         Status written = from_rocksdb(db->Write(options, &group.batch));
         groups.fetch_add(1, std::memory_order_relaxed);
         writes.fetch_add(ops.size(), std::memory_order_relaxed);
-        if (!written.ok())
+        if (!written.ok()) {
             for (auto& r : results)
                 if (r.ok()) r = written;
+            return;
+        }
+        if (receipt_listener)
+            for (const auto& m : group.late_matches) receipt_listener(m);
+    }
+
+    // Applies `c` to the record `id` inside `group`; the unmatched entries
+    // under `c.keys` are the caller's business.
+    StatusOr<ReceiptMatch> apply_receipt_to(Group& group, MessageId id, const CarrierReceipt& c) {
+        auto current = group.read(id);
+        if (!current.ok()) return current.status();
+        MessageRecord next = *current;
+        std::optional<PendingReceipt> owed;
+        ReceiptMatch m{.outcome = store::apply_receipt(next, c, owed), .id = id, .account = next.account};
+        if (m.outcome != receipt_outcome::matched) return m;
+        group.write_record(&*current, next);
+        if (owed) {
+            m.owes_upstream = true;
+            group.put(receipts, pair_key(owed->account, id_key(id)), encode_receipt_value(*owed));
+        }
+        return m;
+    }
+
+    // sent() just indexed `key`: a receipt parked under it is this message's.
+    Status take_unmatched(Group& group, MessageId id, const std::string& key) {
+        auto parked = group.get(unmatched, key);
+        if (!parked.ok()) return parked.status();
+        if (!*parked) return {};
+        auto c = decode_carrier_receipt(**parked);
+        if (!c.ok()) return c.status();
+        for (const auto& k : c->keys) group.erase(unmatched, pair_key(c->carrier, k));
+        auto m = apply_receipt_to(group, id, *c);
+        if (!m.ok()) return m.status();
+        group.late_matches.push_back(*m);
+        return {};
     }
 
     // Reads one record through `group`'s pending changes, decodes it, applies
@@ -205,6 +271,10 @@ struct RocksDbLedger::Impl {
             begin = id + 1;
         }
         if (auto s = delete_range(cutoff.value()); !s.ok()) return s;
+        if (auto s = from_rocksdb(group.batch.DeleteRange(cf(Family::raw_receipts), raw_receipt_key(Timestamp{}, 0),
+                                                          raw_receipt_key(cutoff.time(), 0)));
+            !s.ok())
+            return s;
         // Index entries of records that may still get a receipt must stay:
         // the floor stops at the oldest live record.
         std::uint64_t floor = live.empty() ? cutoff.value() : live.front();
@@ -237,6 +307,29 @@ struct RocksDbLedger::Impl {
         return from_rocksdb(it->status());
     }
 };
+
+StatusOr<std::optional<std::string>> Group::get(Family family, const std::string& key) {
+    auto* overlay = family == carrier_ids ? &carrier_id_overlay : family == unmatched ? &unmatched_overlay : nullptr;
+    if (overlay)
+        if (auto it = overlay->find(key); it != overlay->end()) return it->second;
+    std::string value;
+    auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf(family), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return from_rocksdb(s);
+    return std::optional<std::string>(std::move(value));
+}
+
+void Group::put(Family family, const std::string& key, const std::string& value) {
+    batch.Put(impl.cf(family), key, value);
+    if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, value);
+    if (family == unmatched) unmatched_overlay.insert_or_assign(key, value);
+}
+
+void Group::erase(Family family, const std::string& key) {
+    batch.Delete(impl.cf(family), key);
+    if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, std::nullopt);
+    if (family == unmatched) unmatched_overlay.insert_or_assign(key, std::nullopt);
+}
 
 StatusOr<MessageRecord> Group::read(MessageId id) {
     if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
@@ -293,6 +386,9 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     db->DestroyColumnFamilyHandle(handles[0]);
     impl->families.assign(handles.begin() + 1, handles.end());
 
+    impl->raw_sequence.store(static_cast<std::uint64_t>(
+                                 std::chrono::steady_clock::now().time_since_epoch().count())
+                             << 16);
     auto* raw = impl.get();
     impl->writer = std::thread([raw] { raw->run_writer(); });
     return std::unique_ptr<RocksDbLedger>(new RocksDbLedger(std::move(impl)));
@@ -328,17 +424,83 @@ void RocksDbLedger::update(MessageId id, StateChange change, Completion done) {
                     std::move(done)});
 }
 
-void RocksDbLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
-                         Completion done) {
-    impl_->enqueue({[this, id, carrier = std::move(carrier), cmid = std::move(carrier_message_id), at](Group& g) {
+void RocksDbLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key,
+                         Timestamp at, Completion done) {
+    if (index_key.empty()) index_key = carrier_message_id;
+    impl_->enqueue({[this, id, carrier = std::move(carrier), cmid = std::move(carrier_message_id),
+                     key = std::move(index_key), at](Group& g) {
                         auto s = impl_->change_record(
                             g, id, [&](MessageRecord& r) { return apply_sent(r, carrier, cmid, at); });
+                        if (!s.ok()) return s;
                         // Same batch as the record: a receipt can never find
                         // the index without the record, nor the reverse.
-                        if (s.ok()) g.batch.Put(impl_->cf(carrier_ids), pair_key(carrier, cmid), id_key(id));
-                        return s;
+                        const auto k = pair_key(carrier, key);
+                        g.put(carrier_ids, k, id_key(id));
+                        return impl_->take_unmatched(g, id, k);
                     },
                     std::move(done)});
+}
+
+void RocksDbLedger::set_receipt_listener(ReceiptListener listener) {
+    impl_->receipt_listener = std::move(listener);
+}
+
+void RocksDbLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) {
+    if (auto s = check_key_part("carrier", receipt.carrier); !s.ok()) return done(std::move(s));
+    if (receipt.keys.empty()) return done(Status(StatusCode::invalid_argument, "a receipt needs an index key"));
+    auto result = std::make_shared<StatusOr<ReceiptMatch>>(Status(StatusCode::io_error, "receipt write not run"));
+    const auto sequence = impl_->raw_sequence.fetch_add(1, std::memory_order_relaxed);
+    impl_->enqueue({[this, receipt = std::move(receipt), result, sequence](Group& g) -> Status {
+                        g.put(Family::raw_receipts, raw_receipt_key(receipt.received_at, sequence), encode(receipt));
+                        for (const auto& key : receipt.keys) {
+                            auto found = g.get(carrier_ids, pair_key(receipt.carrier, key));
+                            if (!found.ok()) return found.status();
+                            if (!*found) continue;
+                            auto id = MessageId::from_key(**found);
+                            if (!id) return Status(StatusCode::corruption, "bad carrier_ids value");
+                            auto m = impl_->apply_receipt_to(g, *id, receipt);
+                            // An index entry can outlive its record (retention):
+                            // then it is as good as no entry.
+                            if (!m.ok() && m.status().code() == StatusCode::not_found) continue;
+                            if (!m.ok()) return m.status();
+                            *result = std::move(*m);
+                            return {};
+                        }
+                        // Parked under every key it may match; a final receipt
+                        // is not replaced by a later intermediate one.
+                        const auto first = pair_key(receipt.carrier, receipt.keys.front());
+                        auto existing = g.get(unmatched, first);
+                        if (!existing.ok()) return existing.status();
+                        if (*existing) {
+                            auto previous = decode_carrier_receipt(**existing);
+                            if (previous.ok() && is_final(previous->status) && !is_final(receipt.status)) {
+                                *result = ReceiptMatch{.outcome = receipt_outcome::parked};
+                                return {};
+                            }
+                        }
+                        const auto value = encode(receipt);
+                        for (const auto& key : receipt.keys) g.put(unmatched, pair_key(receipt.carrier, key), value);
+                        *result = ReceiptMatch{.outcome = receipt_outcome::parked};
+                        return {};
+                    },
+                    [result, done = std::move(done)](Status s) {
+                        if (!s.ok()) return done(std::move(s));
+                        done(std::move(*result));
+                    }});
+}
+
+void RocksDbLedger::expire_unmatched(Timestamp cutoff, Completion done) {
+    impl_->enqueue({[this, cutoff](Group& g) -> Status {
+                        std::unique_ptr<rocksdb::Iterator> it(
+                            impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(unmatched)));
+                        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+                            auto c = decode_carrier_receipt(view(it->value()));
+                            if (!c.ok()) return c.status();
+                            if (c->received_at < cutoff) g.erase(unmatched, std::string(view(it->key())));
+                        }
+                        return from_rocksdb(it->status());
+                    },
+                    std::move(done), true});
 }
 
 void RocksDbLedger::schedule_retry(MessageId id, Timestamp when, Completion done) {
@@ -351,8 +513,9 @@ void RocksDbLedger::schedule_retry(MessageId id, Timestamp when, Completion done
 void RocksDbLedger::park_receipt(PendingReceipt receipt, Completion done) {
     if (auto s = check_key_part("account", receipt.account); !s.ok()) return done(std::move(s));
     impl_->enqueue({[this, receipt = std::move(receipt)](Group& g) {
-                        auto k = pair_key(receipt.account, id_key(receipt.id));
-                        return from_rocksdb(g.batch.Put(impl_->cf(receipts), k, encode_receipt_value(receipt)));
+                        g.put(receipts, pair_key(receipt.account, id_key(receipt.id)),
+                              encode_receipt_value(receipt));
+                        return Status{};
                     },
                     std::move(done)});
 }
@@ -437,6 +600,34 @@ StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::strin
         PendingReceipt r{.account = std::string(account), .id = *id};
         if (auto s = decode_receipt_value(view(it->value()), r); !s.ok()) return s;
         out.push_back(std::move(r));
+    }
+    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    return out;
+}
+
+StatusOr<std::vector<CarrierReceipt>> RocksDbLedger::unmatched_receipts(std::string_view carrier,
+                                                                         std::size_t limit) const {
+    std::vector<CarrierReceipt> out;
+    std::string prefix = pair_key(carrier, "");
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(unmatched)));
+    for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
+        auto c = decode_carrier_receipt(view(it->value()));
+        if (!c.ok()) return c.status();
+        // Parked under each of its keys: listed under its first one only.
+        if (c->keys.empty() || view(it->key()).substr(prefix.size()) != c->keys.front()) continue;
+        out.push_back(std::move(*c));
+    }
+    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    return out;
+}
+
+StatusOr<std::vector<CarrierReceipt>> RocksDbLedger::raw_receipts(Timestamp from, std::size_t limit) const {
+    std::vector<CarrierReceipt> out;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(Family::raw_receipts)));
+    for (it->Seek(raw_receipt_key(from, 0)); it->Valid() && out.size() < limit; it->Next()) {
+        auto c = decode_carrier_receipt(view(it->value()));
+        if (!c.ok()) return c.status();
+        out.push_back(std::move(*c));
     }
     if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
     return out;

@@ -43,8 +43,11 @@ public:
 
     void accept(MessageRecord record, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
-    void sent(MessageId id, std::string carrier, std::string carrier_message_id, Timestamp at,
+    void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key, Timestamp at,
               Completion done) override;
+    void set_receipt_listener(ReceiptListener listener) override;
+    void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) override;
+    void expire_unmatched(Timestamp cutoff, Completion done) override;
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
@@ -58,6 +61,9 @@ public:
     StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
     StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                            std::size_t limit) const override;
+    StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,
+                                                             std::size_t limit) const override;
+    StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const override;
     StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
     StatusOr<Recovery> recover(Timestamp now) override;
 

@@ -232,7 +232,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     const auto id = f->id.to_string();
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
-        return ledger_.sent(f->id, carrier_id, sent->carrier_message_id, at, log_failure("sent", id));
+        return ledger_.sent(f->id, carrier_id, sent->carrier_message_id, {}, at, log_failure("sent", id));
     }
     if (auto* p = std::get_if<carrier::Permanent>(&outcome)) {
         counters_.rejected.fetch_add(1, std::memory_order_relaxed);

@@ -46,7 +46,7 @@ Status update(F& f, MessageId id, StateChange change) {
 
 template <class F>
 Status sent(F& f, MessageId id, std::string carrier, std::string cmid, Timestamp when) {
-    return wait_for([&](Completion done) { f.get().sent(id, carrier, cmid, when, std::move(done)); });
+    return wait_for([&](Completion done) { f.get().sent(id, carrier, cmid, {}, when, std::move(done)); });
 }
 
 template <class F>
@@ -173,7 +173,7 @@ TEMPLATE_TEST_CASE("ledger: writes queued back to back chain in order", "[ledger
         auto id = id_at(0, static_cast<std::uint16_t>(i));
         f.get().accept(record(id), record_result(i * 10));
         f.get().update(id, StateChange{.status = MessageStatus::queued, .at = at(1)}, record_result(i * 10 + 1));
-        f.get().sent(id, "carrier-a", "X" + std::to_string(i), at(2), record_result(i * 10 + 2));
+        f.get().sent(id, "carrier-a", "X" + std::to_string(i), {}, at(2), record_result(i * 10 + 2));
         f.get().update(id, StateChange{.status = MessageStatus::delivered, .at = at(3)}, record_result(i * 10 + 3));
         f.get().update(id, StateChange{.status = MessageStatus::expired, .at = at(4)}, record_result(i * 10 + 4));
     }
@@ -345,4 +345,185 @@ TEMPLATE_TEST_CASE("ledger: retention drops only final records older than the cu
     auto recovery = f.get().recover(at(41 * day_ms));
     REQUIRE(recovery.ok());
     CHECK(recovery->resume.size() == 1);  // new_open, still accepted
+}
+
+namespace {
+
+template <class F>
+StatusOr<ReceiptMatch> receipt(F& f, CarrierReceipt c) {
+    std::promise<StatusOr<ReceiptMatch>> done;
+    auto result = done.get_future();
+    f.get().apply_receipt(std::move(c), [&done](StatusOr<ReceiptMatch> m) { done.set_value(std::move(m)); });
+    return result.get();
+}
+
+CarrierReceipt carrier_receipt(std::string carrier, std::vector<std::string> keys, MessageStatus status,
+                               std::int64_t received_ms) {
+    CarrierReceipt c;
+    c.carrier = std::move(carrier);
+    c.carrier_message_id = keys.front();
+    c.keys = std::move(keys);
+    c.status = status;
+    c.received_at = at(received_ms);
+    c.done_at = at(received_ms - 5);
+    c.raw = "id:" + c.carrier_message_id + " stat:" + std::string(name(status));
+    return c;
+}
+
+// A listener that may run on the ledger's writer thread.
+struct LateMatches {
+    std::mutex mutex;
+    std::vector<ReceiptMatch> seen;
+    ReceiptListener listener() {
+        return [this](const ReceiptMatch& m) {
+            std::lock_guard lock(mutex);
+            seen.push_back(m);
+        };
+    }
+    std::vector<ReceiptMatch> get() {
+        std::lock_guard lock(mutex);
+        return seen;
+    }
+};
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("ledger: a receipt matches its record through the carrier-ID index", "[ledger][receipts]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto r = record(id_at(0));
+    r.registered_delivery = 1;
+    REQUIRE(accept(f, r).ok());
+    REQUIRE(sent(f, r.id, "carrier-a", "00AB12", at(1)).ok());
+
+    // The second key is the normalised one sent() indexed ("00AB12" as written).
+    auto m = receipt(f, carrier_receipt("carrier-a", {"nope", "00AB12"}, MessageStatus::delivered, 10));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(m->id == r.id);
+    CHECK(m->account == "acme");
+    CHECK(m->owes_upstream);
+    auto found = f.get().find(r.id);
+    REQUIRE(found.ok());
+    CHECK(found->status == MessageStatus::delivered);
+    CHECK(found->final_at == at(10));
+    auto owed = f.get().pending_receipts("acme", 10);
+    REQUIRE(owed.ok());
+    REQUIRE(owed->size() == 1);
+    CHECK((*owed)[0].id == r.id);
+    CHECK((*owed)[0].status == MessageStatus::delivered);
+    CHECK((*owed)[0].done_at == at(5));
+
+    // The same receipt again, or a contradicting one, is absorbed.
+    m = receipt(f, carrier_receipt("carrier-a", {"00AB12"}, MessageStatus::delivered, 20));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::duplicate);
+    CHECK_FALSE(m->owes_upstream);
+    m = receipt(f, carrier_receipt("carrier-a", {"00AB12"}, MessageStatus::undeliverable, 30));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::duplicate);
+    CHECK(f.get().find(r.id)->status == MessageStatus::delivered);
+
+    // Another carrier's id space is another index.
+    m = receipt(f, carrier_receipt("carrier-b", {"00AB12"}, MessageStatus::delivered, 40));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::parked);
+
+    // Every receipt is kept raw, in arrival order, across a restart.
+    f.reopen();
+    auto raw = f.get().raw_receipts(at(0), 10);
+    REQUIRE(raw.ok());
+    REQUIRE(raw->size() == 4);
+    CHECK((*raw)[0].keys == std::vector<std::string>{"nope", "00AB12"});
+    CHECK((*raw)[3].carrier == "carrier-b");
+    CHECK((*raw)[2].raw == "id:00AB12 stat:undeliverable");
+}
+
+TEMPLATE_TEST_CASE("ledger: a receipt before submit_sm_resp is parked and taken by sent()", "[ledger][receipts]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    LateMatches late;
+    f.get().set_receipt_listener(late.listener());
+    auto r = record(id_at(0));
+    r.registered_delivery = 2;  // failure only
+    REQUIRE(accept(f, r).ok());
+
+    auto m = receipt(f, carrier_receipt("carrier-a", {"4660", "1234"}, MessageStatus::undeliverable, 3));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::parked);
+    // An intermediate notification does not replace a parked final receipt.
+    m = receipt(f, carrier_receipt("carrier-a", {"4660", "1234"}, MessageStatus::sent, 4));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::parked);
+    auto parked = f.get().unmatched_receipts("carrier-a", 10);
+    REQUIRE(parked.ok());
+    REQUIRE(parked->size() == 1);
+    CHECK((*parked)[0].status == MessageStatus::undeliverable);
+
+    // Durable across a restart, then sent() indexes the second key.
+    f.reopen();
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(sent(f, r.id, "carrier-a", "1234", at(5)).ok());
+    auto found = f.get().find(r.id);
+    REQUIRE(found.ok());
+    CHECK(found->status == MessageStatus::undeliverable);
+    CHECK(found->attempts.back().carrier_message_id == "1234");
+    REQUIRE(late.get().size() == 1);
+    CHECK(late.get()[0].outcome == receipt_outcome::matched);
+    CHECK(late.get()[0].id == r.id);
+    CHECK(late.get()[0].owes_upstream);
+    CHECK(f.get().pending_receipts("acme", 10)->size() == 1);
+    // Gone from every key it was parked under.
+    CHECK(f.get().unmatched_receipts("carrier-a", 10)->empty());
+}
+
+TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    struct Case {
+        std::uint8_t registered_delivery;
+        MessageStatus reported;
+        bool owed;
+    };
+    const Case cases[] = {{0, MessageStatus::delivered, false},     {1, MessageStatus::delivered, true},
+                          {1, MessageStatus::undeliverable, true},  {2, MessageStatus::delivered, false},
+                          {2, MessageStatus::expired, true},        {0x11, MessageStatus::sent, true},
+                          {0x01, MessageStatus::sent, false}};
+    std::uint16_t seq = 0;
+    for (const auto& c : cases) {
+        auto r = record(id_at(0, seq));
+        r.registered_delivery = c.registered_delivery;
+        REQUIRE(accept(f, r).ok());
+        const auto cmid = "C" + std::to_string(seq++);
+        REQUIRE(sent(f, r.id, "carrier-a", cmid, at(1)).ok());
+        auto m = receipt(f, carrier_receipt("carrier-a", {cmid}, c.reported, 9));
+        REQUIRE(m.ok());
+        CHECK(m->outcome == receipt_outcome::matched);
+        CHECK(m->owes_upstream == c.owed);
+        // An intermediate notification leaves the record `sent`.
+        CHECK(f.get().find(r.id)->status == (is_final(c.reported) ? c.reported : MessageStatus::sent));
+    }
+}
+
+TEMPLATE_TEST_CASE("ledger: unmatched receipts expire; their raw copy stays", "[ledger][receipts]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"OLD"}, MessageStatus::delivered, 10)).ok());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"NEW"}, MessageStatus::delivered, 50)).ok());
+    REQUIRE(wait_for([&](Completion d) { f.get().expire_unmatched(at(20), std::move(d)); }).ok());
+    auto left = f.get().unmatched_receipts("carrier-a", 10);
+    REQUIRE(left.ok());
+    REQUIRE(left->size() == 1);
+    CHECK((*left)[0].carrier_message_id == "NEW");
+    CHECK(f.get().raw_receipts(at(0), 10)->size() == 2);
+    // A message that gets "OLD" later is not matched to the expired receipt.
+    auto r = record(id_at(0));
+    REQUIRE(accept(f, r).ok());
+    REQUIRE(sent(f, r.id, "carrier-a", "OLD", at(60)).ok());
+    CHECK(f.get().find(r.id)->status == MessageStatus::sent);
+    // A receipt needs a key and a clean carrier name.
+    CHECK(receipt(f, CarrierReceipt{.carrier = "carrier-a"}).status().code() == StatusCode::invalid_argument);
+    CHECK(receipt(f, carrier_receipt(std::string("a\0b", 3), {"X"}, MessageStatus::delivered, 1))
+              .status()
+              .code() == StatusCode::invalid_argument);
 }

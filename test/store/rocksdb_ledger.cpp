@@ -117,7 +117,7 @@ TEST_CASE("rocksdb ledger: carrier-ID entries of dropped records go at compactio
     auto t = Timestamp(milliseconds(MessageId::epoch_unix_ms + 1000));
     auto old_id = MessageId::make(t, 1, 0);
     REQUIRE(wait_for([&](Completion d) { l.accept(record(old_id), std::move(d)); }).ok());
-    REQUIRE(wait_for([&](Completion d) { l.sent(old_id, "carrier-a", "OLD", t, std::move(d)); }).ok());
+    REQUIRE(wait_for([&](Completion d) { l.sent(old_id, "carrier-a", "OLD", {}, t, std::move(d)); }).ok());
     REQUIRE(wait_for([&](Completion d) {
                 l.update(old_id, StateChange{.status = MessageStatus::delivered, .at = t}, std::move(d));
             }).ok());

@@ -38,9 +38,13 @@ class BusyLedger final : public store::Ledger {
 public:
     void accept(store::MessageRecord, store::Completion done) override { done(busy()); }
     void update(store::MessageId, store::StateChange, store::Completion done) override { done(busy()); }
-    void sent(store::MessageId, std::string, std::string, store::Timestamp, store::Completion done) override {
+    void sent(store::MessageId, std::string, std::string, std::string, store::Timestamp,
+              store::Completion done) override {
         done(busy());
     }
+    void set_receipt_listener(store::ReceiptListener) override {}
+    void apply_receipt(store::CarrierReceipt, store::ReceiptCompletion done) override { done(busy()); }
+    void expire_unmatched(store::Timestamp, store::Completion done) override { done(busy()); }
     void schedule_retry(store::MessageId, store::Timestamp, store::Completion done) override { done(busy()); }
     void park_receipt(store::PendingReceipt, store::Completion done) override { done(busy()); }
     void remove_receipt(std::string, store::MessageId, store::Completion done) override { done(busy()); }
@@ -56,6 +60,13 @@ public:
     }
     store::StatusOr<std::vector<store::PendingReceipt>> pending_receipts(std::string_view, std::size_t) const override {
         return std::vector<store::PendingReceipt>{};
+    }
+    store::StatusOr<std::vector<store::CarrierReceipt>> unmatched_receipts(std::string_view,
+                                                                           std::size_t) const override {
+        return std::vector<store::CarrierReceipt>{};
+    }
+    store::StatusOr<std::vector<store::CarrierReceipt>> raw_receipts(store::Timestamp, std::size_t) const override {
+        return std::vector<store::CarrierReceipt>{};
     }
     store::StatusOr<bool> is_opted_out(std::string_view, std::string_view) const override { return false; }
     store::StatusOr<store::Recovery> recover(store::Timestamp) override { return store::Recovery{}; }

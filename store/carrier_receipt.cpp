@@ -1,0 +1,81 @@
+#include "store/carrier_receipt.hpp"
+
+#include "store/encoding.hpp"
+
+namespace smpp::store {
+
+std::string_view name(receipt_outcome o) noexcept {
+    switch (o) {
+        case receipt_outcome::matched: return "matched";
+        case receipt_outcome::duplicate: return "duplicate";
+        case receipt_outcome::parked: return "parked";
+    }
+    return "?";
+}
+
+bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noexcept {
+    if (!is_final(reported)) return (registered_delivery & 0x10) != 0;
+    switch (registered_delivery & 0x03) {
+        case 0x01: return true;
+        case 0x02: return reported != MessageStatus::delivered;
+        default: return false;
+    }
+}
+
+receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::optional<PendingReceipt>& upstream) {
+    upstream.reset();
+    if (is_final(r.status)) return receipt_outcome::duplicate;
+    const Timestamp at = c.received_at;
+    if (is_final(c.status)) {
+        r.status = c.status;
+        r.error_code = c.error_code;
+        r.updated_at = at;
+        r.final_at = at;
+        r.retry_at = Timestamp{};
+    } else {
+        r.updated_at = at;
+    }
+    if (wants_receipt(r.registered_delivery, c.status))
+        upstream = PendingReceipt{.account = r.account,
+                                  .id = r.id,
+                                  .status = c.status,
+                                  .error_code = c.error_code,
+                                  .done_at = c.done_at == Timestamp{} ? at : c.done_at};
+    return receipt_outcome::matched;
+}
+
+std::string encode(const CarrierReceipt& c) {
+    std::string out;
+    encoding::put_u8(out, 1);
+    encoding::put_string(out, c.carrier);
+    encoding::put_varint(out, c.keys.size());
+    for (const auto& k : c.keys) encoding::put_string(out, k);
+    encoding::put_string(out, c.carrier_message_id);
+    encoding::put_u8(out, static_cast<std::uint8_t>(c.status));
+    encoding::put_varint(out, c.error_code);
+    encoding::put_time(out, c.done_at);
+    encoding::put_time(out, c.received_at);
+    encoding::put_string(out, c.raw);
+    return out;
+}
+
+StatusOr<CarrierReceipt> decode_carrier_receipt(std::string_view bytes) {
+    encoding::Reader in(bytes);
+    CarrierReceipt c;
+    std::uint8_t version = 0, status = 0;
+    std::uint64_t keys = 0;
+    auto bad = [] { return Status(StatusCode::corruption, "carrier receipt: bad encoding"); };
+    if (!in.get_u8(version) || version != 1 || !in.get_string(c.carrier) || !in.get_varint(keys) || keys > 64)
+        return bad();
+    c.keys.resize(keys);
+    for (auto& k : c.keys)
+        if (!in.get_string(k)) return bad();
+    if (!in.get_string(c.carrier_message_id) || !in.get_u8(status) || status >= message_status_count ||
+        !in.get_uint(c.error_code) || !in.get_time(c.done_at) || !in.get_time(c.received_at) ||
+        !in.get_string(c.raw) || !in.done())
+        return bad();
+    c.status = static_cast<MessageStatus>(status);
+    return c;
+}
+
+}  // namespace smpp::store

@@ -1,0 +1,73 @@
+#pragma once
+// A delivery receipt from a carrier, on its way to the record it reports
+// on, and the rule for what it does to that record. The rule lives here so
+// the RocksDB ledger and its in-memory double cannot disagree.
+//
+// Matching happens inside the ledger, in the same ordered stream of writes
+// as sent(): a receipt either finds the carrier-ID index entry (written with
+// the carrier's submit_sm_resp) or is parked as unmatched; a later sent()
+// for that key takes the parked receipt in the same write. Whichever comes
+// first, neither can miss the other, and nothing is acknowledged to the
+// carrier before it is durable.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/message_id.hpp"
+#include "store/message_record.hpp"
+#include "store/pending_receipt.hpp"
+#include "store/status.hpp"
+
+namespace smpp::store {
+
+struct CarrierReceipt {
+    std::string carrier{};
+    // Index keys to try, in order (smpp/relay/carrier_id.hpp turns the
+    // carrier's id into these); the first one is where it parks.
+    std::vector<std::string> keys{};
+    std::string carrier_message_id{};  // as the carrier wrote it
+    // The state it reports; a non-final one (`sent`) is an intermediate
+    // notification (ENROUTE, ACCEPTD) and does not change the record.
+    MessageStatus status = MessageStatus::delivered;
+    std::uint32_t error_code = 0;
+    Timestamp done_at{};
+    Timestamp received_at{};
+    std::string raw{};  // the receipt text as received: replay after a parser fix
+    friend bool operator==(const CarrierReceipt&, const CarrierReceipt&) = default;
+};
+
+enum class receipt_outcome : std::uint8_t {
+    matched,    // the record took it; maybe a receipt is owed upstream
+    duplicate,  // the record already had this (or another final) state: absorbed
+    parked,     // no record has this carrier id yet: kept until sent() brings it
+};
+std::string_view name(receipt_outcome o) noexcept;
+
+struct ReceiptMatch {
+    receipt_outcome outcome = receipt_outcome::parked;
+    MessageId id{};               // matched / duplicate
+    std::string account{};        // matched / duplicate
+    bool owes_upstream = false;   // a PendingReceipt was parked for the account
+    friend bool operator==(const ReceiptMatch&, const ReceiptMatch&) = default;
+};
+
+// What the receipt does to `r` (changed in place when it returns matched):
+// a final state moves a record that is not final yet to that state (a
+// receipt resolves `in_doubt` as well: the carrier did have it); a record
+// already final absorbs it as a duplicate (the first final state wins: a
+// late UNDELIV after DELIVRD is logged by the caller, not applied). An
+// intermediate notification leaves the status alone. `upstream` gets the
+// receipt the account is owed, if its registered_delivery asks for one.
+receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::optional<PendingReceipt>& upstream);
+
+// registered_delivery (SMPP 3.4 5.2.17) bits 1-0: 00 none, 01 on success
+// or failure, 10 on failure only; bit 4: intermediate notifications.
+bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noexcept;
+
+// The value stored for a parked (unmatched) receipt and a raw one.
+std::string encode(const CarrierReceipt& c);
+StatusOr<CarrierReceipt> decode_carrier_receipt(std::string_view bytes);
+
+}  // namespace smpp::store

@@ -232,7 +232,14 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     const auto id = f->id.to_string();
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
-        return ledger_.sent(f->id, carrier_id, sent->carrier_message_id, {}, at, log_failure("sent", id));
+        auto ids = settings_.carrier_ids.find(carrier_id);
+        auto key = index_key(sent->carrier_message_id,
+                             ids == settings_.carrier_ids.end() ? CarrierIdSettings{} : ids->second);
+        if (!key)
+            spdlog::warn("message {}: carrier {} answered with message_id '{}', which no receipt can be matched to",
+                         id, carrier_id, sent->carrier_message_id);
+        return ledger_.sent(f->id, carrier_id, sent->carrier_message_id, key.value_or(std::string{}), at,
+                            log_failure("sent", id));
     }
     if (auto* p = std::get_if<carrier::Permanent>(&outcome)) {
         counters_.rejected.fetch_add(1, std::memory_order_relaxed);

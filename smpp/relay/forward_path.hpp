@@ -40,6 +40,7 @@
 
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/relay/prefix_router.hpp"
+#include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/upstream/message_sink.hpp"
 #include "store/ledger.hpp"
 #include "store/message_id.hpp"
@@ -50,6 +51,9 @@ struct ForwardSettings {
     std::chrono::milliseconds retry_base{1'000};   // first retry after this
     std::chrono::milliseconds retry_max{300'000};  // backoff doubles up to this
     std::uint32_t max_retry_rounds = 10;           // then the record is failed
+    // How each carrier's submit_sm_resp ids are indexed for its receipts
+    // (carrier_id.hpp); a carrier not listed gets the automatic rule.
+    CarrierIdBook carrier_ids{};
 };
 
 struct ForwardCounters {

@@ -26,6 +26,8 @@
 #include "smpp/protocol/pdu.hpp"
 #include "smpp/relay/forward_path.hpp"
 #include "smpp/relay/prefix_router.hpp"
+#include "smpp/relay/receipt_forwarder.hpp"
+#include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/session/listener.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
@@ -105,6 +107,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     smpp::store::MessageIdGenerator ids(0);
     smpp::relay::ForwardPath::Carriers carriers;
     std::shared_ptr<smpp::relay::ForwardPath> forward;
+    smpp::relay::CarrierIdBook carrier_ids;
+    std::shared_ptr<smpp::relay::ReceiptForwarder> forwarder;
+    std::shared_ptr<smpp::relay::ReceiptMatcher> matcher;
     if (!config.carriers.empty()) {
         auto opened = smpp::store::RocksDbLedger::open(config.ledger);
         if (!opened.ok()) {
@@ -120,24 +125,24 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         spdlog::info("ledger {} (sync {}): {} messages to resume, {} in doubt", config.ledger.path,
                      config.ledger.sync, recovery->resume.size(), recovery->in_doubt.size());
-        for (const auto& settings : config.carriers) {
-            // Until the receipt path exists (issue 5) a receipt we cannot store
-            // must not be acknowledged: ESME_RX_T_APPN makes the SMSC keep it
-            // and offer it again, instead of losing it to an ESME_ROK.
-            auto warned = std::make_shared<std::atomic<bool>>(false);
-            auto keep_at_carrier = [id = settings.id, warned](smpp::protocol::Pdu&&,
-                                                             std::function<void(smpp::protocol::command_status)> respond) {
-                if (!warned->exchange(true))
-                    spdlog::warn("carrier {}: deliver_sm answered ESME_RX_T_APPN (the carrier keeps it): the receipt "
-                                 "path is not built yet (issue 5)",
-                                 id);
-                respond(smpp::protocol::command_status::ESME_RX_T_APPN);
-            };
-            carriers.emplace(settings.id,
-                             smpp::carrier::Carrier::create(io.get_executor(), settings, std::move(keep_at_carrier)));
-        }
+        // The receipt path: carriers' receipts are matched in the ledger
+        // (ReceiptMatcher), and what each upstream account is owed goes out
+        // on its receiver/transceiver binds (ReceiptForwarder).
+        forwarder = smpp::relay::ReceiptForwarder::create(io.get_executor(), *ledger);
+        for (const auto& settings : config.carriers)
+            carrier_ids.emplace(settings.id, smpp::relay::carrier_id_settings(settings.receipt_id));
+        matcher = smpp::relay::ReceiptMatcher::create(
+            *ledger, carrier_ids, [weak = std::weak_ptr<smpp::relay::ReceiptForwarder>(forwarder)](const std::string& account) {
+                if (auto f = weak.lock()) f->notify(account);
+            });
+        for (const auto& settings : config.carriers)
+            carriers.emplace(settings.id, smpp::carrier::Carrier::create(io.get_executor(), settings,
+                                                                         matcher->handler_for(settings.id)));
+        smpp::relay::ForwardSettings forward_settings;
+        forward_settings.carrier_ids = carrier_ids;
         forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids,
-                                                   smpp::relay::PrefixRouter(config.routes), carriers);
+                                                   smpp::relay::PrefixRouter(config.routes), carriers,
+                                                   forward_settings);
         for (auto& [id, c] : carriers) c->start();
         spdlog::info("carriers: {} from {}; routes: {}", carriers.size(), config.carriers_file, config.routes.size());
         // In doubt: the carrier may have them; no policy resends them yet.
@@ -148,13 +153,14 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
     smpp::upstream::Authenticator authenticator(config.accounts);
     smpp::upstream::MessageSink* sink = forward.get();
+    smpp::upstream::BindObserver* observer = forwarder.get();
 
     asio::ip::tcp::endpoint at(asio::ip::make_address(config.listener.host), config.listener.port);
     std::shared_ptr<smpp::session::Listener> listener;
     try {
         listener = smpp::session::Listener::create(
-            io.get_executor(), at, config.session, [&authenticator, sink](const asio::ip::tcp::endpoint&) {
-                return std::make_shared<smpp::upstream::UpstreamSessionHandler>(authenticator, sink);
+            io.get_executor(), at, config.session, [&authenticator, sink, observer](const asio::ip::tcp::endpoint&) {
+                return std::make_shared<smpp::upstream::UpstreamSessionHandler>(authenticator, sink, observer);
             });
     } catch (const boost::system::system_error& e) {
         spdlog::error("cannot listen on {}:{}: {}", config.listener.host, config.listener.port, e.code().message());
@@ -172,6 +178,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         listener->stop([&] {
             spdlog::info("all sessions closed");
             if (forward) forward->stop();
+            if (forwarder) forwarder->stop();
             // Submits on the wire complete (and are recorded); queued ones
             // stay accepted in the ledger and are resumed on the next start.
             auto left = std::make_shared<std::size_t>(carriers.size());
@@ -199,6 +206,17 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         const auto n = forward->counters();
         spdlog::info("forward path: {} accepted, {} refused, {} sent, {} retries, {} rejected, {} in doubt, {} failed",
                      n.accepted, n.refused, n.sent, n.retries, n.rejected, n.in_doubt, n.failed);
+    }
+    if (matcher) {
+        const auto m = matcher->counters();
+        spdlog::info("carrier receipts: {} matched, {} parked ({} matched later), {} duplicates, {} unparsed, "
+                     "{} refused; {} MO left with the carriers",
+                     m.matched, m.parked, m.late_matched, m.duplicates, m.unparsed, m.refused, m.mobile_originated);
+    }
+    if (forwarder) {
+        const auto f = forwarder->counters();
+        spdlog::info("upstream receipts: {} forwarded, {} retried, {} expired, {} not requested, {} orphaned",
+                     f.forwarded, f.retried, f.expired, f.dropped_by_registered_delivery, f.orphaned);
     }
     spdlog::info("smpp-connector stopped");
     return 0;

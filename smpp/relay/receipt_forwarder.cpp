@@ -1,0 +1,328 @@
+#include "smpp/relay/receipt_forwarder.hpp"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "smpp/protocol/delivery_receipt.hpp"
+#include "smpp/session/session_error.hpp"
+
+namespace smpp::relay {
+
+using protocol::command_status;
+using store::MessageId;
+using store::MessageStatus;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint8_t rd_receipt_mask = 0x03;
+constexpr std::uint8_t rd_final = 0x01;
+constexpr std::uint8_t rd_failure_only = 0x02;
+constexpr std::uint8_t rd_intermediate = 0x10;
+
+protocol::message_state message_state_of(MessageStatus s) noexcept {
+    switch (s) {
+        case MessageStatus::delivered: return protocol::message_state::delivered;
+        case MessageStatus::undeliverable: return protocol::message_state::undeliverable;
+        case MessageStatus::expired: return protocol::message_state::expired;
+        case MessageStatus::rejected: return protocol::message_state::rejected;
+        // We gave up: to the upstream the handset never got it.
+        case MessageStatus::failed: return protocol::message_state::undeliverable;
+        case MessageStatus::accepted:
+        case MessageStatus::queued: return protocol::message_state::accepted;
+        case MessageStatus::sending:
+        case MessageStatus::sent: return protocol::message_state::enroute;
+        case MessageStatus::in_doubt: return protocol::message_state::unknown;
+    }
+    return protocol::message_state::unknown;
+}
+
+bool is_text_coding(std::uint8_t data_coding) noexcept {
+    return data_coding == 0 || data_coding == 1 || data_coding == 3;
+}
+
+protocol::Address to_pdu(const store::Address& a) { return {a.ton, a.npi, a.address}; }
+
+}  // namespace
+
+receipt_decision decide(std::uint8_t registered_delivery, MessageStatus status) noexcept {
+    if (!store::is_final(status))
+        return (registered_delivery & rd_intermediate) ? receipt_decision::send_intermediate : receipt_decision::drop;
+    const std::uint8_t want = registered_delivery & rd_receipt_mask;
+    if (want == 0) return receipt_decision::drop;
+    if (want == rd_failure_only && status == MessageStatus::delivered) return receipt_decision::drop;
+    return receipt_decision::send;  // rd_final, and reserved 3 read as final
+}
+
+protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, const store::PendingReceipt& r,
+                                          bool intermediate) {
+    protocol::DeliveryReceipt d;
+    d.kind = intermediate ? protocol::deliver_kind::intermediate_notification : protocol::deliver_kind::delivery_receipt;
+    d.id = r.id.to_string();
+    d.sub = "001";
+    d.dlvrd = r.status == MessageStatus::delivered ? "001" : "000";
+    d.submit_date = protocol::format_receipt_date(record.accepted_at);
+    d.done_date = protocol::format_receipt_date(r.done_at.time_since_epoch().count() != 0 ? r.done_at
+                                                                                          : record.updated_at);
+    d.stat = message_state_of(r.status);
+    d.err = fmt::format("{:03}", r.error_code);
+    if (r.error_code != 0) d.network_error_code = protocol::NetworkErrorCode{3, static_cast<std::uint16_t>(r.error_code)};
+    if (is_text_coding(record.data_coding)) d.text = record.payload.substr(0, 20);
+    // The receipt travels back: from the handset to the upstream's sender.
+    return protocol::make_receipt_deliver_sm(d, to_pdu(record.destination), to_pdu(record.source));
+}
+
+struct ReceiptForwarder::Account {
+    struct Link {
+        std::shared_ptr<session::Session> session;
+        std::uint32_t in_flight = 0;
+    };
+    struct Waiting {
+        std::uint32_t failures = 0;
+        steady::time_point not_before{};
+    };
+    std::vector<Link> links;
+    std::size_t next = 0;         // round-robin cursor among equally roomy links
+    std::set<MessageId> busy;     // a deliver_sm or a removal outstanding
+    std::map<MessageId, Waiting> waiting;
+    bool drain_posted = false;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::optional<steady::time_point> timer_at;
+};
+
+std::shared_ptr<ReceiptForwarder> ReceiptForwarder::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                                           ReceiptForwarderSettings settings) {
+    return std::shared_ptr<ReceiptForwarder>(new ReceiptForwarder(std::move(ex), ledger, std::move(settings)));
+}
+
+ReceiptForwarder::ReceiptForwarder(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                   ReceiptForwarderSettings settings)
+    : strand_(boost::asio::make_strand(std::move(ex))), ledger_(ledger), settings_(std::move(settings)) {}
+
+store::Timestamp ReceiptForwarder::now() const {
+    if (settings_.clock) return settings_.clock();
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+ReceiptForwarderCounters ReceiptForwarder::counters() const {
+    return {counters_.forwarded.load(), counters_.retried.load(), counters_.expired.load(),
+            counters_.dropped_by_registered_delivery.load(), counters_.orphaned.load(),
+            counters_.ledger_errors.load()};
+}
+
+void ReceiptForwarder::notify(std::string account) {
+    boost::asio::post(strand_, [self = shared_from_this(), account = std::move(account)] {
+        self->schedule_drain(account);
+    });
+}
+
+void ReceiptForwarder::on_upstream_bound(std::shared_ptr<session::Session> s, const std::string& account,
+                                         session::bind_type type) {
+    if (type == session::bind_type::transmitter) return;
+    boost::asio::post(strand_, [self = shared_from_this(), s = std::move(s), account] {
+        if (self->stopped_) return;
+        auto& slot = self->accounts_[account];
+        if (!slot) slot = std::make_unique<Account>();
+        slot->links.push_back({s, 0});
+        self->schedule_drain(account);
+    });
+}
+
+void ReceiptForwarder::on_upstream_closed(const session::Session& s, const std::string& account) {
+    boost::asio::post(strand_, [self = shared_from_this(), ptr = &s, account] {
+        auto it = self->accounts_.find(account);
+        if (it == self->accounts_.end()) return;
+        auto& links = it->second->links;
+        links.erase(std::remove_if(links.begin(), links.end(), [&](const auto& l) { return l.session.get() == ptr; }),
+                    links.end());
+        // Its unanswered deliver_sm complete with session_closed and come back.
+    });
+}
+
+void ReceiptForwarder::stop() {
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        self->stopped_ = true;
+        for (auto& [name, a] : self->accounts_) {
+            a->links.clear();
+            if (a->timer) a->timer->cancel();
+        }
+    });
+}
+
+void ReceiptForwarder::schedule_drain(const std::string& account) {
+    auto& slot = accounts_[account];
+    if (!slot) slot = std::make_unique<Account>();
+    if (slot->drain_posted || stopped_) return;
+    slot->drain_posted = true;
+    boost::asio::post(strand_, [self = shared_from_this(), account] { self->drain(account); });
+}
+
+void ReceiptForwarder::drain(const std::string& account) {
+    auto& a = *accounts_[account];
+    a.drain_posted = false;
+    if (stopped_ || a.links.empty()) return;
+
+    const std::uint32_t cap_setting = settings_.max_in_flight_per_session;
+    auto room = [&](const Account::Link& l) -> std::uint32_t {
+        if (!session::is_bound(l.session->state())) return 0;
+        const std::uint32_t cap = cap_setting ? cap_setting : l.session->settings().window;
+        const std::uint32_t ours = cap > l.in_flight ? cap - l.in_flight : 0;
+        return std::min(ours, l.session->window_room());
+    };
+    std::uint32_t total_room = 0;
+    for (const auto& l : a.links) total_room += room(l);
+    if (total_room == 0) return;  // a response frees room and drains again
+
+    // Busy and backing-off receipts are at the head of the FIFO too: read
+    // past them.
+    const std::size_t limit = a.busy.size() + a.waiting.size() + total_room;
+    auto pending = ledger_.pending_receipts(account, limit);
+    if (!pending.ok()) {
+        ++counters_.ledger_errors;
+        spdlog::error("receipts account={}: reading parked receipts failed: {}", account, pending.status().message());
+        arm_timer(a, account, steady::now() + settings_.retry_base);
+        return;
+    }
+    const auto wall = now();
+    const auto mono = steady::now();
+    std::optional<steady::time_point> earliest_wait;
+    for (const auto& r : *pending) {
+        if (a.busy.count(r.id)) continue;
+        if (auto w = a.waiting.find(r.id); w != a.waiting.end() && w->second.not_before > mono) {
+            if (!earliest_wait || w->second.not_before < *earliest_wait) earliest_wait = w->second.not_before;
+            continue;
+        }
+        const auto born = r.done_at.time_since_epoch().count() != 0 ? r.done_at : r.id.time();
+        if (settings_.max_age.count() > 0 && wall - born > settings_.max_age) {
+            spdlog::warn("receipts account={} id={}: older than max_age ({} ms), dropped unsent", account,
+                         r.id.to_string(), settings_.max_age.count());
+            remove(account, r.id, &counters_.expired);
+            continue;
+        }
+        auto record = ledger_.find(r.id);
+        if (!record.ok()) {
+            if (record.status().code() != store::StatusCode::not_found) {
+                ++counters_.ledger_errors;
+                spdlog::error("receipts account={} id={}: reading the record failed: {}", account, r.id.to_string(),
+                              record.status().message());
+                arm_timer(a, account, mono + settings_.retry_base);
+                return;
+            }
+            spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account, r.id.to_string());
+            remove(account, r.id, &counters_.orphaned);
+            continue;
+        }
+        const auto decision = decide(record->registered_delivery, r.status);
+        if (decision == receipt_decision::drop) {
+            remove(account, r.id, &counters_.dropped_by_registered_delivery);
+            continue;
+        }
+        // The roomiest link; among equals the first at or after the cursor.
+        std::size_t best = a.links.size();
+        std::uint32_t best_room = 0;
+        for (std::size_t k = 0; k < a.links.size(); ++k) {
+            const std::size_t i = (a.next + k) % a.links.size();
+            const auto rm = room(a.links[i]);
+            if (rm > best_room) best = i, best_room = rm;
+        }
+        if (best == a.links.size()) break;
+        a.next = (best + 1) % a.links.size();
+        send(a, account, best, *record, r, decision == receipt_decision::send_intermediate);
+    }
+    if (earliest_wait) arm_timer(a, account, *earliest_wait);
+}
+
+void ReceiptForwarder::send(Account& a, const std::string& account, std::size_t link,
+                            const store::MessageRecord& record, const store::PendingReceipt& r, bool intermediate) {
+    auto& l = a.links[link];
+    ++l.in_flight;
+    a.busy.insert(r.id);
+    auto session = l.session;
+    session->send_request(make_upstream_receipt(record, r, intermediate),
+                          [self = shared_from_this(), account, id = r.id, ptr = session.get()](std::error_code ec,
+                                                                                               protocol::Pdu resp) {
+                              boost::asio::post(self->strand_, [self, account, id, ptr, ec, status = resp.status] {
+                                  self->on_response(account, id, ptr, ec, status);
+                              });
+                          });
+}
+
+void ReceiptForwarder::on_response(const std::string& account, MessageId id, const session::Session* s,
+                                   std::error_code ec, command_status status) {
+    auto& a = *accounts_[account];
+    for (auto& l : a.links)
+        if (l.session.get() == s && l.in_flight > 0) --l.in_flight;
+    if (!ec && status == command_status::ESME_ROK) {
+        a.waiting.erase(id);
+        ++counters_.forwarded;
+        remove(account, id, nullptr);  // stays busy until the removal is durable
+        return;
+    }
+    a.busy.erase(id);
+    const bool closed = ec == session::session_errc::session_closed || ec == session::session_errc::not_bound ||
+                        ec == session::session_errc::window_full;
+    if (closed) {
+        schedule_drain(account);  // another bind, or the next one
+        return;
+    }
+    if (ec) spdlog::info("receipts account={} id={}: deliver_sm failed ({}), retrying", account, id.to_string(),
+                         ec.message());
+    else spdlog::info("receipts account={} id={}: deliver_sm_resp {}, retrying", account, id.to_string(),
+                      protocol::name(status));
+    retry_later(a, account, id);
+    schedule_drain(account);
+}
+
+void ReceiptForwarder::retry_later(Account& a, const std::string& account, MessageId id) {
+    ++counters_.retried;
+    auto& w = a.waiting[id];
+    ++w.failures;
+    auto delay = settings_.retry_base;
+    for (std::uint32_t k = 1; k < w.failures && delay < settings_.retry_max; ++k) delay *= 2;
+    delay = std::min(delay, settings_.retry_max);
+    w.not_before = steady::now() + delay;
+    arm_timer(a, account, w.not_before);
+}
+
+void ReceiptForwarder::arm_timer(Account& a, const std::string& account, steady::time_point at) {
+    if (stopped_) return;
+    if (a.timer_at && *a.timer_at <= at) return;
+    if (!a.timer) a.timer = std::make_unique<boost::asio::steady_timer>(strand_);
+    a.timer_at = at;
+    a.timer->expires_at(at);  // cancels an earlier wait: its handler sees operation_aborted
+    a.timer->async_wait([self = shared_from_this(), account](boost::system::error_code ec) {
+        if (ec == boost::asio::error::operation_aborted) return;
+        self->accounts_[account]->timer_at.reset();
+        self->schedule_drain(account);
+    });
+}
+
+void ReceiptForwarder::remove(const std::string& account, MessageId id, std::atomic<std::uint64_t>* counter) {
+    accounts_[account]->busy.insert(id);
+    ledger_.remove_receipt(account, id, [self = shared_from_this(), account, id, counter](store::Status st) {
+        boost::asio::post(self->strand_, [self, account, id, counter, st] {
+            auto& a = *self->accounts_[account];
+            a.busy.erase(id);
+            a.waiting.erase(id);
+            if (st.ok()) {
+                if (counter) ++*counter;
+            } else {
+                ++self->counters_.ledger_errors;
+                spdlog::error("receipts account={} id={}: removing the receipt failed: {}", account, id.to_string(),
+                              st.message());
+                // Not at once: a failing ledger would be asked again in a loop.
+                self->arm_timer(a, account, steady::now() + self->settings_.retry_base);
+                return;
+            }
+            self->schedule_drain(account);
+        });
+    });
+}
+
+}  // namespace smpp::relay

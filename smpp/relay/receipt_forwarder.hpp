@@ -1,0 +1,131 @@
+#pragma once
+// Delivers the receipts parked in the ledger to the upstream that owns them
+// (ARCHITECTURE.md, the last arrow): deliver_sm with esm_class 0x04 under
+// our message_id, on one of the account's bound receiver or transceiver
+// sessions, removed from the ledger only after the upstream's
+// deliver_sm_resp ESME_ROK. Everything not acknowledged stays parked, so a
+// restart, an unbind or a crash loses none (a crash between the upstream's
+// ESME_ROK and the durable removal resends one: at least once, never zero).
+//
+// Per account, oldest message first (MessageId order is time order):
+//   - registered_delivery of the record decides (bits 0-1): 0 none -> the
+//     receipt is removed unsent; 1 final; 2 failure only -> a delivered one
+//     is removed unsent; 3 (reserved) as 1. A non-final status (an
+//     intermediate notification) goes only when bit 4 asks for it, as
+//     esm_class 0x20.
+//   - receipts older than max_age (from done_at, or the id's time when
+//     done_at is unset) are removed unsent, with a warning and a counter;
+//   - a receipt whose record is gone (retention dropped it) is removed too.
+//   - the session with the most window room takes the next receipt, round
+//     robin among equals, at most max_in_flight_per_session at once each.
+//   - an error deliver_sm_resp, a response_timeout or a full write queue
+//     retries that receipt after retry_base * 2^(failures-1) (up to
+//     retry_max); later receipts do not wait for it. A closed session puts
+//     its receipts back for the next bind, without a failure.
+//
+// Threads: everything runs on one strand (make_strand of create()'s
+// executor); BindObserver calls, session completions and ledger
+// completions only post onto it. Ledger reads (pending_receipts, find) are
+// synchronous point reads made on the strand.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "smpp/protocol/pdu.hpp"
+#include "smpp/upstream/bind_observer.hpp"
+#include "store/ledger.hpp"
+
+namespace smpp::relay {
+
+struct ReceiptForwarderSettings {
+    // 0: as many as the session's window allows.
+    std::uint32_t max_in_flight_per_session = 0;
+    std::chrono::milliseconds retry_base{1'000};
+    std::chrono::milliseconds retry_max{60'000};
+    // 0: receipts never expire.
+    std::chrono::milliseconds max_age{std::chrono::hours{72}};
+    // The clock max_age is measured with; empty = the system clock.
+    std::function<store::Timestamp()> clock{};
+};
+
+struct ReceiptForwarderCounters {
+    std::uint64_t forwarded = 0;  // deliver_sm_resp ESME_ROK
+    std::uint64_t retried = 0;    // error status or timeout: backing off
+    std::uint64_t expired = 0;    // older than max_age: removed unsent
+    std::uint64_t dropped_by_registered_delivery = 0;
+    std::uint64_t orphaned = 0;       // the record was gone: removed unsent
+    std::uint64_t ledger_errors = 0;  // a read or a removal failed (logged)
+};
+
+// What registered_delivery says about a receipt in `status`.
+enum class receipt_decision { send, send_intermediate, drop };
+receipt_decision decide(std::uint8_t registered_delivery, store::MessageStatus status) noexcept;
+
+// The deliver_sm an upstream gets for `r` of `record`: esm_class 0x04 (0x20
+// when intermediate), source and destination swapped, Appendix B text and
+// the receipted_message_id / message_state (+ network_error_code when
+// error_code != 0) TLVs under our id, data_coding 0.
+protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, const store::PendingReceipt& r,
+                                          bool intermediate = false);
+
+class ReceiptForwarder final : public upstream::BindObserver,
+                               public std::enable_shared_from_this<ReceiptForwarder> {
+public:
+    // `ledger` must outlive every callback: destroy it only after stop() and
+    // after the sessions closed.
+    static std::shared_ptr<ReceiptForwarder> create(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                                    ReceiptForwarderSettings settings = {});
+
+    // A receipt of `account` was parked durably (call it from the
+    // park_receipt Completion, any thread). Cheap: drains are coalesced.
+    void notify(std::string account);
+
+    // BindObserver: a bound receiver/transceiver joins its account's pool
+    // and drains the account's backlog; transmitters are ignored.
+    void on_upstream_bound(std::shared_ptr<session::Session> s, const std::string& account,
+                           session::bind_type type) override;
+    void on_upstream_closed(const session::Session& s, const std::string& account) override;
+
+    // Sends nothing new and forgets the sessions; receipts in flight that the
+    // upstream acknowledges are still removed. Thread-safe.
+    void stop();
+
+    ReceiptForwarderCounters counters() const;
+
+    struct Account;
+
+private:
+    ReceiptForwarder(boost::asio::any_io_executor ex, store::Ledger& ledger, ReceiptForwarderSettings settings);
+
+    void schedule_drain(const std::string& account);
+    void drain(const std::string& account);
+    void send(Account& a, const std::string& account, std::size_t link, const store::MessageRecord& record,
+              const store::PendingReceipt& r, bool intermediate);
+    void on_response(const std::string& account, store::MessageId id, const session::Session* s,
+                     std::error_code ec, protocol::command_status status);
+    void remove(const std::string& account, store::MessageId id, std::atomic<std::uint64_t>* counter);
+    void retry_later(Account& a, const std::string& account, store::MessageId id);
+    void arm_timer(Account& a, const std::string& account, std::chrono::steady_clock::time_point at);
+    store::Timestamp now() const;
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    store::Ledger& ledger_;
+    const ReceiptForwarderSettings settings_;
+    bool stopped_ = false;  // strand only
+    std::map<std::string, std::unique_ptr<Account>, std::less<>> accounts_;  // strand only
+
+    struct AtomicCounters {
+        std::atomic<std::uint64_t> forwarded{0}, retried{0}, expired{0}, dropped_by_registered_delivery{0},
+            orphaned{0}, ledger_errors{0};
+    };
+    AtomicCounters counters_;
+};
+
+}  // namespace smpp::relay

@@ -1,0 +1,161 @@
+#include "smpp/relay/receipt_matcher.hpp"
+
+#include <charconv>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+namespace smpp::relay {
+
+using protocol::command_status;
+using protocol::message_state;
+using store::MessageStatus;
+
+namespace {
+
+store::Timestamp now_ms() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+std::string raw_text_of(const protocol::Pdu& pdu) {
+    auto from = [](const auto& body) -> std::string {
+        if constexpr (requires { body.short_message; }) {
+            if (!body.short_message.empty()) return body.short_message;
+        }
+        if (auto p = body.tlvs.message_payload()) return std::string(*p);
+        return {};
+    };
+    if (auto* d = pdu.as<protocol::DeliverSm>()) return from(*d);
+    if (auto* d = pdu.as<protocol::DataSm>()) return from(*d);
+    return {};
+}
+
+std::uint8_t esm_class_of(const protocol::Pdu& pdu) {
+    if (auto* d = pdu.as<protocol::DeliverSm>()) return d->esm_class;
+    if (auto* d = pdu.as<protocol::DataSm>()) return d->esm_class;
+    return 0;
+}
+
+}  // namespace
+
+MessageStatus reported_status(std::optional<message_state> stat) noexcept {
+    if (!stat) return MessageStatus::sent;
+    switch (*stat) {
+        case message_state::delivered: return MessageStatus::delivered;
+        case message_state::expired: return MessageStatus::expired;
+        case message_state::deleted:
+        case message_state::undeliverable:
+        case message_state::unknown: return MessageStatus::undeliverable;
+        case message_state::rejected: return MessageStatus::rejected;
+        default: return MessageStatus::sent;  // enroute, accepted
+    }
+}
+
+std::uint32_t receipt_error_code(const protocol::DeliveryReceipt& r) noexcept {
+    if (r.network_error_code) return r.network_error_code->error_code;
+    std::string_view err = r.err;
+    int base = 10;
+    if (err.starts_with("0x") || err.starts_with("0X")) {
+        err.remove_prefix(2);
+        base = 16;
+    }
+    std::uint32_t value = 0;
+    auto [end, ec] = std::from_chars(err.data(), err.data() + err.size(), value, base);
+    if (ec != std::errc{} || end != err.data() + err.size()) return 0;
+    return value;
+}
+
+std::shared_ptr<ReceiptMatcher> ReceiptMatcher::create(store::Ledger& ledger, CarrierIdBook ids, Owed owed) {
+    auto m = std::shared_ptr<ReceiptMatcher>(new ReceiptMatcher(ledger, std::move(ids), std::move(owed)));
+    // The ledger outlives nothing it calls: it holds a weak reference.
+    ledger.set_receipt_listener([weak = std::weak_ptr<ReceiptMatcher>(m)](const store::ReceiptMatch& match) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->counters_.late_matched.fetch_add(1, std::memory_order_relaxed);
+        if (match.owes_upstream && self->owed_) self->owed_(match.account);
+    });
+    return m;
+}
+
+ReceiptMatcher::ReceiptMatcher(store::Ledger& ledger, CarrierIdBook ids, Owed owed)
+    : ledger_(ledger), ids_(std::move(ids)), owed_(std::move(owed)) {}
+
+const CarrierIdSettings& ReceiptMatcher::settings_of(std::string_view carrier_id) const {
+    auto it = ids_.find(carrier_id);
+    return it == ids_.end() ? automatic_ : it->second;
+}
+
+carrier::DeliverHandler ReceiptMatcher::handler_for(std::string carrier_id) {
+    return [self = shared_from_this(), carrier_id = std::move(carrier_id)](
+               protocol::Pdu&& pdu, std::function<void(command_status)> respond) {
+        self->on_deliver(carrier_id, std::move(pdu), std::move(respond));
+    };
+}
+
+void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& pdu,
+                                std::function<void(command_status)> respond) {
+    const auto kind = protocol::classify_esm_class(esm_class_of(pdu));
+    if (kind == protocol::deliver_kind::mobile_originated) {
+        if (counters_.mobile_originated.fetch_add(1, std::memory_order_relaxed) == 0)
+            spdlog::warn("carrier {}: mobile-originated message answered ESME_RX_T_APPN (the carrier keeps it): "
+                         "no MO path yet",
+                         carrier_id);
+        return respond(command_status::ESME_RX_T_APPN);
+    }
+    const auto now = now_ms();
+    store::CarrierReceipt c;
+    c.carrier = carrier_id;
+    c.received_at = now;
+    auto parsed = protocol::extract_receipt(pdu);
+    if (auto* r = std::get_if<protocol::DeliveryReceipt>(&parsed)) {
+        c.carrier_message_id = r->id;
+        c.keys = receipt_lookup_keys(r->id, settings_of(carrier_id));
+        c.status = reported_status(r->stat);
+        c.error_code = receipt_error_code(*r);
+        if (auto done = protocol::parse_receipt_date(r->done_date))
+            c.done_at = std::chrono::time_point_cast<std::chrono::milliseconds>(*done);
+        c.raw = r->raw.empty() ? raw_text_of(pdu) : r->raw;
+    } else {
+        c.raw = raw_text_of(pdu);
+    }
+    if (c.keys.empty()) {
+        // No id we can match on: kept (raw_receipts) for a replay once the
+        // parser learns this carrier's dialect; parked under a key no
+        // carrier id can have (ids hold no control characters).
+        counters_.unparsed.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("carrier {}: receipt without a usable id kept raw for replay: '{}'", carrier_id, c.raw);
+        c.status = MessageStatus::sent;
+        c.keys = {std::string("\x01unparsed\x01") + c.raw.substr(0, 200)};
+    }
+    ledger_.apply_receipt(std::move(c), [self = shared_from_this(), carrier_id,
+                                         respond = std::move(respond)](store::StatusOr<store::ReceiptMatch> m) {
+        // Possibly on the ledger's writer thread: respond() and owed_ may be
+        // called from any thread.
+        if (!m.ok()) {
+            self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("carrier {}: receipt not stored ({}): ESME_RX_T_APPN, the carrier offers it again",
+                         carrier_id, m.status().to_string());
+            return respond(command_status::ESME_RX_T_APPN);
+        }
+        switch (m->outcome) {
+            case store::receipt_outcome::matched:
+                self->counters_.matched.fetch_add(1, std::memory_order_relaxed);
+                break;
+            case store::receipt_outcome::duplicate:
+                self->counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+                break;
+            case store::receipt_outcome::parked: self->counters_.parked.fetch_add(1, std::memory_order_relaxed); break;
+        }
+        respond(command_status::ESME_ROK);
+        if (m->owes_upstream && self->owed_) self->owed_(m->account);
+    });
+}
+
+ReceiptMatcherCounters ReceiptMatcher::counters() const {
+    auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {get(counters_.matched),  get(counters_.duplicates),        get(counters_.parked),
+            get(counters_.late_matched), get(counters_.unparsed), get(counters_.mobile_originated),
+            get(counters_.refused)};
+}
+
+}  // namespace smpp::relay

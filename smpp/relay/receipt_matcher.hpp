@@ -1,0 +1,93 @@
+#pragma once
+// The carrier end of the receipt path: a deliver_sm (or data_sm) receipt
+// from any bind of a carrier -> parsed (smpp/protocol/delivery_receipt) ->
+// the carrier's id turned into index keys (carrier_id.hpp) -> the ledger
+// matches it against the carrier-ID index, or parks it until the carrier's
+// submit_sm_resp id lands (store/carrier_receipt.hpp) -> deliver_sm_resp to
+// the carrier only once that is durable.
+//
+// Statuses a carrier gets for deliver_sm:
+//   ESME_ROK        the receipt is durable: matched, absorbed as a
+//                   duplicate, or parked (also one we could not parse: its
+//                   raw copy is kept for replay after a parser fix)
+//   ESME_RX_T_APPN  the ledger could not take it now (busy, closing, I/O):
+//                   the SMSC keeps it and offers it again
+//   ESME_RX_T_APPN  a mobile-originated message: no MO path yet, so the
+//                   SMSC keeps it rather than us dropping it after an ROK
+//
+// Receipt state mapping (SMPP 3.4 5.2.28 message_state -> record):
+//   DELIVRD -> delivered, UNDELIV/DELETED/UNKNOWN -> undeliverable,
+//   EXPIRED -> expired, REJECTD -> rejected; ENROUTE, ACCEPTD and a
+//   missing or unknown stat are intermediate: the record stays `sent`
+//   (many SMSCs send ACCEPTD when they take a message, not as a final
+//   state, and a final state we guessed could never be corrected).
+//
+// When a receipt leaves a receipt owed to the upstream account (now, or
+// later when sent() takes a parked one), `owed(account)` is called from
+// any thread: the ReceiptForwarder's notify.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "smpp/carrier/carrier.hpp"
+#include "smpp/protocol/delivery_receipt.hpp"
+#include "smpp/relay/carrier_id.hpp"
+#include "store/ledger.hpp"
+
+namespace smpp::relay {
+
+using CarrierIdBook = std::map<std::string, CarrierIdSettings, std::less<>>;
+
+struct ReceiptMatcherCounters {
+    std::uint64_t matched = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t parked = 0;
+    std::uint64_t late_matched = 0;   // parked ones sent() took
+    std::uint64_t unparsed = 0;       // kept raw, never matchable as they are
+    std::uint64_t mobile_originated = 0;
+    std::uint64_t refused = 0;        // answered ESME_RX_T_APPN (ledger could not store)
+};
+
+// The record state a receipt's message_state reports (`sent` = intermediate).
+store::MessageStatus reported_status(std::optional<protocol::message_state> stat) noexcept;
+
+// The error code a receipt carries: network_error_code's error, else `err`
+// as written (decimal, or hex with 0x), else 0.
+std::uint32_t receipt_error_code(const protocol::DeliveryReceipt& r) noexcept;
+
+class ReceiptMatcher : public std::enable_shared_from_this<ReceiptMatcher> {
+public:
+    using Owed = std::function<void(const std::string& account)>;
+
+    // Sets itself as the ledger's ReceiptListener: create it before the
+    // first ledger write. `ledger` must outlive every callback.
+    static std::shared_ptr<ReceiptMatcher> create(store::Ledger& ledger, CarrierIdBook ids, Owed owed);
+
+    // The DeliverHandler to give carrier `carrier_id`'s actor.
+    carrier::DeliverHandler handler_for(std::string carrier_id);
+
+    // One deliver_sm / data_sm from carrier `carrier_id`.
+    void on_deliver(const std::string& carrier_id, protocol::Pdu&& pdu,
+                    std::function<void(protocol::command_status)> respond);
+
+    ReceiptMatcherCounters counters() const;
+
+private:
+    ReceiptMatcher(store::Ledger& ledger, CarrierIdBook ids, Owed owed);
+    const CarrierIdSettings& settings_of(std::string_view carrier_id) const;
+
+    store::Ledger& ledger_;
+    const CarrierIdBook ids_;
+    const CarrierIdSettings automatic_{};
+    const Owed owed_;
+    struct AtomicCounters {
+        std::atomic<std::uint64_t> matched{0}, duplicates{0}, parked{0}, late_matched{0}, unparsed{0},
+            mobile_originated{0}, refused{0};
+    };
+    mutable AtomicCounters counters_;
+};
+
+}  // namespace smpp::relay

@@ -1,0 +1,199 @@
+#include "smpp/relay/receipt_matcher.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "store/in_memory_ledger.hpp"
+
+using namespace smpp;
+using protocol::command_status;
+using protocol::message_state;
+using relay::ReceiptMatcher;
+using store::MessageStatus;
+
+namespace {
+
+struct Owed {
+    std::mutex mutex;
+    std::vector<std::string> accounts;
+    ReceiptMatcher::Owed callback() {
+        return [this](const std::string& a) {
+            std::lock_guard lock(mutex);
+            accounts.push_back(a);
+        };
+    }
+    std::vector<std::string> get() {
+        std::lock_guard lock(mutex);
+        return accounts;
+    }
+};
+
+store::MessageRecord record(store::MessageId id, std::uint8_t registered_delivery = 1) {
+    store::MessageRecord r;
+    r.id = id;
+    r.account = "acme";
+    r.source = {5, 0, "ACME"};
+    r.destination = {1, 1, "447700900123"};
+    r.payload = "hello";
+    r.registered_delivery = registered_delivery;
+    r.accepted_at = r.updated_at = id.time();
+    return r;
+}
+
+protocol::Pdu receipt_pdu(std::string id, message_state stat, bool with_tlvs = true) {
+    protocol::DeliveryReceipt r;
+    r.id = std::move(id);
+    r.stat = stat;
+    r.submit_date = "2611230101";
+    r.done_date = "2611230102";
+    auto d = protocol::make_receipt_deliver_sm(r, protocol::Address{1, 1, "447700900123"},
+                                               protocol::Address{5, 0, "ACME"});
+    if (!with_tlvs) d.tlvs = {};
+    return protocol::Pdu{command_status::ESME_ROK, 9, std::move(d)};
+}
+
+// Runs one deliver_sm through the matcher; InMemoryLedger completes inline.
+command_status deliver(ReceiptMatcher& m, const std::string& carrier, protocol::Pdu pdu) {
+    std::optional<command_status> answer;
+    m.on_deliver(carrier, std::move(pdu), [&](command_status s) { answer = s; });
+    REQUIRE(answer);
+    return *answer;
+}
+
+void accept_and_send(store::Ledger& l, const store::MessageRecord& r, const std::string& carrier,
+                     const std::string& resp_id, const relay::CarrierIdSettings& ids = {}) {
+    l.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
+    l.sent(r.id, carrier, resp_id, relay::index_key(resp_id, ids).value(), r.accepted_at,
+           [](store::Status s) { REQUIRE(s.ok()); });
+}
+
+const auto t0 = store::Timestamp(std::chrono::milliseconds(1'800'000'000'000));
+
+}  // namespace
+
+TEST_CASE("receipt matcher: stat and err map onto the record") {
+    CHECK(relay::reported_status(message_state::delivered) == MessageStatus::delivered);
+    CHECK(relay::reported_status(message_state::expired) == MessageStatus::expired);
+    CHECK(relay::reported_status(message_state::undeliverable) == MessageStatus::undeliverable);
+    CHECK(relay::reported_status(message_state::deleted) == MessageStatus::undeliverable);
+    CHECK(relay::reported_status(message_state::unknown) == MessageStatus::undeliverable);
+    CHECK(relay::reported_status(message_state::rejected) == MessageStatus::rejected);
+    CHECK(relay::reported_status(message_state::enroute) == MessageStatus::sent);
+    CHECK(relay::reported_status(message_state::accepted) == MessageStatus::sent);
+    CHECK(relay::reported_status(std::nullopt) == MessageStatus::sent);
+
+    protocol::DeliveryReceipt r;
+    r.err = "034";
+    CHECK(relay::receipt_error_code(r) == 34);
+    r.err = "0x1B";
+    CHECK(relay::receipt_error_code(r) == 27);
+    r.err = "n/a";
+    CHECK(relay::receipt_error_code(r) == 0);
+    r.network_error_code = protocol::NetworkErrorCode{3, 11};
+    CHECK(relay::receipt_error_code(r) == 11);
+}
+
+TEST_CASE("receipt matcher: a receipt finds its message in another id format and is owed upstream") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 1));
+    // The carrier answered submit_sm in hex and writes receipts in decimal.
+    accept_and_send(ledger, r, "carrier01", "00001A2B");
+    CHECK(deliver(*m, "carrier01", receipt_pdu("6699", message_state::delivered, false)) == command_status::ESME_ROK);
+    CHECK(ledger.find(r.id)->status == MessageStatus::delivered);
+    CHECK(owed.get() == std::vector<std::string>{"acme"});
+    // A duplicate is acknowledged and absorbed: nothing more owed.
+    CHECK(deliver(*m, "carrier01", receipt_pdu("6699", message_state::delivered)) == command_status::ESME_ROK);
+    CHECK(owed.get().size() == 1);
+    const auto n = m->counters();
+    CHECK(n.matched == 1);
+    CHECK(n.duplicates == 1);
+    auto pending = ledger.pending_receipts("acme", 10);
+    REQUIRE(pending->size() == 1);
+    CHECK(pending->front().status == MessageStatus::delivered);
+}
+
+TEST_CASE("receipt matcher: TLVs win over the text") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 2));
+    accept_and_send(ledger, r, "carrier01", "abc-1");
+    auto pdu = receipt_pdu("abc-1", message_state::delivered);
+    // The text says DELIVRD; the message_state TLV says UNDELIVERABLE.
+    pdu.as<protocol::DeliverSm>()->tlvs.set_u8(protocol::tlv_tag::message_state,
+                                                static_cast<std::uint8_t>(message_state::undeliverable));
+    CHECK(deliver(*m, "carrier01", std::move(pdu)) == command_status::ESME_ROK);
+    CHECK(ledger.find(r.id)->status == MessageStatus::undeliverable);
+}
+
+TEST_CASE("receipt matcher: a receipt before submit_sm_resp is parked, then matched when the id lands") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 3));
+    ledger.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
+    CHECK(deliver(*m, "carrier02", receipt_pdu("{0F8FAD5B-D9CB-469F-A165-70867728950E}", message_state::expired)) ==
+          command_status::ESME_ROK);
+    CHECK(m->counters().parked == 1);
+    CHECK(owed.get().empty());
+    CHECK(ledger.find(r.id)->status == MessageStatus::accepted);
+    // The submit_sm_resp id comes without braces or dashes, in lower case.
+    ledger.sent(r.id, "carrier02", "0f8fad5bd9cb469fa16570867728950e",
+                *relay::index_key("0f8fad5bd9cb469fa16570867728950e", {}), t0, [](store::Status s) {
+                    REQUIRE(s.ok());
+                });
+    CHECK(ledger.find(r.id)->status == MessageStatus::expired);
+    CHECK(m->counters().late_matched == 1);
+    CHECK(owed.get() == std::vector<std::string>{"acme"});
+}
+
+TEST_CASE("receipt matcher: a receipt on one carrier never matches another carrier's message") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 4));
+    accept_and_send(ledger, r, "carrier01", "777");
+    CHECK(deliver(*m, "carrier02", receipt_pdu("777", message_state::delivered)) == command_status::ESME_ROK);
+    CHECK(ledger.find(r.id)->status == MessageStatus::sent);
+    CHECK(ledger.unmatched_receipts("carrier02", 10)->size() == 1);
+}
+
+TEST_CASE("receipt matcher: intermediate notifications leave the record sent") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 5), 0x11);
+    accept_and_send(ledger, r, "carrier01", "55");
+    auto pdu = receipt_pdu("55", message_state::enroute);
+    pdu.as<protocol::DeliverSm>()->esm_class = protocol::esm_class::intermediate_notification;
+    CHECK(deliver(*m, "carrier01", std::move(pdu)) == command_status::ESME_ROK);
+    CHECK(ledger.find(r.id)->status == MessageStatus::sent);
+    // registered_delivery asked for intermediate notifications: one is owed.
+    CHECK(owed.get().size() == 1);
+}
+
+TEST_CASE("receipt matcher: unparseable receipts are kept raw; MO stays with the carrier") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    protocol::DeliverSm d;
+    d.esm_class = protocol::esm_class::delivery_receipt;
+    d.short_message = "this is not a receipt";
+    CHECK(deliver(*m, "carrier01", protocol::Pdu{command_status::ESME_ROK, 3, d}) == command_status::ESME_ROK);
+    CHECK(m->counters().unparsed == 1);
+    auto raw = ledger.raw_receipts(store::Timestamp{}, 10);
+    REQUIRE(raw->size() == 1);
+    CHECK(raw->front().raw == "this is not a receipt");
+    CHECK(raw->front().carrier == "carrier01");
+
+    protocol::DeliverSm mo;
+    mo.short_message = "STOP";
+    CHECK(deliver(*m, "carrier01", protocol::Pdu{command_status::ESME_ROK, 4, mo}) == command_status::ESME_RX_T_APPN);
+    CHECK(m->counters().mobile_originated == 1);
+    CHECK(ledger.raw_receipts(store::Timestamp{}, 10)->size() == 1);
+}

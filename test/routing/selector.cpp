@@ -1,0 +1,193 @@
+#include "routing/selector.hpp"
+
+#include <map>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+using namespace smpp::routing;
+using namespace std::chrono_literals;
+
+namespace {
+
+Candidate cand(std::string carrier, std::uint32_t priority, std::uint64_t cost, std::uint32_t weight = 1) {
+    Candidate c;
+    c.carrier = std::move(carrier);
+    c.priority = priority;
+    c.cost_micros = cost;
+    c.weight = weight;
+    return c;
+}
+
+CompiledTable compile(std::vector<Candidate> cs, std::string prefix = "44", std::string country = "GB") {
+    auto c = CompiledTable::compile(RouteTable{{RouteEntry{std::move(prefix), std::move(country), std::move(cs)}}}, 9);
+    REQUIRE(c.ok());
+    return std::move(c).value();
+}
+
+SelectRequest request(TrafficClass cls = TrafficClass::otp) {
+    SelectRequest r;
+    r.destination = "447911123456";
+    r.traffic_class = cls;
+    r.source_addr = "ACME";
+    r.source_addr_ton = 5;
+    r.now = std::chrono::system_clock::time_point{} + 12h;  // 12:00 UTC
+    return r;
+}
+
+class OpenFor : public HealthView {
+public:
+    OpenFor(std::string carrier, std::string country) { open_.emplace(std::move(carrier), std::move(country)); }
+    bool open(std::string_view carrier, std::string_view country) const override {
+        return open_.count({std::string(carrier), std::string(country)}) > 0;
+    }
+
+private:
+    std::set<std::pair<std::string, std::string>> open_;
+};
+
+const NoHealth no_health;
+
+}  // namespace
+
+TEST_CASE("priority orders by priority; the order is the failover") {
+    auto t = compile({cand("b", 2, 1), cand("a", 1, 9), cand("c", 3, 0)});
+    Selector s({}, no_health);
+    Decision d = s.select(t.view(), request(), 0);
+    CHECK(d.routed());
+    CHECK(d.carriers == std::vector<std::string>{"a", "b", "c"});
+    CHECK(d.route_id == "44@9");
+    CHECK(d.prefix == "44");
+    CHECK(d.country == "GB");
+    CHECK(d.policy == Policy::priority);
+    CHECK(d.skipped.empty());
+}
+
+TEST_CASE("lcr picks the cheapest, priority breaks cost ties") {
+    auto t = compile({cand("a", 1, 900), cand("b", 3, 100), cand("c", 2, 100)});
+    SelectorSettings settings;
+    settings.policy[static_cast<int>(TrafficClass::bulk)] = Policy::lcr;
+    Selector s(settings, no_health);
+    Decision d = s.select(t.view(), request(TrafficClass::bulk), 0);
+    CHECK(d.carriers == std::vector<std::string>{"c", "b", "a"});
+    CHECK(d.policy == Policy::lcr);
+}
+
+TEST_CASE("weighted round-robin among equals is deterministic given the counter") {
+    auto t = compile({cand("a", 1, 5, 1), cand("b", 1, 5, 3), cand("z", 2, 5, 100)});
+    Selector s({}, no_health);
+    std::map<std::string, int> chosen;
+    for (std::uint64_t i = 0; i < 400; ++i) chosen[s.select(t.view(), request(), i).carriers[0]]++;
+    CHECK(chosen["a"] == 100);
+    CHECK(chosen["b"] == 300);
+    CHECK(chosen.count("z") == 0);  // lower priority only as failover
+    CHECK(s.select(t.view(), request(), 0).carriers == std::vector<std::string>{"a", "b", "z"});
+    CHECK(s.select(t.view(), request(), 1).carriers == std::vector<std::string>{"b", "a", "z"});
+
+    SelectorSettings weighted;
+    weighted.policy[static_cast<int>(TrafficClass::otp)] = Policy::weighted;
+    Selector w(weighted, no_health);
+    CHECK(w.select(t.view(), request(), 4).carriers == std::vector<std::string>{"z", "a", "b"});
+    CHECK(w.select(t.view(), request(), 104).carriers == std::vector<std::string>{"a", "b", "z"});
+}
+
+TEST_CASE("every filter skips with its reason") {
+    Candidate cls = cand("bulk-only", 1, 1);
+    cls.traffic_classes = bit(TrafficClass::bulk);
+    Candidate snd = cand("numeric-only", 1, 1);
+    snd.sender_types = bit(SenderType::long_code) | bit(SenderType::short_code);
+    Candidate dc = cand("gsm-only", 1, 1);
+    dc.data_codings = {0};
+    Candidate prof = cand("gold-only", 1, 1);
+    prof.profile = "gold";
+    Candidate win = cand("nights", 1, 1);
+    win.window = TimeWindow{22 * 60, 6 * 60, 60, "Europe/London"};
+    auto payload = cand("no-payload", 1, 1);
+    auto parts = cand("two-parts", 1, 1);
+    auto sick = cand("sick", 1, 1);
+    auto good = cand("good", 5, 1);
+    auto t = compile({cls, snd, dc, prof, win, payload, parts, sick, good});
+
+    SelectorSettings settings;
+    settings.capabilities["no-payload"] = CarrierCapabilities{false, 255};
+    settings.capabilities["two-parts"] = CarrierCapabilities{true, 2};
+    OpenFor health("sick", "GB");
+    Selector s(settings, health);
+    SelectRequest r = request();
+    r.data_coding = 8;
+    r.profile = "basic";
+    r.segments = 3;
+    r.message_payload = true;
+    Decision d = s.select(t.view(), r, 0);
+    CHECK(d.carriers == std::vector<std::string>{"good"});
+    REQUIRE(d.skipped.size() == 8);
+    CHECK(d.skipped[0].carrier == "bulk-only");
+    CHECK(d.skipped[0].reason == "traffic class otp not allowed");
+    CHECK(d.skipped[1].reason == "sender type alphanumeric not allowed");
+    CHECK(d.skipped[2].reason == "data_coding 8 not supported");
+    CHECK(d.skipped[3].reason == "reserved for profile 'gold' (account profile 'basic')");
+    CHECK(d.skipped[4].reason == "outside window 22:00-06:00 UTC+01:00 (Europe/London) at 12:00 UTC");
+    CHECK(d.skipped[5].reason == "does not accept message_payload");
+    CHECK(d.skipped[6].reason == "3 parts exceed its limit of 2");
+    CHECK(d.skipped[7].carrier == "sick");
+    CHECK(d.skipped[7].reason == "circuit open for GB");
+
+    CHECK(explain(d) ==
+          "route 44@9: prefix 44, country GB, class otp, policy priority\n"
+          "chosen: good\n"
+          "skipped bulk-only: traffic class otp not allowed\n"
+          "skipped numeric-only: sender type alphanumeric not allowed\n"
+          "skipped gsm-only: data_coding 8 not supported\n"
+          "skipped gold-only: reserved for profile 'gold' (account profile 'basic')\n"
+          "skipped nights: outside window 22:00-06:00 UTC+01:00 (Europe/London) at 12:00 UTC\n"
+          "skipped no-payload: does not accept message_payload\n"
+          "skipped two-parts: 3 parts exceed its limit of 2\n"
+          "skipped sick: circuit open for GB\n");
+
+    // 23:30 UTC is 00:30 in the window's zone: inside it.
+    r.now = std::chrono::system_clock::time_point{} + 23h + 30min;
+    r.data_coding = 0;
+    r.profile = "gold";
+    r.source_addr = "447700900123";
+    r.source_addr_ton = 1;
+    r.segments = 1;
+    r.message_payload = false;
+    Decision all = s.select(t.view(), r, 0);
+    CHECK(all.carriers ==
+          std::vector<std::string>{"numeric-only", "gsm-only", "gold-only", "nights", "no-payload", "two-parts", "good"});
+    REQUIRE(all.skipped.size() == 2);
+}
+
+TEST_CASE("no route, no table, everything skipped") {
+    Selector s({}, no_health);
+    Decision none = s.select(TableView{}, request(), 0);
+    CHECK_FALSE(none.routed());
+    CHECK(none.error == "no route table is published");
+    CHECK(explain(none) == "no route: no route table is published\n");
+
+    auto t = compile({cand("a", 1, 1)}, "33", "");
+    Decision uncovered = s.select(t.view(), request(), 0);
+    CHECK(uncovered.error == "no route covers '447911123456'");
+
+    OpenFor health("a", "");
+    Selector sick({}, health);
+    auto def = compile({cand("a", 1, 1)}, "", "");
+    Decision d = sick.select(def.view(), request(), 0);
+    CHECK_FALSE(d.routed());
+    CHECK(d.route_id == "default@9");
+    CHECK(d.error == "every candidate was skipped");
+    CHECK(explain(d) ==
+          "route default@9: prefix (default), class otp, policy priority\n"
+          "no carrier: every candidate was skipped\n"
+          "skipped a: circuit open for prefix \n");
+}
+
+TEST_CASE("sender classification") {
+    CHECK(classify_sender("ACME", 5) == SenderType::alphanumeric);
+    CHECK(classify_sender("12345", 5) == SenderType::alphanumeric);
+    CHECK(classify_sender("ACME", 0) == SenderType::alphanumeric);
+    CHECK(classify_sender("12345", 3) == SenderType::short_code);
+    CHECK(classify_sender("12345678", 0) == SenderType::short_code);
+    CHECK(classify_sender("+447700900123", 1) == SenderType::long_code);
+    CHECK(classify_sender("", 0) == SenderType::alphanumeric);
+}

@@ -78,21 +78,34 @@ protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
     return sm;
 }
 
-std::string reason_of(const RouteMatch& m) {
-    return "prefix " + (m.prefix.empty() ? std::string("(default)") : m.prefix) + " -> " + m.carriers->front();
+// What routing/ is asked for one message. Until accounts carry a traffic
+// class every message routes as transactional.
+// The request views `digits` and `source_addr`: keep them alive until select().
+routing::SelectRequest select_request(std::string_view digits, std::string_view source_addr, std::uint8_t source_ton,
+                                      std::uint8_t data_coding, std::size_t segments, bool message_payload) {
+    routing::SelectRequest q;
+    q.destination = digits;
+    q.traffic_class = routing::TrafficClass::transactional;
+    q.source_addr = source_addr;
+    q.source_addr_ton = source_ton;
+    q.data_coding = data_coding;
+    q.segments = static_cast<std::uint8_t>(std::min<std::size_t>(segments, 255));
+    q.message_payload = message_payload;
+    q.now = std::chrono::system_clock::now();
+    return q;
 }
 
 }  // namespace
 
 std::shared_ptr<ForwardPath> ForwardPath::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
-                                                 store::MessageIdGenerator& ids, PrefixRouter router,
+                                                 store::MessageIdGenerator& ids, std::shared_ptr<MessageRouter> router,
                                                  Carriers carriers, ForwardSettings settings) {
     return std::shared_ptr<ForwardPath>(
         new ForwardPath(std::move(ex), ledger, ids, std::move(router), std::move(carriers), settings));
 }
 
 ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
-                         PrefixRouter router, Carriers carriers, ForwardSettings settings)
+                         std::shared_ptr<MessageRouter> router, Carriers carriers, ForwardSettings settings)
     : ex_(std::move(ex)),
       ledger_(ledger),
       ids_(ids),
@@ -100,19 +113,27 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       carriers_(std::move(carriers)),
       settings_(settings) {}
 
-command_status ForwardPath::check(const protocol::SubmitSm& sm) const {
-    const auto digits = PrefixRouter::normalise(sm.dest.addr);
-    if (!digits || !router_.select(*digits)) return command_status::ESME_RINVDSTADR;
+command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision) const {
+    const auto digits = routing::normalise_e164(sm.dest.addr);
+    if (!digits) return command_status::ESME_RINVDSTADR;
     if (!sm.short_message.empty() && sm.tlvs.has(protocol::tlv_tag::message_payload))
         return command_status::ESME_RINVMSGLEN;
-    if (segments_of(sm) > 255) return command_status::ESME_RINVMSGLEN;
+    const auto segments = segments_of(sm);
+    if (segments > 255) return command_status::ESME_RINVMSGLEN;
+    auto d = router_->select(select_request(*digits, sm.source.addr, sm.source.ton, sm.data_coding, segments, sm.tlvs.has(protocol::tlv_tag::message_payload)));
+    if (!d.routed()) {
+        spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(d));
+        return command_status::ESME_RINVDSTADR;
+    }
+    if (decision) *decision = std::move(d);
     return command_status::ESME_ROK;
 }
 
 void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
     const auto seq = request.sequence_number;
     auto* sm = request.as<protocol::SubmitSm>();
-    auto status = sm ? check(*sm) : command_status::ESME_RSYSERR;
+    routing::Decision decision;
+    auto status = sm ? check(*sm, &decision) : command_status::ESME_RSYSERR;
     if (status == command_status::ESME_ROK && stopping_.load()) status = command_status::ESME_RSYSERR;
     if (status != command_status::ESME_ROK) {
         counters_.refused.fetch_add(1, std::memory_order_relaxed);
@@ -121,7 +142,6 @@ void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string acc
         return s->respond(submit_sm_resp(seq, status));
     }
 
-    const auto match = *router_.select(*PrefixRouter::normalise(sm->dest.addr));
     const auto at = now_ms();
     store::MessageRecord r;
     r.id = ids_.next();
@@ -141,13 +161,13 @@ void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string acc
                                                sm->tlvs.sar_segment_seqnum().value_or(1)};
     }
     r.status = MessageStatus::accepted;
-    r.route = {match.carriers->front(), reason_of(match)};
+    r.route = {decision.carriers.front(), route_reason(decision)};
     r.accepted_at = r.updated_at = at;
 
     auto flight = std::make_shared<Flight>();
     flight->id = r.id;
     flight->pdu = std::move(*sm);
-    flight->candidates = *match.carriers;
+    flight->candidates = std::move(decision.carriers);
 
     ledger_.accept(std::move(r), [self = shared_from_this(), s = std::move(s), seq, flight](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.
@@ -170,15 +190,19 @@ void ForwardPath::resume(store::MessageRecord record) {
     auto flight = std::make_shared<Flight>();
     flight->id = record.id;
     flight->pdu = submit_sm_of(record);
-    const auto digits = PrefixRouter::normalise(record.destination.address);
-    const auto match = digits ? router_.select(*digits) : std::nullopt;
-    if (!match) {
+    const auto digits = routing::normalise_e164(record.destination.address);
+    routing::Decision match;
+    if (digits)
+        match = router_->select(select_request(*digits, record.source.address, record.source.ton, record.data_coding,
+                                               record.segment_count,
+                                               record.payload.size() >= protocol::limits::short_message));
+    if (!match.routed()) {
         // Routes changed since it was accepted; it stays tracked and waits
         // for the next round (a route may come back with a reload).
         flight->last_status = static_cast<std::uint32_t>(command_status::ESME_RINVDSTADR);
         return retry_later(std::move(flight));
     }
-    flight->candidates = *match->carriers;
+    flight->candidates = std::move(match.carriers);
     dispatch(std::move(flight));
 }
 

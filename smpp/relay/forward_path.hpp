@@ -27,8 +27,8 @@
 // Threads: submit_sm runs on the session's strand; ledger completions
 // (the writer thread for RocksDB) and carrier outcomes (the carrier's
 // strand) only post or issue further async ledger writes, so nothing
-// blocks a network thread. The router and the carrier map are fixed at
-// construction, so they are read without locks.
+// blocks a network thread. The carrier map is fixed at construction, so it
+// is read without locks; the router (message_router.hpp) locks itself.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -39,7 +39,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "smpp/carrier/carrier.hpp"
-#include "smpp/relay/prefix_router.hpp"
+#include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/upstream/message_sink.hpp"
 #include "store/ledger.hpp"
@@ -75,7 +75,7 @@ public:
     // the ledger only after stop() and after the carriers stopped. `ex` runs
     // the retry timers.
     static std::shared_ptr<ForwardPath> create(boost::asio::any_io_executor ex, store::Ledger& ledger,
-                                               store::MessageIdGenerator& ids, PrefixRouter router,
+                                               store::MessageIdGenerator& ids, std::shared_ptr<MessageRouter> router,
                                                Carriers carriers, ForwardSettings settings = {});
 
     void submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
@@ -89,8 +89,9 @@ public:
     // them on the next start. New submit_sm get ESME_RSYSERR. Thread-safe.
     void stop() noexcept { stopping_.store(true); }
 
-    // The status validation alone gives a submit_sm (ESME_ROK: it may be stored).
-    protocol::command_status check(const protocol::SubmitSm& sm) const;
+    // The status validation alone gives a submit_sm (ESME_ROK: it may be
+    // stored), and the route it takes when it does.
+    protocol::command_status check(const protocol::SubmitSm& sm, routing::Decision* decision = nullptr) const;
 
     ForwardCounters counters() const;
 
@@ -98,7 +99,7 @@ public:
 
 private:
     ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
-                PrefixRouter router, Carriers carriers, ForwardSettings settings);
+                std::shared_ptr<MessageRouter> router, Carriers carriers, ForwardSettings settings);
 
     void dispatch(std::shared_ptr<Flight> f);
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
@@ -110,7 +111,7 @@ private:
     boost::asio::any_io_executor ex_;
     store::Ledger& ledger_;
     store::MessageIdGenerator& ids_;
-    const PrefixRouter router_;
+    const std::shared_ptr<MessageRouter> router_;
     const Carriers carriers_;
     const ForwardSettings settings_;
     std::atomic<bool> stopping_{false};

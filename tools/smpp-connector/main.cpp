@@ -25,7 +25,7 @@
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/protocol/pdu.hpp"
 #include "smpp/relay/forward_path.hpp"
-#include "smpp/relay/prefix_router.hpp"
+#include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_forwarder.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/session/listener.hpp"
@@ -141,7 +141,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         smpp::relay::ForwardSettings forward_settings;
         forward_settings.carrier_ids = carrier_ids;
         forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids,
-                                                   smpp::relay::PrefixRouter(config.routes), carriers,
+                                                   smpp::relay::MessageRouter::of(config.routes), carriers,
                                                    forward_settings);
         for (auto& [id, c] : carriers) c->start();
         spdlog::info("carriers: {} from {}; routes: {}", carriers.size(), config.carriers_file, config.routes.size());

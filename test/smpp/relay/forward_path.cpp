@@ -128,7 +128,7 @@ public:
             route44.insert(route44.begin(), "carrier00");
         }
         forward = relay::ForwardPath::create(loop.ioc.get_executor(), ledger, ids,
-                                             relay::PrefixRouter({{"44", route44}}), carriers);
+                                             relay::MessageRouter::of({{"44", route44}}), carriers);
         for (auto& [id, c] : carriers) c->start();
 
         session::SessionSettings s;

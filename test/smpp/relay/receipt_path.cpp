@@ -110,7 +110,7 @@ public:
         carriers.emplace("carrier01", carrier::Carrier::create(loop.ioc.get_executor(), settings,
                                                                matcher->handler_for("carrier01")));
         forward = relay::ForwardPath::create(loop.ioc.get_executor(), ledger, ids,
-                                             relay::PrefixRouter({{"44", std::vector<std::string>{"carrier01"}}}), carriers);
+                                             relay::MessageRouter::of({{"44", std::vector<std::string>{"carrier01"}}}), carriers);
         for (auto& [id, c] : carriers) c->start();
 
         session::SessionSettings s;

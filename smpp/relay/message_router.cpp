@@ -1,0 +1,66 @@
+#include "smpp/relay/message_router.hpp"
+
+namespace smpp::relay {
+
+routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_table(const routing::RouteTable& table,
+                                                                          routing::SelectorSettings settings) {
+    auto compiled = routing::CompiledTable::compile(table, 1);
+    if (!compiled) return compiled.error();
+    std::shared_ptr<MessageRouter> r(new MessageRouter(std::move(settings)));
+    r->compiled_.emplace(std::move(compiled).value());
+    r->view_ = r->compiled_->view();
+    return r;
+}
+
+routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_shm(const std::string& ns,
+                                                                        routing::SelectorSettings settings) {
+    auto reader = routing::ShmReader::open(ns);
+    if (!reader) return reader.error();
+    std::shared_ptr<MessageRouter> r(new MessageRouter(std::move(settings)));
+    r->reader_.emplace(std::move(reader).value());
+    return r;
+}
+
+routing::RouteTable MessageRouter::table_of(const std::vector<Route>& routes) {
+    routing::RouteTable t;
+    for (const auto& route : routes) {
+        routing::RouteEntry e;
+        e.prefix = route.prefix;
+        std::uint32_t priority = 1;
+        for (const auto& c : route.carriers) {
+            routing::Candidate candidate;
+            candidate.carrier = c;
+            candidate.priority = priority++;
+            e.candidates.push_back(std::move(candidate));
+        }
+        t.entries.push_back(std::move(e));
+    }
+    return t;
+}
+
+std::shared_ptr<MessageRouter> MessageRouter::of(const std::vector<Route>& routes) {
+    auto r = from_table(table_of(routes));
+    if (!r) throw std::invalid_argument(r.error().message);
+    return std::move(r).value();
+}
+
+routing::Decision MessageRouter::select(const routing::SelectRequest& request) {
+    std::lock_guard lock(mutex_);
+    const routing::TableView& table = reader_ ? reader_->current() : view_;
+    return selector_.select(table, request);
+}
+
+std::uint64_t MessageRouter::generation() {
+    std::lock_guard lock(mutex_);
+    return reader_ ? reader_->generation() : 1;
+}
+
+std::string route_reason(const routing::Decision& d) {
+    if (!d.routed()) return "no route: " + d.error;
+    std::string out = "route " + d.route_id + " (" + std::string(routing::name(d.policy)) + "): " + d.carriers.front();
+    for (std::size_t i = 0; i < d.skipped.size(); ++i)
+        out += (i ? ", " : "; skipped ") + d.skipped[i].carrier + " (" + d.skipped[i].reason + ")";
+    return out;
+}
+
+}  // namespace smpp::relay

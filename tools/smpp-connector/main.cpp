@@ -25,6 +25,7 @@
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/protocol/pdu.hpp"
 #include "smpp/relay/forward_path.hpp"
+#include "routing/shm_table.hpp"
 #include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_forwarder.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
@@ -91,6 +92,30 @@ std::string describe_accounts(const smpp::upstream::AccountSettings& accounts) {
     return out.empty() ? "none" : out;
 }
 
+// One table per server on a host: named after the listener port (the pid
+// when the port is chosen by the system, as in tests).
+std::string route_namespace(const ConnectorConfig& config) {
+    if (config.listener.port != 0) return "smpp-connector-" + std::to_string(config.listener.port);
+    return "smpp-connector-pid" + std::to_string(::getpid());
+}
+
+void reload_routes(const std::string& config_path, std::optional<smpp::routing::ShmPublisher>& publisher) {
+    if (!publisher) return;
+    try {
+        const auto fresh = smpp::conf::load_connector_config(config_path);
+        auto published = publisher->publish(smpp::relay::MessageRouter::table_of(fresh.routes));
+        if (!published) {
+            spdlog::error("SIGHUP: route table not reloaded, the old one keeps serving: {}",
+                          published.error().message);
+            return;
+        }
+        spdlog::info("SIGHUP: route table generation {} published ({} routes from {})", *published,
+                     fresh.routes.size(), config_path);
+    } catch (const ConfigError& e) {
+        spdlog::error("SIGHUP: route table not reloaded, the old one keeps serving: {}", e.what());
+    }
+}
+
 int serve(const ConnectorConfig& config, const std::string& config_path) {
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("smpp-connector starting with {}", config_path);
@@ -110,6 +135,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     smpp::relay::CarrierIdBook carrier_ids;
     std::shared_ptr<smpp::relay::ReceiptForwarder> forwarder;
     std::shared_ptr<smpp::relay::ReceiptMatcher> matcher;
+    std::string route_ns;
+    std::optional<smpp::routing::ShmPublisher> publisher;
     if (!config.carriers.empty()) {
         auto opened = smpp::store::RocksDbLedger::open(config.ledger);
         if (!opened.ok()) {
@@ -140,8 +167,27 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                                                                          matcher->handler_for(settings.id)));
         smpp::relay::ForwardSettings forward_settings;
         forward_settings.carrier_ids = carrier_ids;
-        forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids,
-                                                   smpp::relay::MessageRouter::of(config.routes), carriers,
+        // The route table lives in shared memory, so `smppctl route explain`
+        // reads the very bytes the forward path selects from.
+        route_ns = route_namespace(config);
+        auto opened_publisher = smpp::routing::ShmPublisher::open(route_ns);
+        if (!opened_publisher) {
+            spdlog::error("route table: {}", opened_publisher.error().message);
+            return 1;
+        }
+        publisher.emplace(std::move(opened_publisher).value());
+        if (auto published = publisher->publish(smpp::relay::MessageRouter::table_of(config.routes)); !published) {
+            spdlog::error("route table: {}", published.error().message);
+            return 1;
+        }
+        auto router = smpp::relay::MessageRouter::from_shm(route_ns);
+        if (!router) {
+            spdlog::error("route table: {}", router.error().message);
+            return 1;
+        }
+        spdlog::info("route table generation {} published as '{}' (smppctl route explain <number> --ns {})",
+                     publisher->generation(), route_ns, route_ns);
+        forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids, std::move(router).value(), carriers,
                                                    forward_settings);
         for (auto& [id, c] : carriers) c->start();
         spdlog::info("carriers: {} from {}; routes: {}", carriers.size(), config.carriers_file, config.routes.size());
@@ -171,6 +217,18 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     spdlog::info("accounts: {}", describe_accounts(config.accounts));
     listener->start();
 
+    // SIGHUP: the configuration's routes again; a bad file keeps the table
+    // that is serving.
+    asio::signal_set hangups(io, SIGHUP);
+    std::function<void()> await_hangup = [&] {
+        hangups.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            reload_routes(config_path, publisher);
+            await_hangup();
+        });
+    };
+    await_hangup();
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signo) {
         if (ec) return;
@@ -179,6 +237,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             spdlog::info("all sessions closed");
             if (forward) forward->stop();
             if (forwarder) forwarder->stop();
+            hangups.cancel();
             // Submits on the wire complete (and are recorded); queued ones
             // stay accepted in the ledger and are resumed on the next start.
             auto left = std::make_shared<std::size_t>(carriers.size());
@@ -218,6 +277,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         spdlog::info("upstream receipts: {} forwarded, {} retried, {} expired, {} not requested, {} orphaned",
                      f.forwarded, f.retried, f.expired, f.dropped_by_registered_delivery, f.orphaned);
     }
+    if (publisher) publisher->remove();
     spdlog::info("smpp-connector stopped");
     return 0;
 }

@@ -44,6 +44,16 @@ receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::op
     return receipt_outcome::matched;
 }
 
+receipt_outcome apply_timeout(MessageRecord& r, MessageStatus reported, Timestamp at,
+                              std::optional<PendingReceipt>& upstream) {
+    upstream.reset();
+    if (r.status != MessageStatus::sent || !is_final(reported)) return receipt_outcome::duplicate;
+    CarrierReceipt c{.status = reported, .done_at = at, .received_at = at};
+    const auto outcome = apply_receipt(r, c, upstream);
+    if (outcome == receipt_outcome::matched) r.synthetic_receipt = true;
+    return outcome;
+}
+
 std::string encode(const CarrierReceipt& c) {
     std::string out;
     encoding::put_u8(out, 1);

@@ -62,6 +62,13 @@ struct ReceiptMatch {
 // receipt the account is owed, if its registered_delivery asks for one.
 receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::optional<PendingReceipt>& upstream);
 
+// No receipt came within the account's time: `reported` (expired, or
+// undeliverable for stat UNKNOWN) is applied like a carrier receipt and the
+// record is marked synthetic_receipt. Only a record still `sent` is timed
+// out; any other is left alone (duplicate).
+receipt_outcome apply_timeout(MessageRecord& r, MessageStatus reported, Timestamp at,
+                              std::optional<PendingReceipt>& upstream);
+
 // registered_delivery (SMPP 3.4 5.2.17) bits 1-0: 00 none, 01 on success
 // or failure, 10 on failure only; bit 4: intermediate notifications.
 bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noexcept;

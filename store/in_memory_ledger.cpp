@@ -121,12 +121,43 @@ void InMemoryLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion don
     done(std::move(result));
 }
 
+void InMemoryLedger::time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) {
+    StatusOr<ReceiptMatch> result = Status(StatusCode::not_found, "message " + id.to_string());
+    {
+        std::lock_guard lock(mutex_);
+        auto it = messages_.find(id);
+        if (it != messages_.end()) {
+            MessageRecord next = it->second;
+            std::optional<PendingReceipt> owed;
+            ReceiptMatch m{.outcome = apply_timeout(next, reported, at, owed), .id = id, .account = next.account};
+            if (m.outcome == receipt_outcome::matched) {
+                store(&it->second, std::move(next));
+                if (owed) {
+                    m.owes_upstream = true;
+                    receipts_.insert_or_assign(std::make_pair(owed->account, id), *owed);
+                }
+            }
+            result = std::move(m);
+        }
+    }
+    done(std::move(result));
+}
+
 void InMemoryLedger::expire_unmatched(Timestamp cutoff, Completion done) {
     {
         std::lock_guard lock(mutex_);
         std::erase_if(unmatched_, [&](const auto& entry) { return entry.second.received_at < cutoff; });
     }
     done({});
+}
+
+StatusOr<std::vector<MessageRecord>> InMemoryLedger::awaiting_receipt(Timestamp cutoff, std::size_t limit,
+                                                                      MessageId after) const {
+    std::lock_guard lock(mutex_);
+    std::vector<MessageRecord> out;
+    for (auto it = messages_.upper_bound(after); it != messages_.end() && out.size() < limit && it->first.time() <= cutoff; ++it)
+        if (it->second.status == MessageStatus::sent && it->second.updated_at < cutoff) out.push_back(it->second);
+    return out;
 }
 
 StatusOr<std::vector<CarrierReceipt>> InMemoryLedger::unmatched_receipts(std::string_view carrier,

@@ -64,6 +64,9 @@ public:
     // write; or parked as unmatched until sent() brings its key. Its raw
     // copy is kept either way.
     virtual void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) = 0;
+    // The receipt timeout (carrier_receipt.hpp apply_timeout): the record
+    // and what the account is owed, in one write.
+    virtual void time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) = 0;
     // Forgets unmatched receipts received before `cutoff` (their raw copy stays).
     virtual void expire_unmatched(Timestamp cutoff, Completion done) = 0;
     virtual void schedule_retry(MessageId id, Timestamp when, Completion done) = 0;
@@ -91,6 +94,10 @@ public:
     // The account's parked receipts, oldest message first, at most `limit`.
     virtual StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                                    std::size_t limit) const = 0;
+    // Records still `sent` (no final receipt) whose last change is before
+    // `cutoff`, oldest first from the id after `after`, at most `limit`.
+    virtual StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
+                                                                  MessageId after = {}) const = 0;
     // Unmatched receipts of a carrier (each once), at most `limit`.
     virtual StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,
                                                                      std::size_t limit) const = 0;

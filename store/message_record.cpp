@@ -97,6 +97,7 @@ std::string encode(const MessageRecord& r) {
     put_time(out, r.retry_at);
     encoding::put_signed(out, r.cost_micros);
     put_string(out, r.currency);
+    put_u8(out, r.synthetic_receipt ? 1 : 0);
     return out;
 }
 
@@ -105,7 +106,7 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
     MessageRecord r;
     std::uint8_t version = 0;
     if (!in.get_u8(version)) return corrupt("version");
-    if (version != message_record_version)
+    if (version != 1 && version != message_record_version)
         return Status(StatusCode::corruption, "message record: unknown version " + std::to_string(version));
     std::uint64_t id = 0;
     if (!in.get_varint(id) || id == 0) return corrupt("id");
@@ -150,6 +151,11 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
         return corrupt("timestamps");
     if (!in.get_signed(r.cost_micros)) return corrupt("cost");
     if (!in.get_string(r.currency)) return corrupt("currency");
+    if (version >= 2) {
+        std::uint8_t synthetic = 0;
+        if (!in.get_u8(synthetic) || synthetic > 1) return corrupt("synthetic_receipt");
+        r.synthetic_receipt = synthetic == 1;
+    }
     if (!in.done()) return corrupt("trailing bytes");
     return r;
 }

@@ -99,11 +99,15 @@ struct MessageRecord {
     Timestamp retry_at{};    // epoch = no retry scheduled
     std::int64_t cost_micros = 0;
     std::string currency{};
+    // The final state came from our receipt timeout, not from the carrier
+    // (a carrier receipt that arrives later is absorbed as a duplicate).
+    bool synthetic_receipt = false;
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
 
-inline constexpr std::uint8_t message_record_version = 1;
+// Version 2 added synthetic_receipt; version 1 records still decode.
+inline constexpr std::uint8_t message_record_version = 2;
 
 std::string encode(const MessageRecord& r);
 StatusOr<MessageRecord> decode_message_record(std::string_view bytes);

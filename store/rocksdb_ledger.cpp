@@ -489,6 +489,31 @@ void RocksDbLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done
                     }});
 }
 
+void RocksDbLedger::time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) {
+    auto result = std::make_shared<StatusOr<ReceiptMatch>>(Status(StatusCode::io_error, "timeout write not run"));
+    impl_->enqueue({[this, id, reported, at, result](Group& g) -> Status {
+                        auto current = g.read(id);
+                        if (!current.ok()) return current.status();
+                        MessageRecord next = *current;
+                        std::optional<PendingReceipt> owed;
+                        ReceiptMatch m{.outcome = apply_timeout(next, reported, at, owed), .id = id,
+                                       .account = next.account};
+                        if (m.outcome == receipt_outcome::matched) {
+                            g.write_record(&*current, next);
+                            if (owed) {
+                                m.owes_upstream = true;
+                                g.put(receipts, pair_key(owed->account, id_key(id)), encode_receipt_value(*owed));
+                            }
+                        }
+                        *result = std::move(m);
+                        return {};
+                    },
+                    [result, done = std::move(done)](Status s) {
+                        if (!s.ok()) return done(std::move(s));
+                        done(std::move(*result));
+                    }});
+}
+
 void RocksDbLedger::expire_unmatched(Timestamp cutoff, Completion done) {
     impl_->enqueue({[this, cutoff](Group& g) -> Status {
                         std::unique_ptr<rocksdb::Iterator> it(
@@ -600,6 +625,27 @@ StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::strin
         PendingReceipt r{.account = std::string(account), .id = *id};
         if (auto s = decode_receipt_value(view(it->value()), r); !s.ok()) return s;
         out.push_back(std::move(r));
+    }
+    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    return out;
+}
+
+StatusOr<std::vector<MessageRecord>> RocksDbLedger::awaiting_receipt(Timestamp cutoff, std::size_t limit,
+                                                                     MessageId after) const {
+    std::vector<MessageRecord> out;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(open_ids)));
+    // Keys are ids, minted at acceptance: none minted after the cutoff can
+    // have been sent before it.
+    const auto end = MessageId::first_at(cutoff + std::chrono::milliseconds(1));
+    for (it->Seek(id_key(MessageId(after.value() + 1))); it->Valid() && out.size() < limit; it->Next()) {
+        auto id = MessageId::from_key(view(it->key()));
+        if (!id) return Status(StatusCode::corruption, "bad key in open");
+        if (!(*id < end)) break;
+        const auto v = view(it->value());
+        if (v.size() != 1 || static_cast<MessageStatus>(v[0]) != MessageStatus::sent) continue;
+        auto r = find(*id);
+        if (!r.ok()) return r.status();
+        if (r->status == MessageStatus::sent && r->updated_at < cutoff) out.push_back(std::move(*r));
     }
     if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
     return out;

@@ -48,6 +48,7 @@ public:
     void set_receipt_listener(ReceiptListener listener) override;
     void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) override;
     void expire_unmatched(Timestamp cutoff, Completion done) override;
+    void time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) override;
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
@@ -61,6 +62,8 @@ public:
     StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
     StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                            std::size_t limit) const override;
+    StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
+                                                                  MessageId after = {}) const override;
     StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,
                                                              std::size_t limit) const override;
     StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const override;

@@ -71,6 +71,9 @@ protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, co
     d.done_date = protocol::format_receipt_date(r.done_at.time_since_epoch().count() != 0 ? r.done_at
                                                                                           : record.updated_at);
     d.stat = message_state_of(r.status);
+    // Our own timeout said "no receipt came": UNKNOWN is the honest stat
+    // (an account asking for EXPIRED gets the record marked expired).
+    if (record.synthetic_receipt && r.status == MessageStatus::undeliverable) d.stat = protocol::message_state::unknown;
     d.err = fmt::format("{:03}", r.error_code);
     if (r.error_code != 0) d.network_error_code = protocol::NetworkErrorCode{3, static_cast<std::uint16_t>(r.error_code)};
     if (is_text_coding(record.data_coding)) d.text = record.payload.substr(0, 20);

@@ -527,3 +527,50 @@ TEMPLATE_TEST_CASE("ledger: unmatched receipts expire; their raw copy stays", "[
               .status()
               .code() == StatusCode::invalid_argument);
 }
+
+TEMPLATE_TEST_CASE("ledger: a message with no receipt in time gets a synthetic one", "[ledger][receipts]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto old = record(id_at(0, 1));
+    old.registered_delivery = 1;
+    auto young = record(id_at(0, 2));
+    auto unsent = record(id_at(0, 3));
+    for (const auto* r : {&old, &young, &unsent}) REQUIRE(accept(f, *r).ok());
+    REQUIRE(sent(f, old.id, "carrier-a", "A1", at(10)).ok());
+    REQUIRE(sent(f, young.id, "carrier-a", "A2", at(500)).ok());
+
+    auto waiting = f.get().awaiting_receipt(at(100), 10);
+    REQUIRE(waiting.ok());
+    REQUIRE(waiting->size() == 1);
+    CHECK(waiting->front().id == old.id);
+
+    std::promise<StatusOr<ReceiptMatch>> done;
+    f.get().time_out(old.id, MessageStatus::expired, at(100),
+                     [&done](StatusOr<ReceiptMatch> m) { done.set_value(std::move(m)); });
+    auto m = done.get_future().get();
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(m->owes_upstream);
+    f.reopen();
+    auto r = f.get().find(old.id);
+    REQUIRE(r.ok());
+    CHECK(r->status == MessageStatus::expired);
+    CHECK(r->synthetic_receipt);
+    CHECK(f.get().pending_receipts("acme", 10)->front().status == MessageStatus::expired);
+    CHECK(f.get().awaiting_receipt(at(1000), 10)->size() == 1);  // young only
+    CHECK(f.get().awaiting_receipt(at(1000), 10, young.id)->empty());
+    CHECK(f.get().awaiting_receipt(at(1000), 10, old.id)->size() == 1);
+
+    // The carrier's receipt after all: absorbed, the record stays as it is.
+    auto late = receipt(f, carrier_receipt("carrier-a", {"A1"}, MessageStatus::delivered, 200));
+    REQUIRE(late.ok());
+    CHECK(late->outcome == receipt_outcome::duplicate);
+    // Only a `sent` record times out.
+    std::promise<StatusOr<ReceiptMatch>> again;
+    f.get().time_out(unsent.id, MessageStatus::expired, at(100),
+                     [&again](StatusOr<ReceiptMatch> x) { again.set_value(std::move(x)); });
+    auto skipped = again.get_future().get();
+    REQUIRE(skipped.ok());
+    CHECK(skipped->outcome == receipt_outcome::duplicate);
+    CHECK(f.get().find(unsent.id)->status == MessageStatus::accepted);
+}

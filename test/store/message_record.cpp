@@ -87,6 +87,19 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     bad_version[0] = 9;
     CHECK(decode_message_record(bad_version).status().message() == "message record: unknown version 9");
 
+    // Version 1 (before synthetic_receipt) still decodes, as not synthetic.
+    auto marked = full_record();
+    marked.synthetic_receipt = true;
+    auto v2 = encode(marked);
+    CHECK(decode_message_record(v2)->synthetic_receipt);
+    auto v1 = v2.substr(0, v2.size() - 1);
+    v1[0] = 1;
+    auto old = decode_message_record(v1);
+    REQUIRE(old.ok());
+    CHECK_FALSE(old->synthetic_receipt);
+    marked.synthetic_receipt = false;
+    CHECK(*old == marked);
+
     // Any byte of a record replaced by any of a few values decodes or fails
     // cleanly, and never builds something larger than its input suggests.
     auto small = encode(full_record());

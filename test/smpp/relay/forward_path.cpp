@@ -45,6 +45,13 @@ public:
     void set_receipt_listener(store::ReceiptListener) override {}
     void apply_receipt(store::CarrierReceipt, store::ReceiptCompletion done) override { done(busy()); }
     void expire_unmatched(store::Timestamp, store::Completion done) override { done(busy()); }
+    void time_out(store::MessageId, store::MessageStatus, store::Timestamp, store::ReceiptCompletion done) override {
+        done(busy());
+    }
+    store::StatusOr<std::vector<store::MessageRecord>> awaiting_receipt(store::Timestamp, std::size_t,
+                                                                        store::MessageId) const override {
+        return std::vector<store::MessageRecord>{};
+    }
     void schedule_retry(store::MessageId, store::Timestamp, store::Completion done) override { done(busy()); }
     void park_receipt(store::PendingReceipt, store::Completion done) override { done(busy()); }
     void remove_receipt(std::string, store::MessageId, store::Completion done) override { done(busy()); }

@@ -1,0 +1,100 @@
+#include "smpp/relay/receipt_timeouts.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace smpp::relay {
+
+std::shared_ptr<ReceiptTimeouts> ReceiptTimeouts::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                                         ReceiptTimeoutSettings settings, Owed owed) {
+    return std::shared_ptr<ReceiptTimeouts>(new ReceiptTimeouts(std::move(ex), ledger, std::move(settings),
+                                                                std::move(owed)));
+}
+
+ReceiptTimeouts::ReceiptTimeouts(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                 ReceiptTimeoutSettings settings, Owed owed)
+    : strand_(boost::asio::make_strand(ex)),
+      timer_(strand_),
+      ledger_(ledger),
+      settings_(std::move(settings)),
+      owed_(std::move(owed)) {}
+
+store::Timestamp ReceiptTimeouts::now() const {
+    if (settings_.clock) return settings_.clock();
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+void ReceiptTimeouts::start() {
+    boost::asio::post(strand_, [self = shared_from_this()] { self->arm(); });
+}
+
+void ReceiptTimeouts::stop() {
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        self->stopped_ = true;
+        self->timer_.cancel();
+    });
+}
+
+void ReceiptTimeouts::arm() {
+    if (stopped_) return;
+    timer_.expires_after(settings_.interval);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (ec || self->stopped_) return;
+        self->sweep([self] { self->arm(); });
+    });
+}
+
+void ReceiptTimeouts::sweep(std::function<void()> done) {
+    boost::asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
+        self->batch(store::MessageId{}, self->now(), std::move(done));
+    });
+}
+
+void ReceiptTimeouts::batch(store::MessageId after, store::Timestamp now, std::function<void()> done) {
+    auto finish = [&] {
+        if (done) done();
+    };
+    if (stopped_) return finish();
+    auto records = ledger_.awaiting_receipt(now - settings_.shortest, settings_.batch, after);
+    if (!records.ok()) {
+        spdlog::error("receipt timeouts: cannot read the ledger: {}", records.status().to_string());
+        return finish();
+    }
+    if (records->empty()) return finish();
+    auto left = std::make_shared<std::size_t>(records->size());
+    const auto last = records->back().id;
+    const bool full = records->size() == settings_.batch;
+    // Continues with the next batch once every write of this one completed,
+    // so a sweep never queues more than one batch of writes.
+    auto next = [self = shared_from_this(), left, last, now, full, done]() mutable {
+        if (--*left != 0) return;
+        if (full) return self->batch(last, now, std::move(done));
+        if (done) done();
+    };
+    for (const auto& r : *records) {
+        const auto policy = settings_.policy ? settings_.policy(r.account) : ReceiptTimeoutPolicy{};
+        if (r.updated_at >= now - policy.timeout) {
+            next();
+            continue;
+        }
+        ledger_.time_out(r.id, policy.reported, now,
+                         [self = shared_from_this(), next, id = r.id](store::StatusOr<store::ReceiptMatch> m) mutable {
+                             // Possibly on the ledger's writer thread.
+                             boost::asio::post(self->strand_, [self, next = std::move(next), id,
+                                                               m = std::move(m)]() mutable {
+                                 if (!m.ok()) {
+                                     spdlog::error("receipt timeout of {} not stored: {}", id.to_string(),
+                                                   m.status().to_string());
+                                 } else if (m->outcome == store::receipt_outcome::matched) {
+                                     self->timed_out_.fetch_add(1, std::memory_order_relaxed);
+                                     spdlog::info("message {}: no receipt in time, final state set by the timeout{}",
+                                                  id.to_string(), m->owes_upstream ? "; receipt owed upstream" : "");
+                                     if (m->owes_upstream && self->owed_) self->owed_(m->account);
+                                 }
+                                 next();
+                             });
+                         });
+    }
+}
+
+}  // namespace smpp::relay

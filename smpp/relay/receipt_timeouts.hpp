@@ -1,0 +1,73 @@
+#pragma once
+// Receipts that never come: a message still `sent` after its account's
+// receipt timeout gets a synthetic final state (store/carrier_receipt.hpp
+// apply_timeout) and, when registered_delivery asks, a receipt upstream:
+// stat UNKNOWN (recorded as undeliverable) or EXPIRED, per account. The
+// record is marked synthetic_receipt; a carrier receipt that turns up later
+// is absorbed as a duplicate, never sent upstream a second time.
+//
+// A sweep every `interval` walks the ledger's `sent` records oldest first
+// in batches (each batch resumes after the last id seen), so one slow
+// account cannot hide another's overdue messages.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "store/ledger.hpp"
+
+namespace smpp::relay {
+
+struct ReceiptTimeoutPolicy {
+    std::chrono::milliseconds timeout{std::chrono::hours{72}};
+    // undeliverable (stat UNKNOWN upstream) or expired (stat EXPIRED).
+    store::MessageStatus reported = store::MessageStatus::undeliverable;
+};
+
+struct ReceiptTimeoutSettings {
+    std::chrono::milliseconds interval{std::chrono::seconds{60}};
+    std::size_t batch = 1'000;
+    // The account's policy; empty: the default policy for every account.
+    std::function<ReceiptTimeoutPolicy(const std::string& account)> policy{};
+    // The shortest timeout any account has: records younger are not read.
+    std::chrono::milliseconds shortest{std::chrono::hours{72}};
+    std::function<store::Timestamp()> clock{};  // empty: the system clock
+};
+
+class ReceiptTimeouts : public std::enable_shared_from_this<ReceiptTimeouts> {
+public:
+    using Owed = std::function<void(const std::string& account)>;
+
+    // `ledger` must outlive every callback; call stop() before destroying it.
+    static std::shared_ptr<ReceiptTimeouts> create(boost::asio::any_io_executor ex, store::Ledger& ledger,
+                                                   ReceiptTimeoutSettings settings, Owed owed);
+    void start();
+    void stop();
+    // One whole sweep now (tests, and start()); `done` runs on the strand.
+    void sweep(std::function<void()> done = {});
+
+    std::uint64_t timed_out() const noexcept { return timed_out_.load(std::memory_order_relaxed); }
+
+private:
+    ReceiptTimeouts(boost::asio::any_io_executor ex, store::Ledger& ledger, ReceiptTimeoutSettings settings,
+                    Owed owed);
+    void batch(store::MessageId after, store::Timestamp now, std::function<void()> done);
+    void arm();
+    store::Timestamp now() const;
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::steady_timer timer_;
+    store::Ledger& ledger_;
+    const ReceiptTimeoutSettings settings_;
+    const Owed owed_;
+    bool stopped_ = false;  // strand only
+    std::atomic<std::uint64_t> timed_out_{0};
+};
+
+}  // namespace smpp::relay

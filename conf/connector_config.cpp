@@ -93,8 +93,55 @@ void read_session(const Reader& r, const YAML::Node& node, session::SessionSetti
     r.fail(node, path, problem);
 }
 
+// "90s", "30m", "72h", "3d": a whole number and one unit.
+std::chrono::seconds duration(const Reader& r, const YAML::Node& node, const std::string& path) {
+    const std::string text = r.string(node, path);
+    std::int64_t n = 0;
+    std::size_t i = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 9; ++i) n = n * 10 + (text[i] - '0');
+    std::int64_t unit = 0;
+    if (i > 0 && i + 1 == text.size()) {
+        switch (text[i]) {
+            case 's': unit = 1; break;
+            case 'm': unit = 60; break;
+            case 'h': unit = 3600; break;
+            case 'd': unit = 86400; break;
+            default: break;
+        }
+    }
+    if (unit == 0) r.fail(node, path, "must be a duration like 90s, 30m, 72h or 3d");
+    return std::chrono::seconds(n * unit);
+}
+
+// A string that must be one of a few names; `parse` maps it.
+template <class Parse>
+auto one_of(const Reader& r, const YAML::Node& node, const std::string& path, Parse parse, const char* names) {
+    auto v = parse(r.string(node, path));
+    if (!v) r.fail(node, path, std::string("must be one of ") + names);
+    return *v;
+}
+
+upstream::ReceiptOptions read_receipts(const Reader& r, const YAML::Node& node, const std::string& path) {
+    r.expect_mapping(node, path, {"multipart", "on_timeout", "timeout"});
+    upstream::ReceiptOptions o;
+    if (const YAML::Node v = node["multipart"]; v.IsDefined())
+        o.multipart = one_of(r, v, path + ".multipart", upstream::multipart_receipts_from_config,
+                             "all, first, last, aggregate");
+    if (const YAML::Node v = node["on_timeout"]; v.IsDefined())
+        o.on_timeout = one_of(r, v, path + ".on_timeout", upstream::receipt_timeout_state_from_config,
+                              "unknown, expired");
+    if (const YAML::Node v = node["timeout"]; v.IsDefined()) {
+        o.timeout = duration(r, v, path + ".timeout");
+        if (o.timeout < std::chrono::minutes(1) || o.timeout > std::chrono::hours(24 * 30))
+            r.fail(v, path + ".timeout", "must be between 1m and 30d");
+    }
+    return o;
+}
+
 upstream::Account read_account(const Reader& r, const YAML::Node& node, const std::string& path) {
-    r.expect_mapping(node, path, {"system_id", "password_hash", "bind_types", "max_binds"});
+    r.expect_mapping(node, path,
+                     {"system_id", "password_hash", "bind_types", "max_binds", "tps", "allowed_addresses",
+                      "traffic_class", "routing_profile", "receipts", "in_doubt"});
     upstream::Account a;
     a.system_id = r.string(r.required(node, path, "system_id"), path + ".system_id");
     a.password_hash = r.string(r.required(node, path, "password_hash"), path + ".password_hash");
@@ -108,6 +155,28 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
     }
     if (const YAML::Node v = node["max_binds"]; v.IsDefined())
         a.max_binds = static_cast<std::uint32_t>(r.integer(v, path + ".max_binds", 1, upstream::Account::max_binds_limit));
+    if (const YAML::Node v = node["tps"]; v.IsDefined())
+        a.tps = static_cast<std::uint32_t>(r.integer(v, path + ".tps", 0, upstream::Account::max_tps));
+    if (const YAML::Node list = node["allowed_addresses"]; list.IsDefined()) {
+        if (!list.IsSequence()) r.fail(list, path + ".allowed_addresses", "must be a list of CIDR networks");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string p = Reader::index(path + ".allowed_addresses", i);
+            auto cidr = upstream::Cidr::parse(r.string(list[i], p));
+            if (!cidr)
+                r.fail(list[i], p,
+                       "must be an IPv4 or IPv6 network like 192.0.2.0/24 or 2001:db8::/32 (no host bits set), "
+                       "or one address");
+            a.allowed_addresses.push_back(*cidr);
+        }
+    }
+    if (const YAML::Node v = node["traffic_class"]; v.IsDefined())
+        a.default_class = one_of(r, v, path + ".traffic_class", upstream::traffic_class_from_config,
+                                 "otp, transactional, bulk");
+    if (const YAML::Node v = node["routing_profile"]; v.IsDefined())
+        a.routing_profile = r.string(v, path + ".routing_profile");
+    if (const YAML::Node v = node["receipts"]; v.IsDefined()) a.receipts = read_receipts(r, v, path + ".receipts");
+    if (const YAML::Node v = node["in_doubt"]; v.IsDefined())
+        a.in_doubt = one_of(r, v, path + ".in_doubt", upstream::in_doubt_policy_from_config, "report, resend");
     return a;
 }
 
@@ -120,6 +189,21 @@ void read_accounts(const Reader& r, const YAML::Node& node, upstream::AccountSet
         const YAML::Node field = entry[e->error.field];
         r.fail(field.IsDefined() ? field : entry, Reader::child(Reader::index(path, e->index), e->error.field),
                e->error.message);
+    }
+}
+
+void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLockoutSettings& out) {
+    const std::string path = "bind_lockout";
+    r.expect_mapping(node, path, {"max_failures", "window", "max_tracked_addresses"});
+    if (const YAML::Node v = node["max_failures"]; v.IsDefined())
+        out.max_failures = static_cast<std::uint32_t>(r.integer(v, path + ".max_failures", 1, 1000));
+    if (const YAML::Node v = node["window"]; v.IsDefined()) out.window = duration(r, v, path + ".window");
+    if (const YAML::Node v = node["max_tracked_addresses"]; v.IsDefined())
+        out.max_tracked_addresses =
+            static_cast<std::size_t>(r.integer(v, path + ".max_tracked_addresses", 1, 10'000'000));
+    if (auto e = out.validate()) {
+        const YAML::Node field = node[e->field];
+        r.fail(field.IsDefined() ? field : node, Reader::child(path, e->field), e->message);
     }
 }
 
@@ -189,12 +273,14 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     YAML::Node root = parse_yaml(yaml, file);
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
-    r.expect_mapping(root, "", {"listener", "session", "accounts", "log_level", "carriers_file", "routes", "ledger"});
+    r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "carriers_file", "routes",
+                      "ledger"});
 
     ConnectorConfig c;
     read_listener(r, r.required(root, "", "listener"), c.listener);
     if (const YAML::Node s = root["session"]; s.IsDefined()) read_session(r, s, c.session);
     read_accounts(r, r.required(root, "", "accounts"), c.accounts);
+    if (const YAML::Node v = root["bind_lockout"]; v.IsDefined()) read_bind_lockout(r, v, c.accounts.lockout);
     if (const YAML::Node v = root["log_level"]; v.IsDefined()) {
         c.log_level = r.string(v, "log_level");
         if (std::find(std::begin(log_levels), std::end(log_levels), c.log_level) == std::end(log_levels))

@@ -26,6 +26,7 @@ struct ListenerSettings {
 struct ConnectorConfig {
     ListenerSettings listener;
     session::SessionSettings session;
+    // `accounts:` and, in accounts.lockout, `bind_lockout:`.
     upstream::AccountSettings accounts;
     std::string log_level = "info";  // spdlog level name
 

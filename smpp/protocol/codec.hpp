@@ -1,8 +1,10 @@
 #pragma once
 // The codec the sessions use. Hot PDUs (submit_sm, submit_sm_resp,
 // deliver_sm, deliver_sm_resp, data_sm, enquire_link, enquire_link_resp,
-// generic_nack; data_sm_resp rides along) go through the fast codec; every
-// other PDU through libsmpp34. Both codecs decode whole frames (header
+// generic_nack; data_sm_resp rides along) go through the fast codec, and so
+// do submit_multi, submit_multi_resp and bind_*_resp (libsmpp34 cannot hold
+// more than a few destinations or a score of TLVs); every other PDU through
+// libsmpp34. Both codecs decode whole frames (header
 // included) and encode whole frames.
 //
 // Decode strictness, shared by BOTH codecs (the differential test holds them
@@ -48,6 +50,7 @@
 //   a string longer than capacity - 1 or holding a NUL -> the table's status
 //   short_message over 254 octets                    -> ESME_RINVMSGLEN
 //   submit_multi with 0 or > 254 dests               -> ESME_RINVNUMDESTS
+//   submit_multi_resp with > 255 unsuccess_smes      -> ESME_RINVNUMDESTS
 //   a dest_flag not 1 or 2                           -> ESME_RINVDESTFLAG
 //   a TLV that breaks fixed_length/max_length, or any TLV value over 65535
 //     octets                                         -> ESME_RINVPARLEN

@@ -37,6 +37,13 @@ constexpr bool is_hot(command_id id) noexcept {
         case command_id::enquire_link:
         case command_id::enquire_link_resp:
         case command_id::generic_nack:
+        // Not hot, but libsmpp34 cannot hold their larger forms (its field
+        // log overflows past a few destinations or a score of TLVs).
+        case command_id::submit_multi:
+        case command_id::submit_multi_resp:
+        case command_id::bind_transmitter_resp:
+        case command_id::bind_receiver_resp:
+        case command_id::bind_transceiver_resp:
             return true;
         default:
             return false;
@@ -56,6 +63,13 @@ public:
     bool u8(std::uint8_t& v, std::string_view field) {
         if (p_ == end_) return truncated(field);
         v = *p_++;
+        return true;
+    }
+
+    bool u32(std::uint32_t& v, std::string_view field) {
+        if (left() < 4) return truncated(field);
+        v = get_be32(p_);
+        p_ += 4;
         return true;
     }
 
@@ -141,6 +155,12 @@ public:
         return true;
     }
 
+    bool fail(command_status s, std::string detail) {
+        error.status = s;
+        error.detail = std::move(detail);
+        return false;
+    }
+
     DecodeError error;
 
 private:
@@ -153,12 +173,6 @@ private:
 
     bool truncated(std::string_view field) {
         return fail(command_status::ESME_RINVCMDLEN, std::string(field) + ": body ends inside the field");
-    }
-
-    bool fail(command_status s, std::string detail) {
-        error.status = s;
-        error.detail = std::move(detail);
-        return false;
     }
 
     const octet* p_;
@@ -196,6 +210,55 @@ bool read_body(BodyReader& r, DataSm& m) {
 bool read_body(BodyReader& r, DataSmResp& m) {
     return r.cstring(m.message_id, limits::message_id, command_status::ESME_RINVMSGID, "message_id") &&
            r.tlvs(m.tlvs);
+}
+
+template <command_id Id>
+bool read_body(BodyReader& r, BindResp<Id>& m) {
+    return r.cstring(m.system_id, limits::system_id, command_status::ESME_RINVSYSID, "system_id") && r.tlvs(m.tlvs);
+}
+
+bool read_dests(BodyReader& r, std::vector<MultiDest>& dests) {
+    std::uint8_t n = 0;
+    if (!r.u8(n, "number_of_dests")) return false;
+    if (n == 0 || n > limits::dests) return r.fail(command_status::ESME_RINVNUMDESTS, "number_of_dests " + std::to_string(n));
+    dests.resize(n);
+    for (MultiDest& d : dests) {
+        if (!r.u8(d.dest_flag, "dest_flag")) return false;
+        if (d.dest_flag == MultiDest::sme_address) {
+            if (!r.address(d.address, limits::address, command_status::ESME_RINVDSTADR, "destination_addr"))
+                return false;
+        } else if (d.dest_flag == MultiDest::distribution_list) {
+            if (!r.cstring(d.dl_name, limits::address, command_status::ESME_RINVDLNAME, "dl_name")) return false;
+        } else {
+            return r.fail(command_status::ESME_RINVDESTFLAG, "dest_flag " + std::to_string(d.dest_flag));
+        }
+    }
+    return true;
+}
+
+bool read_body(BodyReader& r, SubmitMulti& m) {
+    return r.cstring(m.service_type, limits::service_type, command_status::ESME_RINVSERTYP, "service_type") &&
+           r.address(m.source, limits::address, command_status::ESME_RINVSRCADR, "source_addr") &&
+           read_dests(r, m.dests) && r.u8(m.esm_class, "esm_class") && r.u8(m.protocol_id, "protocol_id") &&
+           r.u8(m.priority_flag, "priority_flag") &&
+           r.cstring(m.schedule_delivery_time, limits::time, command_status::ESME_RINVSCHED,
+                     "schedule_delivery_time") &&
+           r.cstring(m.validity_period, limits::time, command_status::ESME_RINVEXPIRY, "validity_period") &&
+           r.u8(m.registered_delivery, "registered_delivery") &&
+           r.u8(m.replace_if_present_flag, "replace_if_present_flag") && r.u8(m.data_coding, "data_coding") &&
+           r.u8(m.sm_default_msg_id, "sm_default_msg_id") && r.short_message(m.short_message) && r.tlvs(m.tlvs);
+}
+
+bool read_body(BodyReader& r, SubmitMultiResp& m) {
+    if (!r.cstring(m.message_id, limits::message_id, command_status::ESME_RINVMSGID, "message_id")) return false;
+    std::uint8_t n = 0;
+    if (!r.u8(n, "no_unsuccess")) return false;
+    m.unsuccess_smes.resize(n);
+    for (UnsuccessSme& u : m.unsuccess_smes)
+        if (!r.address(u.address, limits::address, command_status::ESME_RINVDSTADR, "destination_addr") ||
+            !r.u32(u.error_status_code, "error_status_code"))
+            return false;
+    return r.finish();
 }
 
 template <command_id Id>
@@ -290,12 +353,12 @@ public:
         return status_ == command_status::ESME_ROK ? std::error_code{} : make_error_code(status_);
     }
 
-private:
     // The first refusal wins, in wire order.
     void refuse(command_status s) noexcept {
         if (status_ == command_status::ESME_ROK) status_ = s;
     }
 
+private:
     std::size_t size_ = 0;
     command_status status_ = command_status::ESME_ROK;
 };
@@ -373,6 +436,85 @@ void write_body(BodyWriter& w, const DataSmResp& m) noexcept {
 }
 
 template <command_id Id>
+void size_body(BodySizer& s, const BindResp<Id>& m) {
+    s.cstring(m.system_id, limits::system_id, command_status::ESME_RINVSYSID);
+    s.tlvs(m.tlvs);
+}
+
+template <command_id Id>
+void write_body(BodyWriter& w, const BindResp<Id>& m) noexcept {
+    w.cstring(m.system_id);
+    w.tlvs(m.tlvs);
+}
+
+void size_body(BodySizer& s, const SubmitMulti& m) {
+    s.cstring(m.service_type, limits::service_type, command_status::ESME_RINVSERTYP);
+    s.address(m.source, limits::address, command_status::ESME_RINVSRCADR);
+    if (m.dests.empty() || m.dests.size() > limits::dests) s.refuse(command_status::ESME_RINVNUMDESTS);
+    s.u8s(1);
+    for (const MultiDest& d : m.dests) {
+        s.u8s(1);
+        if (d.dest_flag == MultiDest::sme_address)
+            s.address(d.address, limits::address, command_status::ESME_RINVDSTADR);
+        else if (d.dest_flag == MultiDest::distribution_list)
+            s.cstring(d.dl_name, limits::address, command_status::ESME_RINVDLNAME);
+        else
+            s.refuse(command_status::ESME_RINVDESTFLAG);
+    }
+    s.u8s(3);
+    s.cstring(m.schedule_delivery_time, limits::time, command_status::ESME_RINVSCHED);
+    s.cstring(m.validity_period, limits::time, command_status::ESME_RINVEXPIRY);
+    s.u8s(4);
+    s.short_message(m.short_message);
+    s.tlvs(m.tlvs);
+}
+
+void write_body(BodyWriter& w, const SubmitMulti& m) noexcept {
+    w.cstring(m.service_type);
+    w.address(m.source);
+    w.u8(static_cast<std::uint8_t>(m.dests.size()));
+    for (const MultiDest& d : m.dests) {
+        w.u8(d.dest_flag);
+        if (d.dest_flag == MultiDest::sme_address)
+            w.address(d.address);
+        else
+            w.cstring(d.dl_name);
+    }
+    w.u8(m.esm_class);
+    w.u8(m.protocol_id);
+    w.u8(m.priority_flag);
+    w.cstring(m.schedule_delivery_time);
+    w.cstring(m.validity_period);
+    w.u8(m.registered_delivery);
+    w.u8(m.replace_if_present_flag);
+    w.u8(m.data_coding);
+    w.u8(m.sm_default_msg_id);
+    w.u8(static_cast<std::uint8_t>(m.short_message.size()));
+    w.raw(m.short_message);
+    w.tlvs(m.tlvs);
+}
+
+void size_body(BodySizer& s, const SubmitMultiResp& m) {
+    s.cstring(m.message_id, limits::message_id, command_status::ESME_RINVMSGID);
+    // no_unsuccess is one octet.
+    if (m.unsuccess_smes.size() > 255) s.refuse(command_status::ESME_RINVNUMDESTS);
+    s.u8s(1);
+    for (const UnsuccessSme& u : m.unsuccess_smes) {
+        s.address(u.address, limits::address, command_status::ESME_RINVDSTADR);
+        s.u8s(4);
+    }
+}
+
+void write_body(BodyWriter& w, const SubmitMultiResp& m) noexcept {
+    w.cstring(m.message_id);
+    w.u8(static_cast<std::uint8_t>(m.unsuccess_smes.size()));
+    for (const UnsuccessSme& u : m.unsuccess_smes) {
+        w.address(u.address);
+        w.be32(u.error_status_code);
+    }
+}
+
+template <command_id Id>
 void size_body(BodySizer&, const HeaderOnly<Id>&) {}
 
 template <command_id Id>
@@ -431,6 +573,11 @@ bool decode_into(std::span<const std::uint8_t> frame, Pdu& pdu, DecodeError& err
         case command_id::enquire_link: done = read_into<EnquireLink>(r, pdu); break;
         case command_id::enquire_link_resp: done = read_into<EnquireLinkResp>(r, pdu); break;
         case command_id::generic_nack: done = read_into<GenericNack>(r, pdu); break;
+        case command_id::submit_multi: done = read_into<SubmitMulti>(r, pdu); break;
+        case command_id::submit_multi_resp: done = read_into<SubmitMultiResp>(r, pdu); break;
+        case command_id::bind_transmitter_resp: done = read_into<BindTransmitterResp>(r, pdu); break;
+        case command_id::bind_receiver_resp: done = read_into<BindReceiverResp>(r, pdu); break;
+        case command_id::bind_transceiver_resp: done = read_into<BindTransceiverResp>(r, pdu); break;
         default:
             r.error = {command_status::ESME_RINVCMDID, "command_id not handled by the fast codec"};
             break;

@@ -1,6 +1,7 @@
 #pragma once
-// Hand-rolled codec for the hot PDUs: no intermediate buffers, no global
-// state, safe from any thread. Differential-tested and fuzzed against
+// Hand-rolled codec for the hot PDUs, plus submit_multi(_resp) and
+// bind_*_resp, whose larger forms libsmpp34 cannot hold: no intermediate
+// buffers, no global state, safe from any thread. Differential-tested and fuzzed against
 // libsmpp34_codec, which stays the reference.
 #include <cstdint>
 #include <span>

@@ -20,9 +20,10 @@
 //      sm_length < 254); decoding one works.
 //   8. A PDU whose field log could overflow libsmpp34's smpp34_strerror[2048]
 //      (see LogBudget): past 19 TLVs on a submit_sm with long fields, or 6
-//      submit_multi destinations (so submit_multi must move to a codec of
-//      our own before the intake serves it). Found by fuzzing: past 2048 octets its PUTLOG keeps
-//      writing over the globals that follow, so such a PDU must never reach it.
+//      submit_multi destinations (so submit_multi, submit_multi_resp and
+//      bind_*_resp go through fast_codec in the codec facade). Found by
+//      fuzzing: past 2048 octets its PUTLOG keeps writing over the globals
+//      that follow, so such a PDU must never reach it.
 // Worked around, so not limits:
 //   - its packer/unpacker reject "invalid" TON, NPI, interface_version (bind
 //     transmitter/transceiver only accept 0x34), command_status values

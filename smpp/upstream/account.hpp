@@ -1,26 +1,44 @@
 #pragma once
-// An upstream account: who may bind to us, how, and how often at once.
+// An upstream account: who may bind to us, from where, how, how often at
+// once and how fast it may submit, plus the defaults its messages carry.
 // Plain data; conf/ fills it from YAML and validate() rejects nonsense
 // before the listener opens.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "smpp/session/session_state.hpp"
+#include "smpp/upstream/bind_lockout.hpp"
+#include "smpp/upstream/cidr.hpp"
+#include "smpp/upstream/field_error.hpp"
 
 namespace smpp::upstream {
 
-// What is wrong with one field of a settings struct; conf/ turns `field`
-// into the YAML path and line.
-struct FieldError {
-    std::string field;    // "max_binds", "bind_types"
-    std::string message;  // "must be between 1 and 64"
-    friend bool operator==(const FieldError&, const FieldError&) = default;
+// The class an account's messages travel in unless a submit says otherwise:
+// otp and transactional never wait behind bulk.
+enum class traffic_class : std::uint8_t { otp, transactional, bulk };
+
+// Which delivery receipts of a concatenated message go upstream.
+enum class multipart_receipts : std::uint8_t { all, first, last, aggregate };
+// The state a synthesised receipt reports when the carrier's never came.
+enum class receipt_timeout_state : std::uint8_t { unknown, expired };
+// A message in doubt (we may or may not have handed it to a carrier):
+// report it upstream, or send it again and risk a duplicate.
+enum class in_doubt_policy : std::uint8_t { report, resend };
+
+struct ReceiptOptions {
+    multipart_receipts multipart = multipart_receipts::all;
+    receipt_timeout_state on_timeout = receipt_timeout_state::unknown;
+    std::chrono::seconds timeout{72 * 3600};
+    friend bool operator==(const ReceiptOptions&, const ReceiptOptions&) = default;
 };
 
 struct Account {
     static constexpr std::uint32_t max_binds_limit = 64;
+    static constexpr std::uint32_t max_tps = 1'000'000;
 
     std::string system_id;
     // libsodium crypto_pwhash_str format ("$argon2id$v=19$m=...").
@@ -28,13 +46,34 @@ struct Account {
     std::vector<session::bind_type> bind_types;
     // Concurrent binds of this system_id, of any type.
     std::uint32_t max_binds = 1;
+    // submit_sm, data_sm and submit_multi per second over all binds of the
+    // account; 0 = no limit. Over it: ESME_RTHROTTLED.
+    std::uint32_t tps = 0;
+    // Source networks a bind may come from; empty = any.
+    std::vector<Cidr> allowed_addresses{};
+    // Plain settings the forward and receipt paths read.
+    traffic_class default_class = traffic_class::transactional;
+    std::string routing_profile{};  // "" = the default routing
+    ReceiptOptions receipts{};
+    in_doubt_policy in_doubt = in_doubt_policy::report;
 
     bool allows(session::bind_type t) const noexcept;
+    bool admits(const boost::asio::ip::address& peer) const noexcept;
     std::optional<FieldError> validate() const;
 };
 
 // The inverse of session::name(bind_type): "transceiver" -> transceiver.
 std::optional<session::bind_type> bind_type_from_config(std::string_view name) noexcept;
+
+// Config names ("otp", "aggregate", "expired", "resend") and back.
+std::string_view name(traffic_class c) noexcept;
+std::string_view name(multipart_receipts m) noexcept;
+std::string_view name(receipt_timeout_state s) noexcept;
+std::string_view name(in_doubt_policy p) noexcept;
+std::optional<traffic_class> traffic_class_from_config(std::string_view name) noexcept;
+std::optional<multipart_receipts> multipart_receipts_from_config(std::string_view name) noexcept;
+std::optional<receipt_timeout_state> receipt_timeout_state_from_config(std::string_view name) noexcept;
+std::optional<in_doubt_policy> in_doubt_policy_from_config(std::string_view name) noexcept;
 
 struct AccountError {
     std::size_t index = 0;  // position in AccountSettings::accounts
@@ -44,9 +83,11 @@ struct AccountError {
 
 struct AccountSettings {
     std::vector<Account> accounts;
+    BindLockoutSettings lockout{};
 
     // Each account's own errors, then duplicate system_ids (which the SMPP
-    // bind could not tell apart). The first problem found, or nullopt.
+    // bind could not tell apart). The first problem found, or nullopt. The
+    // lockout settings validate on their own (they are not an account's).
     std::optional<AccountError> validate() const;
     const Account* find(std::string_view system_id) const noexcept;
 };

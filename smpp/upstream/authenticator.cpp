@@ -6,6 +6,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
 
 #include "smpp/upstream/password_hash.hpp"
 
@@ -61,33 +62,68 @@ struct Authenticator::Worker {
     std::atomic<std::size_t> pending{0};
 };
 
-Authenticator::Authenticator(AccountSettings accounts, std::size_t max_pending)
+Authenticator::Authenticator(AccountSettings accounts, std::size_t max_pending, Clock now)
     : accounts_(std::move(accounts)),
       max_pending_(max_pending),
+      now_(std::move(now)),
+      lockout_(accounts_.lockout),
       counts_(std::make_shared<detail::BindCounts>()),
-      worker_(std::make_unique<Worker>()) {}
+      worker_(std::make_unique<Worker>()) {
+    const auto start = now_();
+    for (const auto& a : accounts_.accounts)
+        if (a.tps > 0) buckets_.emplace(a.system_id, std::make_unique<TokenBucket>(a.tps, start));
+}
+
+TokenBucket* Authenticator::tps_bucket(std::string_view system_id) const noexcept {
+    auto it = buckets_.find(system_id);
+    return it == buckets_.end() ? nullptr : it->second.get();
+}
+
+void Authenticator::refuse(AuthVerdict done, command_status status) {
+    boost::asio::post(worker_->pool, [done = std::move(done), status] { done(status, {}); });
+}
 
 Authenticator::~Authenticator() { worker_->pool.join(); }
 
-void Authenticator::authenticate(const session::BindRequest& request, AuthVerdict done) {
+void Authenticator::authenticate(const session::BindRequest& request, const boost::asio::ip::address& peer,
+                                 AuthVerdict done) {
+    // The cheap checks run here, on the caller's thread: none of them may
+    // cost a password hash or a place in the worker's queue.
+    if (lockout_.locked(peer, now_())) {
+        spdlog::warn("bind from {} system_id={} refused: address locked out after {} failed binds within {}s",
+                     peer.to_string(), request.system_id, accounts_.lockout.max_failures,
+                     accounts_.lockout.window.count());
+        return refuse(std::move(done), command_status::ESME_RBINDFAIL);
+    }
+    const Account* account = accounts_.find(request.system_id);
+    if (!account) {
+        lockout_.record_failure(peer, now_());
+        return refuse(std::move(done), command_status::ESME_RINVSYSID);
+    }
+    if (!account->admits(peer)) {
+        lockout_.record_failure(peer, now_());
+        spdlog::warn("bind from {} system_id={} refused: address not in the account's allowed_addresses",
+                     peer.to_string(), request.system_id);
+        return refuse(std::move(done), command_status::ESME_RBINDFAIL);
+    }
     if (worker_->pending.fetch_add(1) >= max_pending_) {
         worker_->pending.fetch_sub(1);
-        boost::asio::post(worker_->pool, [done = std::move(done)] { done(command_status::ESME_RBINDFAIL, {}); });
-        return;
+        return refuse(std::move(done), command_status::ESME_RBINDFAIL);
     }
-    boost::asio::post(worker_->pool, [this, request, done = std::move(done)] {
+    boost::asio::post(worker_->pool, [this, account, peer, password = request.password, type = request.type,
+                                      done = std::move(done)] {
         struct Done {
             std::atomic<std::size_t>& pending;
             ~Done() { pending.fetch_sub(1); }
         } done_guard{worker_->pending};
 
-        const Account* account = accounts_.find(request.system_id);
-        if (!account) return done(command_status::ESME_RINVSYSID, {});
-        if (!verify_password(account->password_hash, request.password))
+        if (!verify_password(account->password_hash, password)) {
+            lockout_.record_failure(peer, now_());
             return done(command_status::ESME_RINVPASWD, {});
+        }
         // Checked after the password, so the bind types of an account are
         // not disclosed to a peer that does not know its password.
-        if (!account->allows(request.type)) return done(command_status::ESME_RBINDFAIL, {});
+        if (!account->allows(type)) return done(command_status::ESME_RBINDFAIL, {});
         if (!counts_->try_acquire(account->system_id, account->max_binds))
             return done(command_status::ESME_RBINDFAIL, {});
         done(command_status::ESME_ROK, BindLease(counts_, account->system_id));

@@ -1,18 +1,25 @@
 #pragma once
 // Checks upstream binds against the accounts and counts live binds per
-// system_id. Password verification is slow on purpose (Argon2id), so it
+// system_id; keeps the per-account TPS buckets the sessions draw from, and
+// the lockout of source addresses that keep failing to bind. Password verification is slow on purpose (Argon2id), so it
 // runs on the authenticator's own worker thread, never on a network
 // thread; the verdict comes back through a callback on that worker, and the
 // caller hops to its own executor (a session's strand) from there.
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "smpp/protocol/command_status.hpp"
 #include "smpp/session/session_handler.hpp"
+#include <boost/asio/ip/address.hpp>
+
 #include "smpp/upstream/account.hpp"
+#include "smpp/upstream/bind_lockout.hpp"
+#include "smpp/upstream/token_bucket.hpp"
 
 namespace smpp::upstream {
 
@@ -49,18 +56,33 @@ using AuthVerdict = std::function<void(protocol::command_status, BindLease)>;
 
 class Authenticator {
 public:
+    using clock = std::chrono::steady_clock;
+    using Clock = std::function<clock::time_point()>;
+
     // Verifications waiting beyond `max_pending` are refused at once with
     // ESME_RBINDFAIL, so a flood of binds cannot queue unbounded work.
-    explicit Authenticator(AccountSettings accounts, std::size_t max_pending = 256);
+    // `now` drives the lockout windows and TPS buckets (tests freeze it).
+    explicit Authenticator(AccountSettings accounts, std::size_t max_pending = 256, Clock now = clock::now);
     // Finishes the verifications already queued, then joins the worker.
     ~Authenticator();
     Authenticator(const Authenticator&) = delete;
     Authenticator& operator=(const Authenticator&) = delete;
 
     // SMPP 3.4 section 5.1.3 statuses: unknown system_id ESME_RINVSYSID,
-    // wrong password ESME_RINVPASWD, bind type not allowed or max_binds
-    // reached ESME_RBINDFAIL. `done` runs exactly once, on the worker thread.
-    void authenticate(const session::BindRequest& request, AuthVerdict done);
+    // wrong password ESME_RINVPASWD; ESME_RBINDFAIL for a `peer` locked out
+    // (checked first, so a locked-out guesser learns nothing), a peer not in
+    // the account's allowed_addresses (checked before the password, so it
+    // costs no hash), a bind type not allowed, or max_binds reached. The
+    // first three count as failures of `peer` for the lockout. `done` runs
+    // exactly once, on the worker thread.
+    void authenticate(const session::BindRequest& request, const boost::asio::ip::address& peer,
+                      AuthVerdict done);
+
+    // The TPS bucket all binds of system_id share; nullptr when the account
+    // has no limit (or does not exist). Valid while the authenticator lives.
+    TokenBucket* tps_bucket(std::string_view system_id) const noexcept;
+    clock::time_point now() const { return now_(); }
+    const BindLockout& lockout() const noexcept { return lockout_; }
 
     // Live binds of a system_id (thread-safe).
     std::uint32_t live_binds(std::string_view system_id) const;
@@ -68,8 +90,14 @@ public:
 
 private:
     struct Worker;
+    // A refusal decided without the worker's hash, still delivered on it.
+    void refuse(AuthVerdict done, protocol::command_status status);
+
     AccountSettings accounts_;
     std::size_t max_pending_;
+    Clock now_;
+    BindLockout lockout_;
+    std::map<std::string, std::unique_ptr<TokenBucket>, std::less<>> buckets_;
     std::shared_ptr<detail::BindCounts> counts_;
     std::unique_ptr<Worker> worker_;
 };

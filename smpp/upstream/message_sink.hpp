@@ -17,6 +17,23 @@ public:
     // strand; the sink answers it exactly once with Session::respond (from
     // the session's executor), now or later.
     virtual void submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) = 0;
+    // A query_sm from a bound session of `account`, answered the same way
+    // (exactly once, with Session::respond). The default refuses it, for a
+    // sink that keeps no ledger to answer from.
+    virtual void query_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+        (void)account;
+        s->respond(protocol::make_response(protocol::command_id::query_sm, request.sequence_number,
+                                           protocol::command_status::ESME_RQUERYFAIL));
+    }
+    // A data_sm, answered with data_sm_resp the same way. data_sm_intake.hpp
+    // turns it into the submit_sm it means and the submit_sm_resp back into
+    // a data_sm_resp. The default refuses it (ESME_RSUBMITFAIL), for a sink
+    // that does not take it yet: never ESME_ROK for a message not stored.
+    virtual void data_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+        (void)account;
+        s->respond(protocol::make_response(protocol::command_id::data_sm, request.sequence_number,
+                                           protocol::command_status::ESME_RSUBMITFAIL));
+    }
 };
 
 }  // namespace smpp::upstream

@@ -24,7 +24,8 @@ void UpstreamSessionHandler::on_bind_request(session::Session& s, const session:
     auto self = shared_from_this();
     auto session = s.shared_from_this();
     authenticator_.authenticate(
-        request, [self, session, verdict, system_id = request.system_id, type = request.type](
+        request, s.remote_endpoint().address(),
+        [self, session, verdict, system_id = request.system_id, type = request.type](
                      command_status status, BindLease lease) mutable {
             // Back from the authenticator's worker onto the session's strand,
             // where this handler's state lives.
@@ -34,6 +35,7 @@ void UpstreamSessionHandler::on_bind_request(session::Session& s, const session:
                              session::name(type), protocol::name(status));
                 if (status == command_status::ESME_ROK && !self->closed_) {
                     self->lease_ = std::move(lease);
+                    self->tps_ = self->authenticator_.tps_bucket(system_id);
                     self->system_id_ = system_id;
                     self->bind_type_ = type;
                 }
@@ -60,14 +62,24 @@ command_status UpstreamSessionHandler::refusal(command_id request) noexcept {
     }
 }
 
+bool UpstreamSessionHandler::is_submission(command_id request) noexcept {
+    return request == command_id::submit_sm || request == command_id::data_sm || request == command_id::submit_multi;
+}
+
 void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& request) {
-    if (sink_ && request.id() == command_id::submit_sm && !system_id_.empty())
-        return sink_->submit_sm(s.shared_from_this(), system_id_, std::move(request));
+    const command_id id = request.id();
+    if (tps_ && is_submission(id) && !tps_->try_take(authenticator_.now()))
+        return s.respond(protocol::make_response(id, request.sequence_number, command_status::ESME_RTHROTTLED));
+    if (sink_ && !system_id_.empty()) {
+        if (id == command_id::submit_sm) return sink_->submit_sm(s.shared_from_this(), system_id_, std::move(request));
+        if (id == command_id::query_sm) return sink_->query_sm(s.shared_from_this(), system_id_, std::move(request));
+        if (id == command_id::data_sm) return sink_->data_sm(s.shared_from_this(), system_id_, std::move(request));
+    }
     if (!warned_no_forward_path_) {
         warned_no_forward_path_ = true;
         if (sink_)
-            spdlog::warn("session {} system_id={}: only submit_sm has a forward path yet; refusing {} and every "
-                         "later such request (issue 4)",
+            spdlog::warn("session {} system_id={}: only submit_sm, data_sm and query_sm have a path yet; refusing {} "
+                         "and every later such request (issue 4)",
                          peer_label(s), system_id_, protocol::name(request.id()));
         else
             spdlog::warn("session {} system_id={}: the forward path (ledger, routing, carriers) is not built yet "

@@ -1,11 +1,13 @@
 #pragma once
 // The SessionHandler of one upstream connection: binds go through the
 // Authenticator, and the bind's lease lives exactly as long as the session.
-// submit_sm goes to the MessageSink (the forward path) when there is one;
-// without one, and for the message requests no path takes yet (data_sm,
-// submit_multi, query_sm, cancel_sm, replace_sm), the request is refused
+// submit_sm, data_sm and query_sm go to the MessageSink (the forward path)
+// when there is one; without one, and for the message requests no path
+// takes yet (submit_multi, cancel_sm, replace_sm), the request is refused
 // with an SMPP error: ESME_ROK for a message we did not store would break
-// invariant 1.
+// invariant 1. Before any of that, a message request over the account's
+// TPS limit gets ESME_RTHROTTLED (the bucket is shared by all the
+// account's binds).
 #include <memory>
 #include <string>
 
@@ -37,6 +39,8 @@ public:
 
     // The status a request gets while no path takes it.
     static protocol::command_status refusal(protocol::command_id request) noexcept;
+    // The requests the account's TPS limit counts.
+    static bool is_submission(protocol::command_id request) noexcept;
 
 private:
     // Touched only on the session's strand.
@@ -46,6 +50,7 @@ private:
     session::bind_type bind_type_ = session::bind_type::transceiver;
     bool reported_bound_ = false;
     BindLease lease_;
+    TokenBucket* tps_ = nullptr;  // the account's, or none
     std::string system_id_;
     bool closed_ = false;
     bool warned_no_forward_path_ = false;

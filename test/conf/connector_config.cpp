@@ -133,6 +133,88 @@ TEST_CASE("the example configuration loads", "[conf]") {
     CHECK(c.accounts.accounts[1].system_id == "bulkco");
     CHECK(c.accounts.accounts[2].system_id == "otpbank");
     CHECK(c.session.validate().empty());
+    // The documented account options, one example of each.
+    using namespace smpp::upstream;
+    const auto& bulk = c.accounts.accounts[1];
+    CHECK(bulk.tps == 100000);
+    CHECK(bulk.default_class == traffic_class::bulk);
+    CHECK(bulk.routing_profile == "cheapest");
+    CHECK(bulk.receipts ==
+          ReceiptOptions{multipart_receipts::aggregate, receipt_timeout_state::expired, std::chrono::hours(48)});
+    const auto& otp = c.accounts.accounts[2];
+    CHECK(otp.default_class == traffic_class::otp);
+    CHECK(otp.in_doubt == in_doubt_policy::resend);
+    CHECK(otp.admits(boost::asio::ip::make_address("127.0.0.1")));
+    CHECK(otp.admits(boost::asio::ip::make_address("::1")));
+    CHECK_FALSE(otp.admits(boost::asio::ip::make_address("192.0.2.1")));
+    CHECK(c.accounts.lockout.max_failures == 5);
+    CHECK(c.accounts.lockout.window == std::chrono::seconds(60));
+    CHECK(c.accounts.lockout.max_tracked_addresses == 10000);
+}
+
+TEST_CASE("account options load with their values and defaults", "[conf][accounts]") {
+    using namespace smpp::upstream;
+    TempConfig f(valid_yaml +
+                 "    tps: 250\n"                                           // 23
+                 "    allowed_addresses: [192.0.2.0/24, '2001:db8::/32']\n"  // 24
+                 "    traffic_class: otp\n"                                 // 25
+                 "    routing_profile: premium-uk\n"                        // 26
+                 "    receipts: {multipart: first, on_timeout: expired, timeout: 3d}\n"
+                 "    in_doubt: resend\n"
+                 "bind_lockout:\n"
+                 "  max_failures: 3\n"
+                 "  window: 2m\n"
+                 "  max_tracked_addresses: 500\n");
+    auto c = load_connector_config(f.path());
+    const auto& acme = c.accounts.accounts[0];
+    CHECK(acme.tps == 0);
+    CHECK(acme.allowed_addresses.empty());
+    CHECK(acme.default_class == traffic_class::transactional);
+    CHECK(acme.routing_profile.empty());
+    CHECK(acme.receipts == ReceiptOptions{});
+    CHECK(acme.in_doubt == in_doubt_policy::report);
+    const auto& bulk = c.accounts.accounts[1];
+    CHECK(bulk.tps == 250);
+    REQUIRE(bulk.allowed_addresses.size() == 2);
+    CHECK(bulk.allowed_addresses[0].to_string() == "192.0.2.0/24");
+    CHECK(bulk.allowed_addresses[1].to_string() == "2001:db8::/32");
+    CHECK(bulk.default_class == traffic_class::otp);
+    CHECK(bulk.routing_profile == "premium-uk");
+    CHECK(bulk.receipts ==
+          ReceiptOptions{multipart_receipts::first, receipt_timeout_state::expired, std::chrono::hours(72)});
+    CHECK(bulk.in_doubt == in_doubt_policy::resend);
+    CHECK(c.accounts.lockout.max_failures == 3);
+    CHECK(c.accounts.lockout.window == std::chrono::seconds(120));
+    CHECK(c.accounts.lockout.max_tracked_addresses == 500);
+}
+
+TEST_CASE("bad account options name their line and field", "[conf][accounts]") {
+    auto with = [](const std::string& extra) { return valid_yaml + extra; };
+    CHECK(error_of(with("    tps: -1\n")) == "23: accounts[1].tps: must be between 0 and 1000000");
+    CHECK(error_of(with("    allowed_addresses: [192.0.2.0/24, 10.0.0.1/8]\n")) ==
+          "23: accounts[1].allowed_addresses[1]: must be an IPv4 or IPv6 network like 192.0.2.0/24 or "
+          "2001:db8::/32 (no host bits set), or one address");
+    CHECK(error_of(with("    allowed_addresses: 10.0.0.0/8\n")) ==
+          "23: accounts[1].allowed_addresses: must be a list of CIDR networks");
+    CHECK(error_of(with("    traffic_class: premium\n")) ==
+          "23: accounts[1].traffic_class: must be one of otp, transactional, bulk");
+    CHECK(error_of(with("    in_doubt: retry\n")) == "23: accounts[1].in_doubt: must be one of report, resend");
+    CHECK(error_of(with("    receipts:\n      multipart: some\n")) ==
+          "24: accounts[1].receipts.multipart: must be one of all, first, last, aggregate");
+    CHECK(error_of(with("    receipts:\n      on_timeout: lost\n")) ==
+          "24: accounts[1].receipts.on_timeout: must be one of unknown, expired");
+    CHECK(error_of(with("    receipts:\n      timeout: 72\n")) ==
+          "24: accounts[1].receipts.timeout: must be a duration like 90s, 30m, 72h or 3d");
+    CHECK(error_of(with("    receipts:\n      timeout: 31d\n")) ==
+          "24: accounts[1].receipts.timeout: must be between 1m and 30d");
+    CHECK(error_of(with("    receipts:\n      timout: 1h\n")) ==
+          "24: accounts[1].receipts.timout: unknown key (expected one of: multipart, on_timeout, timeout)");
+    CHECK(error_of(with("bind_lockout:\n  max_failures: 0\n")) ==
+          "24: bind_lockout.max_failures: must be between 1 and 1000");
+    CHECK(error_of(with("bind_lockout:\n  window: 2s\n  window: 3s\n")) == "25: bind_lockout.window: duplicate key");
+    CHECK(error_of(with("bind_lockout:\n  window: 25h\n")) == "24: bind_lockout.window: must be between 1s and 24h");
+    CHECK(error_of(with("bind_lockout:\n  max_tracked: 5\n")) ==
+          "24: bind_lockout.max_tracked: unknown key (expected one of: max_failures, window, max_tracked_addresses)");
 }
 
 TEST_CASE("the error names the file", "[conf]") {
@@ -198,10 +280,11 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "5: session.windw: unknown key (expected one of: system_id, window, response_timeout_ms, "
           "enquire_link_interval_ms, bind_timeout_ms, unbind_timeout_ms, write_queue_limit, max_command_length)");
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
-          "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds)");
+          "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds, "
+          "tps, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
-          "12: loglevel: unknown key (expected one of: listener, session, accounts, log_level, carriers_file, routes, "
-          "ledger)");
+          "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
+          "carriers_file, routes, ledger)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }
 

@@ -154,14 +154,18 @@ inline void random_tlvs(Rng& rng, FrameBuilder& b) {
     }
 }
 
-// A structurally plausible frame of one of the hot PDUs.
+// A structurally plausible frame of one of the PDUs the fast codec handles.
+// submit_multi, submit_multi_resp and bind_*_resp stay at sizes libsmpp34
+// can take (a few destinations, a few TLVs), so the reference can answer.
 inline std::vector<std::uint8_t> random_hot_frame(Rng& rng) {
     using protocol::command_id;
-    static constexpr command_id ids[] = {command_id::submit_sm,     command_id::submit_sm_resp,
-                                         command_id::deliver_sm,    command_id::deliver_sm_resp,
-                                         command_id::data_sm,       command_id::data_sm_resp,
-                                         command_id::enquire_link,  command_id::enquire_link_resp,
-                                         command_id::generic_nack};
+    static constexpr command_id ids[] = {command_id::submit_sm,         command_id::submit_sm_resp,
+                                         command_id::deliver_sm,        command_id::deliver_sm_resp,
+                                         command_id::data_sm,           command_id::data_sm_resp,
+                                         command_id::enquire_link,      command_id::enquire_link_resp,
+                                         command_id::generic_nack,      command_id::submit_multi,
+                                         command_id::submit_multi_resp, command_id::bind_transmitter_resp,
+                                         command_id::bind_receiver_resp, command_id::bind_transceiver_resp};
     const command_id id = ids[rng.below(std::size(ids))];
     const std::uint32_t status = rng.chance(80) ? 0 : static_cast<std::uint32_t>(rng.below(0x100));
     FrameBuilder b(static_cast<std::uint32_t>(id), static_cast<std::uint32_t>(rng.next() & 0x7FFFFFFF), status);
@@ -201,6 +205,44 @@ inline std::vector<std::uint8_t> random_hot_frame(Rng& rng) {
             break;
         case command_id::deliver_sm_resp:  // message_id is unused: libsmpp34 keeps it empty
             if (status == 0 || rng.chance(50)) b.cstr(rng.chance(90) ? std::string() : random_field(rng, 65));
+            break;
+        case command_id::submit_multi: {
+            b.cstr(random_field(rng, 6));
+            b.address(rng.octet(), rng.octet(), random_field(rng, 21));
+            const auto n = rng.chance(95) ? 1 + rng.below(4) : (rng.chance(50) ? 0 : 255);
+            b.u8(static_cast<std::uint8_t>(n));
+            for (std::size_t i = 0; i < n && i < 4; ++i) {
+                const auto flag = rng.chance(95) ? 1 + rng.below(2) : rng.octet();
+                b.u8(static_cast<std::uint8_t>(flag));
+                if (flag == 2) b.cstr(random_field(rng, 21));
+                else b.address(rng.octet(), rng.octet(), random_field(rng, 21));
+            }
+            b.u8(rng.octet()).u8(rng.octet()).u8(rng.octet());
+            b.cstr(rng.chance(50) ? std::string() : random_field(rng, 17));
+            b.cstr(rng.chance(50) ? std::string() : random_field(rng, 17));
+            b.u8(rng.octet()).u8(rng.octet()).u8(rng.octet()).u8(rng.octet());
+            const auto sm_len = rng.chance(95) ? rng.below(254) : 255;
+            b.u8(static_cast<std::uint8_t>(sm_len)).raw(random_bytes(rng, sm_len));
+            if (rng.chance(50)) random_tlvs(rng, b);
+            break;
+        }
+        case command_id::submit_multi_resp:
+            if (status == 0 || rng.chance(50)) {
+                b.cstr(random_field(rng, 65));
+                const auto n = rng.below(4);
+                b.u8(static_cast<std::uint8_t>(n));
+                for (std::size_t i = 0; i < n; ++i)
+                    b.address(rng.octet(), rng.octet(), random_field(rng, 21)).u32(static_cast<std::uint32_t>(rng.next()));
+            }
+            break;
+        case command_id::bind_transmitter_resp:
+        case command_id::bind_receiver_resp:
+        case command_id::bind_transceiver_resp:
+            if (status == 0 || rng.chance(50)) {
+                b.cstr(random_field(rng, 16));
+                if (rng.chance(50)) b.tlv(protocol::tlv_tag::sc_interface_version, "\x34");
+                if (rng.chance(30)) random_tlvs(rng, b);
+            }
             break;
         default:
             break;

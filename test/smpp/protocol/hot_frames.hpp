@@ -165,6 +165,35 @@ inline std::vector<HotFrame> hot_frames() {
         S::ESME_RINVMSGID);
     add("bad_deliver_sm_resp_trailing", FrameBuilder(command_id::deliver_sm_resp, 58).cstr("").u8(0).frame(),
         S::ESME_RINVCMDLEN);
+
+    // --- submit_multi, submit_multi_resp, bind_*_resp (fast codec since
+    // libsmpp34 cannot hold their larger forms); sizes both codecs take.
+    auto multi_head = [&](std::uint32_t seq) {
+        FrameBuilder b(command_id::submit_multi, seq);
+        b.cstr("").address(5, 0, "ACME");
+        return b;
+    };
+    auto multi_tail = [&](FrameBuilder b) {
+        return b.u8(0).u8(0).u8(0).cstr("").cstr("").u8(1).u8(0).u8(0).u8(0).sm(text);
+    };
+    add("submit_multi_sme_and_dl",
+        multi_tail(multi_head(60).u8(2).u8(1).address(1, 1, "447700900001").u8(2).cstr("friends"))
+            .tlv(tlv_tag::user_message_reference, std::string("\x00\x01", 2))
+            .frame());
+    add("submit_multi_resp_one_unsuccess",
+        FrameBuilder(command_id::submit_multi_resp, 61).cstr("m-1").u8(1).address(1, 1, "447700900002").u32(0x0B).frame());
+    add("bind_transceiver_resp_sc_interface_version",
+        FrameBuilder(command_id::bind_transceiver_resp, 62).cstr("SMSC").tlv(tlv_tag::sc_interface_version, "\x34").frame());
+    add("bind_transmitter_resp_plain", FrameBuilder(command_id::bind_transmitter_resp, 63).cstr("SMSC").frame());
+    add("bad_submit_multi_no_dests", multi_head(64).u8(0).frame(), S::ESME_RINVNUMDESTS);
+    add("bad_submit_multi_dest_flag", multi_tail(multi_head(65).u8(1).u8(3).address(1, 1, "4")).frame(),
+        S::ESME_RINVDESTFLAG);
+    add("bad_submit_multi_dl_name_too_long", multi_head(66).u8(1).u8(2).fill(21, 'd').u8(0).frame(),
+        S::ESME_RINVDLNAME);
+    add("bad_submit_multi_resp_trailing", FrameBuilder(command_id::submit_multi_resp, 67).cstr("m").u8(0).u8(0).frame(),
+        S::ESME_RINVCMDLEN);
+    add("bad_bind_receiver_resp_system_id_too_long",
+        FrameBuilder(command_id::bind_receiver_resp, 68).fill(16, 's').u8(0).frame(), S::ESME_RINVSYSID);
     return v;
 }
 

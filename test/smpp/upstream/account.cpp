@@ -60,3 +60,47 @@ TEST_CASE("bind type names round-trip", "[upstream][account]") {
     CHECK(bind_type_from_config("transceiver") == bind_type::transceiver);
     CHECK_FALSE(bind_type_from_config("trx"));
 }
+
+TEST_CASE("tps and receipt timeout are range-checked", "[upstream][account]") {
+    auto a = valid();
+    a.tps = Account::max_tps;
+    CHECK_FALSE(a.validate());
+    a.tps = Account::max_tps + 1;
+    CHECK(a.validate() == FieldError{"tps", "must be between 0 (no limit) and 1000000"});
+    a = valid();
+    a.receipts.timeout = std::chrono::seconds(59);
+    CHECK(a.validate() == FieldError{"receipts", "timeout must be between 1m and 30d"});
+}
+
+TEST_CASE("an account admits every address without allowed_addresses, else only those listed",
+          "[upstream][account]") {
+    using boost::asio::ip::make_address;
+    auto a = valid();
+    CHECK(a.admits(make_address("203.0.113.1")));
+    a.allowed_addresses = {*Cidr::parse("10.0.0.0/8"), *Cidr::parse("fd00::/8")};
+    CHECK(a.admits(make_address("10.1.2.3")));
+    CHECK(a.admits(make_address("fd12::1")));
+    CHECK_FALSE(a.admits(make_address("203.0.113.1")));
+    CHECK_FALSE(a.admits(make_address("fe80::1")));
+}
+
+TEST_CASE("account option names round-trip", "[upstream][account]") {
+    for (auto c : {traffic_class::otp, traffic_class::transactional, traffic_class::bulk})
+        CHECK(traffic_class_from_config(name(c)) == c);
+    for (auto m : {multipart_receipts::all, multipart_receipts::first, multipart_receipts::last,
+                   multipart_receipts::aggregate})
+        CHECK(multipart_receipts_from_config(name(m)) == m);
+    CHECK(receipt_timeout_state_from_config("expired") == receipt_timeout_state::expired);
+    CHECK(receipt_timeout_state_from_config("unknown") == receipt_timeout_state::unknown);
+    CHECK(in_doubt_policy_from_config("resend") == in_doubt_policy::resend);
+    CHECK(in_doubt_policy_from_config("report") == in_doubt_policy::report);
+    CHECK_FALSE(traffic_class_from_config("OTP"));
+    CHECK_FALSE(in_doubt_policy_from_config(""));
+    // Defaults.
+    Account d;
+    CHECK(d.default_class == traffic_class::transactional);
+    CHECK(d.receipts == ReceiptOptions{multipart_receipts::all, receipt_timeout_state::unknown,
+                                       std::chrono::hours(72)});
+    CHECK(d.in_doubt == in_doubt_policy::report);
+    CHECK(d.tps == 0);
+}

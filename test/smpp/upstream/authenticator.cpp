@@ -1,5 +1,6 @@
 #include "smpp/upstream/authenticator.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -21,14 +22,17 @@ struct Outcome {
     std::thread::id thread;
 };
 
-Outcome run(Authenticator& auth, bind_type type, std::string system_id, std::string password) {
+const boost::asio::ip::address loopback = boost::asio::ip::make_address("127.0.0.1");
+
+Outcome run(Authenticator& auth, bind_type type, std::string system_id, std::string password,
+            const boost::asio::ip::address& peer = loopback) {
     std::promise<Outcome> p;
     auto f = p.get_future();
     BindRequest r;
     r.type = type;
     r.system_id = std::move(system_id);
     r.password = std::move(password);
-    auth.authenticate(r, [&p](command_status s, BindLease lease) {
+    auth.authenticate(r, peer, [&p](command_status s, BindLease lease) {
         p.set_value(Outcome{s, std::move(lease), std::this_thread::get_id()});
     });
     REQUIRE(f.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
@@ -136,12 +140,84 @@ TEST_CASE("verifications beyond max_pending are refused at once", "[upstream][au
     BindRequest r;
     r.system_id = "acme";
     r.password = "acmepw";
-    auth.authenticate(r, [&](command_status s, BindLease) { first.set_value(s); });
-    auth.authenticate(r, [&](command_status s, BindLease) { second.set_value(s); });
+    auth.authenticate(r, loopback, [&](command_status s, BindLease) { first.set_value(s); });
+    auth.authenticate(r, loopback, [&](command_status s, BindLease) { second.set_value(s); });
     auto f1 = first.get_future();
     auto f2 = second.get_future();
     REQUIRE(f1.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
     REQUIRE(f2.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
     CHECK(f1.get() == command_status::ESME_ROK);
     CHECK(f2.get() == command_status::ESME_RBINDFAIL);
+}
+
+namespace {
+
+// A clock the test moves by hand; read from the worker thread too.
+struct ManualClock {
+    std::atomic<std::int64_t> ms{0};
+    Authenticator::Clock fn() {
+        return [this] { return Authenticator::clock::time_point(std::chrono::milliseconds(ms.load())); };
+    }
+};
+
+AccountSettings restricted(BindLockoutSettings lockout = {}) {
+    auto s = accounts();
+    s.accounts[0].allowed_addresses = {*Cidr::parse("192.0.2.0/24"), *Cidr::parse("2001:db8::/32")};
+    s.accounts[0].tps = 3;
+    s.lockout = lockout;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("a bind from outside allowed_addresses gets ESME_RBINDFAIL, inside binds", "[upstream][authenticator]") {
+    Authenticator auth(restricted());
+    using boost::asio::ip::make_address;
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", make_address("198.51.100.1")).status ==
+          command_status::ESME_RBINDFAIL);
+    // Refused before the password is looked at: a wrong one gets the same.
+    CHECK(run(auth, bind_type::transceiver, "acme", "wrong", make_address("198.51.100.2")).status ==
+          command_status::ESME_RBINDFAIL);
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", make_address("192.0.2.200")).status ==
+          command_status::ESME_ROK);
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", make_address("::ffff:192.0.2.9")).status ==
+          command_status::ESME_ROK);
+    // bulkco has no list: any address.
+    CHECK(run(auth, bind_type::transmitter, "bulkco", "bulkpw", make_address("2001:db9::1")).status ==
+          command_status::ESME_ROK);
+}
+
+TEST_CASE("after max_failures failed binds in the window an address is locked out until it passes",
+          "[upstream][authenticator]") {
+    ManualClock clock;
+    Authenticator auth(restricted({.max_failures = 3, .window = std::chrono::seconds(60)}), 256, clock.fn());
+    using boost::asio::ip::make_address;
+    const auto guesser = make_address("192.0.2.66");
+    const auto other = make_address("192.0.2.67");
+    CHECK(run(auth, bind_type::transceiver, "acme", "guess1", guesser).status == command_status::ESME_RINVPASWD);
+    clock.ms += 1000;
+    CHECK(run(auth, bind_type::transceiver, "nobody", "x", guesser).status == command_status::ESME_RINVSYSID);
+    clock.ms += 1000;
+    CHECK(run(auth, bind_type::transceiver, "acme", "guess3", guesser).status == command_status::ESME_RINVPASWD);
+    // Locked: even the right password is not checked.
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", guesser).status == command_status::ESME_RBINDFAIL);
+    CHECK(run(auth, bind_type::transceiver, "nobody", "x", guesser).status == command_status::ESME_RBINDFAIL);
+    // Other addresses are not affected.
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", other).status == command_status::ESME_ROK);
+    // The refusals while locked do not extend it: 60 s after the first failure it lifts.
+    clock.ms = 59'999;
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", guesser).status == command_status::ESME_RBINDFAIL);
+    clock.ms = 60'000;
+    CHECK(run(auth, bind_type::transceiver, "acme", "acmepw", guesser).status == command_status::ESME_ROK);
+}
+
+TEST_CASE("the TPS bucket is per account and shared by its binds", "[upstream][authenticator]") {
+    ManualClock clock;
+    Authenticator auth(restricted(), 256, clock.fn());
+    TokenBucket* acme = auth.tps_bucket("acme");
+    REQUIRE(acme != nullptr);
+    CHECK(acme->rate() == 3);
+    CHECK(auth.tps_bucket("bulkco") == nullptr);  // no limit
+    CHECK(auth.tps_bucket("nobody") == nullptr);
+    CHECK(auth.tps_bucket("acme") == acme);
 }

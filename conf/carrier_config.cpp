@@ -50,8 +50,10 @@ std::string resolve(const std::string& file, const std::string& path) {
 }
 
 void read_tls(const Reader& r, const YAML::Node& node, const std::string& path, carrier::TlsSettings& out) {
-    r.expect_mapping(node, path, {"enabled", "ca_file", "cert_file", "key_file"});
+    r.expect_mapping(node, path, {"enabled", "ca_file", "cert_file", "key_file", "verify_peer", "server_name"});
     out.enabled = r.boolean(r.required(node, path, "enabled"), path + ".enabled");
+    if (const YAML::Node v = node["verify_peer"]; v.IsDefined()) out.verify_peer = r.boolean(v, path + ".verify_peer");
+    if (const YAML::Node v = node["server_name"]; v.IsDefined()) out.server_name = r.string(v, path + ".server_name");
     auto file = [&](const char* key, std::string& field) {
         if (const YAML::Node v = node[key]; v.IsDefined()) field = resolve(r.file(), r.string(v, Reader::child(path, key)));
     };
@@ -153,7 +155,7 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
     }
     u32("binds", c.binds, 1, 64);
     u32("window", c.window, 1, 10'000);
-    u32("max_tps", c.max_tps, 1, 100'000);
+    u32("max_tps", c.max_tps, 1, 1'000'000);
     duration("enquire_link_interval_ms", c.enquire_link_interval, 0);
     duration("response_timeout_ms", c.response_timeout, 1);
     duration("bind_timeout_ms", c.bind_timeout, 1);

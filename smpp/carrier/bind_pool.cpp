@@ -25,6 +25,10 @@ BindPool::Bind* BindPool::pick() noexcept {
     std::uint32_t best_room = 0;
     for (auto& b : binds_) {
         if (b.state != bind_state::bound || !b.can_submit() || b.write_blocked) continue;
+        // Closed or unbinding on its own strand, and we have not heard yet: a
+        // submit handed to it now would never be written, yet complete as
+        // session_closed (in doubt). Wait for on_closed instead.
+        if (!b.session || !session::is_bound(b.session->state())) continue;
         const auto r = room(b);
         if (r > best_room) {
             best = &b;
@@ -53,11 +57,14 @@ std::vector<BindSnapshot> BindPool::snapshot() const {
         s.index = i;
         s.type = b.type;
         s.state = b.state;
+        s.since = b.since;
         s.in_flight = b.in_flight;
         s.window = window_;
         s.counters = b.counters;
         if (b.client) {
             s.consecutive_failures = b.client->consecutive_failures();
+            s.endpoint = b.client->endpoint();
+            s.last_error = b.client->last_error();
             if (b.state == bind_state::connecting && b.client->holding_off()) s.state = bind_state::backoff;
         }
         out.push_back(s);

@@ -4,8 +4,10 @@
 // is a session::Client (connect, bind, rebind with backoff, hold-off after
 // max_failed_binds) plus what the carrier knows about it: the bound
 // session, the submits it has in flight, and counters.
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,7 @@ std::string_view name(bind_state s) noexcept;
 struct BindCounters {
     std::uint64_t binds = 0;           // successful binds
     std::uint64_t closes = 0;          // bound sessions that closed
+    std::uint64_t reconnects = 0;      // successful binds after a bound session closed
     std::uint64_t submits = 0;         // submit_sm / data_sm written
     std::uint64_t sent = 0;            // answered ESME_ROK
     std::uint64_t throttled = 0;       // answered ESME_RTHROTTLED / ESME_RMSGQFUL
@@ -35,10 +38,16 @@ struct BindCounters {
     std::uint64_t deliver_sm = 0;      // receipts and mobile-originated messages received
 };
 
+// What operations see of one bind (smppctl binds, the status page).
 struct BindSnapshot {
     std::size_t index = 0;
     session::bind_type type = session::bind_type::transceiver;
     bind_state state = bind_state::connecting;
+    // When the bind entered `state` (wall clock, for people). A hold-off
+    // shows as backoff from when the carrier last saw the bind change.
+    std::chrono::system_clock::time_point since{};
+    std::string endpoint;    // host:port bound, or being tried
+    std::string last_error;  // why the last connect, bind or session failed; empty if none did
     std::uint32_t in_flight = 0;
     std::uint32_t window = 0;
     std::uint32_t consecutive_failures = 0;
@@ -54,11 +63,19 @@ public:
         std::shared_ptr<session::Session> session;  // while bound
         std::uint64_t session_number = 0;           // bumps on each bind: late completions compare
         bind_state state = bind_state::connecting;
+        std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
+        bool was_bound = false;  // a bind after this one counts as a reconnect
         std::uint32_t in_flight = 0;
         bool write_blocked = false;  // write_queue_full: skip until a response shows it drains
         BindCounters counters;
 
         bool can_submit() const noexcept { return type != session::bind_type::receiver; }
+        // Every state change goes through here, so `since` stays true.
+        void enter(bind_state s) {
+            if (s == state) return;
+            state = s;
+            since = std::chrono::system_clock::now();
+        }
     };
 
     explicit BindPool(std::uint32_t window) : window_(window) {}
@@ -72,7 +89,8 @@ public:
     // configured window, and the session's own (which also holds responses
     // it is still writing) — whichever is tighter.
     std::uint32_t room(const Bind& b) const noexcept;
-    // The bound, submit-capable bind with the most window room; null if none has room.
+    // The bound, submit-capable bind with the most window room whose session
+    // is still bound; null if none has room.
     Bind* pick() noexcept;
     std::uint32_t in_flight() const noexcept;
     bool any_bound() const noexcept;

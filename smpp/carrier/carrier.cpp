@@ -168,7 +168,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             b.session.reset();
             b.in_flight = 0;
             b.write_blocked = false;
-            b.state = bind_state::connecting;
+            b.enter(bind_state::connecting);
             b.client = session::Client::create(io, settings.client_settings(b.type),
                                                std::make_shared<BindHandler>(weak_from_this(), i, b.epoch));
             b.client->start();
@@ -184,8 +184,10 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         ++b.session_number;
         b.in_flight = 0;
         b.write_blocked = false;
-        b.state = is_draining() ? bind_state::draining : bind_state::bound;
+        b.enter(is_draining() ? bind_state::draining : bind_state::bound);
         ++b.counters.binds;
+        if (b.was_bound) ++b.counters.reconnects;
+        b.was_bound = true;
         spdlog::info("carrier {}: bind {} ({}) bound", settings.id, i, session::name(b.type));
         after_event();
     }
@@ -196,7 +198,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         if (b.epoch != epoch || b.session != s) return;
         b.session.reset();
         ++b.counters.closes;
-        if (b.state == bind_state::bound) b.state = bind_state::connecting;
+        if (b.state == bind_state::bound) b.enter(bind_state::connecting);
         spdlog::info("carrier {}: bind {} closed ({})", settings.id, i, session::name(r));
         after_event();
     }
@@ -287,7 +289,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
                 // Refused before it was written: it never left us. A bind
                 // that is unbinding takes nothing more until it binds again.
                 if (ec == session_errc::not_bound && same_session && b.state == bind_state::bound)
-                    b.state = bind_state::connecting;
+                    b.enter(bind_state::connecting);
                 requeue(std::move(e), Refused{refusal_now()});
             } else if (ec == session_errc::encode_failed) {
                 finish(b, std::move(e), Refused{refusal::invalid_request});
@@ -372,7 +374,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         refuse_queued();
         token_timer.cancel();
         for (auto& b : pool.binds())
-            if (b.state == bind_state::bound || b.state == bind_state::connecting) b.state = bind_state::draining;
+            if (b.state == bind_state::bound || b.state == bind_state::connecting) b.enter(bind_state::draining);
         after_event();
     }
 
@@ -407,7 +409,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
                 b.client.reset();
                 b.session.reset();
                 b.in_flight = 0;
-                b.state = bind_state::disabled;
+                b.enter(bind_state::disabled);
             }
             unbinding = false;
             state = state == carrier_state::stopping ? carrier_state::stopped : carrier_state::disabled;
@@ -445,6 +447,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         s.rate_tps = rate.rate(clock::now());
         s.rate_cuts = rate.cuts();
         s.queued = queue.size();
+        for (std::size_t k = 0; k < message_classes; ++k) s.queued_by_class[k] = queue.size(static_cast<message_class>(k));
         s.in_flight = pool.in_flight();
         s.binds = pool.snapshot();
         std::vector<std::shared_ptr<session::Client>> clients;
@@ -462,6 +465,8 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             const auto& c = published_clients[i];
             if (!c) continue;
             s.binds[i].consecutive_failures = c->consecutive_failures();
+            s.binds[i].endpoint = c->endpoint();
+            s.binds[i].last_error = c->last_error();
             if (s.binds[i].state == bind_state::connecting && c->holding_off()) s.binds[i].state = bind_state::backoff;
         }
         return s;

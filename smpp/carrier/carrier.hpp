@@ -8,6 +8,7 @@
 // carrier never writes more than max_tps submits per second (less after
 // throttling answers); a throttled carrier waits on one timer, it does not
 // spin; every submit gets exactly one SubmitOutcome.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -48,6 +49,8 @@ enum class carrier_state {
 };
 std::string_view name(carrier_state s) noexcept;
 
+// What operations see of one carrier (published on every change; read with
+// Carrier::snapshot() from any thread).
 struct CarrierSnapshot {
     std::string id;
     carrier_state state = carrier_state::running;
@@ -55,6 +58,7 @@ struct CarrierSnapshot {
     double rate_tps = 0;  // the adaptive rate now; max_tps when not throttled
     std::uint64_t rate_cuts = 0;
     std::size_t queued = 0;
+    std::array<std::size_t, message_classes> queued_by_class{};  // by message_class: otp, transactional, bulk
     std::uint32_t in_flight = 0;
     std::vector<BindSnapshot> binds;
 };

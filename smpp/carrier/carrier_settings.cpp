@@ -1,6 +1,7 @@
 #include "smpp/carrier/carrier_settings.hpp"
 
 #include <cctype>
+#include <algorithm>
 #include <filesystem>
 
 #include "smpp/protocol/framing.hpp"
@@ -40,7 +41,14 @@ std::optional<Error> CarrierSettings::validate() const {
             if (tls.key_file.empty()) return err("tls.key_file", "is required with tls.cert_file");
             if (auto e = file_exists("tls.key_file", tls.key_file)) return e;
         }
-        return err("tls", "TLS is not implemented yet: set tls.enabled to false");
+        // Load the PEM files now, so a bad certificate or a key that does
+        // not match fails at config load, not at the first connect.
+        if (auto r = session::make_client_context(tls); !r.context) {
+            const auto space = r.error.find(' ');
+            const auto colon = r.error.find(':');
+            const auto end = std::min(space, colon);
+            return err("tls." + r.error.substr(0, end), r.error.substr(std::min(r.error.size(), end + (end == colon ? 2 : 1))));
+        }
     }
     if (system_id.empty() || system_id.size() >= protocol::limits::system_id)
         return err("system_id", "must be 1 to 15 characters");
@@ -50,7 +58,7 @@ std::optional<Error> CarrierSettings::validate() const {
         return err("address_range", "must be at most 40 characters");
     if (binds < 1 || binds > 64) return err("binds", "must be between 1 and 64");
     if (window < 1 || window > 10'000) return err("window", "must be between 1 and 10000");
-    if (max_tps < 1 || max_tps > 100'000) return err("max_tps", "must be between 1 and 100000");
+    if (max_tps < 1 || max_tps > 1'000'000) return err("max_tps", "must be between 1 and 1000000");
     if (enquire_link_interval.count() < 0 || enquire_link_interval > max_ms)
         return err("enquire_link_interval_ms", "must be between 0 and 86400000");
     if (response_timeout.count() < 1 || response_timeout > max_ms)
@@ -96,6 +104,7 @@ session::ClientSettings CarrierSettings::client_settings(session::bind_type type
     c.connect_timeout = connect_timeout;
     c.max_failed_binds = max_failed_binds;
     c.hold_off = hold_off;
+    c.tls = tls;
     return c;
 }
 

@@ -21,12 +21,10 @@ enum class bind_mode { transceiver, transmitter_receiver };
 // the receipts issue can normalise both sides before matching.
 enum class receipt_id_format { hex, decimal, uuid, text };
 
-struct TlsSettings {
-    bool enabled = false;
-    std::string ca_file;
-    std::string cert_file;  // client certificate, optional
-    std::string key_file;   // its key, required with cert_file
-};
+// TLS to the carrier's SMSC: enabled, ca_file, cert_file + key_file (our
+// client certificate, optional), verify_peer, server_name (SNI and the name
+// checked in its certificate; empty = the endpoint's host).
+using TlsSettings = session::TlsClientSettings;
 
 // Adaptive rate (AIMD) on ESME_RTHROTTLED / ESME_RMSGQFUL.
 struct ThrottleSettings {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +14,7 @@
 
 #include "smpp/session/forwarding_handler.hpp"
 #include "smpp/session/session_error.hpp"
+#include "smpp/session/stream.hpp"
 
 namespace smpp::session {
 
@@ -27,6 +29,7 @@ std::string ClientSettings::validate() const {
     if (bind.password.size() >= protocol::limits::password) return "bind password must be at most 8 characters";
     if (connect_timeout.count() <= 0) return "connect_timeout must be > 0";
     if (max_failed_binds > 0 && hold_off.count() <= 0) return "hold_off must be > 0";
+    if (tls.enabled && !tls.cert_file.empty() && tls.key_file.empty()) return "tls key_file is required with cert_file";
     if (auto e = session.validate(); !e.empty()) return e;
     return backoff.validate();
 }
@@ -47,6 +50,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     tcp::resolver resolver;
     asio::steady_timer connect_timer, retry_timer;
     std::optional<tcp::socket> socket;  // while connecting
+    std::optional<Stream> handshaking;  // TLS: between connect and the Session
+    std::shared_ptr<asio::ssl::context> tls;  // null without TLS
     Backoff backoff;
     std::size_t next_endpoint = 0, tried_in_round = 0;
     std::uint64_t attempt = 0;  // stale completions compare against this
@@ -55,6 +60,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Session> current;  // strand only
     mutable std::mutex mu;
     std::shared_ptr<Session> published;  // bound session, for session()
+    std::string published_endpoint, published_error;  // for endpoint() and last_error()
     std::atomic<std::uint32_t> failures{0};
     std::atomic<bool> holding{false};
 
@@ -68,12 +74,25 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         published = std::move(s);
     }
 
+    void set_error(std::string e) {
+        std::lock_guard lock(mu);
+        published_error = std::move(e);
+    }
+
     void start() {
         if (started || stopping) return;
         started = true;
         if (auto e = settings.validate(); !e.empty()) {
             spdlog::error("smpp client: invalid settings: {}", e);
             return;
+        }
+        if (settings.tls.enabled) {
+            auto r = make_client_context(settings.tls);
+            if (!r.context) {
+                spdlog::error("smpp client {}: TLS: {}", endpoint_label(), r.error);
+                return set_error("tls: " + r.error);
+            }
+            tls = std::move(r.context);
         }
         connect();
     }
@@ -82,6 +101,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         if (stopping) return;
         const auto id = ++attempt;
         const auto& ep = settings.endpoints[next_endpoint];
+        {
+            std::lock_guard lock(mu);
+            published_endpoint = endpoint_label();
+        }
         connect_timer.expires_after(settings.connect_timeout);
         connect_timer.async_wait([self = shared_from_this(), id](boost::system::error_code ec) {
             if (ec || id != self->attempt) return;
@@ -91,6 +114,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                 boost::system::error_code ignored;
                 self->socket->close(ignored);
             }
+            if (self->handshaking) self->handshaking->close();
         });
         resolver.async_resolve(
             ep.host, std::to_string(ep.port),
@@ -112,6 +136,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         socket.reset();
         if (stopping) return;
         spdlog::warn("smpp client {}: connect failed: {}", endpoint_label(), ec.message());
+        set_error("connect failed: " + ec.message());
         attempt_failed();
     }
 
@@ -153,12 +178,54 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void connected() {
-        connect_timer.cancel();
         // Submits are small frames sent while earlier ones await their
         // response: Nagle would hold each behind the peer's delayed ACK.
         boost::system::error_code nodelay_ec;
         socket->set_option(tcp::no_delay(true), nodelay_ec);
-        auto s = Session::create(std::move(*socket), role::esme, settings.session,
+        if (!tls) {
+            connect_timer.cancel();
+            Stream plain(std::move(*socket));
+            socket.reset();
+            return start_session(std::move(plain));
+        }
+        // The connect timer keeps running: it bounds the handshake too.
+        handshaking.emplace(std::move(*socket), tls);
+        socket.reset();
+        const auto& ep = settings.endpoints[next_endpoint];
+        const std::string& name = settings.tls.server_name.empty() ? ep.host : settings.tls.server_name;
+        auto* t = handshaking->tls();
+        boost::system::error_code ip_ec;
+        asio::ip::make_address(name, ip_ec);
+        if (ip_ec) SSL_set_tlsext_host_name(t->native_handle(), name.c_str());  // SNI takes names, not addresses
+        if (settings.tls.verify_peer) t->set_verify_callback(asio::ssl::host_name_verification(name));
+        t->async_handshake(asio::ssl::stream_base::client,
+                           [self = shared_from_this(), id = attempt](boost::system::error_code ec) {
+                               if (id != self->attempt) return;
+                               self->handshake_done(ec);
+                           });
+    }
+
+    void handshake_done(boost::system::error_code ec) {
+        connect_timer.cancel();
+        if (stopping) {
+            handshaking.reset();
+            return;
+        }
+        if (ec) {
+            const auto why = describe_tls_error(ec, handshaking->tls()->native_handle());
+            handshaking->close();
+            handshaking.reset();
+            spdlog::warn("smpp client {}: TLS handshake failed: {}", endpoint_label(), why);
+            set_error("tls handshake failed: " + why);
+            return attempt_failed();
+        }
+        Stream s = std::move(*handshaking);
+        handshaking.reset();
+        start_session(std::move(s));
+    }
+
+    void start_session(Stream stream) {
+        auto s = Session::create(std::move(stream), role::esme, settings.session,
                                  std::make_shared<ForwardingHandler>(
                                      user, [w = weak_from_this()](Session& closed, close_reason r) {
                                          if (auto c = w.lock())
@@ -166,12 +233,14 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                                                  c->on_session_closed(s, r);
                                              });
                                      }));
-        socket.reset();
         current = s;
         current_bound = false;
         s->start();
         s->bind(settings.bind, [self = shared_from_this(), s](std::error_code ec, protocol::Pdu p) {
-            if (ec || p.status != protocol::command_status::ESME_ROK || s != self->current) return;
+            if (s != self->current) return;
+            if (ec) return self->set_error("bind failed: " + ec.message());
+            if (p.status != protocol::command_status::ESME_ROK)
+                return self->set_error("bind rejected: " + std::string(protocol::name(p.status)));
             self->current_bound = true;
             self->backoff.reset();
             self->tried_in_round = 0;
@@ -186,6 +255,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         current.reset();
         publish(nullptr);
         if (stopping) return finish_stop();
+        // A rejected bind already said why; keep that over "closed: bind_rejected".
+        if (reason != close_reason::bind_rejected) set_error("closed: " + std::string(name(reason)));
         if (is_planned(reason)) {
             spdlog::info("smpp client {}: session closed ({}), not rebinding", endpoint_label(), name(reason));
             return;
@@ -207,6 +278,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         resolver.cancel();
         if (socket) socket->close(ignored);
         socket.reset();
+        if (handshaking) handshaking->close();  // its handshake completes with an error, ignored
         if (!current) return finish_stop();
         if (is_bound(current->state()))
             current->unbind();
@@ -249,5 +321,15 @@ std::uint32_t Client::consecutive_failures() const noexcept {
 }
 
 bool Client::holding_off() const noexcept { return impl_->holding.load(std::memory_order_relaxed); }
+
+std::string Client::endpoint() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->published_endpoint;
+}
+
+std::string Client::last_error() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->published_error;
+}
 
 }  // namespace smpp::session

@@ -11,6 +11,7 @@
 
 #include "smpp/session/backoff.hpp"
 #include "smpp/session/session.hpp"
+#include "smpp/session/tls_context.hpp"
 
 namespace smpp::session {
 
@@ -24,7 +25,11 @@ struct ClientSettings {
     BindRequest bind;                 // type and credentials
     SessionSettings session;
     BackoffSettings backoff;
+    // Also bounds the TLS handshake when tls.enabled.
     std::chrono::milliseconds connect_timeout{5'000};
+    // TLS to the SMSC: the handshake (with our client certificate, if any)
+    // runs before bind_*; a failed handshake counts as a failed bind attempt.
+    TlsClientSettings tls;
     // After this many consecutive failed connect+bind attempts the client
     // waits hold_off instead of the backoff before trying again: carriers
     // lock accounts that hammer them. 0 never holds off.
@@ -51,6 +56,12 @@ public:
     std::uint32_t consecutive_failures() const noexcept;
     // True while waiting out hold_off after max_failed_binds failures.
     bool holding_off() const noexcept;
+    // For operators (thread-safe): the endpoint being tried or bound
+    // ("host:port"), and why the last attempt or session failed ("connect
+    // failed: Connection refused", "bind rejected: ESME_RINVPASWD",
+    // "closed: peer_closed"); empty until something failed.
+    std::string endpoint() const;
+    std::string last_error() const;
 
 private:
     Client(boost::asio::any_io_executor ex, ClientSettings settings, std::shared_ptr<SessionHandler> handler);

@@ -4,10 +4,13 @@
 #include <optional>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include "smpp/session/forwarding_handler.hpp"
+#include "smpp/session/stream.hpp"
+#include "smpp/session/tls_context.hpp"
 
 namespace smpp::session {
 
@@ -31,6 +34,18 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
     SessionSettings settings;
     HandlerFactory factory;
     std::optional<tcp::socket> incoming;
+    std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
+    // A connection in its TLS handshake, on its own strand.
+    struct Handshake {
+        Stream stream;
+        asio::steady_timer timer;
+        std::shared_ptr<SessionHandler> handler;
+        tcp::endpoint peer;
+        // Set on the connection's strand when the handshake completes; from
+        // then on only the listener's strand touches the stream.
+        bool done = false;
+    };
+    std::vector<std::weak_ptr<Handshake>> handshakes;  // to close on stop
     bool started = false, stopping = false, stopped = false;
     std::vector<std::function<void()>> stop_waiters;
     mutable std::mutex mu;
@@ -72,7 +87,44 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
         // has more in flight: Nagle would hold each behind its delayed ACK.
         boost::system::error_code nodelay_ec;
         incoming->set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
-        auto s = Session::create(std::move(*incoming), role::smsc, settings,
+        if (tls) {
+            handshake(std::move(handler), peer);
+        } else {
+            start_session(Stream(std::move(*incoming)), std::move(handler), peer);
+        }
+        incoming.reset();
+        accept();
+    }
+
+    void handshake(std::shared_ptr<SessionHandler> handler, const tcp::endpoint& peer) {
+        auto ex = incoming->get_executor();  // the connection's own strand
+        auto h = std::make_shared<Handshake>(
+            Handshake{Stream(std::move(*incoming), tls), asio::steady_timer(ex), std::move(handler), peer, false});
+        std::erase_if(handshakes, [](const auto& w) { return w.expired(); });
+        handshakes.push_back(h);
+        h->timer.expires_after(settings.bind_timeout);
+        h->timer.async_wait([h](boost::system::error_code ec) {
+            if (!ec && !h->done) h->stream.close();  // the handshake completes with an error
+        });
+        h->stream.tls()->async_handshake(
+            asio::ssl::stream_base::server, [self = shared_from_this(), h](boost::system::error_code ec) {
+                h->done = true;
+                h->timer.cancel();
+                if (ec) {
+                    spdlog::warn("smpp listener: TLS handshake with {}:{} failed: {}", h->peer.address().to_string(),
+                                 h->peer.port(), describe_tls_error(ec, h->stream.tls()->native_handle()));
+                    h->stream.close();
+                    return;
+                }
+                asio::dispatch(self->strand, [self, h] {
+                    if (self->stopping) return h->stream.close();
+                    self->start_session(std::move(h->stream), std::move(h->handler), h->peer);
+                });
+            });
+    }
+
+    void start_session(Stream stream, std::shared_ptr<SessionHandler> handler, const tcp::endpoint& peer) {
+        auto s = Session::create(std::move(stream), role::smsc, settings,
                                  std::make_shared<ForwardingHandler>(
                                      std::move(handler), [w = weak_from_this()](Session& closed, close_reason) {
                                          if (auto l = w.lock())
@@ -84,9 +136,9 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
             std::lock_guard lock(mu);
             live.push_back(s);
         }
-        spdlog::info("smpp listener: connection from {}:{}", peer.address().to_string(), peer.port());
+        spdlog::info("smpp listener: {}connection from {}:{}", s->is_tls() ? "TLS " : "", peer.address().to_string(),
+                     peer.port());
         s->start();
-        accept();
     }
 
     void on_session_closed(const std::shared_ptr<Session>& s) {
@@ -106,6 +158,12 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
         stopping = true;
         boost::system::error_code ignored;
         acceptor.close(ignored);
+        for (auto& w : handshakes)
+            if (auto h = w.lock())
+                asio::dispatch(h->timer.get_executor(), [h] {
+                    if (!h->done) h->stream.close();
+                });
+        handshakes.clear();
         auto snapshot = sessions();
         if (snapshot.empty()) return finish_stop();
         spdlog::info("smpp listener: stopping, unbinding {} session(s)", snapshot.size());
@@ -138,6 +196,10 @@ Listener::Listener(asio::any_io_executor ex, const tcp::endpoint& at, SessionSet
     : impl_(std::make_shared<Impl>(std::move(ex), at, std::move(settings), std::move(factory))) {}
 
 Listener::~Listener() = default;
+
+void Listener::set_tls(std::shared_ptr<asio::ssl::context> context) {
+    asio::dispatch(impl_->strand, [i = impl_, c = std::move(context)]() mutable { i->tls = std::move(c); });
+}
 
 void Listener::start() {
     asio::dispatch(impl_->strand, [i = impl_] { i->start(); });

@@ -11,6 +11,10 @@
 
 #include "smpp/session/session.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace smpp::session {
 
 using HandlerFactory = std::function<std::shared_ptr<SessionHandler>(const boost::asio::ip::tcp::endpoint& peer)>;
@@ -24,6 +28,10 @@ public:
                                             HandlerFactory factory);
     ~Listener();
 
+    // Call before start(): every connection then runs a TLS handshake
+    // (bounded by SessionSettings::bind_timeout) before its Session starts;
+    // a failed handshake closes the connection and is logged.
+    void set_tls(std::shared_ptr<boost::asio::ssl::context> context);
     void start();
     // Stops accepting, unbinds every live session, runs `done` when all closed.
     void stop(std::function<void()> done = {});

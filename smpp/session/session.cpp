@@ -1,5 +1,7 @@
 #include "smpp/session/session.hpp"
 
+#include "smpp/session/stream.hpp"
+
 #include <cstring>
 #include <optional>
 #include <typeinfo>
@@ -97,9 +99,9 @@ struct Session::Impl {
             responses_unexpected{0}, requests_expired{0}, window_full{0}, generic_nacks_sent{0}, decode_errors{0};
     };
 
-    Impl(Session& o, tcp::socket sock, std::shared_ptr<SessionHandler> h)
+    Impl(Session& o, Stream st, std::shared_ptr<SessionHandler> h)
         : owner(o),
-          socket(std::move(sock)),
+          stream(std::move(st)),
           handler(h ? std::move(h) : std::make_shared<SessionHandler>()),
           window(o.settings_.window + internal_slots),
           window_timer(o.strand_),
@@ -112,7 +114,7 @@ struct Session::Impl {
     }
 
     Session& owner;
-    tcp::socket socket;
+    Stream stream;
     std::shared_ptr<SessionHandler> handler;
     std::string peer;  // "127.0.0.1:40000", for logs
     Window<ResponseHandler> window;
@@ -177,8 +179,7 @@ struct Session::Impl {
         keepalive_timer.cancel();
         bind_timer.cancel();
         linger_timer.cancel();
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
+        stream.close();
         if (is_planned(reason))
             spdlog::info("smpp session {}: closed ({})", label(), name(reason));
         else
@@ -253,8 +254,8 @@ struct Session::Impl {
         }
         std::swap(wq, wbuf);
         writing = true;
-        asio::async_write(socket, asio::buffer(wbuf),
-                          asio::bind_executor(owner.strand_, [s = self()](boost::system::error_code ec, std::size_t) {
+        stream.async_write(asio::buffer(wbuf),
+                           asio::bind_executor(owner.strand_, [s = self()](boost::system::error_code ec, std::size_t) {
                               s->impl_->on_write(ec);
                           }));
     }
@@ -290,7 +291,7 @@ struct Session::Impl {
         }
         make_read_room(min_read_room);
         reading = true;
-        socket.async_read_some(
+        stream.async_read_some(
             asio::buffer(rbuf.data() + rend, rbuf.size() - rend),
             asio::bind_executor(owner.strand_, [s = self()](boost::system::error_code ec, std::size_t n) {
                 s->impl_->on_read(ec, n);
@@ -746,14 +747,20 @@ struct Session::Impl {
 
 std::shared_ptr<Session> Session::create(tcp::socket socket, role r, SessionSettings settings,
                                          std::shared_ptr<SessionHandler> handler) {
-    return std::shared_ptr<Session>(new Session(std::move(socket), r, std::move(settings), std::move(handler)));
+    return create(Stream(std::move(socket)), r, std::move(settings), std::move(handler));
 }
 
-Session::Session(tcp::socket socket, role r, SessionSettings settings, std::shared_ptr<SessionHandler> handler)
-    : strand_(strand_for(socket.get_executor())), role_(r), settings_(std::move(settings)) {
+std::shared_ptr<Session> Session::create(Stream stream, role r, SessionSettings settings,
+                                         std::shared_ptr<SessionHandler> handler) {
+    return std::shared_ptr<Session>(new Session(std::move(stream), r, std::move(settings), std::move(handler)));
+}
+
+Session::Session(Stream stream, role r, SessionSettings settings, std::shared_ptr<SessionHandler> handler)
+    : strand_(strand_for(stream.get_executor())), role_(r), settings_(std::move(settings)) {
     boost::system::error_code ec;
-    remote_ = socket.remote_endpoint(ec);
-    impl_ = std::make_unique<Impl>(*this, std::move(socket), std::move(handler));
+    remote_ = stream.socket().remote_endpoint(ec);
+    tls_ = stream.is_tls();
+    impl_ = std::make_unique<Impl>(*this, std::move(stream), std::move(handler));
     impl_->peer = endpoint_label(remote_);
 }
 

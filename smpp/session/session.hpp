@@ -26,6 +26,8 @@
 
 namespace smpp::session {
 
+class Stream;  // stream.hpp: plain TCP or TLS
+
 // Completion of a request we sent: either a response Pdu (whose status may
 // be an SMPP error, e.g. ESME_RTHROTTLED) with an empty error_code, or a
 // session_errc (window_full, response_timeout, session_closed, ...) and an
@@ -57,6 +59,10 @@ public:
     // strand; any other executor gets a strand of its own. Nothing happens
     // until start(). A null handler gets the default SessionHandler.
     static std::shared_ptr<Session> create(tcp::socket socket, role r, SessionSettings settings,
+                                           std::shared_ptr<SessionHandler> handler);
+    // The same over a Stream (TLS: its handshake done), as the Client and
+    // the Listener make it.
+    static std::shared_ptr<Session> create(Stream stream, role r, SessionSettings settings,
                                            std::shared_ptr<SessionHandler> handler);
     ~Session();
 
@@ -93,6 +99,7 @@ public:
     std::uint32_t outstanding() const noexcept { return outstanding_.load(std::memory_order_relaxed); }
     std::uint32_t window_room() const noexcept;
     role session_role() const noexcept { return role_; }
+    bool is_tls() const noexcept { return tls_; }
     const tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
     // The peer's system_id from its bind (SMSC role) or bind_*_resp (ESME
     // role); written on the strand when bound, so read it from a handler
@@ -103,12 +110,13 @@ public:
     const SessionSettings& settings() const noexcept { return settings_; }
 
 private:
-    Session(tcp::socket socket, role r, SessionSettings settings, std::shared_ptr<SessionHandler> handler);
+    Session(Stream stream, role r, SessionSettings settings, std::shared_ptr<SessionHandler> handler);
     struct Impl;
     executor_type strand_;
     role role_;
     SessionSettings settings_;
     tcp::endpoint remote_;
+    bool tls_ = false;
     std::string peer_system_id_;
     std::atomic<session_state> state_{session_state::open};
     std::atomic<std::uint32_t> outstanding_{0};

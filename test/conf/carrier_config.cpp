@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test/smpp/session/tls_certs.hpp"
+
 using namespace smpp::conf;
 using namespace std::chrono_literals;
 using smpp::carrier::bind_mode;
@@ -224,25 +226,37 @@ TEST_CASE("carriers: unknown and duplicate keys, duplicate ids", "[conf]") {
           "37: carriers[1].id: duplicate carrier id acme");
 }
 
-TEST_CASE("carriers: TLS files must exist, and TLS itself is refused for now", "[conf]") {
+TEST_CASE("carriers: TLS files must exist and load, relative paths are read from the config's folder", "[conf]") {
     CHECK(error_of(with("tls", "    tls: {enabled: true}")) == "36: carriers[0].tls.ca_file: is required when TLS is on");
     {
         const auto e = error_of(with("tls", "    tls: {enabled: true, ca_file: missing-ca.pem}"));
         CHECK(e.starts_with("36: carriers[0].tls.ca_file: no such file: "));
         CHECK(e.ends_with("missing-ca.pem"));
     }
-    // A relative path is read from the config file's folder.
     TempDir d;
     d.write("ca.pem", "not really a certificate\n");
     const auto path = d.write("c.yaml", with("tls", "    tls: {enabled: true, ca_file: ca.pem}"));
     try {
         load_carrier_config(path);
-        FAIL("TLS on must be refused");
+        FAIL("a CA file that is no certificate must be refused");
     } catch (const ConfigError& e) {
-        CHECK(std::string(e.what()) ==
-              path + ":36: carriers[0].tls: TLS is not implemented yet: set tls.enabled to false");
+        const std::string what = e.what();
+        INFO(what);
+        CHECK(what.starts_with(path + ":36: carriers[0].tls.ca_file: " + (std::filesystem::path(path).parent_path() / "ca.pem").string() + ": "));
         CHECK(e.line() == 36);
     }
+    smpp::session::test::TlsCerts certs;
+    REQUIRE(certs.ok);
+    const auto good = d.write("good.yaml", with("tls", "    tls: {enabled: true, ca_file: " + certs.ca + ", cert_file: " +
+                                                           certs.client_cert + ", key_file: " + certs.client_key +
+                                                           ", verify_peer: true, server_name: smsc.example.net}"));
+    const auto carriers = load_carrier_config(good);
+    REQUIRE(carriers.size() == 1);
+    CHECK(carriers[0].tls.enabled);
+    CHECK(carriers[0].tls.ca_file == certs.ca);
+    CHECK(carriers[0].tls.cert_file == certs.client_cert);
+    CHECK(carriers[0].tls.key_file == certs.client_key);
+    CHECK(carriers[0].tls.server_name == "smsc.example.net");
 }
 
 TEST_CASE("carriers: YAML syntax errors and missing files", "[conf]") {

@@ -81,7 +81,7 @@ TEST_CASE("sim_config: rejections name file, line and field", "[tools][smpp-sim]
     CHECK(error_of("carriers: []\n") == "sim.yaml:1: carriers: must be a non-empty list");
     CHECK(error_of(one_carrier + "    colour: red\n") ==
           "sim.yaml:6: carriers[0].colour: unknown key (expected one of: name, host, port, system_id, password, "
-          "message_id, receipt_message_id, first_message_id, receipts, faults, record_limit, seed)");
+          "message_id, receipt_message_id, first_message_id, receipts, faults, record_limit, seed, tls)");
     CHECK(error_of(one_carrier + "    message_id: {format: base64}\n") ==
           "sim.yaml:6: carriers[0].message_id.format: must be hex, decimal or uuid");
     CHECK(error_of(one_carrier + "    receipts: {delay_ms: -1}\n") ==
@@ -97,4 +97,12 @@ TEST_CASE("sim_config: rejections name file, line and field", "[tools][smpp-sim]
           "sim.yaml:2: carriers[0]: password must be at most 8 characters");
     CHECK(error_of(one_carrier + one_carrier.substr(10)) == "sim.yaml:6: carriers[1].name: duplicate carrier name");
     CHECK_THROWS_AS(load_sim_config("/nonexistent/sim.yaml"), SimConfigError);
+}
+
+TEST_CASE("sim_config: tls per carrier, its files loaded at parse time", "[tools][smpp-sim]") {
+    CHECK(error_of(one_carrier + "    tls: {cert_file: /nonexistent/s.pem, key_file: /nonexistent/s.key}\n")
+              .starts_with("sim.yaml:6: carriers[0].tls: cert_file /nonexistent/s.pem: "));
+    CHECK(error_of(one_carrier + "    tls: {cert_file: a.pem}\n").starts_with("sim.yaml:6: carriers[0].tls"));
+    CHECK(error_of(one_carrier + "    tls: {cert_file: a, key_file: b, verify: yes}\n").starts_with("sim.yaml:6: "));
+    CHECK_FALSE(parse_sim_config(one_carrier, "sim.yaml").carriers[0].tls);
 }

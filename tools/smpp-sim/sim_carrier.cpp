@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -450,6 +451,12 @@ private:
 
 std::shared_ptr<SimCarrier> SimCarrier::create(asio::any_io_executor ex, CarrierSettings settings) {
     if (auto e = settings.validate(); !e.empty()) throw std::invalid_argument("carrier " + settings.name + ": " + e);
+    std::shared_ptr<asio::ssl::context> tls;
+    if (settings.tls) {
+        auto r = session::make_server_context(*settings.tls);
+        if (!r.context) throw std::invalid_argument("carrier " + settings.name + ": tls." + r.error);
+        tls = std::move(r.context);
+    }
     auto impl = std::make_shared<Impl>(ex, std::move(settings));
     const auto& s = impl->settings;
     std::weak_ptr<Impl> weak = impl;
@@ -459,6 +466,7 @@ std::shared_ptr<SimCarrier> SimCarrier::create(asio::any_io_executor ex, Carrier
             if (weak.expired()) return nullptr;
             return std::make_shared<SimSessionHandler>(weak);
         });
+    if (tls) impl->listener->set_tls(std::move(tls));
     return std::shared_ptr<SimCarrier>(new SimCarrier(std::move(impl)));
 }
 

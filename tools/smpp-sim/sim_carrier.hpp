@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@
 
 #include "smpp/protocol/pdu.hpp"
 #include "smpp/session/session_settings.hpp"
+#include "smpp/session/tls_context.hpp"
 #include "tools/smpp-sim/fault_plan.hpp"
 #include "tools/smpp-sim/message_id_format.hpp"
 #include "tools/smpp-sim/submit_log.hpp"
@@ -57,6 +59,8 @@ struct CarrierSettings {
     std::size_t record_limit = 100'000;
     std::uint64_t seed = 1;
     session::SessionSettings session;  // session.system_id is sent in bind_*_resp
+    // TLS on this carrier's port: every connection handshakes before it may bind.
+    std::optional<session::TlsServerSettings> tls;
 
     std::string validate() const;
 };

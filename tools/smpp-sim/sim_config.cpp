@@ -191,7 +191,7 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
                              const session::SessionSettings& session, std::size_t record_limit, std::uint64_t seed) {
     r.expect_mapping(node, path,
                      {"name", "host", "port", "system_id", "password", "message_id", "receipt_message_id",
-                      "first_message_id", "receipts", "faults", "record_limit", "seed"});
+                      "first_message_id", "receipts", "faults", "record_limit", "seed", "tls"});
     CarrierSettings c;
     c.session = session;
     c.record_limit = record_limit;
@@ -215,6 +215,18 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
         c.record_limit = static_cast<std::size_t>(r.integer(n, path + ".record_limit", 1, 100'000'000));
     if (auto n = node["seed"]; n.IsDefined())
         c.seed = static_cast<std::uint64_t>(r.integer(n, path + ".seed", 0, std::numeric_limits<std::int64_t>::max()));
+    if (auto n = node["tls"]; n.IsDefined()) {
+        // A ca_file asks every ESME for a client certificate signed by it.
+        const auto tpath = path + ".tls";
+        r.expect_mapping(n, tpath, {"cert_file", "key_file", "ca_file"});
+        session::TlsServerSettings t;
+        t.cert_file = r.string(r.required(n, tpath, "cert_file"), tpath + ".cert_file");
+        t.key_file = r.string(r.required(n, tpath, "key_file"), tpath + ".key_file");
+        if (auto v = n["ca_file"]; v.IsDefined()) t.ca_file = r.string(v, tpath + ".ca_file");
+        t.require_client_cert = !t.ca_file.empty();
+        if (auto ctx = session::make_server_context(t); !ctx.context) r.fail(n, tpath, ctx.error);
+        c.tls = std::move(t);
+    }
     if (auto e = c.validate(); !e.empty()) r.fail(node, path, e);
     return c;
 }

@@ -266,6 +266,7 @@ TEST_CASE("carrier: a wrong password stops after max_failed_binds attempts and h
     REQUIRE(snap.binds.size() == 1);
     CHECK(snap.binds[0].state == bind_state::backoff);
     CHECK(snap.binds[0].consecutive_failures == 3);
+    CHECK(snap.binds[0].last_error == "bind rejected: ESME_RINVPASWD");
     stop(loop, *c);
     smsc.stop();
 }
@@ -401,4 +402,78 @@ TEST_CASE("carrier: a deliver_sm goes to the deliver handler, which answers it")
     CHECK(c->snapshot().binds[0].counters.deliver_sm == 1);
     stop(loop, *c);
     smsc.stop();
+}
+
+TEST_CASE("carrier: status for operations: per-bind state, endpoint, since, window, counters, last error, "
+          "queue depth per class") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer = false;  // submits stay on the wire until the response timeout
+    auto s = test_settings(smsc.port());
+    s.binds = 2;
+    s.window = 1;
+    s.response_timeout = 2s;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+
+    auto snap = c->snapshot();
+    CHECK(snap.id == "test");
+    CHECK(snap.state == carrier_state::running);
+    REQUIRE(snap.binds.size() == 2);
+    CHECK(snap.binds[1].index == 1);
+    CHECK(snap.binds[0].state == bind_state::connecting);
+    CHECK(snap.binds[0].endpoint.empty());  // nothing tried yet
+
+    const auto before = std::chrono::system_clock::now();
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    const auto endpoint = "127.0.0.1:" + std::to_string(smsc.port());
+    snap = c->snapshot();
+    for (const auto& b : snap.binds) {
+        CHECK(b.state == bind_state::bound);
+        CHECK(b.type == smpp::session::bind_type::transceiver);
+        CHECK(b.endpoint == endpoint);
+        CHECK(b.since >= before);
+        CHECK(b.last_error.empty());
+        CHECK(b.window == 1);
+        CHECK(b.in_flight == 0);
+        CHECK(b.counters.binds == 1);
+        CHECK(b.counters.reconnects == 0);
+    }
+    CHECK(snap.rate_tps == 10'000);
+
+    // Two fill both windows; the rest wait in their classes.
+    Outcomes out;
+    submit(*c, out, "b0");
+    submit(*c, out, "b1");
+    submit(*c, out, "o0", message_class::otp);
+    submit(*c, out, "o1", message_class::otp);
+    submit(*c, out, "t0", message_class::transactional);
+    submit(*c, out, "b2");
+    REQUIRE(loop.run_until([&] { return smsc.submits.size() == 2 && c->snapshot().queued == 4; }));
+    snap = c->snapshot();
+    CHECK(snap.in_flight == 2);
+    CHECK(snap.queued_by_class == std::array<std::size_t, message_classes>{2, 1, 1});
+    CHECK(snap.binds[0].in_flight + snap.binds[1].in_flight == 2);
+    CHECK(snap.binds[0].counters.submits + snap.binds[1].counters.submits == 2);
+
+    // The SMSC goes away: the binds say why, and where they are trying.
+    smsc.stop();
+    REQUIRE(loop.run_until([&] {
+        auto x = c->snapshot();
+        return x.binds[0].last_error.starts_with("connect failed") &&
+               x.binds[1].last_error.starts_with("connect failed");
+    }));
+    snap = c->snapshot();
+    for (const auto& b : snap.binds) {
+        CHECK(b.state == bind_state::connecting);
+        CHECK(b.endpoint == endpoint);
+        CHECK(b.counters.closes == 1);
+        CHECK(b.counters.in_doubt == 1);  // closed with its submit on the wire
+        CHECK(b.consecutive_failures >= 1);
+    }
+    stop(loop, *c);
+    snap = c->snapshot();
+    CHECK(snap.state == carrier_state::stopped);
+    CHECK(snap.queued == 0);
+    for (const auto& b : snap.binds) CHECK(b.state == bind_state::disabled);
 }

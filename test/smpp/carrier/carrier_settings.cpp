@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test/smpp/session/tls_certs.hpp"
+
 using namespace smpp::carrier;
 using namespace std::chrono_literals;
 
@@ -49,14 +51,32 @@ TEST_CASE("carrier settings: each rejection names its field") {
     CHECK(field_of(c) == "default_alphabet: must be one of gsm7, ascii, latin1");
 }
 
-TEST_CASE("carrier settings: TLS needs existing files and is not implemented yet") {
+TEST_CASE("carrier settings: TLS needs files that exist and load, the clients get them") {
+    smpp::session::test::TlsCerts certs;
+    REQUIRE(certs.ok);
     auto c = valid();
     c.tls.enabled = true;
     CHECK(field_of(c) == "tls.ca_file: is required when TLS is on");
     c.tls.ca_file = "/nonexistent/ca.pem";
     CHECK(field_of(c) == "tls.ca_file: no such file: /nonexistent/ca.pem");
-    c.tls.ca_file = SMPP_SOURCE_DIR "/CMakeLists.txt";
-    CHECK(field_of(c) == "tls: TLS is not implemented yet: set tls.enabled to false");
+    c.tls.ca_file = SMPP_SOURCE_DIR "/CMakeLists.txt";  // exists, is no certificate
+    CHECK(field_of(c).starts_with("tls.ca_file: " SMPP_SOURCE_DIR "/CMakeLists.txt: "));
+    c.tls.ca_file = certs.ca;
+    CHECK(field_of(c) == "");
+    c.tls.cert_file = certs.client_cert;
+    CHECK(field_of(c) == "tls.key_file: is required with tls.cert_file");
+    c.tls.key_file = certs.server_key;  // not this certificate's key
+    CHECK(field_of(c).starts_with("tls.key_file: " + certs.server_key + ": "));
+    c.tls.key_file = certs.client_key;
+    CHECK(field_of(c) == "");
+    c.tls.server_name = "smsc.example.net";
+    const auto cs = c.client_settings(smpp::session::bind_type::transceiver);
+    CHECK(cs.tls.enabled);
+    CHECK(cs.tls.ca_file == certs.ca);
+    CHECK(cs.tls.cert_file == certs.client_cert);
+    CHECK(cs.tls.key_file == certs.client_key);
+    CHECK(cs.tls.verify_peer);
+    CHECK(cs.tls.server_name == "smsc.example.net");
 }
 
 TEST_CASE("carrier settings: client settings carry the bind, window and hold-off") {

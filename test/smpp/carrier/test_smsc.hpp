@@ -68,7 +68,8 @@ public:
     std::map<const session::Session*, std::uint32_t> outstanding;
     std::uint32_t max_outstanding = 0;
 
-    explicit TestSmsc(Loop& loop) : loop_(loop) {
+    // With `tls`, every connection runs a TLS handshake first.
+    explicit TestSmsc(Loop& loop, std::shared_ptr<boost::asio::ssl::context> tls = nullptr) : loop_(loop) {
         session::SessionSettings s;
         s.system_id = "test-smsc";
         s.enquire_link_interval = 0ms;
@@ -78,6 +79,7 @@ public:
         listener_ = session::Listener::create(
             loop.ioc.get_executor(), {boost::asio::ip::address_v4::loopback(), 0}, s,
             [this](const boost::asio::ip::tcp::endpoint&) { return std::make_shared<Handler>(*this); });
+        if (tls) listener_->set_tls(std::move(tls));
         listener_->start();
     }
 

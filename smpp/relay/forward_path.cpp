@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "smpp/protocol/segments.hpp"
+#include "smpp/relay/query_service.hpp"
+#include "smpp/upstream/data_sm_intake.hpp"
 
 namespace smpp::relay {
 
@@ -27,6 +29,9 @@ struct ForwardPath::Flight {
     std::size_t next = 0;                 // the candidate to try next
     std::uint32_t rounds = 0;             // retry rounds scheduled so far
     std::uint32_t last_status = static_cast<std::uint32_t>(command_status::ESME_RSUBMITFAIL);
+    carrier::message_class cls = carrier::message_class::transactional;
+    std::string country;  // of the route, for health per carrier x country
+    std::chrono::steady_clock::time_point submitted_at{};
 };
 
 namespace {
@@ -78,14 +83,36 @@ protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
     return sm;
 }
 
-// What routing/ is asked for one message. Until accounts carry a traffic
-// class every message routes as transactional.
-// The request views `digits` and `source_addr`: keep them alive until select().
+// An account's class and profile, as routing/ and the carrier queues know them.
+struct AccountRouting {
+    routing::TrafficClass traffic_class = routing::TrafficClass::transactional;
+    carrier::message_class cls = carrier::message_class::transactional;
+    std::string_view profile{};
+    std::string_view class_name = "transactional";
+};
+
+AccountRouting routing_of(const upstream::AccountSettings& accounts, std::string_view account) {
+    AccountRouting r;
+    const auto* a = accounts.find(account);
+    if (!a) return r;
+    // The three enums list otp, transactional, bulk in the same order.
+    const auto c = static_cast<std::uint8_t>(a->default_class);
+    r.traffic_class = static_cast<routing::TrafficClass>(c);
+    r.cls = static_cast<carrier::message_class>(c);
+    r.profile = a->routing_profile;
+    r.class_name = upstream::name(a->default_class);
+    return r;
+}
+
+// What routing/ is asked for one message; it views `digits`, `source_addr`
+// and the profile: keep them alive until select().
 routing::SelectRequest select_request(std::string_view digits, std::string_view source_addr, std::uint8_t source_ton,
-                                      std::uint8_t data_coding, std::size_t segments, bool message_payload) {
+                                      std::uint8_t data_coding, std::size_t segments, bool message_payload,
+                                      const AccountRouting& account) {
     routing::SelectRequest q;
     q.destination = digits;
-    q.traffic_class = routing::TrafficClass::transactional;
+    q.traffic_class = account.traffic_class;
+    q.profile = account.profile;
     q.source_addr = source_addr;
     q.source_addr_ton = source_ton;
     q.data_coding = data_coding;
@@ -113,14 +140,17 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       carriers_(std::move(carriers)),
       settings_(settings) {}
 
-command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision) const {
+command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision,
+                                  std::string_view account) const {
     const auto digits = routing::normalise_e164(sm.dest.addr);
     if (!digits) return command_status::ESME_RINVDSTADR;
     if (!sm.short_message.empty() && sm.tlvs.has(protocol::tlv_tag::message_payload))
         return command_status::ESME_RINVMSGLEN;
     const auto segments = segments_of(sm);
     if (segments > 255) return command_status::ESME_RINVMSGLEN;
-    auto d = router_->select(select_request(*digits, sm.source.addr, sm.source.ton, sm.data_coding, segments, sm.tlvs.has(protocol::tlv_tag::message_payload)));
+    auto d = router_->select(select_request(*digits, sm.source.addr, sm.source.ton, sm.data_coding, segments,
+                                            sm.tlvs.has(protocol::tlv_tag::message_payload),
+                                            routing_of(settings_.accounts, account)));
     if (!d.routed()) {
         spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(d));
         return command_status::ESME_RINVDSTADR;
@@ -130,18 +160,41 @@ command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decisio
 }
 
 void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    submit(std::move(s), std::move(account), request.sequence_number, request.as<protocol::SubmitSm>(), false);
+}
+
+void ForwardPath::data_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
     const auto seq = request.sequence_number;
-    auto* sm = request.as<protocol::SubmitSm>();
+    auto* d = request.as<protocol::DataSm>();
+    if (!d) return s->respond(protocol::make_response(command_id::data_sm, seq, command_status::ESME_RSYSERR));
+    auto converted = upstream::submit_sm_from(*d);
+    if (auto* status = std::get_if<command_status>(&converted)) {
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        return s->respond(protocol::make_response(command_id::data_sm, seq, *status));
+    }
+    submit(std::move(s), std::move(account), seq, &std::get<protocol::SubmitSm>(converted), true);
+}
+
+void ForwardPath::query_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    s->respond(answer_query_sm(ledger_, account, request));
+}
+
+void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
+                         protocol::SubmitSm* sm, bool as_data_sm) {
+    auto answer = [as_data_sm](protocol::Pdu resp) {
+        return as_data_sm ? upstream::data_sm_resp_from(std::move(resp)) : resp;
+    };
     routing::Decision decision;
-    auto status = sm ? check(*sm, &decision) : command_status::ESME_RSYSERR;
+    auto status = sm ? check(*sm, &decision, account) : command_status::ESME_RSYSERR;
     if (status == command_status::ESME_ROK && stopping_.load()) status = command_status::ESME_RSYSERR;
     if (status != command_status::ESME_ROK) {
         counters_.refused.fetch_add(1, std::memory_order_relaxed);
         spdlog::debug("submit_sm from {} to '{}' refused: {}", account, sm ? sm->dest.addr : "",
                       protocol::name(status));
-        return s->respond(submit_sm_resp(seq, status));
+        return s->respond(answer(submit_sm_resp(seq, status)));
     }
 
+    const auto account_routing = routing_of(settings_.accounts, account);
     const auto at = now_ms();
     store::MessageRecord r;
     r.id = ids_.next();
@@ -161,6 +214,7 @@ void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string acc
                                                sm->tlvs.sar_segment_seqnum().value_or(1)};
     }
     r.status = MessageStatus::accepted;
+    r.traffic_class = std::string(account_routing.class_name);
     r.route = {decision.carriers.front(), route_reason(decision)};
     r.accepted_at = r.updated_at = at;
 
@@ -168,19 +222,21 @@ void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string acc
     flight->id = r.id;
     flight->pdu = std::move(*sm);
     flight->candidates = std::move(decision.carriers);
+    flight->cls = account_routing.cls;
+    flight->country = decision.country;
 
-    ledger_.accept(std::move(r), [self = shared_from_this(), s = std::move(s), seq, flight](store::Status st) mutable {
+    ledger_.accept(std::move(r), [self = shared_from_this(), s = std::move(s), seq, flight, answer](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.
         auto& ex = s->get_executor();
         boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flight = std::move(flight),
-                               st = std::move(st)]() mutable {
+                               st = std::move(st), answer]() mutable {
             if (!st.ok()) {
                 self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("message {} not stored: {}", flight->id.to_string(), st.to_string());
-                return s->respond(submit_sm_resp(seq, status_for(st)));
+                return s->respond(answer(submit_sm_resp(seq, status_for(st))));
             }
             self->counters_.accepted.fetch_add(1, std::memory_order_relaxed);
-            s->respond(submit_sm_resp(seq, command_status::ESME_ROK, flight->id.to_string()));
+            s->respond(answer(submit_sm_resp(seq, command_status::ESME_ROK, flight->id.to_string())));
             self->dispatch(std::move(flight));
         });
     });
@@ -190,12 +246,15 @@ void ForwardPath::resume(store::MessageRecord record) {
     auto flight = std::make_shared<Flight>();
     flight->id = record.id;
     flight->pdu = submit_sm_of(record);
+    const auto account_routing = routing_of(settings_.accounts, record.account);
+    flight->cls = account_routing.cls;
     const auto digits = routing::normalise_e164(record.destination.address);
     routing::Decision match;
     if (digits)
         match = router_->select(select_request(*digits, record.source.address, record.source.ton, record.data_coding,
                                                record.segment_count,
-                                               record.payload.size() >= protocol::limits::short_message));
+                                               record.payload.size() >= protocol::limits::short_message,
+                                               account_routing));
     if (!match.routed()) {
         // Routes changed since it was accepted; it stays tracked and waits
         // for the next round (a route may come back with a reload).
@@ -203,6 +262,7 @@ void ForwardPath::resume(store::MessageRecord record) {
         return retry_later(std::move(flight));
     }
     flight->candidates = std::move(match.carriers);
+    flight->country = match.country;
     dispatch(std::move(flight));
 }
 
@@ -244,7 +304,8 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
 
 void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id) {
     auto it = carriers_.find(carrier_id);
-    carrier::SubmitRequest request{f->id.to_string(), carrier::message_class::bulk, f->pdu};
+    carrier::SubmitRequest request{f->id.to_string(), f->cls, f->pdu};
+    f->submitted_at = std::chrono::steady_clock::now();
     it->second->submit(std::move(request), [self = shared_from_this(), f, carrier_id](carrier::SubmitOutcome o) {
         self->on_outcome(std::move(f), carrier_id, std::move(o));
     });
@@ -254,6 +315,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
                              carrier::SubmitOutcome outcome) {
     const auto at = now_ms();
     const auto id = f->id.to_string();
+    report_health(*f, carrier_id, outcome);
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
         auto ids = settings_.carrier_ids.find(carrier_id);
@@ -291,6 +353,28 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     spdlog::debug("message {} not taken by {}: {}", id, carrier_id, carrier::describe(outcome));
     ++f->next;
     dispatch(std::move(f));
+}
+
+void ForwardPath::report_health(const Flight& f, const std::string& carrier_id,
+                                const carrier::SubmitOutcome& outcome) {
+    if (!settings_.health) return;
+    using routing::health::SubmitClass;
+    const auto latency = std::chrono::steady_clock::now() - f.submitted_at;
+    SubmitClass c;
+    if (std::holds_alternative<carrier::Sent>(outcome)) {
+        c = SubmitClass::ok;
+    } else if (auto* t = std::get_if<carrier::Transient>(&outcome)) {
+        c = (t->status == command_status::ESME_RTHROTTLED || t->status == command_status::ESME_RMSGQFUL)
+                ? SubmitClass::throttled
+                : SubmitClass::transient;
+    } else if (std::holds_alternative<carrier::Permanent>(outcome)) {
+        c = SubmitClass::permanent;
+    } else if (std::holds_alternative<carrier::InDoubt>(outcome)) {
+        c = SubmitClass::no_response;
+    } else {
+        return;  // refused before it reached the carrier: says nothing about it
+    }
+    settings_.health->on_submit(carrier_id, f.country, c, latency);
 }
 
 void ForwardPath::retry_later(std::shared_ptr<Flight> f) {

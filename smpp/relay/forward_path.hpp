@@ -41,6 +41,7 @@
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
+#include "smpp/upstream/account.hpp"
 #include "smpp/upstream/message_sink.hpp"
 #include "store/ledger.hpp"
 #include "store/message_id.hpp"
@@ -54,6 +55,12 @@ struct ForwardSettings {
     // How each carrier's submit_sm_resp ids are indexed for its receipts
     // (carrier_id.hpp); a carrier not listed gets the automatic rule.
     CarrierIdBook carrier_ids{};
+    // The accounts' traffic class and routing profile (conf/); an account
+    // not listed routes as transactional with no profile.
+    upstream::AccountSettings accounts{};
+    // Told every carrier's answer per destination country (null: nobody);
+    // the same monitor the MessageRouter's selectors ask.
+    std::shared_ptr<routing::health::HealthMonitor> health{};
 };
 
 struct ForwardCounters {
@@ -79,6 +86,10 @@ public:
                                                Carriers carriers, ForwardSettings settings = {});
 
     void submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+    // The same path, answered with data_sm_resp (upstream/data_sm_intake.hpp).
+    void data_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+    // Answered from the ledger (query_service.hpp).
+    void query_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
 
     // Routes and sends a record ledger.recover() returned as `resume` (no
     // upstream waits for it: it already has its ESME_ROK).
@@ -90,20 +101,27 @@ public:
     void stop() noexcept { stopping_.store(true); }
 
     // The status validation alone gives a submit_sm (ESME_ROK: it may be
-    // stored), and the route it takes when it does.
-    protocol::command_status check(const protocol::SubmitSm& sm, routing::Decision* decision = nullptr) const;
+    // stored), and the route it takes when it does, for `account`'s class
+    // and routing profile.
+    protocol::command_status check(const protocol::SubmitSm& sm, routing::Decision* decision = nullptr,
+                                   std::string_view account = {}) const;
 
     ForwardCounters counters() const;
 
     struct Flight;
 
 private:
+    // submit_sm and data_sm: `as_data_sm` answers with data_sm_resp.
+    void submit(std::shared_ptr<session::Session> s, std::string account, std::uint32_t sequence_number,
+                protocol::SubmitSm* sm, bool as_data_sm);
+
     ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
                 std::shared_ptr<MessageRouter> router, Carriers carriers, ForwardSettings settings);
 
     void dispatch(std::shared_ptr<Flight> f);
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
     void retry_later(std::shared_ptr<Flight> f);
+    void report_health(const Flight& f, const std::string& carrier_id, const carrier::SubmitOutcome& outcome);
     // After `sending` is durable: hands the message to the carrier.
     void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
     store::Completion log_failure(std::string what, std::string id);

@@ -2,21 +2,35 @@
 
 namespace smpp::relay {
 
-routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_table(const routing::RouteTable& table,
-                                                                          routing::SelectorSettings settings) {
+MessageRouter::MessageRouter(const routing::SelectorSettings& settings,
+                             std::shared_ptr<const routing::health::HealthMonitor> health)
+    : health_(std::move(health)) {
+    for (std::size_t c = 0; c < selectors_.size(); ++c)
+        selectors_[c].emplace(settings, view_of(static_cast<routing::TrafficClass>(c)));
+}
+
+const routing::HealthView& MessageRouter::view_of(routing::TrafficClass c) const {
+    if (!health_) return no_health_;
+    return health_->view(c);
+}
+
+routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_table(
+    const routing::RouteTable& table, routing::SelectorSettings settings,
+    std::shared_ptr<const routing::health::HealthMonitor> health) {
     auto compiled = routing::CompiledTable::compile(table, 1);
     if (!compiled) return compiled.error();
-    std::shared_ptr<MessageRouter> r(new MessageRouter(std::move(settings)));
+    std::shared_ptr<MessageRouter> r(new MessageRouter(settings, std::move(health)));
     r->compiled_.emplace(std::move(compiled).value());
     r->view_ = r->compiled_->view();
     return r;
 }
 
-routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_shm(const std::string& ns,
-                                                                        routing::SelectorSettings settings) {
+routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_shm(
+    const std::string& ns, routing::SelectorSettings settings,
+    std::shared_ptr<const routing::health::HealthMonitor> health) {
     auto reader = routing::ShmReader::open(ns);
     if (!reader) return reader.error();
-    std::shared_ptr<MessageRouter> r(new MessageRouter(std::move(settings)));
+    std::shared_ptr<MessageRouter> r(new MessageRouter(settings, std::move(health)));
     r->reader_.emplace(std::move(reader).value());
     return r;
 }
@@ -47,7 +61,7 @@ std::shared_ptr<MessageRouter> MessageRouter::of(const std::vector<Route>& route
 routing::Decision MessageRouter::select(const routing::SelectRequest& request) {
     std::lock_guard lock(mutex_);
     const routing::TableView& table = reader_ ? reader_->current() : view_;
-    return selector_.select(table, request);
+    return selectors_[static_cast<std::size_t>(request.traffic_class)]->select(table, request);
 }
 
 std::uint64_t MessageRouter::generation() {

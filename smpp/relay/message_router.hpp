@@ -7,12 +7,14 @@
 // routing::ShmReader is one per thread; the connector's io threads share
 // this object, so select() takes one lock: uncontended with one io thread,
 // and far cheaper than the lookup it guards.
+#include <array>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "routing/health/health_monitor.hpp"
 #include "routing/router.hpp"
 #include "smpp/relay/prefix_router.hpp"
 
@@ -20,10 +22,15 @@ namespace smpp::relay {
 
 class MessageRouter {
 public:
-    static routing::Result<std::shared_ptr<MessageRouter>> from_table(const routing::RouteTable& table,
-                                                                      routing::SelectorSettings settings = {});
-    static routing::Result<std::shared_ptr<MessageRouter>> from_shm(const std::string& ns,
-                                                                    routing::SelectorSettings settings = {});
+    // `health` (routing/health/health_monitor.hpp; null: every circuit
+    // closed) must outlive the router; each traffic class asks it for its
+    // own circuits.
+    static routing::Result<std::shared_ptr<MessageRouter>> from_table(
+        const routing::RouteTable& table, routing::SelectorSettings settings = {},
+        std::shared_ptr<const routing::health::HealthMonitor> health = nullptr);
+    static routing::Result<std::shared_ptr<MessageRouter>> from_shm(
+        const std::string& ns, routing::SelectorSettings settings = {},
+        std::shared_ptr<const routing::health::HealthMonitor> health = nullptr);
     // The connector's inline `routes:` (prefix -> carriers in the order to
     // try them) as a route table: priority follows the order.
     static routing::RouteTable table_of(const std::vector<Route>& routes);
@@ -35,14 +42,18 @@ public:
     std::uint64_t generation();
 
 private:
-    explicit MessageRouter(routing::SelectorSettings settings) : selector_(std::move(settings), health_) {}
+    MessageRouter(const routing::SelectorSettings& settings,
+                  std::shared_ptr<const routing::health::HealthMonitor> health);
+    const routing::HealthView& view_of(routing::TrafficClass c) const;
 
-    routing::NoHealth health_;  // until routing/health lands
+    routing::NoHealth no_health_;
+    std::shared_ptr<const routing::health::HealthMonitor> health_;
     std::mutex mutex_;
     std::optional<routing::CompiledTable> compiled_;
     routing::TableView view_;
     std::optional<routing::ShmReader> reader_;
-    routing::Selector selector_;
+    // One per traffic class: each sees its class's circuits.
+    std::array<std::optional<routing::Selector>, 3> selectors_;
 };
 
 // "route 4479@3 (priority): carrier-a; skipped carrier-b (sender type), ..."

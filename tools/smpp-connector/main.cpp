@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include "conf/connector_config.hpp"
@@ -29,6 +30,8 @@
 #include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_forwarder.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
+#include "smpp/relay/receipt_timeouts.hpp"
+#include "routing/health/health_monitor.hpp"
 #include "smpp/session/listener.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
@@ -140,6 +143,12 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     std::shared_ptr<smpp::relay::ReceiptMatcher> matcher;
     std::string route_ns;
     std::optional<smpp::routing::ShmPublisher> publisher;
+    // Health per carrier x country: fed by submit outcomes and bind state,
+    // asked by the selector; a failing route moves to its next candidate.
+    auto health = std::make_shared<smpp::routing::health::HealthMonitor>();
+    std::shared_ptr<smpp::relay::ReceiptTimeouts> timeouts;
+    asio::steady_timer bind_watch(io);
+    std::function<void()> watch_binds;
     if (!config.carriers.empty()) {
         auto opened = smpp::store::RocksDbLedger::open(config.ledger);
         if (!opened.ok()) {
@@ -170,6 +179,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                                                                          matcher->handler_for(settings.id)));
         smpp::relay::ForwardSettings forward_settings;
         forward_settings.carrier_ids = carrier_ids;
+        forward_settings.accounts = config.accounts;
+        forward_settings.health = health;
         // The route table lives in shared memory, so `smppctl route explain`
         // reads the very bytes the forward path selects from.
         route_ns = route_namespace(config);
@@ -183,7 +194,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             spdlog::error("route table: {}", published.error().message);
             return 1;
         }
-        auto router = smpp::relay::MessageRouter::from_shm(route_ns);
+        auto router = smpp::relay::MessageRouter::from_shm(route_ns, {}, health);
         if (!router) {
             spdlog::error("route table: {}", router.error().message);
             return 1;
@@ -194,8 +205,61 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                                                    forward_settings);
         for (auto& [id, c] : carriers) c->start();
         spdlog::info("carriers: {} from {}; routes: {}", carriers.size(), config.carriers_file, config.routes.size());
-        // In doubt: the carrier may have them; no policy resends them yet.
         for (auto& record : recovery->resume) forward->resume(std::move(record));
+        // In doubt: the carrier may have them. The account decides: resend
+        // (and risk a duplicate) or keep them in doubt (query_sm answers
+        // UNKNOWN) for someone to look at.
+        std::size_t resent = 0;
+        for (auto& record : recovery->in_doubt) {
+            const auto* account = config.accounts.find(record.account);
+            if (!account || account->in_doubt != smpp::upstream::in_doubt_policy::resend) continue;
+            ++resent;
+            forward->resume(std::move(record));
+        }
+        if (resent) spdlog::warn("{} in-doubt message(s) sent again (their accounts say in_doubt: resend)", resent);
+
+        // Receipts that never come: per account, a synthetic final state.
+        smpp::relay::ReceiptTimeoutSettings ts;
+        ts.shortest = std::chrono::hours(72);
+        for (const auto& a : config.accounts.accounts)
+            ts.shortest = std::min<std::chrono::milliseconds>(ts.shortest, a.receipts.timeout);
+        ts.policy = [accounts = config.accounts](const std::string& name) {
+            smpp::relay::ReceiptTimeoutPolicy p;
+            if (const auto* a = accounts.find(name)) {
+                p.timeout = a->receipts.timeout;
+                p.reported = a->receipts.on_timeout == smpp::upstream::receipt_timeout_state::expired
+                                 ? smpp::store::MessageStatus::expired
+                                 : smpp::store::MessageStatus::undeliverable;
+            }
+            return p;
+        };
+        timeouts = smpp::relay::ReceiptTimeouts::create(
+            io.get_executor(), *ledger, ts, [weak = std::weak_ptr<smpp::relay::ReceiptForwarder>(forwarder)](const std::string& a) {
+                if (auto f = weak.lock()) f->notify(a);
+            });
+        timeouts->start();
+
+        // A carrier with no bound bind is down for the health monitor (one
+        // disabled on purpose is not).
+        watch_binds = [&] {
+            for (auto& [id, c] : carriers) {
+                const auto snap = c->snapshot();
+                if (snap.state != smpp::carrier::carrier_state::running) continue;
+                bool up = false;
+                for (const auto& b : snap.binds) up = up || b.state == smpp::carrier::bind_state::bound;
+                if (up) health->carrier_up(id);
+                else health->carrier_down(id);
+            }
+            bind_watch.expires_after(std::chrono::seconds(1));
+            bind_watch.async_wait([&](boost::system::error_code ec) {
+                if (!ec) watch_binds();
+            });
+        };
+        // The first look after the binds had a few seconds to come up.
+        bind_watch.expires_after(std::chrono::seconds(5));
+        bind_watch.async_wait([&](boost::system::error_code ec) {
+            if (!ec) watch_binds();
+        });
     } else {
         spdlog::warn("no carriers_file configured: submit_sm is refused (ESME_RSUBMITFAIL)");
     }
@@ -240,6 +304,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             spdlog::info("all sessions closed");
             if (forward) forward->stop();
             if (forwarder) forwarder->stop();
+            if (timeouts) timeouts->stop();
+            bind_watch.cancel();
             hangups.cancel();
             // Submits on the wire complete (and are recorded); queued ones
             // stay accepted in the ledger and are resumed on the next start.

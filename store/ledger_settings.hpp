@@ -23,6 +23,11 @@ struct LedgerSettings {
     // ESME_RMSGQFUL instead of piling up memory.
     std::size_t max_queued_writes = 100'000;
     std::size_t write_buffer_mb = 64;
+    // Records not yet final that the writer keeps decoded in memory, so a
+    // state change does not read its record back from RocksDB (the writer's
+    // largest cost after the memtable insert). Beyond this many, changes
+    // read from the database as before. 0 turns the cache off.
+    std::size_t open_record_cache = 200'000;
 
     // Empty when the settings are usable, else what is wrong.
     std::string validate() const;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace smpp::store {
 namespace {
@@ -104,6 +105,9 @@ struct Group {
     std::unordered_map<std::string, std::optional<std::string>> unmatched_overlay;
     // Receipts sent() took from `unmatched`: told to the listener once durable.
     std::vector<ReceiptMatch> late_matches;
+    // Unmatched keys this group deleted: forgotten by the writer's key set
+    // only once the deletion is durable.
+    std::vector<std::string> unmatched_erased;
 
     StatusOr<MessageRecord> read(MessageId id);
     void write_record(const MessageRecord* previous, const MessageRecord& next);
@@ -139,6 +143,14 @@ struct RocksDbLedger::Impl {
     // restart within the same millisecond cannot reuse a key.
     std::atomic<std::uint64_t> raw_sequence{0};
     ReceiptListener receipt_listener;
+
+    // Writer thread only. The durable state of records not yet final (up to
+    // settings.open_record_cache of them), and every key under which a
+    // receipt is parked (a superset: a key may stay after its deletion
+    // failed, which only costs a read). sent() checks the key set instead of
+    // reading `unmatched` for every message.
+    std::unordered_map<std::uint64_t, MessageRecord> open_cache;
+    std::unordered_set<std::string> unmatched_keys;
 
     ~Impl() {
         for (auto* h : families) db->DestroyColumnFamilyHandle(h);
@@ -203,8 +215,23 @@ struct RocksDbLedger::Impl {
                 if (r.ok()) r = written;
             return;
         }
+        remember(group);
         if (receipt_listener)
             for (const auto& m : group.late_matches) receipt_listener(m);
+    }
+
+    // After a durable commit: the cache and the key set follow what it wrote.
+    void remember(Group& group) {
+        for (auto& [id, record] : group.overlay) {
+            if (is_final(record.status)) {
+                open_cache.erase(id);
+            } else if (auto it = open_cache.find(id); it != open_cache.end()) {
+                it->second = std::move(record);
+            } else if (open_cache.size() < settings.open_record_cache) {
+                open_cache.emplace(id, std::move(record));
+            }
+        }
+        for (const auto& k : group.unmatched_erased) unmatched_keys.erase(k);
     }
 
     // Applies `c` to the record `id` inside `group`; the unmatched entries
@@ -226,6 +253,7 @@ struct RocksDbLedger::Impl {
 
     // sent() just indexed `key`: a receipt parked under it is this message's.
     Status take_unmatched(Group& group, MessageId id, const std::string& key) {
+        if (!unmatched_keys.count(key)) return {};
         auto parked = group.get(unmatched, key);
         if (!parked.ok()) return parked.status();
         if (!*parked) return {};
@@ -322,17 +350,24 @@ StatusOr<std::optional<std::string>> Group::get(Family family, const std::string
 void Group::put(Family family, const std::string& key, const std::string& value) {
     batch.Put(impl.cf(family), key, value);
     if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, value);
-    if (family == unmatched) unmatched_overlay.insert_or_assign(key, value);
+    if (family == unmatched) {
+        unmatched_overlay.insert_or_assign(key, value);
+        impl.unmatched_keys.insert(key);  // before it is durable: a superset is safe
+    }
 }
 
 void Group::erase(Family family, const std::string& key) {
     batch.Delete(impl.cf(family), key);
     if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, std::nullopt);
-    if (family == unmatched) unmatched_overlay.insert_or_assign(key, std::nullopt);
+    if (family == unmatched) {
+        unmatched_overlay.insert_or_assign(key, std::nullopt);
+        unmatched_erased.push_back(key);
+    }
 }
 
 StatusOr<MessageRecord> Group::read(MessageId id) {
     if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
+    if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end()) return it->second;
     std::string value;
     auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf(messages), id_key(id), &value);
     if (s.IsNotFound()) return unknown(id);
@@ -386,6 +421,11 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     db->DestroyColumnFamilyHandle(handles[0]);
     impl->families.assign(handles.begin() + 1, handles.end());
 
+    {
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(unmatched)));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) impl->unmatched_keys.insert(it->key().ToString());
+        if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
+    }
     impl->raw_sequence.store(static_cast<std::uint64_t>(
                                  std::chrono::steady_clock::now().time_since_epoch().count())
                              << 16);

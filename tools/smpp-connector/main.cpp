@@ -218,6 +218,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         if (resent) spdlog::warn("{} in-doubt message(s) sent again (their accounts say in_doubt: resend)", resent);
 
+        for (const auto& a : config.accounts.accounts)
+            if (a.receipts.multipart != smpp::upstream::multipart_receipts::all)
+                spdlog::warn("account {}: receipts.multipart '{}' is not implemented yet: every part gets its own "
+                             "receipt",
+                             a.system_id, smpp::upstream::name(a.receipts.multipart));
         // Receipts that never come: per account, a synthetic final state.
         smpp::relay::ReceiptTimeoutSettings ts;
         ts.shortest = std::chrono::hours(72);

@@ -144,6 +144,18 @@ command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decisio
                                   std::string_view account) const {
     const auto digits = routing::normalise_e164(sm.dest.addr);
     if (!digits) return command_status::ESME_RINVDSTADR;
+    if (!account.empty()) {
+        // A point read of a small column family on the session's strand.
+        auto opted = ledger_.is_opted_out(account, *digits);
+        if (!opted.ok()) {
+            spdlog::error("opt-out list of {} unreadable: {}", account, opted.status().to_string());
+            return command_status::ESME_RSYSERR;
+        }
+        if (*opted) {
+            spdlog::info("submit_sm from {} to {} refused: the number opted out", account, *digits);
+            return settings_.opt_out_status;
+        }
+    }
     if (!sm.short_message.empty() && sm.tlvs.has(protocol::tlv_tag::message_payload))
         return command_status::ESME_RINVMSGLEN;
     const auto segments = segments_of(sm);

@@ -14,6 +14,8 @@
 //                     5.3.2.32 wants sm_length 0 when message_payload is
 //                     used, so it is sm_length that is wrong; also a payload
 //                     that needs more than 255 segments
+//   ESME_RX_P_APPN    the destination opted out of this account's messages
+//                     (ForwardSettings::opt_out_status; logged)
 //   ESME_RMSGQFUL     the ledger is busy (its write queue is full): try later
 //   ESME_RSYSERR      the ledger failed to store the record
 //
@@ -61,6 +63,8 @@ struct ForwardSettings {
     // Told every carrier's answer per destination country (null: nobody);
     // the same monitor the MessageRouter's selectors ask.
     std::shared_ptr<routing::health::HealthMonitor> health{};
+    // What a submit to a number on the account's opt-out list gets.
+    protocol::command_status opt_out_status = protocol::command_status::ESME_RX_P_APPN;
 };
 
 struct ForwardCounters {

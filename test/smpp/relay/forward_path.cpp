@@ -373,3 +373,21 @@ TEST_CASE("forward path: a carrier that refuses hands the message to the next on
     }
     CHECK(rig.smsc.accepted.size() == 10);
 }
+
+TEST_CASE("forward path: a number on the account's opt-out list gets ESME_RX_P_APPN and is not stored",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    ledger.add_opt_out("acme", "447700900123", [](store::Status s) { REQUIRE(s.ok()); });
+    ledger.add_opt_out("someone-else", "447700900999", [](store::Status s) { REQUIRE(s.ok()); });
+    Loop loop;
+    Rig rig(loop, ledger);
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("+447700900123"), true));  // normalised before the look-up
+    REQUIRE(rig.submit(1, to("447700900999"), true));   // another account's list
+    CHECK(rig.answers[0].status == command_status::ESME_RX_P_APPN);
+    CHECK(rig.answers[0].message_id.empty());
+    CHECK(rig.answers[1].status == command_status::ESME_ROK);
+    loop.run_for(50ms);
+    CHECK(rig.smsc.submits.size() == 1);
+    CHECK(rig.forward->counters().refused == 1);
+}

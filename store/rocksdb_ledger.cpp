@@ -108,6 +108,13 @@ struct Group {
     // Unmatched keys this group deleted: forgotten by the writer's key set
     // only once the deletion is durable.
     std::vector<std::string> unmatched_erased;
+    // Receipts owed upstream that this group parks or removes: the writer's
+    // in-memory queue follows once they are durable.
+    std::vector<PendingReceipt> receipts_parked;
+    std::vector<std::pair<std::string, MessageId>> receipts_removed;
+
+    void park(const PendingReceipt& r);
+    void unpark(const std::string& account, MessageId id);
 
     StatusOr<MessageRecord> read(MessageId id);
     void write_record(const MessageRecord* previous, const MessageRecord& next);
@@ -151,6 +158,13 @@ struct RocksDbLedger::Impl {
     // reading `unmatched` for every message.
     std::unordered_map<std::uint64_t, MessageRecord> open_cache;
     std::unordered_set<std::string> unmatched_keys;
+
+    // Every receipt owed upstream, per account in id order: the durable
+    // content of `receipts`, so pending_receipts() never walks the deletion
+    // markers that forwarding (oldest first) leaves at the head of an
+    // account's range. Written by the writer after a commit, read by anyone.
+    mutable std::mutex pending_mutex;
+    std::map<std::string, std::map<std::uint64_t, PendingReceipt>, std::less<>> pending;
 
     ~Impl() {
         for (auto* h : families) db->DestroyColumnFamilyHandle(h);
@@ -232,6 +246,18 @@ struct RocksDbLedger::Impl {
             }
         }
         for (const auto& k : group.unmatched_erased) unmatched_keys.erase(k);
+        if (group.receipts_parked.empty() && group.receipts_removed.empty()) return;
+        std::lock_guard lock(pending_mutex);
+        // In the group's order: a receipt parked and removed in one group
+        // ends removed. Parks first would be wrong for remove-then-park, so
+        // both lists carry what happened last per key: see Group::park/unpark.
+        for (const auto& r : group.receipts_parked) pending[r.account].insert_or_assign(r.id.value(), r);
+        for (const auto& [account, id] : group.receipts_removed) {
+            auto it = pending.find(account);
+            if (it == pending.end()) continue;
+            it->second.erase(id.value());
+            if (it->second.empty()) pending.erase(it);
+        }
     }
 
     // Applies `c` to the record `id` inside `group`; the unmatched entries
@@ -246,7 +272,7 @@ struct RocksDbLedger::Impl {
         group.write_record(&*current, next);
         if (owed) {
             m.owes_upstream = true;
-            group.put(receipts, pair_key(owed->account, id_key(id)), encode_receipt_value(*owed));
+            group.park(*owed);
         }
         return m;
     }
@@ -365,6 +391,18 @@ void Group::erase(Family family, const std::string& key) {
     }
 }
 
+void Group::park(const PendingReceipt& r) {
+    batch.Put(impl.cf(receipts), pair_key(r.account, id_key(r.id)), encode_receipt_value(r));
+    std::erase_if(receipts_removed, [&](const auto& k) { return k.first == r.account && k.second == r.id; });
+    receipts_parked.push_back(r);
+}
+
+void Group::unpark(const std::string& account, MessageId id) {
+    batch.Delete(impl.cf(receipts), pair_key(account, id_key(id)));
+    std::erase_if(receipts_parked, [&](const auto& r) { return r.account == account && r.id == id; });
+    receipts_removed.emplace_back(account, id);
+}
+
 StatusOr<MessageRecord> Group::read(MessageId id) {
     if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
     if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end()) return it->second;
@@ -421,6 +459,19 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     db->DestroyColumnFamilyHandle(handles[0]);
     impl->families.assign(handles.begin() + 1, handles.end());
 
+    {
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(receipts)));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            const auto key = view(it->key());
+            const auto nul = key.find('\0');
+            auto id = nul == std::string_view::npos ? std::nullopt : MessageId::from_key(key.substr(nul + 1));
+            if (!id) return Status(StatusCode::corruption, "bad key in receipts");
+            PendingReceipt r{.account = std::string(key.substr(0, nul)), .id = *id};
+            if (auto st = decode_receipt_value(view(it->value()), r); !st.ok()) return st;
+            impl->pending[r.account].emplace(id->value(), std::move(r));
+        }
+        if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
+    }
     {
         std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(unmatched)));
         for (it->SeekToFirst(); it->Valid(); it->Next()) impl->unmatched_keys.insert(it->key().ToString());
@@ -542,7 +593,7 @@ void RocksDbLedger::time_out(MessageId id, MessageStatus reported, Timestamp at,
                             g.write_record(&*current, next);
                             if (owed) {
                                 m.owes_upstream = true;
-                                g.put(receipts, pair_key(owed->account, id_key(id)), encode_receipt_value(*owed));
+                                g.park(*owed);
                             }
                         }
                         *result = std::move(m);
@@ -578,16 +629,16 @@ void RocksDbLedger::schedule_retry(MessageId id, Timestamp when, Completion done
 void RocksDbLedger::park_receipt(PendingReceipt receipt, Completion done) {
     if (auto s = check_key_part("account", receipt.account); !s.ok()) return done(std::move(s));
     impl_->enqueue({[this, receipt = std::move(receipt)](Group& g) {
-                        g.put(receipts, pair_key(receipt.account, id_key(receipt.id)),
-                              encode_receipt_value(receipt));
+                        g.park(receipt);
                         return Status{};
                     },
                     std::move(done)});
 }
 
 void RocksDbLedger::remove_receipt(std::string account, MessageId id, Completion done) {
-    impl_->enqueue({[this, k = pair_key(account, id_key(id))](Group& g) {
-                        return from_rocksdb(g.batch.Delete(impl_->cf(receipts), k));
+    impl_->enqueue({[account = std::move(account), id](Group& g) {
+                        g.unpark(account, id);
+                        return Status{};
                     },
                     std::move(done)});
 }
@@ -657,16 +708,10 @@ StatusOr<std::vector<MessageId>> RocksDbLedger::due_retries(Timestamp now, std::
 StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::string_view account,
                                                                       std::size_t limit) const {
     std::vector<PendingReceipt> out;
-    std::string prefix = pair_key(account, "");
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(receipts)));
-    for (it->Seek(prefix); it->Valid() && out.size() < limit && it->key().starts_with(prefix); it->Next()) {
-        auto id = MessageId::from_key(view(it->key()).substr(prefix.size()));
-        if (!id) return Status(StatusCode::corruption, "bad key in receipts");
-        PendingReceipt r{.account = std::string(account), .id = *id};
-        if (auto s = decode_receipt_value(view(it->value()), r); !s.ok()) return s;
-        out.push_back(std::move(r));
-    }
-    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    std::lock_guard lock(impl_->pending_mutex);
+    auto it = impl_->pending.find(account);
+    if (it == impl_->pending.end()) return out;
+    for (auto r = it->second.begin(); r != it->second.end() && out.size() < limit; ++r) out.push_back(r->second);
     return out;
 }
 

@@ -311,18 +311,22 @@ void ReceiptForwarder::remove(const std::string& account, MessageId id, std::ato
     ledger_.remove_receipt(account, id, [self = shared_from_this(), account, id, counter](store::Status st) {
         boost::asio::post(self->strand_, [self, account, id, counter, st] {
             auto& a = *self->accounts_[account];
-            a.busy.erase(id);
-            a.waiting.erase(id);
-            if (st.ok()) {
-                if (counter) ++*counter;
-            } else {
+            if (!st.ok()) {
                 ++self->counters_.ledger_errors;
                 spdlog::error("receipts account={} id={}: removing the receipt failed: {}", account, id.to_string(),
                               st.message());
-                // Not at once: a failing ledger would be asked again in a loop.
-                self->arm_timer(a, account, steady::now() + self->settings_.retry_base);
+                // It stays busy, so no drain sends it again (the upstream
+                // has it); only the removal is retried, not at once: a
+                // failing ledger would be asked again in a loop.
+                auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
+                timer->async_wait([self, account, id, counter, timer](boost::system::error_code ec) {
+                    if (ec != boost::asio::error::operation_aborted) self->remove(account, id, counter);
+                });
                 return;
             }
+            a.busy.erase(id);
+            a.waiting.erase(id);
+            if (counter) ++*counter;
             self->schedule_drain(account);
         });
     });

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "../carrier/test_smsc.hpp"
 #include "smpp/session/client.hpp"
@@ -202,7 +203,7 @@ public:
                 auto s = client->session();
                 while (s && sent < n && outstanding < in_flight) {
                     auto copy = sm;
-                    if (!keep_text) copy.short_message = "m" + std::to_string(first + sent);
+                    if (!keep_text) copy.short_message = fmt::format("m{}", first + sent);
                     ++outstanding;
                     s->send_request(copy, [&, slot = first + sent](std::error_code ec, protocol::Pdu resp) {
                         --outstanding;

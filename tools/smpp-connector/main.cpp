@@ -149,6 +149,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     std::shared_ptr<smpp::relay::ReceiptTimeouts> timeouts;
     asio::steady_timer bind_watch(io);
     std::function<void()> watch_binds;
+    asio::steady_timer retention(io);
+    std::function<void()> sweep_retention;
     if (!config.carriers.empty()) {
         auto opened = smpp::store::RocksDbLedger::open(config.ledger);
         if (!opened.ok()) {
@@ -260,6 +262,25 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                 if (!ec) watch_binds();
             });
         };
+        // Retention, hourly: final records (and raw receipts) older than
+        // retention_days go, as do receipts parked for a carrier id that never
+        // came; records not final stay however old.
+        sweep_retention = [&] {
+            const auto cutoff = std::chrono::time_point_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now() - std::chrono::hours(24) * config.ledger.retention_days);
+            ledger->drop_final_older_than(cutoff, [](smpp::store::Status st) {
+                if (!st.ok()) spdlog::error("retention sweep failed: {}", st.to_string());
+            });
+            ledger->expire_unmatched(cutoff, [](smpp::store::Status st) {
+                if (!st.ok()) spdlog::error("expiring unmatched receipts failed: {}", st.to_string());
+            });
+            retention.expires_after(std::chrono::hours(1));
+            retention.async_wait([&](boost::system::error_code ec) {
+                if (!ec) sweep_retention();
+            });
+        };
+        sweep_retention();
+
         // The first look after the binds had a few seconds to come up.
         bind_watch.expires_after(std::chrono::seconds(5));
         bind_watch.async_wait([&](boost::system::error_code ec) {
@@ -311,6 +332,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             if (forwarder) forwarder->stop();
             if (timeouts) timeouts->stop();
             bind_watch.cancel();
+            retention.cancel();
             hangups.cancel();
             // Submits on the wire complete (and are recorded); queued ones
             // stay accepted in the ledger and are resumed on the next start.

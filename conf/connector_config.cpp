@@ -141,7 +141,7 @@ upstream::ReceiptOptions read_receipts(const Reader& r, const YAML::Node& node, 
 upstream::Account read_account(const Reader& r, const YAML::Node& node, const std::string& path) {
     r.expect_mapping(node, path,
                      {"system_id", "password_hash", "bind_types", "max_binds", "tps", "allowed_addresses",
-                      "traffic_class", "routing_profile", "receipts", "in_doubt"});
+                      "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers"});
     upstream::Account a;
     a.system_id = r.string(r.required(node, path, "system_id"), path + ".system_id");
     a.password_hash = r.string(r.required(node, path, "password_hash"), path + ".password_hash");
@@ -177,6 +177,16 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
     if (const YAML::Node v = node["receipts"]; v.IsDefined()) a.receipts = read_receipts(r, v, path + ".receipts");
     if (const YAML::Node v = node["in_doubt"]; v.IsDefined())
         a.in_doubt = one_of(r, v, path + ".in_doubt", upstream::in_doubt_policy_from_config, "report, resend");
+    if (const YAML::Node list = node["mo_numbers"]; list.IsDefined()) {
+        if (!list.IsSequence()) r.fail(list, path + ".mo_numbers", "must be a list of numbers or short codes");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string p = Reader::index(path + ".mo_numbers", i);
+            auto number = r.string(list[i], p);
+            if (!relay::MoDirectory::valid_number(number))
+                r.fail(list[i], p, "must be digits, optionally ending in '*' for a prefix (\"12345\", \"4477009001*\")");
+            a.mo_numbers.push_back(std::move(number));
+        }
+    }
     return a;
 }
 
@@ -189,6 +199,43 @@ void read_accounts(const Reader& r, const YAML::Node& node, upstream::AccountSet
         const YAML::Node field = entry[e->error.field];
         r.fail(field.IsDefined() ? field : entry, Reader::child(Reader::index(path, e->index), e->error.field),
                e->error.message);
+    }
+    // A mobile-originated message must have one owner: the first claim of
+    // a number wins and the second is the error, naming both.
+    struct Claim {
+        std::string account, path;
+        int line;
+    };
+    std::map<std::string, Claim> claimed;
+    for (std::size_t i = 0; i < out.accounts.size(); ++i) {
+        const auto& a = out.accounts[i];
+        const YAML::Node list = node[i]["mo_numbers"];
+        for (std::size_t j = 0; j < a.mo_numbers.size(); ++j) {
+            const std::string p = Reader::index(Reader::child(Reader::index(path, i), "mo_numbers"), j);
+            auto [it, fresh] = claimed.emplace(a.mo_numbers[j], Claim{a.system_id, p, list[j].Mark().line + 1});
+            if (!fresh)
+                r.fail(list[j], p,
+                       "'" + a.mo_numbers[j] + "' is already owned by account '" + it->second.account + "' (" +
+                           it->second.path + ", " + r.file() + ":" + std::to_string(it->second.line) + ")");
+        }
+    }
+}
+
+void read_mo(const Reader& r, const YAML::Node& node, relay::MoSettings& out) {
+    const std::string path = "mo";
+    r.expect_mapping(node, path, {"opt_out_keywords"});
+    if (const YAML::Node list = node["opt_out_keywords"]; list.IsDefined()) {
+        if (!list.IsSequence()) r.fail(list, path + ".opt_out_keywords", "must be a list of words");
+        out.opt_out_keywords.clear();
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const std::string p = Reader::index(path + ".opt_out_keywords", i);
+            auto word = r.string(list[i], p);
+            if (word.empty() || !std::all_of(word.begin(), word.end(), [](char c) {
+                    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                }))
+                r.fail(list[i], p, "must be one word of letters and digits");
+            out.opt_out_keywords.push_back(std::move(word));
+        }
     }
 }
 
@@ -274,7 +321,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "carriers_file", "routes",
-                      "ledger"});
+                      "ledger", "mo"});
 
     ConnectorConfig c;
     read_listener(r, r.required(root, "", "listener"), c.listener);
@@ -289,6 +336,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     if (const YAML::Node v = root["carriers_file"]; v.IsDefined()) read_carriers_file(r, v, c);
     if (const YAML::Node v = root["routes"]; v.IsDefined()) read_routes(r, v, c);
     if (const YAML::Node v = root["ledger"]; v.IsDefined()) read_ledger(r, v, c.ledger);
+    if (const YAML::Node v = root["mo"]; v.IsDefined()) read_mo(r, v, c.mo);
     return c;
 }
 

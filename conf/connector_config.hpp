@@ -11,6 +11,7 @@
 
 #include "conf/config_error.hpp"
 #include "smpp/carrier/carrier_settings.hpp"
+#include "smpp/relay/mo_directory.hpp"
 #include "smpp/relay/prefix_router.hpp"
 #include "smpp/session/session_settings.hpp"
 #include "smpp/upstream/account.hpp"
@@ -41,6 +42,9 @@ struct ConnectorConfig {
     std::vector<relay::Route> routes;
     // Only opened when carriers are configured.
     store::LedgerSettings ledger{.path = "var/ledger"};
+    // `mo:` mobile-originated messages (each account's numbers are its
+    // accounts[].mo_numbers).
+    relay::MoSettings mo;
 };
 
 // Throws ConfigError (also for errors in the carriers file, which name it).

@@ -212,6 +212,35 @@ void InMemoryLedger::remove_receipt(std::string account, MessageId id, Completio
     done({});
 }
 
+void InMemoryLedger::park_mo(MobileOriginated mo, Completion done) {
+    if (auto s = check_key_part("account", mo.account); !s.ok()) return done(std::move(s));
+    if (!mo.id.valid()) return done(Status(StatusCode::invalid_argument, "a mobile-originated message needs an id"));
+    {
+        std::lock_guard lock(mutex_);
+        auto key = std::make_pair(mo.account, mo.id);
+        mos_.insert_or_assign(std::move(key), std::move(mo));
+    }
+    done({});
+}
+
+void InMemoryLedger::remove_mo(std::string account, MessageId id, Completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        mos_.erase({std::move(account), id});
+    }
+    done({});
+}
+
+StatusOr<std::vector<MobileOriginated>> InMemoryLedger::pending_mo(std::string_view account,
+                                                                   std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::vector<MobileOriginated> out;
+    for (auto it = mos_.lower_bound(std::make_pair(std::string(account), MessageId{}));
+         it != mos_.end() && it->first.first == account && out.size() < limit; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
 void InMemoryLedger::add_opt_out(std::string account, std::string msisdn, Completion done) {
     if (auto s = check_key_part("account", account); !s.ok()) return done(std::move(s));
     {

@@ -26,6 +26,8 @@ public:
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
+    void park_mo(MobileOriginated mo, Completion done) override;
+    void remove_mo(std::string account, MessageId id, Completion done) override;
     void add_opt_out(std::string account, std::string msisdn, Completion done) override;
     void remove_opt_out(std::string account, std::string msisdn, Completion done) override;
     void drop_final_older_than(Timestamp cutoff, Completion done) override;
@@ -36,6 +38,7 @@ public:
     StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
     StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                            std::size_t limit) const override;
+    StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit) const override;
     StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
                                                                   MessageId after = {}) const override;
     StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,
@@ -60,6 +63,7 @@ private:
     std::set<std::pair<Timestamp, MessageId>> retries_;
     std::map<std::pair<std::string, MessageId>, PendingReceipt, std::less<>> receipts_;
     std::set<std::pair<std::string, std::string>, std::less<>> opt_outs_;
+    std::map<std::pair<std::string, MessageId>, MobileOriginated, std::less<>> mos_;
 };
 
 }  // namespace smpp::store

@@ -20,6 +20,7 @@
 #include "store/carrier_receipt.hpp"
 #include "store/message_id.hpp"
 #include "store/message_record.hpp"
+#include "store/mobile_originated.hpp"
 #include "store/pending_receipt.hpp"
 #include "store/state_change.hpp"
 #include "store/status.hpp"
@@ -75,6 +76,12 @@ public:
     // Removing a receipt that is not parked is ok (it was delivered twice).
     virtual void remove_receipt(std::string account, MessageId id, Completion done) = 0;
 
+    // Mobile-originated messages owed to an account (mobile_originated.hpp):
+    // parked before the carrier's ESME_ROK, removed after the account's.
+    // Removing one that is not parked is ok (it was delivered twice).
+    virtual void park_mo(MobileOriginated mo, Completion done) = 0;
+    virtual void remove_mo(std::string account, MessageId id, Completion done) = 0;
+
     // MSISDNs as the caller normalised them; adding twice or removing a
     // missing one is ok.
     virtual void add_opt_out(std::string account, std::string msisdn, Completion done) = 0;
@@ -94,6 +101,9 @@ public:
     // The account's parked receipts, oldest message first, at most `limit`.
     virtual StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                                    std::size_t limit) const = 0;
+    // The account's parked mobile-originated messages, oldest first, at most `limit`.
+    virtual StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account,
+                                                               std::size_t limit) const = 0;
     // Records still `sent` (no final receipt) whose last change is before
     // `cutoff`, oldest first from the id after `after`, at most `limit`.
     virtual StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,

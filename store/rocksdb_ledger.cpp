@@ -27,10 +27,12 @@ enum Family : std::size_t {
     opt_outs,
     unmatched,     // carrier \0 index key -> CarrierReceipt, under each of its keys
     raw_receipts,  // received_at ms, sequence -> CarrierReceipt
+    mos,           // account \0 id -> MobileOriginated owed upstream
     family_count
 };
 constexpr const char* family_names[family_count] = {"messages", "open",     "carrier_ids", "retries",
-                                                     "receipts", "opt_outs", "unmatched",   "raw_receipts"};
+                                                     "receipts", "opt_outs", "unmatched",   "raw_receipts",
+                                                     "mo"};
 
 Status from_rocksdb(const rocksdb::Status& s) {
     if (s.ok()) return {};
@@ -112,9 +114,14 @@ struct Group {
     // in-memory queue follows once they are durable.
     std::vector<PendingReceipt> receipts_parked;
     std::vector<std::pair<std::string, MessageId>> receipts_removed;
+    // The same for mobile-originated messages.
+    std::vector<MobileOriginated> mos_parked;
+    std::vector<std::pair<std::string, MessageId>> mos_removed;
 
     void park(const PendingReceipt& r);
     void unpark(const std::string& account, MessageId id);
+    void park_mo(const MobileOriginated& m);
+    void unpark_mo(const std::string& account, MessageId id);
 
     StatusOr<MessageRecord> read(MessageId id);
     void write_record(const MessageRecord* previous, const MessageRecord& next);
@@ -165,6 +172,8 @@ struct RocksDbLedger::Impl {
     // account's range. Written by the writer after a commit, read by anyone.
     mutable std::mutex pending_mutex;
     std::map<std::string, std::map<std::uint64_t, PendingReceipt>, std::less<>> pending;
+    // Every mobile-originated message owed upstream, the same way (under pending_mutex).
+    std::map<std::string, std::map<std::uint64_t, MobileOriginated>, std::less<>> pending_mos;
 
     ~Impl() {
         for (auto* h : families) db->DestroyColumnFamilyHandle(h);
@@ -246,8 +255,17 @@ struct RocksDbLedger::Impl {
             }
         }
         for (const auto& k : group.unmatched_erased) unmatched_keys.erase(k);
-        if (group.receipts_parked.empty() && group.receipts_removed.empty()) return;
+        if (group.receipts_parked.empty() && group.receipts_removed.empty() && group.mos_parked.empty() &&
+            group.mos_removed.empty())
+            return;
         std::lock_guard lock(pending_mutex);
+        for (const auto& m : group.mos_parked) pending_mos[m.account].insert_or_assign(m.id.value(), m);
+        for (const auto& [account, id] : group.mos_removed) {
+            auto it = pending_mos.find(account);
+            if (it == pending_mos.end()) continue;
+            it->second.erase(id.value());
+            if (it->second.empty()) pending_mos.erase(it);
+        }
         // In the group's order: a receipt parked and removed in one group
         // ends removed. Parks first would be wrong for remove-then-park, so
         // both lists carry what happened last per key: see Group::park/unpark.
@@ -403,6 +421,18 @@ void Group::unpark(const std::string& account, MessageId id) {
     receipts_removed.emplace_back(account, id);
 }
 
+void Group::park_mo(const MobileOriginated& m) {
+    batch.Put(impl.cf(mos), pair_key(m.account, id_key(m.id)), encode_mo_value(m));
+    std::erase_if(mos_removed, [&](const auto& k) { return k.first == m.account && k.second == m.id; });
+    mos_parked.push_back(m);
+}
+
+void Group::unpark_mo(const std::string& account, MessageId id) {
+    batch.Delete(impl.cf(mos), pair_key(account, id_key(id)));
+    std::erase_if(mos_parked, [&](const auto& m) { return m.account == account && m.id == id; });
+    mos_removed.emplace_back(account, id);
+}
+
 StatusOr<MessageRecord> Group::read(MessageId id) {
     if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
     if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end()) return it->second;
@@ -469,6 +499,19 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
             PendingReceipt r{.account = std::string(key.substr(0, nul)), .id = *id};
             if (auto st = decode_receipt_value(view(it->value()), r); !st.ok()) return st;
             impl->pending[r.account].emplace(id->value(), std::move(r));
+        }
+        if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
+    }
+    {
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(mos)));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            const auto key = view(it->key());
+            const auto nul = key.find('\0');
+            auto id = nul == std::string_view::npos ? std::nullopt : MessageId::from_key(key.substr(nul + 1));
+            if (!id) return Status(StatusCode::corruption, "bad key in mo");
+            MobileOriginated m{.id = *id, .account = std::string(key.substr(0, nul))};
+            if (auto st = decode_mo_value(view(it->value()), m); !st.ok()) return st;
+            impl->pending_mos[m.account].emplace(id->value(), std::move(m));
         }
         if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
     }
@@ -643,6 +686,24 @@ void RocksDbLedger::remove_receipt(std::string account, MessageId id, Completion
                     std::move(done)});
 }
 
+void RocksDbLedger::park_mo(MobileOriginated mo, Completion done) {
+    if (auto s = check_key_part("account", mo.account); !s.ok()) return done(std::move(s));
+    if (!mo.id.valid()) return done(Status(StatusCode::invalid_argument, "a mobile-originated message needs an id"));
+    impl_->enqueue({[mo = std::move(mo)](Group& g) {
+                        g.park_mo(mo);
+                        return Status{};
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::remove_mo(std::string account, MessageId id, Completion done) {
+    impl_->enqueue({[account = std::move(account), id](Group& g) {
+                        g.unpark_mo(account, id);
+                        return Status{};
+                    },
+                    std::move(done)});
+}
+
 void RocksDbLedger::add_opt_out(std::string account, std::string msisdn, Completion done) {
     if (auto s = check_key_part("account", account); !s.ok()) return done(std::move(s));
     impl_->enqueue({[this, k = pair_key(account, msisdn)](Group& g) {
@@ -712,6 +773,16 @@ StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::strin
     auto it = impl_->pending.find(account);
     if (it == impl_->pending.end()) return out;
     for (auto r = it->second.begin(); r != it->second.end() && out.size() < limit; ++r) out.push_back(r->second);
+    return out;
+}
+
+StatusOr<std::vector<MobileOriginated>> RocksDbLedger::pending_mo(std::string_view account,
+                                                                  std::size_t limit) const {
+    std::vector<MobileOriginated> out;
+    std::lock_guard lock(impl_->pending_mutex);
+    auto it = impl_->pending_mos.find(account);
+    if (it == impl_->pending_mos.end()) return out;
+    for (auto m = it->second.begin(); m != it->second.end() && out.size() < limit; ++m) out.push_back(m->second);
     return out;
 }
 

@@ -8,6 +8,7 @@
 //   retries      retry_at ms(8) id(8)         -> ""              retry schedule
 //   receipts     account \0 id                -> PendingReceipt  owed upstream
 //   opt_outs     account \0 msisdn            -> ""
+//   mo           account \0 id                -> MobileOriginated owed upstream
 //
 // Writes: one WriteBatch per state change, touching every family the change
 // touches. A dedicated writer thread takes everything queued (up to
@@ -52,6 +53,8 @@ public:
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
+    void park_mo(MobileOriginated mo, Completion done) override;
+    void remove_mo(std::string account, MessageId id, Completion done) override;
     void add_opt_out(std::string account, std::string msisdn, Completion done) override;
     void remove_opt_out(std::string account, std::string msisdn, Completion done) override;
     void drop_final_older_than(Timestamp cutoff, Completion done) override;
@@ -62,6 +65,7 @@ public:
     StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
     StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
                                                            std::size_t limit) const override;
+    StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit) const override;
     StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
                                                                   MessageId after = {}) const override;
     StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,

@@ -81,6 +81,18 @@ protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, co
     return protocol::make_receipt_deliver_sm(d, to_pdu(record.destination), to_pdu(record.source));
 }
 
+protocol::DeliverSm make_upstream_mo(const store::MobileOriginated& m) {
+    protocol::DeliverSm d;
+    d.source = to_pdu(m.source);
+    d.dest = to_pdu(m.destination);
+    d.esm_class = m.esm_class & 0x40;  // UDHI: the payload starts with a user data header
+    d.registered_delivery = 0;
+    d.data_coding = m.data_coding;
+    if (m.payload.size() <= 254) d.short_message = m.payload;
+    else d.tlvs.set_bytes(protocol::tlv_tag::message_payload, m.payload);
+    return d;
+}
+
 struct ReceiptForwarder::Account {
     struct Link {
         std::shared_ptr<session::Session> session;
@@ -92,8 +104,8 @@ struct ReceiptForwarder::Account {
     };
     std::vector<Link> links;
     std::size_t next = 0;         // round-robin cursor among equally roomy links
-    std::set<MessageId> busy;     // a deliver_sm or a removal outstanding
-    std::map<MessageId, Waiting> waiting;
+    std::set<Item> busy;          // a deliver_sm or a removal outstanding
+    std::map<Item, Waiting> waiting;
     bool drain_posted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::optional<steady::time_point> timer_at;
@@ -116,7 +128,8 @@ store::Timestamp ReceiptForwarder::now() const {
 ReceiptForwarderCounters ReceiptForwarder::counters() const {
     return {counters_.forwarded.load(), counters_.retried.load(), counters_.expired.load(),
             counters_.dropped_by_registered_delivery.load(), counters_.orphaned.load(),
-            counters_.ledger_errors.load()};
+            counters_.ledger_errors.load(), counters_.mo_forwarded.load(), counters_.mo_retried.load(),
+            counters_.mo_expired.load()};
 }
 
 void ReceiptForwarder::notify(std::string account) {
@@ -182,51 +195,32 @@ void ReceiptForwarder::drain(const std::string& account) {
     for (const auto& l : a.links) total_room += room(l);
     if (total_room == 0) return;  // a response frees room and drains again
 
-    // Busy and backing-off receipts are at the head of the FIFO too: read
-    // past them.
+    // Busy and backing-off items are at the head of the FIFO too: read
+    // past them (receipts and MOs share the sets, so this over-reads a little).
     const std::size_t limit = a.busy.size() + a.waiting.size() + total_room;
     auto pending = ledger_.pending_receipts(account, limit);
-    if (!pending.ok()) {
+    auto mos = ledger_.pending_mo(account, limit);
+    if (!pending.ok() || !mos.ok()) {
         ++counters_.ledger_errors;
-        spdlog::error("receipts account={}: reading parked receipts failed: {}", account, pending.status().message());
+        spdlog::error("receipts account={}: reading parked receipts/MOs failed: {}", account,
+                      (!pending.ok() ? pending.status() : mos.status()).message());
         arm_timer(a, account, steady::now() + settings_.retry_base);
         return;
     }
     const auto wall = now();
     const auto mono = steady::now();
     std::optional<steady::time_point> earliest_wait;
-    for (const auto& r : *pending) {
-        if (a.busy.count(r.id)) continue;
-        if (auto w = a.waiting.find(r.id); w != a.waiting.end() && w->second.not_before > mono) {
+    // Skips an item that is busy or backing off (noting when it may go again).
+    auto held = [&](const Item& item) {
+        if (a.busy.count(item)) return true;
+        if (auto w = a.waiting.find(item); w != a.waiting.end() && w->second.not_before > mono) {
             if (!earliest_wait || w->second.not_before < *earliest_wait) earliest_wait = w->second.not_before;
-            continue;
+            return true;
         }
-        const auto born = r.done_at.time_since_epoch().count() != 0 ? r.done_at : r.id.time();
-        if (settings_.max_age.count() > 0 && wall - born > settings_.max_age) {
-            spdlog::warn("receipts account={} id={}: older than max_age ({} ms), dropped unsent", account,
-                         r.id.to_string(), settings_.max_age.count());
-            remove(account, r.id, &counters_.expired);
-            continue;
-        }
-        auto record = ledger_.find(r.id);
-        if (!record.ok()) {
-            if (record.status().code() != store::StatusCode::not_found) {
-                ++counters_.ledger_errors;
-                spdlog::error("receipts account={} id={}: reading the record failed: {}", account, r.id.to_string(),
-                              record.status().message());
-                arm_timer(a, account, mono + settings_.retry_base);
-                return;
-            }
-            spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account, r.id.to_string());
-            remove(account, r.id, &counters_.orphaned);
-            continue;
-        }
-        const auto decision = decide(record->registered_delivery, r.status);
-        if (decision == receipt_decision::drop) {
-            remove(account, r.id, &counters_.dropped_by_registered_delivery);
-            continue;
-        }
-        // The roomiest link; among equals the first at or after the cursor.
+        return false;
+    };
+    // The roomiest link; among equals the first at or after the cursor.
+    auto pick = [&]() -> std::size_t {
         std::size_t best = a.links.size();
         std::uint32_t best_room = 0;
         for (std::size_t k = 0; k < a.links.size(); ++k) {
@@ -234,57 +228,110 @@ void ReceiptForwarder::drain(const std::string& account) {
             const auto rm = room(a.links[i]);
             if (rm > best_room) best = i, best_room = rm;
         }
-        if (best == a.links.size()) break;
-        a.next = (best + 1) % a.links.size();
-        send(a, account, best, *record, r, decision == receipt_decision::send_intermediate);
+        if (best != a.links.size()) a.next = (best + 1) % a.links.size();
+        return best;
+    };
+    const bool ages = settings_.max_age.count() > 0;
+    // Receipts and MOs in one FIFO: both lists are in id (time) order.
+    auto r = pending->begin();
+    auto m = mos->begin();
+    while (r != pending->end() || m != mos->end()) {
+        if (m != mos->end() && (r == pending->end() || m->id < r->id)) {
+            const auto& mo = *m++;
+            const Item item{true, mo.id};
+            if (held(item)) continue;
+            const auto born = mo.received_at.time_since_epoch().count() != 0 ? mo.received_at : mo.id.time();
+            if (ages && wall - born > settings_.max_age) {
+                spdlog::warn("mo account={} id={}: older than max_age ({} ms), dropped unsent", account,
+                             mo.id.to_string(), settings_.max_age.count());
+                remove(account, item, &counters_.mo_expired);
+                continue;
+            }
+            const auto link = pick();
+            if (link == a.links.size()) break;
+            send(a, account, link, item, make_upstream_mo(mo));
+            continue;
+        }
+        const auto& rc = *r++;
+        const Item item{false, rc.id};
+        if (held(item)) continue;
+        const auto born = rc.done_at.time_since_epoch().count() != 0 ? rc.done_at : rc.id.time();
+        if (ages && wall - born > settings_.max_age) {
+            spdlog::warn("receipts account={} id={}: older than max_age ({} ms), dropped unsent", account,
+                         rc.id.to_string(), settings_.max_age.count());
+            remove(account, item, &counters_.expired);
+            continue;
+        }
+        auto record = ledger_.find(rc.id);
+        if (!record.ok()) {
+            if (record.status().code() != store::StatusCode::not_found) {
+                ++counters_.ledger_errors;
+                spdlog::error("receipts account={} id={}: reading the record failed: {}", account, rc.id.to_string(),
+                              record.status().message());
+                arm_timer(a, account, mono + settings_.retry_base);
+                return;
+            }
+            spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account, rc.id.to_string());
+            remove(account, item, &counters_.orphaned);
+            continue;
+        }
+        const auto decision = decide(record->registered_delivery, rc.status);
+        if (decision == receipt_decision::drop) {
+            remove(account, item, &counters_.dropped_by_registered_delivery);
+            continue;
+        }
+        const auto link = pick();
+        if (link == a.links.size()) break;
+        send(a, account, link, item,
+             make_upstream_receipt(*record, rc, decision == receipt_decision::send_intermediate));
     }
     if (earliest_wait) arm_timer(a, account, *earliest_wait);
 }
 
-void ReceiptForwarder::send(Account& a, const std::string& account, std::size_t link,
-                            const store::MessageRecord& record, const store::PendingReceipt& r, bool intermediate) {
+void ReceiptForwarder::send(Account& a, const std::string& account, std::size_t link, Item item,
+                            protocol::DeliverSm pdu) {
     auto& l = a.links[link];
     ++l.in_flight;
-    a.busy.insert(r.id);
+    a.busy.insert(item);
     auto session = l.session;
-    session->send_request(make_upstream_receipt(record, r, intermediate),
-                          [self = shared_from_this(), account, id = r.id, ptr = session.get()](std::error_code ec,
-                                                                                               protocol::Pdu resp) {
-                              boost::asio::post(self->strand_, [self, account, id, ptr, ec, status = resp.status] {
-                                  self->on_response(account, id, ptr, ec, status);
-                              });
-                          });
+    session->send_request(std::move(pdu), [self = shared_from_this(), account, item, ptr = session.get()](
+                                              std::error_code ec, protocol::Pdu resp) {
+        boost::asio::post(self->strand_, [self, account, item, ptr, ec, status = resp.status] {
+            self->on_response(account, item, ptr, ec, status);
+        });
+    });
 }
 
-void ReceiptForwarder::on_response(const std::string& account, MessageId id, const session::Session* s,
+void ReceiptForwarder::on_response(const std::string& account, Item item, const session::Session* s,
                                    std::error_code ec, command_status status) {
     auto& a = *accounts_[account];
     for (auto& l : a.links)
         if (l.session.get() == s && l.in_flight > 0) --l.in_flight;
     if (!ec && status == command_status::ESME_ROK) {
-        a.waiting.erase(id);
-        ++counters_.forwarded;
-        remove(account, id, nullptr);  // stays busy until the removal is durable
+        a.waiting.erase(item);
+        ++(item.mo ? counters_.mo_forwarded : counters_.forwarded);
+        remove(account, item, nullptr);  // stays busy until the removal is durable
         return;
     }
-    a.busy.erase(id);
+    a.busy.erase(item);
     const bool closed = ec == session::session_errc::session_closed || ec == session::session_errc::not_bound ||
                         ec == session::session_errc::window_full;
     if (closed) {
         schedule_drain(account);  // another bind, or the next one
         return;
     }
-    if (ec) spdlog::info("receipts account={} id={}: deliver_sm failed ({}), retrying", account, id.to_string(),
+    const char* what = item.mo ? "mo" : "receipts";
+    if (ec) spdlog::info("{} account={} id={}: deliver_sm failed ({}), retrying", what, account, item.id.to_string(),
                          ec.message());
-    else spdlog::info("receipts account={} id={}: deliver_sm_resp {}, retrying", account, id.to_string(),
+    else spdlog::info("{} account={} id={}: deliver_sm_resp {}, retrying", what, account, item.id.to_string(),
                       protocol::name(status));
-    retry_later(a, account, id);
+    retry_later(a, account, item);
     schedule_drain(account);
 }
 
-void ReceiptForwarder::retry_later(Account& a, const std::string& account, MessageId id) {
-    ++counters_.retried;
-    auto& w = a.waiting[id];
+void ReceiptForwarder::retry_later(Account& a, const std::string& account, Item item) {
+    ++(item.mo ? counters_.mo_retried : counters_.retried);
+    auto& w = a.waiting[item];
     ++w.failures;
     auto delay = settings_.retry_base;
     for (std::uint32_t k = 1; k < w.failures && delay < settings_.retry_max; ++k) delay *= 2;
@@ -306,30 +353,33 @@ void ReceiptForwarder::arm_timer(Account& a, const std::string& account, steady:
     });
 }
 
-void ReceiptForwarder::remove(const std::string& account, MessageId id, std::atomic<std::uint64_t>* counter) {
-    accounts_[account]->busy.insert(id);
-    ledger_.remove_receipt(account, id, [self = shared_from_this(), account, id, counter](store::Status st) {
-        boost::asio::post(self->strand_, [self, account, id, counter, st] {
+void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter) {
+    accounts_[account]->busy.insert(item);
+    auto done = [self = shared_from_this(), account, item, counter](store::Status st) {
+        boost::asio::post(self->strand_, [self, account, item, counter, st] {
+            const auto id = item.id;
             auto& a = *self->accounts_[account];
             if (!st.ok()) {
                 ++self->counters_.ledger_errors;
-                spdlog::error("receipts account={} id={}: removing the receipt failed: {}", account, id.to_string(),
-                              st.message());
+                spdlog::error("{} account={} id={}: removing it failed: {}", item.mo ? "mo" : "receipts", account,
+                              id.to_string(), st.message());
                 // It stays busy, so no drain sends it again (the upstream
                 // has it); only the removal is retried, not at once: a
                 // failing ledger would be asked again in a loop.
                 auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
-                timer->async_wait([self, account, id, counter, timer](boost::system::error_code ec) {
-                    if (ec != boost::asio::error::operation_aborted) self->remove(account, id, counter);
+                timer->async_wait([self, account, item, counter, timer](boost::system::error_code ec) {
+                    if (ec != boost::asio::error::operation_aborted) self->remove(account, item, counter);
                 });
                 return;
             }
-            a.busy.erase(id);
-            a.waiting.erase(id);
+            a.busy.erase(item);
+            a.waiting.erase(item);
             if (counter) ++*counter;
             self->schedule_drain(account);
         });
-    });
+    };
+    if (item.mo) ledger_.remove_mo(account, item.id, std::move(done));
+    else ledger_.remove_receipt(account, item.id, std::move(done));
 }
 
 }  // namespace smpp::relay

@@ -23,6 +23,11 @@
 //     retry_max); later receipts do not wait for it. A closed session puts
 //     its receipts back for the next bind, without a failure.
 //
+// Mobile-originated messages parked for the account (Ledger::pending_mo)
+// travel the same way, interleaved with receipts in id (arrival) order: the
+// same links, window, retries and removal after ESME_ROK (remove_mo), and
+// max_age from their received_at. They go as make_upstream_mo builds them.
+//
 // Threads: everything runs on one strand (make_strand of create()'s
 // executor); BindObserver calls, session completions and ledger
 // completions only post onto it. Ledger reads (pending_receipts, find) are
@@ -62,6 +67,9 @@ struct ReceiptForwarderCounters {
     std::uint64_t dropped_by_registered_delivery = 0;
     std::uint64_t orphaned = 0;       // the record was gone: removed unsent
     std::uint64_t ledger_errors = 0;  // a read or a removal failed (logged)
+    std::uint64_t mo_forwarded = 0;   // MOs: deliver_sm_resp ESME_ROK
+    std::uint64_t mo_retried = 0;     // MOs: error status or timeout, backing off
+    std::uint64_t mo_expired = 0;     // MOs older than max_age: removed unsent
 };
 
 // What registered_delivery says about a receipt in `status`.
@@ -75,6 +83,13 @@ receipt_decision decide(std::uint8_t registered_delivery, store::MessageStatus s
 protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, const store::PendingReceipt& r,
                                           bool intermediate = false);
 
+// The deliver_sm an upstream gets for a mobile-originated message: the
+// handset's source and the account's destination as received (not
+// swapped), esm_class 0 (keeping only the UDHI bit 0x40 when the payload
+// carries a user data header), registered_delivery 0, data_coding and the
+// payload as received: short_message up to 254 octets, else message_payload.
+protocol::DeliverSm make_upstream_mo(const store::MobileOriginated& m);
+
 class ReceiptForwarder final : public upstream::BindObserver,
                                public std::enable_shared_from_this<ReceiptForwarder> {
 public:
@@ -83,8 +98,8 @@ public:
     static std::shared_ptr<ReceiptForwarder> create(boost::asio::any_io_executor ex, store::Ledger& ledger,
                                                     ReceiptForwarderSettings settings = {});
 
-    // A receipt of `account` was parked durably (call it from the
-    // park_receipt Completion, any thread). Cheap: drains are coalesced.
+    // A receipt or an MO of `account` was parked durably (call it from the
+    // park Completion, any thread). Cheap: drains are coalesced.
     void notify(std::string account);
 
     // BindObserver: a bound receiver/transceiver joins its account's pool
@@ -100,18 +115,23 @@ public:
     ReceiptForwarderCounters counters() const;
 
     struct Account;
+    // A receipt or an MO, by our id: what busy/waiting track.
+    struct Item {
+        bool mo = false;
+        store::MessageId id{};
+        friend auto operator<=>(const Item&, const Item&) = default;
+    };
 
 private:
     ReceiptForwarder(boost::asio::any_io_executor ex, store::Ledger& ledger, ReceiptForwarderSettings settings);
 
     void schedule_drain(const std::string& account);
     void drain(const std::string& account);
-    void send(Account& a, const std::string& account, std::size_t link, const store::MessageRecord& record,
-              const store::PendingReceipt& r, bool intermediate);
-    void on_response(const std::string& account, store::MessageId id, const session::Session* s,
-                     std::error_code ec, protocol::command_status status);
-    void remove(const std::string& account, store::MessageId id, std::atomic<std::uint64_t>* counter);
-    void retry_later(Account& a, const std::string& account, store::MessageId id);
+    void send(Account& a, const std::string& account, std::size_t link, Item item, protocol::DeliverSm pdu);
+    void on_response(const std::string& account, Item item, const session::Session* s, std::error_code ec,
+                     protocol::command_status status);
+    void remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter);
+    void retry_later(Account& a, const std::string& account, Item item);
     void arm_timer(Account& a, const std::string& account, std::chrono::steady_clock::time_point at);
     store::Timestamp now() const;
 
@@ -123,7 +143,7 @@ private:
 
     struct AtomicCounters {
         std::atomic<std::uint64_t> forwarded{0}, retried{0}, expired{0}, dropped_by_registered_delivery{0},
-            orphaned{0}, ledger_errors{0};
+            orphaned{0}, ledger_errors{0}, mo_forwarded{0}, mo_retried{0}, mo_expired{0};
     };
     AtomicCounters counters_;
 };

@@ -65,8 +65,10 @@ std::uint32_t receipt_error_code(const protocol::DeliveryReceipt& r) noexcept {
     return value;
 }
 
-std::shared_ptr<ReceiptMatcher> ReceiptMatcher::create(store::Ledger& ledger, CarrierIdBook ids, Owed owed) {
-    auto m = std::shared_ptr<ReceiptMatcher>(new ReceiptMatcher(ledger, std::move(ids), std::move(owed)));
+std::shared_ptr<ReceiptMatcher> ReceiptMatcher::create(store::Ledger& ledger, CarrierIdBook ids, Owed owed,
+                                                       MoPath mo) {
+    auto m = std::shared_ptr<ReceiptMatcher>(
+        new ReceiptMatcher(ledger, std::move(ids), std::move(owed), std::move(mo)));
     // The ledger outlives nothing it calls: it holds a weak reference.
     ledger.set_receipt_listener([weak = std::weak_ptr<ReceiptMatcher>(m)](const store::ReceiptMatch& match) {
         auto self = weak.lock();
@@ -77,8 +79,8 @@ std::shared_ptr<ReceiptMatcher> ReceiptMatcher::create(store::Ledger& ledger, Ca
     return m;
 }
 
-ReceiptMatcher::ReceiptMatcher(store::Ledger& ledger, CarrierIdBook ids, Owed owed)
-    : ledger_(ledger), ids_(std::move(ids)), owed_(std::move(owed)) {}
+ReceiptMatcher::ReceiptMatcher(store::Ledger& ledger, CarrierIdBook ids, Owed owed, MoPath mo)
+    : ledger_(ledger), ids_(std::move(ids)), owed_(std::move(owed)), mo_(std::move(mo)) {}
 
 const CarrierIdSettings& ReceiptMatcher::settings_of(std::string_view carrier_id) const {
     auto it = ids_.find(carrier_id);
@@ -96,9 +98,11 @@ void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& p
                                 std::function<void(command_status)> respond) {
     const auto kind = protocol::classify_esm_class(esm_class_of(pdu));
     if (kind == protocol::deliver_kind::mobile_originated) {
-        if (counters_.mobile_originated.fetch_add(1, std::memory_order_relaxed) == 0)
+        const bool first = counters_.mobile_originated.fetch_add(1, std::memory_order_relaxed) == 0;
+        if (mo_.next_id) return on_mobile_originated(carrier_id, std::move(pdu), std::move(respond));
+        if (first)
             spdlog::warn("carrier {}: mobile-originated message answered ESME_RX_T_APPN (the carrier keeps it): "
-                         "no MO path yet",
+                         "no MO path configured",
                          carrier_id);
         return respond(command_status::ESME_RX_T_APPN);
     }
@@ -151,11 +155,72 @@ void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& p
     });
 }
 
+void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protocol::Pdu&& pdu,
+                                          std::function<void(command_status)> respond) {
+    store::MobileOriginated mo;
+    auto take = [&](const auto& body) {
+        mo.source = {body.source.ton, body.source.npi, body.source.addr};
+        mo.destination = {body.dest.ton, body.dest.npi, body.dest.addr};
+        mo.esm_class = body.esm_class;
+        mo.data_coding = body.data_coding;
+        mo.payload = raw_text_of(pdu);
+    };
+    if (auto* d = pdu.as<protocol::DeliverSm>()) take(*d);
+    else if (auto* d = pdu.as<protocol::DataSm>()) take(*d);
+    const auto dest = mo_digits(mo.destination.address);
+    const std::string* owner = dest ? mo_.directory.owner(*dest) : nullptr;
+    if (!owner) {
+        counters_.mo_unowned.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("carrier {}: mobile-originated message from {} to {}: no account owns that number, "
+                     "ESME_RX_P_APPN",
+                     carrier_id, mo.source.address, mo.destination.address);
+        return respond(command_status::ESME_RX_P_APPN);
+    }
+    mo.account = *owner;
+    mo.carrier = carrier_id;
+    mo.received_at = now_ms();
+    mo.id = mo_.next_id();
+
+    // Parks the MO; ESME_ROK only once it is durable.
+    auto park = [self = shared_from_this(), carrier_id, respond](store::MobileOriginated m) {
+        const auto account = m.account;
+        self->ledger_.park_mo(std::move(m), [self, carrier_id, account, respond](store::Status s) {
+            if (!s.ok()) {
+                self->counters_.mo_refused.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("carrier {}: mobile-originated message for {} not stored ({}): ESME_RX_T_APPN, the "
+                             "carrier offers it again",
+                             carrier_id, account, s.to_string());
+                return respond(command_status::ESME_RX_T_APPN);
+            }
+            self->counters_.mo_parked.fetch_add(1, std::memory_order_relaxed);
+            respond(command_status::ESME_ROK);
+            if (self->owed_) self->owed_(account);
+        });
+    };
+    const auto sender = mo_digits(mo.source.address);
+    if (!sender || !is_opt_out(mo.payload, mo.data_coding, mo_.settings.opt_out_keywords)) return park(std::move(mo));
+    // The opt-out first: once the carrier has our ESME_ROK the sender must
+    // already be off the account's list, even if we crash right after.
+    ledger_.add_opt_out(mo.account, *sender, [self = shared_from_this(), carrier_id, respond, park, mo,
+                                               sender = *sender](store::Status s) mutable {
+        if (!s.ok()) {
+            self->counters_.mo_refused.fetch_add(1, std::memory_order_relaxed);
+            spdlog::warn("carrier {}: opt-out of {} for {} not stored ({}): ESME_RX_T_APPN", carrier_id, sender,
+                         mo.account, s.to_string());
+            return respond(command_status::ESME_RX_T_APPN);
+        }
+        self->counters_.mo_opt_outs.fetch_add(1, std::memory_order_relaxed);
+        spdlog::info("account {}: {} opted out (mobile-originated keyword)", mo.account, sender);
+        park(std::move(mo));
+    });
+}
+
 ReceiptMatcherCounters ReceiptMatcher::counters() const {
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     return {get(counters_.matched),  get(counters_.duplicates),        get(counters_.parked),
             get(counters_.late_matched), get(counters_.unparsed), get(counters_.mobile_originated),
-            get(counters_.refused)};
+            get(counters_.refused), get(counters_.mo_parked), get(counters_.mo_unowned),
+            get(counters_.mo_opt_outs), get(counters_.mo_refused)};
 }
 
 }  // namespace smpp::relay

@@ -12,8 +12,15 @@
 //                   raw copy is kept for replay after a parser fix)
 //   ESME_RX_T_APPN  the ledger could not take it now (busy, closing, I/O):
 //                   the SMSC keeps it and offers it again
-//   ESME_RX_T_APPN  a mobile-originated message: no MO path yet, so the
-//                   SMSC keeps it rather than us dropping it after an ROK
+//
+// Mobile-originated messages (esm_class message type 0; MoPath):
+//   ESME_ROK        parked durably for the account owning the destination
+//                   (mo_directory.hpp); an opt-out keyword also put the
+//                   sender on that account's opt-out list first
+//   ESME_RX_P_APPN  no account owns the destination: none ever will, so
+//                   the SMSC should not offer it again
+//   ESME_RX_T_APPN  the ledger could not take it now; or no MO path is
+//                   configured (MoPath::next_id empty): the SMSC keeps it
 //
 // Receipt state mapping (SMPP 3.4 5.2.28 message_state -> record):
 //   DELIVRD -> delivered, UNDELIV/DELETED/UNKNOWN -> undeliverable,
@@ -23,8 +30,9 @@
 //   state, and a final state we guessed could never be corrected).
 //
 // When a receipt leaves a receipt owed to the upstream account (now, or
-// later when sent() takes a parked one), `owed(account)` is called from
-// any thread: the ReceiptForwarder's notify.
+// later when sent() takes a parked one), or an MO was parked for it,
+// `owed(account)` is called from any thread: the ReceiptForwarder's notify
+// (which drains both).
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -35,6 +43,7 @@
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/protocol/delivery_receipt.hpp"
 #include "smpp/relay/carrier_id.hpp"
+#include "smpp/relay/mo_directory.hpp"
 #include "store/ledger.hpp"
 
 namespace smpp::relay {
@@ -49,6 +58,19 @@ struct ReceiptMatcherCounters {
     std::uint64_t unparsed = 0;       // kept raw, never matchable as they are
     std::uint64_t mobile_originated = 0;
     std::uint64_t refused = 0;        // answered ESME_RX_T_APPN (ledger could not store)
+    std::uint64_t mo_parked = 0;      // MOs parked for their account (ESME_ROK)
+    std::uint64_t mo_unowned = 0;     // MOs to a number no account owns (ESME_RX_P_APPN)
+    std::uint64_t mo_opt_outs = 0;    // opt-out keywords applied
+    std::uint64_t mo_refused = 0;     // MOs answered ESME_RX_T_APPN (ledger could not store)
+};
+
+// What the matcher needs for mobile-originated messages.
+struct MoPath {
+    MoDirectory directory{};
+    MoSettings settings{};
+    // Mints the MOs' ids (the server's store::MessageIdGenerator); empty:
+    // no MO path, every MO is answered ESME_RX_T_APPN.
+    std::function<store::MessageId()> next_id{};
 };
 
 // The record state a receipt's message_state reports (`sent` = intermediate).
@@ -64,7 +86,8 @@ public:
 
     // Sets itself as the ledger's ReceiptListener: create it before the
     // first ledger write. `ledger` must outlive every callback.
-    static std::shared_ptr<ReceiptMatcher> create(store::Ledger& ledger, CarrierIdBook ids, Owed owed);
+    static std::shared_ptr<ReceiptMatcher> create(store::Ledger& ledger, CarrierIdBook ids, Owed owed,
+                                                  MoPath mo = {});
 
     // The DeliverHandler to give carrier `carrier_id`'s actor.
     carrier::DeliverHandler handler_for(std::string carrier_id);
@@ -76,16 +99,19 @@ public:
     ReceiptMatcherCounters counters() const;
 
 private:
-    ReceiptMatcher(store::Ledger& ledger, CarrierIdBook ids, Owed owed);
+    ReceiptMatcher(store::Ledger& ledger, CarrierIdBook ids, Owed owed, MoPath mo);
     const CarrierIdSettings& settings_of(std::string_view carrier_id) const;
+    void on_mobile_originated(const std::string& carrier_id, protocol::Pdu&& pdu,
+                              std::function<void(protocol::command_status)> respond);
 
     store::Ledger& ledger_;
     const CarrierIdBook ids_;
     const CarrierIdSettings automatic_{};
     const Owed owed_;
+    const MoPath mo_;
     struct AtomicCounters {
         std::atomic<std::uint64_t> matched{0}, duplicates{0}, parked{0}, late_matched{0}, unparsed{0},
-            mobile_originated{0}, refused{0};
+            mobile_originated{0}, refused{0}, mo_parked{0}, mo_unowned{0}, mo_opt_outs{0}, mo_refused{0};
     };
     mutable AtomicCounters counters_;
 };

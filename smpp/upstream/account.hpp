@@ -56,6 +56,10 @@ struct Account {
     std::string routing_profile{};  // "" = the default routing
     ReceiptOptions receipts{};
     in_doubt_policy in_doubt = in_doubt_policy::report;
+    // Numbers and short codes whose mobile-originated messages this account
+    // takes: digits, a trailing '*' makes a prefix ("4477009001*"). conf/
+    // checks no number has two owners (smpp/relay/mo_directory.hpp).
+    std::vector<std::string> mo_numbers{};
 
     bool allows(session::bind_type t) const noexcept;
     bool admits(const boost::asio::ip::address& peer) const noexcept;

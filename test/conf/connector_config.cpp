@@ -150,6 +150,52 @@ TEST_CASE("the example configuration loads", "[conf]") {
     CHECK(c.accounts.lockout.max_failures == 5);
     CHECK(c.accounts.lockout.window == std::chrono::seconds(60));
     CHECK(c.accounts.lockout.max_tracked_addresses == 10000);
+    CHECK(c.accounts.accounts[0].mo_numbers == std::vector<std::string>{"12345"});
+    CHECK(otp.mo_numbers.empty());
+    CHECK(c.mo == smpp::relay::MoSettings{});
+}
+
+TEST_CASE("mo_numbers and mo.opt_out_keywords load; the defaults without them", "[conf][mo]") {
+    auto plain = parse_connector_config(valid_yaml, "x.yaml");
+    CHECK(plain.accounts.accounts[0].mo_numbers.empty());
+    CHECK(plain.mo.opt_out_keywords ==
+          std::vector<std::string>{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"});
+    auto c = parse_connector_config(with_line(17, "    mo_numbers: [\"12345\", \"4477009001*\"]") +
+                                        "    mo_numbers: [\"12346\"]\n"
+                                        "mo:\n"
+                                        "  opt_out_keywords: [stop, Halt]\n",
+                                    "x.yaml");
+    CHECK(c.accounts.accounts[0].mo_numbers == std::vector<std::string>{"12345", "4477009001*"});
+    CHECK(c.accounts.accounts[1].mo_numbers == std::vector<std::string>{"12346"});
+    CHECK(c.mo.opt_out_keywords == std::vector<std::string>{"stop", "Halt"});
+    auto d = smpp::relay::MoDirectory::of(c.accounts);
+    REQUIRE(d.owner("447700900123"));
+    CHECK(*d.owner("447700900123") == "acme");
+    CHECK(*d.owner("12346") == "bulkco");
+}
+
+TEST_CASE("bad mo_numbers and mo keys name their line; a number owned twice names both", "[conf][mo]") {
+    CHECK(error_of(with_line(17, "    mo_numbers: [\"12a45\"]")) ==
+          "17: accounts[0].mo_numbers[0]: must be digits, optionally ending in '*' for a prefix (\"12345\", "
+          "\"4477009001*\")");
+    CHECK(error_of(with_line(17, "    mo_numbers: [\"+4477\"]")).starts_with("17: accounts[0].mo_numbers[0]: must be"));
+    CHECK(error_of(with_line(17, "    mo_numbers: [\"*\"]")).starts_with("17: accounts[0].mo_numbers[0]: must be"));
+    CHECK(error_of(with_line(17, "    mo_numbers: \"12345\"")) ==
+          "17: accounts[0].mo_numbers: must be a list of numbers or short codes");
+    std::string path;
+    const auto twice = error_of(with_line(17, "    mo_numbers: [\"12345\", \"4477*\"]") +
+                                    "    mo_numbers:\n      - \"999\"\n      - \"4477*\"\n",
+                                &path);
+    CHECK(twice == "25: accounts[1].mo_numbers[1]: '4477*' is already owned by account 'acme' "
+                   "(accounts[0].mo_numbers[1], " + path + ":17)");
+    const auto same = error_of(with_line(17, "    mo_numbers: [\"12345\", \"12345\"]"), &path);
+    CHECK(same == "17: accounts[0].mo_numbers[1]: '12345' is already owned by account 'acme' "
+                  "(accounts[0].mo_numbers[0], " + path + ":17)");
+    CHECK(error_of(valid_yaml + "mo:\n  opt_out_keywords: [\"STOP NOW\"]\n") ==
+          "24: mo.opt_out_keywords[0]: must be one word of letters and digits");
+    CHECK(error_of(valid_yaml + "mo:\n  keywords: [STOP]\n") ==
+          "24: mo.keywords: unknown key (expected one of: opt_out_keywords)");
+    CHECK(error_of(valid_yaml + "mo:\n  opt_out_keywords: STOP\n") == "24: mo.opt_out_keywords: must be a list of words");
 }
 
 TEST_CASE("account options load with their values and defaults", "[conf][accounts]") {
@@ -281,10 +327,10 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "enquire_link_interval_ms, bind_timeout_ms, unbind_timeout_ms, write_queue_limit, max_command_length)");
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
           "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds, "
-          "tps, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt)");
+          "tps, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
-          "carriers_file, routes, ledger)");
+          "carriers_file, routes, ledger, mo)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }
 

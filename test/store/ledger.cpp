@@ -574,3 +574,49 @@ TEMPLATE_TEST_CASE("ledger: a message with no receipt in time gets a synthetic o
     CHECK(skipped->outcome == receipt_outcome::duplicate);
     CHECK(f.get().find(unsent.id)->status == MessageStatus::accepted);
 }
+
+TEMPLATE_TEST_CASE("ledger: mobile-originated messages parked per account, oldest first, across reopen",
+                   "[ledger][mo]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto park = [&](MobileOriginated m) {
+        return wait_for([&](Completion done) { f.get().park_mo(m, std::move(done)); });
+    };
+    auto remove = [&](std::string account, MessageId id) {
+        return wait_for([&](Completion done) { f.get().remove_mo(account, id, std::move(done)); });
+    };
+    auto mo = [](MessageId id, std::string account, std::string text) {
+        return MobileOriginated{.id = id,
+                                .account = std::move(account),
+                                .carrier = "carrier01",
+                                .source = {1, 1, "447700900123"},
+                                .destination = {3, 0, "12345"},
+                                .esm_class = 0,
+                                .data_coding = 8,
+                                .payload = std::move(text),
+                                .received_at = id.time()};
+    };
+    const auto m2 = mo(id_at(2), "acme", std::string("\x00h\x00i", 4));
+    const auto m1 = mo(id_at(1), "acme", "STOP");
+    const auto other = mo(id_at(0), "acme2", std::string(300, 'x'));
+    REQUIRE(park(m2).ok());
+    REQUIRE(park(m1).ok());
+    REQUIRE(park(other).ok());
+    CHECK(park(mo(id_at(3), std::string("ac\0me", 5), "x")).code() == StatusCode::invalid_argument);
+    CHECK(park(mo(MessageId{}, "acme", "x")).code() == StatusCode::invalid_argument);
+
+    CHECK(f.get().pending_mo("acme", 10).value() == std::vector<MobileOriginated>{m1, m2});
+    CHECK(f.get().pending_mo("acme", 1).value() == std::vector<MobileOriginated>{m1});
+    CHECK(f.get().pending_mo("acme2", 10).value() == std::vector<MobileOriginated>{other});
+    CHECK(f.get().pending_mo("acm", 10).value().empty());
+    // Receipts and MOs are kept apart.
+    CHECK(f.get().pending_receipts("acme", 10).value().empty());
+
+    f.reopen();
+    CHECK(f.get().pending_mo("acme", 10).value() == std::vector<MobileOriginated>{m1, m2});
+    REQUIRE(remove("acme", m1.id).ok());
+    REQUIRE(remove("acme", m1.id).ok());  // delivered twice: still fine
+    CHECK(f.get().pending_mo("acme", 10).value() == std::vector<MobileOriginated>{m2});
+    f.reopen();
+    CHECK(f.get().pending_mo("acme", 10).value() == std::vector<MobileOriginated>{m2});
+    CHECK(f.get().pending_mo("acme2", 10).value() == std::vector<MobileOriginated>{other});
+}

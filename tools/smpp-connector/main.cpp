@@ -172,10 +172,18 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         forwarder = smpp::relay::ReceiptForwarder::create(io.get_executor(), *ledger);
         for (const auto& settings : config.carriers)
             carrier_ids.emplace(settings.id, smpp::relay::carrier_id_settings(settings.receipt_id));
+        // Mobile-originated messages go to the account owning the number
+        // (mo_numbers); opt-out keywords add the sender to its opt-out list.
+        smpp::relay::MoPath mo;
+        mo.directory = smpp::relay::MoDirectory::of(config.accounts);
+        mo.settings = config.mo;
+        mo.next_id = [&ids] { return ids.next(); };
         matcher = smpp::relay::ReceiptMatcher::create(
-            *ledger, carrier_ids, [weak = std::weak_ptr<smpp::relay::ReceiptForwarder>(forwarder)](const std::string& account) {
+            *ledger, carrier_ids,
+            [weak = std::weak_ptr<smpp::relay::ReceiptForwarder>(forwarder)](const std::string& account) {
                 if (auto f = weak.lock()) f->notify(account);
-            });
+            },
+            std::move(mo));
         for (const auto& settings : config.carriers)
             carriers.emplace(settings.id, smpp::carrier::Carrier::create(io.get_executor(), settings,
                                                                          matcher->handler_for(settings.id)));
@@ -365,8 +373,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     if (matcher) {
         const auto m = matcher->counters();
         spdlog::info("carrier receipts: {} matched, {} parked ({} matched later), {} duplicates, {} unparsed, "
-                     "{} refused; {} MO left with the carriers",
-                     m.matched, m.parked, m.late_matched, m.duplicates, m.unparsed, m.refused, m.mobile_originated);
+                     "{} refused; MO: {} parked, {} opt-outs, {} for no account",
+                     m.matched, m.parked, m.late_matched, m.duplicates, m.unparsed, m.refused, m.mo_parked,
+                     m.mo_opt_outs, m.mo_unowned);
     }
     if (forwarder) {
         const auto f = forwarder->counters();

@@ -56,6 +56,11 @@ public:
     void schedule_retry(store::MessageId, store::Timestamp, store::Completion done) override { done(busy()); }
     void park_receipt(store::PendingReceipt, store::Completion done) override { done(busy()); }
     void remove_receipt(std::string, store::MessageId, store::Completion done) override { done(busy()); }
+    void park_mo(store::MobileOriginated, store::Completion done) override { done(busy()); }
+    void remove_mo(std::string, store::MessageId, store::Completion done) override { done(busy()); }
+    store::StatusOr<std::vector<store::MobileOriginated>> pending_mo(std::string_view, std::size_t) const override {
+        return std::vector<store::MobileOriginated>{};
+    }
     void add_opt_out(std::string, std::string, store::Completion done) override { done(busy()); }
     void remove_opt_out(std::string, std::string, store::Completion done) override { done(busy()); }
     void drop_final_older_than(store::Timestamp, store::Completion done) override { done(busy()); }

@@ -256,12 +256,14 @@ void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLo
 
 void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings& out) {
     const std::string path = "ledger";
-    r.expect_mapping(node, path, {"path", "sync"});
+    r.expect_mapping(node, path, {"path", "sync", "retention_days"});
     if (const YAML::Node v = node["path"]; v.IsDefined()) {
         out.path = r.string(v, path + ".path");
         if (out.path.empty()) r.fail(v, path + ".path", "must not be empty");
     }
     if (const YAML::Node v = node["sync"]; v.IsDefined()) out.sync = r.boolean(v, path + ".sync");
+    if (const YAML::Node v = node["retention_days"]; v.IsDefined())
+        out.retention_days = static_cast<std::uint32_t>(r.integer(v, path + ".retention_days", 1, 3650));
     if (auto problem = out.validate(); !problem.empty()) r.fail(node, path, problem);
 }
 
@@ -312,6 +314,29 @@ void read_routes(const Reader& r, const YAML::Node& node, ConnectorConfig& c) {
     }
 }
 
+void read_routes_file(const Reader& r, const YAML::Node& node, ConnectorConfig& c) {
+    if (c.carriers_file.empty()) r.fail(node, "routes_file", "needs carriers_file (the carriers the routes name)");
+    const std::filesystem::path named = r.string(node, "routes_file");
+    c.routes_file = named.empty() || named.is_absolute()
+                        ? named.string()
+                        : (std::filesystem::path(r.file()).parent_path() / named).string();
+    std::error_code ec;
+    if (named.empty() || !std::filesystem::is_regular_file(c.routes_file, ec))
+        r.fail(node, "routes_file", "cannot read '" + c.routes_file + "'");
+    routing::CarrierSet known;
+    for (const auto& carrier : c.carriers) known.insert(carrier.id);
+    auto table = routing::load_routes(c.routes_file, known);
+    if (!table) {
+        // The table's own file and line, as carriers_file errors name theirs.
+        const auto& e = table.error();
+        const std::string prefix = e.file + ":" + std::to_string(e.line) + ": ";
+        const std::string rest = e.message.starts_with(prefix) ? e.message.substr(prefix.size()) : e.message;
+        if (!e.file.empty() && e.line > 0) throw ConfigError(e.file, e.line, rest);
+        r.fail(node, "routes_file", e.message);
+    }
+    c.route_table = std::move(table).value();
+}
+
 constexpr std::string_view log_levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 }  // namespace
@@ -321,7 +346,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "carriers_file", "routes",
-                      "ledger", "mo"});
+                      "routes_file", "ledger", "mo"});
 
     ConnectorConfig c;
     read_listener(r, r.required(root, "", "listener"), c.listener);
@@ -335,6 +360,10 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     }
     if (const YAML::Node v = root["carriers_file"]; v.IsDefined()) read_carriers_file(r, v, c);
     if (const YAML::Node v = root["routes"]; v.IsDefined()) read_routes(r, v, c);
+    if (const YAML::Node v = root["routes_file"]; v.IsDefined()) {
+        if (root["routes"].IsDefined()) r.fail(v, "routes_file", "routes and routes_file exclude each other");
+        read_routes_file(r, v, c);
+    }
     if (const YAML::Node v = root["ledger"]; v.IsDefined()) read_ledger(r, v, c.ledger);
     if (const YAML::Node v = root["mo"]; v.IsDefined()) read_mo(r, v, c.mo);
     return c;

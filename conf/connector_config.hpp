@@ -12,6 +12,7 @@
 #include "conf/config_error.hpp"
 #include "smpp/carrier/carrier_settings.hpp"
 #include "smpp/relay/mo_directory.hpp"
+#include "routing/route_table.hpp"
 #include "smpp/relay/prefix_router.hpp"
 #include "smpp/session/session_settings.hpp"
 #include "smpp/upstream/account.hpp"
@@ -40,6 +41,11 @@ struct ConnectorConfig {
     // Longest destination prefix -> carriers to try in order; every carrier
     // named must be in carriers_file.
     std::vector<relay::Route> routes;
+    // Or a route table file (routing/route_table.hpp: YAML, or CSV for large
+    // tables; relative to this config file's folder; resolved here), loaded
+    // into route_table. routes and routes_file exclude each other.
+    std::string routes_file;
+    routing::RouteTable route_table;
     // Only opened when carriers are configured.
     store::LedgerSettings ledger{.path = "var/ledger"};
     // `mo:` mobile-originated messages (each account's numbers are its

@@ -330,7 +330,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "tps, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
-          "carriers_file, routes, ledger, mo)");
+          "carriers_file, routes, routes_file, ledger, mo)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }
 
@@ -417,5 +417,41 @@ TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
     CHECK(error_of(with_forward("ledger:\n  path: ''\n")) == "25: ledger.path: must not be empty");
     CHECK(error_of(with_forward("ledger:\n  sync: maybe\n")).starts_with("25: ledger.sync: "));
     CHECK(error_of(with_forward("ledger:\n  size: 3\n")) ==
-          "25: ledger.size: unknown key (expected one of: path, sync)");
+          "25: ledger.size: unknown key (expected one of: path, sync, retention_days)");
+}
+
+TEST_CASE("routes_file loads a YAML or CSV route table beside the config; its errors name its own line",
+          "[conf][routing]") {
+    TempConfig f(with_forward("routes_file: routes.csv\nledger:\n  retention_days: 7\n"));
+    const auto dir = fs::path(f.path()).parent_path();
+    std::ofstream(dir / "routes.csv") << "prefix,country,carrier,priority,cost,weight,classes,sender_types,data_codings,"
+                                         "profile,window,utc_offset,zone\n"
+                                         "44,GB,carrier01,1,9000,1,,,,,,,\n"
+                                         "44,GB,carrier05,2,7000,1,,,,,,,\n"
+                                         ",,carrier04,1,15000,1,,,,,,,\n";
+    auto c = load_connector_config(f.path());
+    CHECK(c.routes.empty());
+    CHECK(c.routes_file == (dir / "routes.csv").string());
+    REQUIRE(c.route_table.entries.size() == 2);
+    CHECK(c.ledger.retention_days == 7);
+
+    std::ofstream(dir / "routes.yaml") << "routes:\n"
+                                          "  - prefix: \"44\"\n"
+                                          "    candidates:\n"
+                                          "      - {carrier: carrier99, priority: 1}\n";
+    TempConfig bad(with_forward("routes_file: " + (dir / "routes.yaml").string() + "\n"));
+    try {
+        load_connector_config(bad.path());
+        FAIL("a route table naming an unknown carrier loaded");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) ==
+              (dir / "routes.yaml").string() + ":4: routes[0].candidates[0].carrier: unknown carrier 'carrier99'");
+        CHECK(e.line() == 4);
+    }
+    CHECK(error_of(with_forward("routes_file: missing.yaml\n")).starts_with("24: routes_file: cannot read '"));
+    CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carriers: [carrier01]\nroutes_file: x.yaml\n")) ==
+          "27: routes_file: routes and routes_file exclude each other");
+    CHECK(error_of(valid_yaml + "routes_file: x.yaml\n") ==
+          "23: routes_file: needs carriers_file (the carriers the routes name)");
+    CHECK(error_of(with_forward("ledger:\n  retention_days: 0\n")).starts_with("25: ledger.retention_days: "));
 }

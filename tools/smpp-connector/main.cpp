@@ -105,18 +105,25 @@ std::string route_namespace(const ConnectorConfig& config) {
     return "smpp-connector-pid" + std::to_string(::getpid());
 }
 
+// The routes of a configuration: its routes_file's table, or its inline routes.
+smpp::routing::RouteTable route_table_of(const ConnectorConfig& config) {
+    if (!config.routes_file.empty()) return config.route_table;
+    return smpp::relay::MessageRouter::table_of(config.routes);
+}
+
 void reload_routes(const std::string& config_path, std::optional<smpp::routing::ShmPublisher>& publisher) {
     if (!publisher) return;
     try {
         const auto fresh = smpp::conf::load_connector_config(config_path);
-        auto published = publisher->publish(smpp::relay::MessageRouter::table_of(fresh.routes));
+        auto published = publisher->publish(route_table_of(fresh));
         if (!published) {
             spdlog::error("SIGHUP: route table not reloaded, the old one keeps serving: {}",
                           published.error().message);
             return;
         }
-        spdlog::info("SIGHUP: route table generation {} published ({} routes from {})", *published,
-                     fresh.routes.size(), config_path);
+        spdlog::info("SIGHUP: route table generation {} published ({} prefixes from {})", *published,
+                     route_table_of(fresh).entries.size(),
+                     fresh.routes_file.empty() ? config_path : fresh.routes_file);
     } catch (const ConfigError& e) {
         spdlog::error("SIGHUP: route table not reloaded, the old one keeps serving: {}", e.what());
     }
@@ -200,7 +207,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             return 1;
         }
         publisher.emplace(std::move(opened_publisher).value());
-        if (auto published = publisher->publish(smpp::relay::MessageRouter::table_of(config.routes)); !published) {
+        if (auto published = publisher->publish(route_table_of(config)); !published) {
             spdlog::error("route table: {}", published.error().message);
             return 1;
         }
@@ -214,7 +221,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids, std::move(router).value(), carriers,
                                                    forward_settings);
         for (auto& [id, c] : carriers) c->start();
-        spdlog::info("carriers: {} from {}; routes: {}", carriers.size(), config.carriers_file, config.routes.size());
+        spdlog::info("carriers: {} from {}; route prefixes: {} from {}", carriers.size(), config.carriers_file,
+                     route_table_of(config).entries.size(),
+                     config.routes_file.empty() ? std::string("the routes: section") : config.routes_file);
         for (auto& record : recovery->resume) forward->resume(std::move(record));
         // In doubt: the carrier may have them. The account decides: resend
         // (and risk a duplicate) or keep them in doubt (query_sm answers

@@ -54,6 +54,22 @@ receipt_outcome apply_timeout(MessageRecord& r, MessageStatus reported, Timestam
     return outcome;
 }
 
+ReceiptMatch match_of(receipt_outcome outcome, const MessageRecord& r, const CarrierReceipt& c) {
+    ReceiptMatch m{.outcome = outcome, .id = r.id, .account = r.account};
+    if (outcome != receipt_outcome::matched) return m;
+    m.carrier = c.carrier;
+    m.destination = r.destination.address;
+    m.reported = c.status;
+    m.sent_at = r.updated_at;
+    for (auto it = r.attempts.rbegin(); it != r.attempts.rend(); ++it) {
+        if (it->carrier == c.carrier && !it->carrier_message_id.empty()) {
+            m.sent_at = it->at;
+            break;
+        }
+    }
+    return m;
+}
+
 std::string encode(const CarrierReceipt& c) {
     std::string out;
     encoding::put_u8(out, 1);

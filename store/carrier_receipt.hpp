@@ -50,8 +50,17 @@ struct ReceiptMatch {
     MessageId id{};               // matched / duplicate
     std::string account{};        // matched / duplicate
     bool owes_upstream = false;   // a PendingReceipt was parked for the account
+    // For health per carrier x country (matched only): where the message
+    // went, when the carrier took it, and what the receipt reported.
+    std::string carrier{};
+    std::string destination{};
+    Timestamp sent_at{};
+    MessageStatus reported = MessageStatus::sent;
     friend bool operator==(const ReceiptMatch&, const ReceiptMatch&) = default;
 };
+
+// The ReceiptMatch of `outcome` for record `r` (as changed) and receipt `c`.
+ReceiptMatch match_of(receipt_outcome outcome, const MessageRecord& r, const CarrierReceipt& c);
 
 // What the receipt does to `r` (changed in place when it returns matched):
 // a final state moves a record that is not final yet to that state (a

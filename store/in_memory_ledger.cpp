@@ -83,7 +83,7 @@ StatusOr<ReceiptMatch> InMemoryLedger::apply_receipt_locked(MessageId id, const 
     if (it == messages_.end()) return unknown(id);
     MessageRecord next = it->second;
     std::optional<PendingReceipt> owed;
-    ReceiptMatch m{.outcome = store::apply_receipt(next, c, owed), .id = id, .account = next.account};
+    ReceiptMatch m = match_of(store::apply_receipt(next, c, owed), next, c);
     if (m.outcome != receipt_outcome::matched) return m;
     store(&it->second, std::move(next));
     if (owed) {

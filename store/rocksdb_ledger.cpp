@@ -285,7 +285,7 @@ struct RocksDbLedger::Impl {
         if (!current.ok()) return current.status();
         MessageRecord next = *current;
         std::optional<PendingReceipt> owed;
-        ReceiptMatch m{.outcome = store::apply_receipt(next, c, owed), .id = id, .account = next.account};
+        ReceiptMatch m = match_of(store::apply_receipt(next, c, owed), next, c);
         if (m.outcome != receipt_outcome::matched) return m;
         group.write_record(&*current, next);
         if (owed) {

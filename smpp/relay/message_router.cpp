@@ -64,6 +64,14 @@ routing::Decision MessageRouter::select(const routing::SelectRequest& request) {
     return selectors_[static_cast<std::size_t>(request.traffic_class)]->select(table, request);
 }
 
+std::string MessageRouter::country_of(std::string_view digits) {
+    std::lock_guard lock(mutex_);
+    const routing::TableView& table = reader_ ? reader_->current() : view_;
+    if (!table.valid()) return {};
+    auto m = table.lookup(digits);
+    return m ? std::string(m->country) : std::string();
+}
+
 std::uint64_t MessageRouter::generation() {
     std::lock_guard lock(mutex_);
     return reader_ ? reader_->generation() : 1;

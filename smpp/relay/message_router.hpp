@@ -38,6 +38,8 @@ public:
     static std::shared_ptr<MessageRouter> of(const std::vector<Route>& routes);
 
     routing::Decision select(const routing::SelectRequest& request);
+    // The country label of the route covering `digits` ("" when none).
+    std::string country_of(std::string_view digits);
     // The generation select() last used.
     std::uint64_t generation();
 

@@ -74,6 +74,7 @@ std::shared_ptr<ReceiptMatcher> ReceiptMatcher::create(store::Ledger& ledger, Ca
         auto self = weak.lock();
         if (!self) return;
         self->counters_.late_matched.fetch_add(1, std::memory_order_relaxed);
+        if (self->on_matched_) self->on_matched_(match);
         if (match.owes_upstream && self->owed_) self->owed_(match.account);
     });
     return m;
@@ -144,6 +145,7 @@ void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& p
         switch (m->outcome) {
             case store::receipt_outcome::matched:
                 self->counters_.matched.fetch_add(1, std::memory_order_relaxed);
+                if (self->on_matched_) self->on_matched_(*m);
                 break;
             case store::receipt_outcome::duplicate:
                 self->counters_.duplicates.fetch_add(1, std::memory_order_relaxed);

@@ -89,6 +89,11 @@ public:
     static std::shared_ptr<ReceiptMatcher> create(store::Ledger& ledger, CarrierIdBook ids, Owed owed,
                                                   MoPath mo = {});
 
+    // Told every receipt that changed a record (now or when sent() took a
+    // parked one), from any thread: the health monitor's delivery windows.
+    // Set before the carriers start.
+    void set_on_matched(std::function<void(const store::ReceiptMatch&)> hook) { on_matched_ = std::move(hook); }
+
     // The DeliverHandler to give carrier `carrier_id`'s actor.
     carrier::DeliverHandler handler_for(std::string carrier_id);
 
@@ -108,6 +113,7 @@ private:
     const CarrierIdBook ids_;
     const CarrierIdSettings automatic_{};
     const Owed owed_;
+    std::function<void(const store::ReceiptMatch&)> on_matched_;
     const MoPath mo_;
     struct AtomicCounters {
         std::atomic<std::uint64_t> matched{0}, duplicates{0}, parked{0}, late_matched{0}, unparsed{0},

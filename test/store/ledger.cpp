@@ -403,6 +403,11 @@ TEMPLATE_TEST_CASE("ledger: a receipt matches its record through the carrier-ID 
     CHECK(m->id == r.id);
     CHECK(m->account == "acme");
     CHECK(m->owes_upstream);
+    // What health per carrier x country needs.
+    CHECK(m->carrier == "carrier-a");
+    CHECK(m->destination == "447700900123");
+    CHECK(m->sent_at == at(1));
+    CHECK(m->reported == MessageStatus::delivered);
     auto found = f.get().find(r.id);
     REQUIRE(found.ok());
     CHECK(found->status == MessageStatus::delivered);

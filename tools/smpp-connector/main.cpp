@@ -218,7 +218,27 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         spdlog::info("route table generation {} published as '{}' (smppctl route explain <number> --ns {})",
                      publisher->generation(), route_ns, route_ns);
-        forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids, std::move(router).value(), carriers,
+        auto message_router = std::move(router).value();
+        // Final receipts feed the delivery-rate and receipt-latency windows
+        // of their carrier x the destination's country.
+        matcher->set_on_matched([health, message_router](const smpp::store::ReceiptMatch& m) {
+            using smpp::routing::health::ReceiptState;
+            std::optional<ReceiptState> state;
+            switch (m.reported) {
+                case smpp::store::MessageStatus::delivered: state = ReceiptState::delivered; break;
+                case smpp::store::MessageStatus::undeliverable: state = ReceiptState::undeliverable; break;
+                case smpp::store::MessageStatus::expired: state = ReceiptState::expired; break;
+                case smpp::store::MessageStatus::rejected: state = ReceiptState::rejected; break;
+                default: return;  // an intermediate notification
+            }
+            const auto digits = smpp::routing::normalise_e164(m.destination);
+            const auto country = digits ? message_router->country_of(*digits) : std::string();
+            const auto latency = std::chrono::system_clock::now() - m.sent_at;
+            health->on_receipt(m.carrier, country, *state,
+                               std::max(std::chrono::nanoseconds(0),
+                                        std::chrono::duration_cast<std::chrono::nanoseconds>(latency)));
+        });
+        forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids, message_router, carriers,
                                                    forward_settings);
         for (auto& [id, c] : carriers) c->start();
         spdlog::info("carriers: {} from {}; route prefixes: {} from {}", carriers.size(), config.carriers_file,

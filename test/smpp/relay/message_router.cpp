@@ -34,6 +34,8 @@ TEST_CASE("message router: inline routes keep their order as failover priority",
     d = r->select(to("33123"));
     CHECK(d.carriers == std::vector<std::string>{"z"});
 
+    CHECK(r->country_of("447700900123").empty());  // inline routes carry no country
+
     auto none = MessageRouter::of({{"44", {"a"}}});
     d = none->select(to("33123"));
     CHECK_FALSE(d.routed());
@@ -53,8 +55,11 @@ TEST_CASE("message router: a skipped candidate is named in the reason", "[relay]
     b.priority = 2;
     e.candidates = {a, b};
     t.entries.push_back(e);
+    t.entries.front().country = "GB";
     auto r = MessageRouter::from_table(t);
     REQUIRE(r.ok());
+    CHECK((*r)->country_of("447700") == "GB");
+    CHECK((*r)->country_of("33").empty());
     auto d = (*r)->select(to("4477"));  // an alphanumeric sender: a only takes long codes
     REQUIRE(d.routed());
     CHECK(d.carriers == std::vector<std::string>{"b"});

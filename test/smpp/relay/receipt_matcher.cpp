@@ -135,6 +135,8 @@ TEST_CASE("receipt matcher: a receipt before submit_sm_resp is parked, then matc
     store::InMemoryLedger ledger;
     Owed owed;
     auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    std::vector<store::ReceiptMatch> told;
+    m->set_on_matched([&](const store::ReceiptMatch& x) { told.push_back(x); });
     auto r = record(store::MessageId::make(t0, 1, 3));
     ledger.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
     CHECK(deliver(*m, "carrier02", receipt_pdu("{0F8FAD5B-D9CB-469F-A165-70867728950E}", message_state::expired)) ==
@@ -150,6 +152,11 @@ TEST_CASE("receipt matcher: a receipt before submit_sm_resp is parked, then matc
     CHECK(ledger.find(r.id)->status == MessageStatus::expired);
     CHECK(m->counters().late_matched == 1);
     CHECK(owed.get() == std::vector<std::string>{"acme"});
+    // The health hook hears the late match too, with carrier and destination.
+    REQUIRE(told.size() == 1);
+    CHECK(told[0].carrier == "carrier02");
+    CHECK(told[0].destination == "447700900123");
+    CHECK(told[0].reported == MessageStatus::expired);
 }
 
 TEST_CASE("receipt matcher: a receipt on one carrier never matches another carrier's message") {

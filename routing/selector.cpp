@@ -54,58 +54,70 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
         d.error = "no route covers '" + std::string(r.destination) + "'";
         return d;
     }
-    d.prefix = std::string(r.destination.substr(0, match->prefix_digits));
-    d.country = std::string(match->country);
-    d.route_id = (d.prefix.empty() ? std::string("default") : d.prefix) + "@" + std::to_string(d.generation);
-
     const SenderType sender = classify_sender(r.source_addr, r.source_addr_ton);
     const auto since_epoch = std::chrono::duration_cast<std::chrono::minutes>(r.now.time_since_epoch()).count();
     const int utc_minute = static_cast<int>(((since_epoch % 1440) + 1440) % 1440);
 
+    // When every candidate of the longest prefix is skipped, the next
+    // shorter prefix that has a route is tried (a "4479 otp only" entry
+    // must not leave bulk to 4479 without the "44" route); the skips of the
+    // prefixes passed over say which prefix they were on.
     std::vector<const image::Candidate*> eligible;
-    eligible.reserve(match->candidates.size());
-    for (const auto& c : match->candidates) {
-        std::string_view carrier = table.carrier(c);
-        auto skip = [&](std::string reason) { d.skipped.push_back(Skipped{std::string(carrier), std::move(reason)}); };
-        if (!(c.traffic_classes & bit(r.traffic_class))) {
-            skip("traffic class " + std::string(name(r.traffic_class)) + " not allowed");
-            continue;
-        }
-        if (!(c.sender_types & bit(sender))) {
-            skip("sender type " + std::string(name(sender)) + " not allowed");
-            continue;
-        }
-        if (auto set = table.coding_set(c); set && !set->contains(r.data_coding)) {
-            skip("data_coding " + std::to_string(r.data_coding) + " not supported");
-            continue;
-        }
-        if (c.profile != image::none && table.string(c.profile) != r.profile) {
-            skip("reserved for profile '" + std::string(table.string(c.profile)) + "' (account profile '" +
-                 std::string(r.profile) + "')");
-            continue;
-        }
-        if (auto w = table.window(c)) {
-            TimeWindow window = to_window(table, *w);
-            if (!window.contains(utc_minute)) {
-                skip("outside window " + window.to_string() + " at " + hhmm(utc_minute) + " UTC");
+    for (;;) {
+        d.prefix = std::string(r.destination.substr(0, match->prefix_digits));
+        d.country = std::string(match->country);
+        d.route_id = (d.prefix.empty() ? std::string("default") : d.prefix) + "@" + std::to_string(d.generation);
+        const std::size_t first_skip = d.skipped.size();
+        eligible.reserve(match->candidates.size());
+        for (const auto& c : match->candidates) {
+            std::string_view carrier = table.carrier(c);
+            auto skip = [&](std::string reason) { d.skipped.push_back(Skipped{std::string(carrier), std::move(reason)}); };
+            if (!(c.traffic_classes & bit(r.traffic_class))) {
+                skip("traffic class " + std::string(name(r.traffic_class)) + " not allowed");
                 continue;
             }
-        }
-        if (auto cap = settings_.capabilities.find(carrier); cap != settings_.capabilities.end()) {
-            if (r.message_payload && !cap->second.message_payload) {
-                skip("does not accept message_payload");
+            if (!(c.sender_types & bit(sender))) {
+                skip("sender type " + std::string(name(sender)) + " not allowed");
                 continue;
             }
-            if (r.segments > cap->second.max_parts) {
-                skip(std::to_string(r.segments) + " parts exceed its limit of " + std::to_string(cap->second.max_parts));
+            if (auto set = table.coding_set(c); set && !set->contains(r.data_coding)) {
+                skip("data_coding " + std::to_string(r.data_coding) + " not supported");
                 continue;
             }
+            if (c.profile != image::none && table.string(c.profile) != r.profile) {
+                skip("reserved for profile '" + std::string(table.string(c.profile)) + "' (account profile '" +
+                     std::string(r.profile) + "')");
+                continue;
+            }
+            if (auto w = table.window(c)) {
+                TimeWindow window = to_window(table, *w);
+                if (!window.contains(utc_minute)) {
+                    skip("outside window " + window.to_string() + " at " + hhmm(utc_minute) + " UTC");
+                    continue;
+                }
+            }
+            if (auto cap = settings_.capabilities.find(carrier); cap != settings_.capabilities.end()) {
+                if (r.message_payload && !cap->second.message_payload) {
+                    skip("does not accept message_payload");
+                    continue;
+                }
+                if (r.segments > cap->second.max_parts) {
+                    skip(std::to_string(r.segments) + " parts exceed its limit of " +
+                         std::to_string(cap->second.max_parts));
+                    continue;
+                }
+            }
+            if (health_.open(carrier, d.country)) {
+                skip("circuit open for " + (d.country.empty() ? std::string("prefix ") + d.prefix : d.country));
+                continue;
+            }
+            eligible.push_back(&c);
         }
-        if (health_.open(carrier, d.country)) {
-            skip("circuit open for " + (d.country.empty() ? std::string("prefix ") + d.prefix : d.country));
-            continue;
-        }
-        eligible.push_back(&c);
+        if (!eligible.empty() || match->prefix_digits == 0) break;
+        auto shorter = table.lookup(r.destination.substr(0, match->prefix_digits - 1));
+        if (!shorter) break;
+        for (std::size_t i = first_skip; i < d.skipped.size(); ++i) d.skipped[i].reason += " (prefix " + d.prefix + ")";
+        match = shorter;
     }
     if (eligible.empty()) {
         d.error = "every candidate was skipped";

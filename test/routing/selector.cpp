@@ -191,3 +191,27 @@ TEST_CASE("sender classification") {
     CHECK(classify_sender("+447700900123", 1) == SenderType::long_code);
     CHECK(classify_sender("", 0) == SenderType::alphanumeric);
 }
+
+TEST_CASE("when every candidate of the longest prefix is skipped, the next shorter prefix routes") {
+    auto otp_only = cand("a", 1, 9);
+    otp_only.traffic_classes = bit(TrafficClass::otp);
+    auto c = CompiledTable::compile(RouteTable{{RouteEntry{"4479", "GB", {otp_only}},
+                                                RouteEntry{"44", "GB", {cand("b", 1, 5)}},
+                                                RouteEntry{"", "", {cand("z", 1, 1)}}}},
+                                    9);
+    REQUIRE(c.ok());
+    Selector s({}, no_health);
+    Decision otp = s.select(c->view(), request(TrafficClass::otp), 0);
+    CHECK(otp.carriers == std::vector<std::string>{"a"});
+    CHECK(otp.prefix == "4479");
+    CHECK(otp.skipped.empty());
+
+    Decision bulk = s.select(c->view(), request(TrafficClass::bulk), 0);
+    REQUIRE(bulk.routed());
+    CHECK(bulk.carriers == std::vector<std::string>{"b"});
+    CHECK(bulk.prefix == "44");
+    CHECK(bulk.route_id == "44@9");
+    REQUIRE(bulk.skipped.size() == 1);
+    CHECK(bulk.skipped[0].carrier == "a");
+    CHECK(bulk.skipped[0].reason == "traffic class bulk not allowed (prefix 4479)");
+}

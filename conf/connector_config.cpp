@@ -294,7 +294,7 @@ void read_routes(const Reader& r, const YAML::Node& node, ConnectorConfig& c) {
         relay::Route route;
         const YAML::Node prefix = r.required(entry, p, "prefix");
         route.prefix = r.string(prefix, p + ".prefix");
-        if (!relay::PrefixRouter::valid_prefix(route.prefix))
+        if (!relay::valid_prefix(route.prefix))
             r.fail(prefix, p + ".prefix", "must be digits only (\"\" is the default route)");
         if (auto [it, fresh] = seen.emplace(route.prefix, i); !fresh)
             r.fail(prefix, p + ".prefix", "duplicate of " + Reader::index(path, it->second));

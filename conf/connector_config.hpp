@@ -13,7 +13,7 @@
 #include "smpp/carrier/carrier_settings.hpp"
 #include "smpp/relay/mo_directory.hpp"
 #include "routing/route_table.hpp"
-#include "smpp/relay/prefix_router.hpp"
+#include "smpp/relay/route.hpp"
 #include "smpp/session/session_settings.hpp"
 #include "smpp/upstream/account.hpp"
 #include "store/ledger_settings.hpp"

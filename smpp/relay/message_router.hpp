@@ -16,7 +16,7 @@
 
 #include "routing/health/health_monitor.hpp"
 #include "routing/router.hpp"
-#include "smpp/relay/prefix_router.hpp"
+#include "smpp/relay/route.hpp"
 
 namespace smpp::relay {
 

@@ -140,8 +140,8 @@ upstream::ReceiptOptions read_receipts(const Reader& r, const YAML::Node& node, 
 
 upstream::Account read_account(const Reader& r, const YAML::Node& node, const std::string& path) {
     r.expect_mapping(node, path,
-                     {"system_id", "password_hash", "bind_types", "max_binds", "tps", "allowed_addresses",
-                      "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers"});
+                     {"system_id", "password_hash", "bind_types", "max_binds", "tps", "max_backlog",
+                      "allowed_addresses", "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers"});
     upstream::Account a;
     a.system_id = r.string(r.required(node, path, "system_id"), path + ".system_id");
     a.password_hash = r.string(r.required(node, path, "password_hash"), path + ".password_hash");
@@ -157,6 +157,8 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
         a.max_binds = static_cast<std::uint32_t>(r.integer(v, path + ".max_binds", 1, upstream::Account::max_binds_limit));
     if (const YAML::Node v = node["tps"]; v.IsDefined())
         a.tps = static_cast<std::uint32_t>(r.integer(v, path + ".tps", 0, upstream::Account::max_tps));
+    if (const YAML::Node v = node["max_backlog"]; v.IsDefined())
+        a.max_backlog = static_cast<std::uint32_t>(r.integer(v, path + ".max_backlog", 0, 100'000'000));
     if (const YAML::Node list = node["allowed_addresses"]; list.IsDefined()) {
         if (!list.IsSequence()) r.fail(list, path + ".allowed_addresses", "must be a list of CIDR networks");
         for (std::size_t i = 0; i < list.size(); ++i) {

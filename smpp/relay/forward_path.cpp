@@ -32,6 +32,7 @@ struct ForwardPath::Flight {
     carrier::message_class cls = carrier::message_class::transactional;
     std::string country;  // of the route, for health per carrier x country
     std::chrono::steady_clock::time_point submitted_at{};
+    Backlog* backlog = nullptr;  // counted in while set
 };
 
 namespace {
@@ -138,7 +139,29 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       ids_(ids),
       router_(std::move(router)),
       carriers_(std::move(carriers)),
-      settings_(settings) {}
+      settings_(settings) {
+    for (const auto& a : settings_.accounts.accounts) {
+        auto b = std::make_unique<Backlog>();
+        b->max = a.max_backlog;
+        backlogs_.emplace(a.system_id, std::move(b));
+    }
+}
+
+ForwardPath::Backlog* ForwardPath::backlog_of(std::string_view account) const {
+    auto it = backlogs_.find(account);
+    return it == backlogs_.end() ? nullptr : it->second.get();
+}
+
+void ForwardPath::leave_backlog(Flight& f) noexcept {
+    if (!f.backlog) return;
+    f.backlog->size.fetch_sub(1, std::memory_order_relaxed);
+    f.backlog = nullptr;
+}
+
+std::uint32_t ForwardPath::backlog(std::string_view account) const {
+    auto* b = backlog_of(account);
+    return b ? b->size.load(std::memory_order_relaxed) : 0;
+}
 
 command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision,
                                   std::string_view account) const {
@@ -206,6 +229,13 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
         return s->respond(answer(submit_sm_resp(seq, status)));
     }
 
+    auto* backlog = backlog_of(account);
+    if (backlog && backlog->size.fetch_add(1, std::memory_order_relaxed) >= backlog->max && backlog->max != 0) {
+        backlog->size.fetch_sub(1, std::memory_order_relaxed);
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("submit_sm from {} refused: its backlog is full ({})", account, backlog->max);
+        return s->respond(answer(submit_sm_resp(seq, command_status::ESME_RMSGQFUL)));
+    }
     const auto account_routing = routing_of(settings_.accounts, account);
     const auto at = now_ms();
     store::MessageRecord r;
@@ -236,6 +266,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
     flight->candidates = std::move(decision.carriers);
     flight->cls = account_routing.cls;
     flight->country = decision.country;
+    flight->backlog = backlog;
 
     ledger_.accept(std::move(r), [self = shared_from_this(), s = std::move(s), seq, flight, answer](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.
@@ -243,6 +274,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
         boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flight = std::move(flight),
                                st = std::move(st), answer]() mutable {
             if (!st.ok()) {
+                leave_backlog(*flight);
                 self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("message {} not stored: {}", flight->id.to_string(), st.to_string());
                 return s->respond(answer(submit_sm_resp(seq, status_for(st))));
@@ -260,6 +292,11 @@ void ForwardPath::resume(store::MessageRecord record) {
     flight->pdu = submit_sm_of(record);
     const auto account_routing = routing_of(settings_.accounts, record.account);
     flight->cls = account_routing.cls;
+    // Resumed messages count in without a limit: they already have ESME_ROK.
+    if (auto* b = backlog_of(record.account)) {
+        b->size.fetch_add(1, std::memory_order_relaxed);
+        flight->backlog = b;
+    }
     const auto digits = routing::normalise_e164(record.destination.address);
     routing::Decision match;
     if (digits)
@@ -328,6 +365,8 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     const auto at = now_ms();
     const auto id = f->id.to_string();
     report_health(*f, carrier_id, outcome);
+    if (!std::holds_alternative<carrier::Transient>(outcome) && !std::holds_alternative<carrier::Refused>(outcome))
+        leave_backlog(*f);
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
         auto ids = settings_.carrier_ids.find(carrier_id);
@@ -396,6 +435,7 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     const auto at = now_ms();
     if (f->rounds >= settings_.max_retry_rounds) {
         counters_.failed.fetch_add(1, std::memory_order_relaxed);
+        leave_backlog(*f);
         spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
         store::StateChange change{.status = MessageStatus::failed, .at = at, .error_code = f->last_status};
         return ledger_.update(f->id, std::move(change), log_failure("failed", id));

@@ -16,7 +16,9 @@
 //                     that needs more than 255 segments
 //   ESME_RX_P_APPN    the destination opted out of this account's messages
 //                     (ForwardSettings::opt_out_status; logged)
-//   ESME_RMSGQFUL     the ledger is busy (its write queue is full): try later
+//   ESME_RMSGQFUL     the account's backlog (accepted, not yet with a
+//                     carrier) is at its max_backlog, or the ledger is busy
+//                     (its write queue is full): try later
 //   ESME_RSYSERR      the ledger failed to store the record
 //
 // After ESME_ROK the message is never dropped: the route's carriers are
@@ -111,8 +113,14 @@ public:
                                    std::string_view account = {}) const;
 
     ForwardCounters counters() const;
+    // The account's messages accepted and not yet taken by a carrier.
+    std::uint32_t backlog(std::string_view account) const;
 
     struct Flight;
+    struct Backlog {
+        std::atomic<std::uint32_t> size{0};
+        std::uint32_t max = 0;  // 0: no limit
+    };
 
 private:
     // submit_sm and data_sm: `as_data_sm` answers with data_sm_resp.
@@ -126,6 +134,9 @@ private:
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
     void retry_later(std::shared_ptr<Flight> f);
     void report_health(const Flight& f, const std::string& carrier_id, const carrier::SubmitOutcome& outcome);
+    Backlog* backlog_of(std::string_view account) const;
+    // The message left the account's backlog (a carrier has it, or it is final).
+    static void leave_backlog(Flight& f) noexcept;
     // After `sending` is durable: hands the message to the carrier.
     void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
     store::Completion log_failure(std::string what, std::string id);
@@ -137,6 +148,8 @@ private:
     const Carriers carriers_;
     const ForwardSettings settings_;
     std::atomic<bool> stopping_{false};
+    // One per configured account, fixed at construction: read without locks.
+    std::map<std::string, std::unique_ptr<Backlog>, std::less<>> backlogs_;
 
     struct AtomicCounters {
         std::atomic<std::uint64_t> accepted{0}, refused{0}, sent{0}, retries{0}, rejected{0}, in_doubt{0},

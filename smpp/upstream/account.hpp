@@ -49,6 +49,11 @@ struct Account {
     // submit_sm, data_sm and submit_multi per second over all binds of the
     // account; 0 = no limit. Over it: ESME_RTHROTTLED.
     std::uint32_t tps = 0;
+    // Messages accepted for this account and not yet handed to a carrier
+    // (waiting for a window, a retry or a route); over it a submit gets
+    // ESME_RMSGQFUL, so one account's pile-up while carriers are down cannot
+    // take the whole ledger. 0 = no limit.
+    std::uint32_t max_backlog = 100'000;
     // Source networks a bind may come from; empty = any.
     std::vector<Cidr> allowed_addresses{};
     // Plain settings the forward and receipt paths read.

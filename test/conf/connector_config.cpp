@@ -327,7 +327,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "enquire_link_interval_ms, bind_timeout_ms, unbind_timeout_ms, write_queue_limit, max_command_length)");
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
           "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds, "
-          "tps, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers)");
+          "tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
           "carriers_file, routes, routes_file, ledger, mo)");
@@ -454,4 +454,12 @@ TEST_CASE("routes_file loads a YAML or CSV route table beside the config; its er
     CHECK(error_of(valid_yaml + "routes_file: x.yaml\n") ==
           "23: routes_file: needs carriers_file (the carriers the routes name)");
     CHECK(error_of(with_forward("ledger:\n  retention_days: 0\n")).starts_with("25: ledger.retention_days: "));
+}
+
+TEST_CASE("max_backlog loads per account; 100000 by default, 0 for no limit", "[conf][accounts]") {
+    auto plain = parse_connector_config(valid_yaml, "x.yaml");
+    CHECK(plain.accounts.accounts[0].max_backlog == 100'000);
+    auto c = parse_connector_config(with_line(17, "    max_backlog: 0"), "x.yaml");
+    CHECK(c.accounts.accounts[0].max_backlog == 0);
+    CHECK(error_of(with_line(17, "    max_backlog: -1")).starts_with("17: accounts[0].max_backlog: "));
 }

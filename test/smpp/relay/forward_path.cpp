@@ -127,7 +127,8 @@ public:
     std::shared_ptr<session::Client> client;
     std::vector<Answer> answers;
 
-    Rig(Loop& l, store::Ledger& led, bool extra_carrier = false) : loop(l), ledger(led), smsc(l) {
+    Rig(Loop& l, store::Ledger& led, bool extra_carrier = false, relay::ForwardSettings fs = {})
+        : loop(l), ledger(led), smsc(l) {
         auto settings = carrier::test::test_settings(smsc.port());
         settings.id = "carrier01";
         settings.binds = 2;
@@ -141,7 +142,7 @@ public:
             route44.insert(route44.begin(), "carrier00");
         }
         forward = relay::ForwardPath::create(loop.ioc.get_executor(), ledger, ids,
-                                             relay::MessageRouter::of({{"44", route44}}), carriers);
+                                             relay::MessageRouter::of({{"44", route44}}), carriers, fs);
         for (auto& [id, c] : carriers) c->start();
 
         session::SessionSettings s;
@@ -396,4 +397,34 @@ TEST_CASE("forward path: a number on the account's opt-out list gets ESME_RX_P_A
     loop.run_for(50ms);
     CHECK(rig.smsc.submits.size() == 1);
     CHECK(rig.forward->counters().refused == 1);
+}
+
+TEST_CASE("forward path: an account's backlog is bounded; ESME_RMSGQFUL over it, room again once carriers answer",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.max_backlog = 5;
+    fs.accounts.accounts.push_back(acme);
+    Rig rig(loop, ledger, false, fs);
+    rig.smsc.answer = false;  // every submit waits for its response timeout (then in doubt)
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(8, to("447700900123"), false, 8));
+    std::size_t ok = 0, full = 0;
+    for (const auto& a : rig.answers) {
+        if (a.status == command_status::ESME_ROK) ++ok;
+        if (a.status == command_status::ESME_RMSGQFUL) ++full;
+    }
+    CHECK(ok == 5);
+    CHECK(full == 3);
+    CHECK(rig.forward->backlog("acme") == 5);
+    // The carrier never answers: after the response timeout they are in doubt
+    // (no longer waiting for a carrier), and the account has room again.
+    REQUIRE(loop.run_until([&] { return rig.forward->backlog("acme") == 0; }, 5s));
+    CHECK(rig.forward->counters().in_doubt == 5);
+    rig.smsc.answer = true;
+    REQUIRE(rig.submit(1, to("447700900123"), false));
+    CHECK(rig.answers.back().status == command_status::ESME_ROK);
 }

@@ -25,6 +25,7 @@
 #include "conf/connector_config.hpp"
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/protocol/pdu.hpp"
+#include "smpp/relay/carrier_health.hpp"
 #include "smpp/relay/forward_path.hpp"
 #include "routing/shm_table.hpp"
 #include "smpp/relay/message_router.hpp"
@@ -154,8 +155,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     // asked by the selector; a failing route moves to its next candidate.
     auto health = std::make_shared<smpp::routing::health::HealthMonitor>();
     std::shared_ptr<smpp::relay::ReceiptTimeouts> timeouts;
-    asio::steady_timer bind_watch(io);
-    std::function<void()> watch_binds;
+    std::shared_ptr<smpp::relay::BindWatch> bind_watch;
     asio::steady_timer retention(io);
     std::function<void()> sweep_retention;
     if (!config.carriers.empty()) {
@@ -222,21 +222,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         // Final receipts feed the delivery-rate and receipt-latency windows
         // of their carrier x the destination's country.
         matcher->set_on_matched([health, message_router](const smpp::store::ReceiptMatch& m) {
-            using smpp::routing::health::ReceiptState;
-            std::optional<ReceiptState> state;
-            switch (m.reported) {
-                case smpp::store::MessageStatus::delivered: state = ReceiptState::delivered; break;
-                case smpp::store::MessageStatus::undeliverable: state = ReceiptState::undeliverable; break;
-                case smpp::store::MessageStatus::expired: state = ReceiptState::expired; break;
-                case smpp::store::MessageStatus::rejected: state = ReceiptState::rejected; break;
-                default: return;  // an intermediate notification
-            }
-            const auto digits = smpp::routing::normalise_e164(m.destination);
-            const auto country = digits ? message_router->country_of(*digits) : std::string();
-            const auto latency = std::chrono::system_clock::now() - m.sent_at;
-            health->on_receipt(m.carrier, country, *state,
-                               std::max(std::chrono::nanoseconds(0),
-                                        std::chrono::duration_cast<std::chrono::nanoseconds>(latency)));
+            smpp::relay::report_receipt(*health, *message_router, m,
+                                        std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now()));
         });
         forward = smpp::relay::ForwardPath::create(io.get_executor(), *ledger, ids, message_router, carriers,
                                                    forward_settings);
@@ -285,20 +273,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
         // A carrier with no bound bind is down for the health monitor (one
         // disabled on purpose is not).
-        watch_binds = [&] {
-            for (auto& [id, c] : carriers) {
-                const auto snap = c->snapshot();
-                if (snap.state != smpp::carrier::carrier_state::running) continue;
-                bool up = false;
-                for (const auto& b : snap.binds) up = up || b.state == smpp::carrier::bind_state::bound;
-                if (up) health->carrier_up(id);
-                else health->carrier_down(id);
-            }
-            bind_watch.expires_after(std::chrono::seconds(1));
-            bind_watch.async_wait([&](boost::system::error_code ec) {
-                if (!ec) watch_binds();
-            });
-        };
+        bind_watch = smpp::relay::BindWatch::create(io.get_executor(), carriers, health);
+        bind_watch->start();
+
         // Retention, hourly: final records (and raw receipts) older than
         // retention_days go, as do receipts parked for a carrier id that never
         // came; records not final stay however old.
@@ -318,11 +295,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         };
         sweep_retention();
 
-        // The first look after the binds had a few seconds to come up.
-        bind_watch.expires_after(std::chrono::seconds(5));
-        bind_watch.async_wait([&](boost::system::error_code ec) {
-            if (!ec) watch_binds();
-        });
+
     } else {
         spdlog::warn("no carriers_file configured: submit_sm is refused (ESME_RSUBMITFAIL)");
     }
@@ -368,7 +341,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             if (forward) forward->stop();
             if (forwarder) forwarder->stop();
             if (timeouts) timeouts->stop();
-            bind_watch.cancel();
+            if (bind_watch) bind_watch->stop();
             retention.cancel();
             hangups.cancel();
             // Submits on the wire complete (and are recorded); queued ones

@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::array<std::string_view, message_status_count> status_names = {
     "accepted", "queued",    "sending", "sent",     "in_doubt",
-    "delivered", "undeliverable", "expired", "rejected", "failed",
+    "delivered", "undeliverable", "expired", "rejected", "failed", "cancelled",
 };
 
 using encoding::put_string;

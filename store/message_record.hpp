@@ -28,8 +28,9 @@ enum class MessageStatus : std::uint8_t {
     expired,        // final
     rejected,       // final: refused before or by a carrier
     failed,         // final: we gave up (retries exhausted, no route)
+    cancelled,      // final: the upstream cancelled it (cancel_sm) before it was sent
 };
-inline constexpr std::size_t message_status_count = 10;
+inline constexpr std::size_t message_status_count = 11;
 
 std::string_view name(MessageStatus s) noexcept;
 std::optional<MessageStatus> message_status_from_name(std::string_view name) noexcept;

@@ -1,5 +1,6 @@
 #include "store/state_change.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace smpp::store {
@@ -16,6 +17,10 @@ Status apply(MessageRecord& r, const StateChange& change) {
     if (is_final(r.status)) return final_record(r);
     if (change.status == MessageStatus::accepted)
         return Status(StatusCode::invalid_argument, "a record cannot go back to accepted");
+    if (!change.only_from.empty() &&
+        std::find(change.only_from.begin(), change.only_from.end(), r.status) == change.only_from.end())
+        return Status(StatusCode::failed_precondition,
+                      "message " + r.id.to_string() + " is " + std::string(name(r.status)));
     r.status = change.status;
     r.updated_at = change.at;
     if (is_final(change.status)) r.final_at = change.at;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "store/message_record.hpp"
 #include "store/status.hpp"
@@ -18,6 +19,10 @@ struct StateChange {
     std::optional<RouteDecision> route{};
     std::optional<std::uint32_t> error_code{};
     std::optional<std::int64_t> cost_micros{};
+    // Applied only while the record is in one of these (empty: any state
+    // that is not final); otherwise failed_precondition. cancel_sm uses it:
+    // a message a carrier may already have is not cancelled.
+    std::vector<MessageStatus> only_from{};
 };
 
 // A final record never changes again (a late or duplicate receipt must not

@@ -214,6 +214,39 @@ void ForwardPath::query_sm(std::shared_ptr<session::Session> s, std::string acco
     s->respond(answer_query_sm(ledger_, account, request));
 }
 
+void ForwardPath::cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    const auto seq = request.sequence_number;
+    auto reply = [&s, seq](command_status st) {
+        s->respond(protocol::make_response(command_id::cancel_sm, seq, st));
+    };
+    const auto* c = request.as<protocol::CancelSm>();
+    if (!c) return reply(command_status::ESME_RSYSERR);
+    const auto id = store::MessageId::parse(c->message_id);
+    if (!id) return reply(command_status::ESME_RINVMSGID);
+    auto record = ledger_.find(*id);
+    if (!record.ok())
+        return reply(record.status().code() == StatusCode::not_found ? command_status::ESME_RINVMSGID
+                                                                      : command_status::ESME_RCANCELFAIL);
+    if (record->account != account) return reply(command_status::ESME_RINVMSGID);
+    if (record->status != MessageStatus::accepted && record->status != MessageStatus::queued)
+        return reply(command_status::ESME_RCANCELFAIL);
+    // Only from accepted/queued, checked again in the ledger's ordered
+    // writes: a `sending` written meanwhile wins and the cancel fails.
+    store::StateChange change{.status = MessageStatus::cancelled,
+                              .at = now_ms(),
+                              .only_from = {MessageStatus::accepted, MessageStatus::queued}};
+    ledger_.update(*id, std::move(change), [s, seq, id = *id](store::Status st) {
+        auto& ex = s->get_executor();
+        boost::asio::post(ex, [s, seq, id, st = std::move(st)] {
+            command_status answer = command_status::ESME_ROK;
+            if (st.code() == StatusCode::busy) answer = command_status::ESME_RMSGQFUL;
+            else if (!st.ok()) answer = command_status::ESME_RCANCELFAIL;
+            if (answer == command_status::ESME_ROK) spdlog::info("message {} cancelled by cancel_sm", id.to_string());
+            s->respond(protocol::make_response(command_id::cancel_sm, seq, answer));
+        });
+    });
+}
+
 void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
                          protocol::SubmitSm* sm, bool as_data_sm) {
     auto answer = [as_data_sm](protocol::Pdu resp) {
@@ -337,6 +370,12 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
         ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
             // Possibly on the ledger's writer thread: only post from here.
             boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
+                if (st.code() == StatusCode::failed_precondition) {
+                    // Final meanwhile (cancel_sm): nothing left to send.
+                    spdlog::info("message {} is final ({}); not sent", f->id.to_string(), st.to_string());
+                    leave_backlog(*f);
+                    return;
+                }
                 if (!st.ok()) {
                     self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
                     spdlog::error("message {}: 'sending' not stored ({}); not submitting now",
@@ -446,6 +485,10 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     ++f->rounds;
     counters_.retries.fetch_add(1, std::memory_order_relaxed);
     ledger_.schedule_retry(f->id, at + delay, [self = shared_from_this(), f, delay](store::Status st) mutable {
+        if (st.code() == StatusCode::failed_precondition) {
+            leave_backlog(*f);  // final meanwhile (cancel_sm): no retry
+            return;
+        }
         if (!st.ok()) {
             self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
             spdlog::error("message {}: retry not stored ({}); retrying anyway", f->id.to_string(), st.to_string());

@@ -96,6 +96,16 @@ public:
     void data_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
     // Answered from the ledger (query_service.hpp).
     void query_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+    // Cancels one of the account's messages (by our message_id) that no
+    // carrier has yet (accepted or waiting for a retry): the record becomes
+    // `cancelled`, and the flight holding it drops it at its next step.
+    //   ESME_ROK          cancelled
+    //   ESME_RINVMSGID    no such id of this account (an empty message_id:
+    //                     cancelling by service_type and addresses is not
+    //                     supported)
+    //   ESME_RCANCELFAIL  a carrier may have it already, or it is final
+    //   ESME_RMSGQFUL     the ledger is busy
+    void cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
 
     // Routes and sends a record ledger.recover() returned as `resume` (no
     // upstream waits for it: it already has its ESME_ROK).

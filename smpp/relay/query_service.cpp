@@ -23,6 +23,7 @@ message_state message_state_of(MessageStatus s) noexcept {
         case MessageStatus::failed: return message_state::undeliverable;
         case MessageStatus::expired: return message_state::expired;
         case MessageStatus::rejected: return message_state::rejected;
+        case MessageStatus::cancelled: return message_state::deleted;
     }
     return message_state::unknown;
 }

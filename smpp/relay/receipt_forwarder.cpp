@@ -34,6 +34,7 @@ protocol::message_state message_state_of(MessageStatus s) noexcept {
         case MessageStatus::rejected: return protocol::message_state::rejected;
         // We gave up: to the upstream the handset never got it.
         case MessageStatus::failed: return protocol::message_state::undeliverable;
+        case MessageStatus::cancelled: return protocol::message_state::deleted;
         case MessageStatus::accepted:
         case MessageStatus::queued: return protocol::message_state::accepted;
         case MessageStatus::sending:

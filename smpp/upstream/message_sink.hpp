@@ -34,6 +34,13 @@ public:
         s->respond(protocol::make_response(protocol::command_id::data_sm, request.sequence_number,
                                            protocol::command_status::ESME_RSUBMITFAIL));
     }
+    // A cancel_sm, answered with cancel_sm_resp the same way. The default
+    // refuses it (ESME_RCANCELFAIL).
+    virtual void cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+        (void)account;
+        s->respond(protocol::make_response(protocol::command_id::cancel_sm, request.sequence_number,
+                                           protocol::command_status::ESME_RCANCELFAIL));
+    }
 };
 
 }  // namespace smpp::upstream

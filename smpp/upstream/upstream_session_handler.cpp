@@ -74,6 +74,8 @@ void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& req
         if (id == command_id::submit_sm) return sink_->submit_sm(s.shared_from_this(), system_id_, std::move(request));
         if (id == command_id::query_sm) return sink_->query_sm(s.shared_from_this(), system_id_, std::move(request));
         if (id == command_id::data_sm) return sink_->data_sm(s.shared_from_this(), system_id_, std::move(request));
+        if (id == command_id::cancel_sm)
+            return sink_->cancel_sm(s.shared_from_this(), system_id_, std::move(request));
     }
     if (!warned_no_forward_path_) {
         warned_no_forward_path_ = true;

@@ -625,3 +625,23 @@ TEMPLATE_TEST_CASE("ledger: mobile-originated messages parked per account, oldes
     CHECK(f.get().pending_mo("acme", 10).value() == std::vector<MobileOriginated>{m2});
     CHECK(f.get().pending_mo("acme2", 10).value() == std::vector<MobileOriginated>{other});
 }
+
+TEMPLATE_TEST_CASE("ledger: a state change with only_from applies only from those states", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto r = record(id_at(0));
+    REQUIRE(accept(f, r).ok());
+    const StateChange cancel{.status = MessageStatus::cancelled,
+                             .at = at(5),
+                             .only_from = {MessageStatus::accepted, MessageStatus::queued}};
+    REQUIRE(update(f, r.id, StateChange{.status = MessageStatus::sending, .at = at(1)}).ok());
+    CHECK(update(f, r.id, cancel).code() == StatusCode::failed_precondition);
+    CHECK(f.get().find(r.id)->status == MessageStatus::sending);
+
+    auto q = record(id_at(1));
+    REQUIRE(accept(f, q).ok());
+    REQUIRE(update(f, q.id, cancel).ok());
+    CHECK(f.get().find(q.id)->status == MessageStatus::cancelled);
+    CHECK(is_final(MessageStatus::cancelled));
+    CHECK(name(MessageStatus::cancelled) == "cancelled");
+}

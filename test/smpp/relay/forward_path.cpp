@@ -428,3 +428,48 @@ TEST_CASE("forward path: an account's backlog is bounded; ESME_RMSGQFUL over it,
     REQUIRE(rig.submit(1, to("447700900123"), false));
     CHECK(rig.answers.back().status == command_status::ESME_ROK);
 }
+
+TEST_CASE("forward path: cancel_sm cancels a message no carrier has yet, and nothing else", "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger);
+    REQUIRE(rig.ready());
+    // One message sent through to the carrier, one still waiting (stored
+    // directly, as a retry would leave it), one of another account.
+    REQUIRE(rig.submit(1, to("447700900123")));
+    REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
+    REQUIRE(loop.run_until(
+        [&] {
+            return ledger.find(*store::MessageId::parse(rig.answers[0].message_id))->status ==
+                   store::MessageStatus::sent;
+        },
+        5s));
+    auto waiting = *ledger.find(*store::MessageId::parse(rig.answers[0].message_id));
+    waiting.id = rig.ids.next();
+    waiting.status = store::MessageStatus::accepted;
+    waiting.attempts.clear();
+    ledger.accept(waiting, [](store::Status st) { REQUIRE(st.ok()); });
+    auto others = waiting;
+    others.id = rig.ids.next();
+    others.account = "someone-else";
+    ledger.accept(others, [](store::Status st) { REQUIRE(st.ok()); });
+
+    auto cancel = [&](std::string message_id) {
+        std::optional<command_status> answer;
+        protocol::CancelSm c;
+        c.message_id = std::move(message_id);
+        rig.client->session()->send_request(c, [&](std::error_code ec, protocol::Pdu resp) {
+            answer = ec ? command_status::ESME_RUNKNOWNERR : resp.status;
+        });
+        REQUIRE(loop.run_until([&] { return answer.has_value(); }, 3s));
+        return *answer;
+    };
+    CHECK(cancel(waiting.id.to_string()) == command_status::ESME_ROK);
+    CHECK(ledger.find(waiting.id)->status == store::MessageStatus::cancelled);
+    CHECK(cancel(waiting.id.to_string()) == command_status::ESME_RCANCELFAIL);     // final already
+    CHECK(cancel(rig.answers[0].message_id) == command_status::ESME_RCANCELFAIL);  // the carrier has it
+    CHECK(cancel(others.id.to_string()) == command_status::ESME_RINVMSGID);        // not acme's
+    CHECK(cancel("") == command_status::ESME_RINVMSGID);
+    CHECK(cancel("NOT-AN-ID") == command_status::ESME_RINVMSGID);
+    CHECK(ledger.find(others.id)->status == store::MessageStatus::accepted);
+}

@@ -80,7 +80,7 @@ void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& req
     if (!warned_no_forward_path_) {
         warned_no_forward_path_ = true;
         if (sink_)
-            spdlog::warn("session {} system_id={}: only submit_sm, data_sm and query_sm have a path yet; refusing {} "
+            spdlog::warn("session {} system_id={}: only submit_sm, data_sm, query_sm and cancel_sm have a path yet; refusing {} "
                          "and every later such request (issue 4)",
                          peer_label(s), system_id_, protocol::name(request.id()));
         else

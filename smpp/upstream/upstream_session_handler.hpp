@@ -3,7 +3,7 @@
 // Authenticator, and the bind's lease lives exactly as long as the session.
 // submit_sm, data_sm and query_sm go to the MessageSink (the forward path)
 // when there is one; without one, and for the message requests no path
-// takes yet (submit_multi, cancel_sm, replace_sm), the request is refused
+// takes yet (submit_multi, replace_sm), the request is refused
 // with an SMPP error: ESME_ROK for a message we did not store would break
 // invariant 1. Before any of that, a message request over the account's
 // TPS limit gets ESME_RTHROTTLED (the bucket is shared by all the

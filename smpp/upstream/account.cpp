@@ -4,6 +4,7 @@
 #include <array>
 
 #include "smpp/protocol/pdu.hpp"
+#include "smpp/upstream/number_normaliser.hpp"
 #include "smpp/upstream/password_hash.hpp"
 
 namespace smpp::upstream {
@@ -35,6 +36,8 @@ std::optional<FieldError> Account::validate() const {
     if (tps > max_tps) return FieldError{"tps", "must be between 0 (no limit) and " + std::to_string(max_tps)};
     if (receipts.timeout < std::chrono::minutes(1) || receipts.timeout > std::chrono::hours(24 * 30))
         return FieldError{"receipts", "timeout must be between 1m and 30d"};
+    if (!default_region.empty() && !NumberNormaliser::supported_region(default_region))
+        return FieldError{"default_region", "must be an ISO 3166-1 alpha-2 region with a numbering plan, like GB or US"};
     return std::nullopt;
 }
 

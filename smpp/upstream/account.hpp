@@ -65,6 +65,14 @@ struct Account {
     // takes: digits, a trailing '*' makes a prefix ("4477009001*"). conf/
     // checks no number has two owners (smpp/relay/mo_directory.hpp).
     std::vector<std::string> mo_numbers{};
+    // Where national numbers (TON 2, or TON 0 without '+'/'00') belong: an
+    // ISO 3166-1 alpha-2 region libphonenumber knows ("GB"). "" = none:
+    // TON 0 digits are taken as international, TON 2 is refused
+    // (number_normaliser.hpp).
+    std::string default_region{};
+    // Refuse numbers outside libphonenumber's allocated ranges, not only
+    // impossible ones. Off by default: its ranges trail the regulators'.
+    bool require_valid_numbers = false;
 
     bool allows(session::bind_type t) const noexcept;
     bool admits(const boost::asio::ip::address& peer) const noexcept;

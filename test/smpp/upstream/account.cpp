@@ -104,3 +104,18 @@ TEST_CASE("account option names round-trip", "[upstream][account]") {
     CHECK(d.in_doubt == in_doubt_policy::report);
     CHECK(d.tps == 0);
 }
+
+TEST_CASE("default_region must be a region libphonenumber knows", "[upstream][account]") {
+    auto a = valid();
+    CHECK(a.default_region.empty());
+    CHECK_FALSE(a.require_valid_numbers);
+    for (const char* ok : {"GB", "US", "DE", "IN"}) {
+        a.default_region = ok;
+        CHECK_FALSE(a.validate());
+    }
+    for (const char* bad : {"UK", "gb", "ZZ", "001", "GBR"}) {
+        a.default_region = bad;
+        CHECK(a.validate() ==
+              FieldError{"default_region", "must be an ISO 3166-1 alpha-2 region with a numbering plan, like GB or US"});
+    }
+}

@@ -29,6 +29,12 @@ Error bad(const std::string& why) { return Error{"route image: " + why, "", 0, "
 
 std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
 
+std::size_t direct_span(std::uint32_t digits) {
+    std::size_t n = 1;
+    while (digits--) n *= 10;
+    return n;
+}
+
 template <class T>
 bool section_fits(std::uint64_t offset, std::uint64_t count, std::uint64_t image_size) {
     return offset % alignof(T) == 0 && offset <= image_size && count <= (image_size - offset) / sizeof(T);
@@ -115,6 +121,7 @@ public:
                                       country_[i]};
         nodes_.push_back(image::Node{0, 0});
         fill(0, 0, items_.size(), 0);
+        fill_direct();
         return std::nullopt;
     }
 
@@ -154,6 +161,9 @@ public:
         at = align8(at + windows_.size() * sizeof(image::Window));
         h.coding_sets_offset = at;
         at = align8(at + coding_sets_.size() * sizeof(image::CodingSet));
+        h.direct_digits = direct_digits_;
+        h.direct_offset = at;
+        at = align8(at + direct_.size() * sizeof(image::Direct));
         h.image_size = at;
 
         words.assign(at / 8, 0);
@@ -168,6 +178,7 @@ public:
         put(h.chars_offset, chars.data(), chars.size());
         put(h.windows_offset, windows_.data(), windows_.size() * sizeof(image::Window));
         put(h.coding_sets_offset, coding_sets_.data(), coding_sets_.size() * sizeof(image::CodingSet));
+        put(h.direct_offset, direct_.data(), direct_.size() * sizeof(image::Direct));
         put(0, &h, sizeof h);
         size = at;
         std::uint64_t sum = image_checksum({base, at}, offsetof(image::Header, checksum));
@@ -175,6 +186,34 @@ public:
     }
 
 private:
+    // K: the largest that keeps the direct table (16 bytes x 10^K) within
+    // half the trie's 8-byte nodes, so a small table stays small.
+    void fill_direct() {
+        std::uint32_t k = 0;
+        std::size_t span = 1;
+        while (k < image::max_direct_digits && span * 10 * 4 <= nodes_.size()) ++k, span *= 10;
+        direct_digits_ = k;
+        if (k == 0) return;
+        direct_.resize(span);
+        for (std::size_t n = 0; n < span; ++n) {
+            char digits[image::max_direct_digits];
+            for (std::size_t i = 0, v = n; i < k; ++i, v /= 10) digits[k - 1 - i] = static_cast<char>(v % 10);
+            const image::Node* node = &nodes_[0];
+            std::uint32_t best = node->route(), best_digits = 0;
+            bool ended = false;
+            for (std::uint32_t i = 0; i < k; ++i) {
+                unsigned d = static_cast<unsigned>(digits[i]);
+                if (!((node->child_mask() >> d) & 1u)) {
+                    ended = true;
+                    break;
+                }
+                node = &nodes_[node->first_child + std::popcount(node->child_mask() & ((1u << d) - 1))];
+                if (node->route()) best = node->route(), best_digits = i + 1;
+            }
+            direct_[n] = image::Direct{ended ? 0 : node->first_child, ended ? 0 : node->child_mask(), best, best_digits};
+        }
+    }
+
     // Items [lo, hi) share their first `depth` digits and end at or below node `at`.
     void fill(std::uint32_t at, std::size_t lo, std::size_t hi, std::size_t depth) {
         if (lo < hi && items_[lo].length == depth) {
@@ -258,6 +297,8 @@ private:
     Interner strings_;
     std::uint32_t carrier_count_ = 0;
     std::vector<image::Node> nodes_;
+    std::vector<image::Direct> direct_;
+    std::uint32_t direct_digits_ = 0;
     std::vector<image::Route> routes_;
     std::vector<image::Candidate> candidates_;
     std::vector<image::Window> windows_;
@@ -323,7 +364,9 @@ Result<TableView> TableView::attach(std::span<const std::byte> image) {
         !section_fits<StringRef>(h.strings_offset, h.string_count, size) ||
         !section_fits<char>(h.chars_offset, h.chars_size, size) ||
         !section_fits<Window>(h.windows_offset, h.window_count, size) ||
-        !section_fits<CodingSet>(h.coding_sets_offset, h.coding_set_count, size))
+        !section_fits<CodingSet>(h.coding_sets_offset, h.coding_set_count, size) ||
+        h.direct_digits > max_direct_digits ||
+        !section_fits<Direct>(h.direct_offset, h.direct_digits ? direct_span(h.direct_digits) : 0, size))
         return bad("a section lies outside the image");
     if (h.string_count >= none || h.carrier_count > h.string_count || h.window_count >= none ||
         h.coding_set_count >= none)
@@ -337,6 +380,13 @@ Result<TableView> TableView::attach(std::span<const std::byte> image) {
         if (children && (n.first_child <= i || n.first_child > h.node_count - children))
             return bad("node " + std::to_string(i) + " points outside the trie");
         if (n.route() > h.route_count) return bad("node " + std::to_string(i) + " has a bad route index");
+    }
+    for (std::size_t i = 0, n = h.direct_digits ? direct_span(h.direct_digits) : 0; i < n; ++i) {
+        const Direct& d = v.direct_[i];
+        auto children = static_cast<std::uint32_t>(std::popcount(d.child_mask));
+        if (d.child_mask > 0x3ffu || (children && d.first_child > h.node_count - children) || d.best > h.route_count ||
+            d.best_digits > h.direct_digits)
+            return bad("direct entry " + std::to_string(i) + " points outside the trie");
     }
     for (std::uint32_t i = 0; i < h.route_count; ++i) {
         const Route& r = v.routes_[i];
@@ -373,21 +423,44 @@ TableView TableView::bind(const std::byte* base) noexcept {
     v.chars_ = reinterpret_cast<const char*>(base + v.header_->chars_offset);
     v.windows_ = reinterpret_cast<const image::Window*>(base + v.header_->windows_offset);
     v.coding_sets_ = reinterpret_cast<const image::CodingSet*>(base + v.header_->coding_sets_offset);
+    v.direct_ = reinterpret_cast<const image::Direct*>(base + v.header_->direct_offset);
+    v.direct_digits_ = v.header_->direct_digits;
     return v;
 }
 
 std::optional<RouteMatch> TableView::lookup(std::string_view digits) const noexcept {
-    const image::Node* n = nodes_;
-    std::uint32_t best = n->route();
+    // The walk holds the current node's child mask and first child, which
+    // the direct table gives for the first K digits in one read.
+    std::uint32_t mask = nodes_->child_mask();
+    std::uint32_t first = nodes_->first_child;
+    std::uint32_t best = nodes_->route();
     std::size_t best_len = 0;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
+    std::size_t i = 0;
+    if (const std::size_t k = direct_digits_; k && digits.size() >= k) {
+        std::uint32_t index = 0;
+        bool all_digits = true;
+        for (std::size_t j = 0; j < k; ++j) {
+            unsigned d = static_cast<unsigned char>(digits[j]) - '0';
+            all_digits &= d <= 9;
+            index = index * 10 + d;
+        }
+        if (all_digits) {
+            const image::Direct& e = direct_[index];
+            mask = e.child_mask;
+            first = e.first_child;
+            if (e.best) best = e.best, best_len = e.best_digits;
+            i = k;
+        }
+    }
+    for (; i < digits.size(); ++i) {
         unsigned d = static_cast<unsigned char>(digits[i]) - '0';
-        if (d > 9) break;
-        std::uint32_t packed = n->packed;
-        if (!((packed >> d) & 1u)) break;
-        n = nodes_ + n->first_child + std::popcount(packed & ((1u << d) - 1));
-        if (n->route()) {
-            best = n->route();
+        if (d > 9 || !((mask >> d) & 1u)) break;
+        const image::Node* n = nodes_ + first + std::popcount(mask & ((1u << d) - 1));
+        const std::uint32_t packed = n->packed;
+        first = n->first_child;
+        mask = packed & 0x3ffu;
+        if (packed >> 10) {
+            best = packed >> 10;
             best_len = i + 1;
         }
     }

@@ -7,6 +7,13 @@
 // mask bits below its digit. (A 10-way node would take 48 bytes; at 1M
 // random prefixes the compact trie is about a third of the size.)
 //
+// A first-level table indexed by the first K digits (K = direct_digits,
+// up to 6, sized to at most half the trie) holds what a walk over those K
+// digits ends with: the node reached (its child mask and first child) and
+// the longest route seen on the way. A lookup starts there, so the top K
+// levels cost one read instead of K dependent reads; at 1M prefixes that
+// removes the scattered upper-middle levels, the ones that miss the cache.
+//
 // A reader validates an image before the first lookup (magic, version,
 // size, checksum, and every index in bounds), so a lookup never walks garbage.
 #include <cstddef>
@@ -24,7 +31,7 @@ namespace smpp::routing {
 namespace image {
 
 inline constexpr std::uint64_t magic = 0x3130545250504d53ull;  // "SMPPRT01" little-endian
-inline constexpr std::uint32_t version = 1;
+inline constexpr std::uint32_t version = 2;  // 2: the direct (first-level) table
 inline constexpr std::uint16_t none = 0xffff;  // no profile / window / coding restriction / country
 
 struct Header {
@@ -50,6 +57,9 @@ struct Header {
     std::uint64_t chars_size;
     std::uint64_t windows_offset;
     std::uint64_t coding_sets_offset;
+    std::uint32_t direct_digits;  // K; 0: no direct table
+    std::uint32_t reserved;
+    std::uint64_t direct_offset;  // Direct[10^K]
 };
 
 // 8 bytes, so a cache line holds a whole block of siblings.
@@ -60,6 +70,18 @@ struct Node {
     std::uint32_t route() const noexcept { return packed >> 10; }
 };
 inline constexpr std::uint32_t max_routes = (1u << 22) - 1;
+
+inline constexpr std::uint32_t max_direct_digits = 6;
+
+// Entry n of the direct table: the walk over the K digits of n (leading
+// zeros kept). A walk that ends before K digits has child_mask 0, so the
+// lookup stops there with `best`.
+struct Direct {
+    std::uint32_t first_child;  // of the node reached
+    std::uint32_t child_mask;   // of the node reached (bits 0-9), 0 when the walk ended early
+    std::uint32_t best;         // route index + 1 of the longest prefix within the K digits, 0 = none
+    std::uint32_t best_digits;  // its length
+};
 
 // Where a prefix's candidates are; routes are in table order.
 struct Route {
@@ -98,6 +120,7 @@ struct CodingSet {
     bool contains(std::uint8_t coding) const noexcept { return (bits[coding >> 6] >> (coding & 63)) & 1u; }
 };
 
+static_assert(sizeof(Direct) == 16);
 static_assert(sizeof(Node) == 8 && sizeof(Route) == 8 && sizeof(Candidate) == 32 && sizeof(Window) == 8 && sizeof(StringRef) == 8);
 
 }  // namespace image
@@ -126,6 +149,7 @@ public:
     std::uint64_t generation() const noexcept { return header_->generation; }
     std::size_t entry_count() const noexcept { return header_->entry_count; }
     std::size_t node_count() const noexcept { return header_->node_count; }
+    std::size_t direct_digits() const noexcept { return direct_digits_; }
     std::size_t image_size() const noexcept { return header_->image_size; }
     std::string_view string(std::uint16_t index) const noexcept;
     std::string_view carrier(const image::Candidate& c) const noexcept { return string(c.carrier); }
@@ -147,6 +171,8 @@ private:
     const char* chars_ = nullptr;
     const image::Window* windows_ = nullptr;
     const image::CodingSet* coding_sets_ = nullptr;
+    const image::Direct* direct_ = nullptr;
+    std::uint32_t direct_digits_ = 0;
 };
 
 // An image in process memory (8-byte aligned). compile() fails on a table

@@ -11,6 +11,10 @@ namespace smpp::routing {
 class Router {
 public:
     static Result<Router> open(const std::string& ns, SelectorSettings settings, const HealthView& health);
+    // Reads the tables `refresher` prepares in the background, so a reload
+    // never lands its map + validation on a select() (shm_table.hpp).
+    static Result<Router> open(std::shared_ptr<TableRefresher> refresher, SelectorSettings settings,
+                               const HealthView& health);
 
     // The carrier for one message and why; request.destination must be E.164 digits.
     Decision select(const SelectRequest& request) { return selector_.select(reader_.current(), request); }

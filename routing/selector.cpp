@@ -1,6 +1,7 @@
 #include "routing/selector.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace smpp::routing {
@@ -24,8 +25,15 @@ std::string_view name(Policy p) noexcept {
     case Policy::priority: return "priority";
     case Policy::lcr: return "lcr";
     case Policy::weighted: return "weighted";
+    case Policy::quality: return "quality";
     }
     return "?";
+}
+
+std::optional<Policy> parse_policy(std::string_view text) noexcept {
+    for (Policy p : {Policy::priority, Policy::lcr, Policy::weighted, Policy::quality})
+        if (name(p) == text) return p;
+    return std::nullopt;
 }
 
 SenderType classify_sender(std::string_view addr, std::uint8_t ton) noexcept {
@@ -145,6 +153,9 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
         std::stable_sort(eligible.begin(), eligible.end(), by_priority);
         ties = eligible.size();
         break;
+    case Policy::quality:
+        ties = order_by_quality(table, r, d, eligible);
+        break;
     }
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < ties; ++i) total += eligible[i]->weight;
@@ -159,6 +170,53 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
     d.carriers.reserve(eligible.size());
     for (const auto* c : eligible) d.carriers.emplace_back(table.carrier(*c));
     return d;
+}
+
+std::size_t Selector::order_by_quality(const TableView& table, const SelectRequest& r, Decision& d,
+                                      std::vector<const image::Candidate*>& eligible) const {
+    const QualityView* q = settings_.quality ? settings_.quality : health_.quality();
+    struct Scored {
+        const image::Candidate* c;
+        std::int64_t score;
+        QualityEstimate e;
+    };
+    std::vector<Scored> scored;
+    scored.reserve(eligible.size());
+    for (const auto* c : eligible) {
+        QualityEstimate e = q ? q->estimate(table.carrier(*c), d.country, r.now) : QualityEstimate{};
+        const double value = static_cast<double>(settings_.quality_value_micros) * e.success;
+        scored.push_back({c, std::llround(value) - static_cast<std::int64_t>(c->cost_micros), e});
+    }
+    std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+        return a.score != b.score ? a.score > b.score : a.c->priority < b.c->priority;
+    });
+    std::size_t ties = 1;
+    while (ties < scored.size() && scored[ties].score == scored[0].score &&
+           scored[ties].c->priority == scored[0].c->priority)
+        ++ties;
+    char buf[256];
+    const auto hours = std::chrono::duration_cast<std::chrono::hours>(r.now.time_since_epoch()).count();
+    std::snprintf(buf, sizeof buf, "quality at %02dh UTC, score = %lld x success - cost:",
+                  static_cast<int>(((hours % 24) + 24) % 24), static_cast<long long>(settings_.quality_value_micros));
+    d.reason = buf;
+    for (std::size_t i = 0; i < scored.size(); ++i) {
+        const Scored& s = scored[i];
+        eligible[i] = s.c;
+        if (!q)
+            std::snprintf(buf, sizeof buf, " %lld (no outcomes known; cost %llu)", static_cast<long long>(s.score),
+                          static_cast<unsigned long long>(s.c->cost_micros));
+        else if (s.e.day_receipts <= 0)
+            std::snprintf(buf, sizeof buf, " %lld (success %.4f: no receipts yet, the prior; cost %llu)",
+                          static_cast<long long>(s.score), s.e.success, static_cast<unsigned long long>(s.c->cost_micros));
+        else
+            std::snprintf(buf, sizeof buf,
+                          " %lld (success %.4f: hour %.1f/%.1f delivered, day %.4f of %.1f receipts; cost %llu)",
+                          static_cast<long long>(s.score), s.e.success, s.e.hour_delivered, s.e.hour_receipts,
+                          s.e.day_success, s.e.day_receipts, static_cast<unsigned long long>(s.c->cost_micros));
+        d.reason += (i ? ", " : " ") + std::string(table.carrier(*s.c)) + buf;
+    }
+    if (ties > 1) d.reason += "; " + std::to_string(ties) + " tie, shared by weight";
+    return ties;
 }
 
 std::string explain(const Decision& d) {
@@ -177,6 +235,7 @@ std::string explain(const Decision& d) {
     } else {
         out += "no carrier: " + d.error + "\n";
     }
+    if (!d.reason.empty()) out += "why: " + d.reason + "\n";
     for (const auto& s : d.skipped) out += "skipped " + s.carrier + ": " + s.reason + "\n";
     return out;
 }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,12 +20,34 @@
 
 namespace smpp::routing {
 
+// What the `quality` policy knows of a carrier x country's deliveries at
+// one UTC hour of day (routing/health/delivery_quality.hpp learns it).
+struct QualityEstimate {
+    double success = 1;  // the smoothed delivery estimate the score uses (hour, shrunk to the day)
+    double day_success = 1;
+    double hour_receipts = 0;  // decayed receipt counts behind the estimates
+    double hour_delivered = 0;
+    double day_receipts = 0;
+    double day_delivered = 0;
+    int hour = 0;  // UTC
+};
+
+class QualityView {
+public:
+    virtual ~QualityView() = default;
+    virtual QualityEstimate estimate(std::string_view carrier, std::string_view country,
+                                     std::chrono::system_clock::time_point at) const = 0;
+};
+
 // The health verdict per carrier x country (routing/health/ plugs in here).
 class HealthView {
 public:
     virtual ~HealthView() = default;
     // True: the circuit is open, send nothing there now.
     virtual bool open(std::string_view carrier, std::string_view country) const = 0;
+    // The delivery outcomes learned beside the circuits, for the `quality`
+    // policy; null: none (every candidate then scores value - cost).
+    virtual const QualityView* quality() const noexcept { return nullptr; }
 };
 
 // Until health lands: every circuit is closed.
@@ -49,13 +72,23 @@ enum class Policy : std::uint8_t {
     priority,  // lowest priority first: deterministic failover (OTP)
     lcr,       // cheapest first, priority breaks cost ties
     weighted,  // every eligible candidate shares by weight, priority order after
+    quality,   // highest score = value x learned delivery estimate - cost, priority breaks score ties
 };
 std::string_view name(Policy p) noexcept;
+std::optional<Policy> parse_policy(std::string_view text) noexcept;
 
 struct SelectorSettings {
     // Indexed by TrafficClass.
     Policy policy[3] = {Policy::priority, Policy::priority, Policy::lcr};
     CapabilityMap capabilities;
+    // `quality`: what one delivered message is worth, in the unit of
+    // cost_micros; the score is quality_value_micros x success - cost_micros
+    // (the expected net value of sending there), rounded to whole micros so
+    // equal scores tie exactly. 100000 (0.10 a message): one point of
+    // delivery rate is worth 1000 micros of price.
+    std::int64_t quality_value_micros = 100000;
+    // Where `quality` reads estimates; null: the HealthView's quality().
+    const QualityView* quality = nullptr;
 };
 
 // TON 5 or any non-digit: alphanumeric; up to 8 digits: short code; else long code.
@@ -87,7 +120,8 @@ struct Decision {
     Policy policy = Policy::priority;
     std::vector<std::string> carriers;  // [0] is the choice, the rest the failover order
     std::vector<Skipped> skipped;
-    std::string error;  // why carriers is empty
+    std::string error;   // why carriers is empty
+    std::string reason;  // why this order, when the policy has more to say (quality: the scores)
 
     bool routed() const noexcept { return !carriers.empty(); }
 };
@@ -105,6 +139,11 @@ public:
     Decision select(const TableView& table, const SelectRequest& request, std::uint64_t counter) const;
 
 private:
+    // Sorts `eligible` by score (best first), writes the scores into
+    // d.reason, returns how many lead with an equal score and priority.
+    std::size_t order_by_quality(const TableView& table, const SelectRequest& r, Decision& d,
+                                 std::vector<const image::Candidate*>& eligible) const;
+
     SelectorSettings settings_;
     const HealthView& health_;
     mutable std::atomic<std::uint64_t> counter_{0};

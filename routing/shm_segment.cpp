@@ -28,9 +28,9 @@ struct Fd {
     }
 };
 
-Result<ShmMapping> map(int fd, const std::string& name, std::size_t size, bool writable) {
+Result<ShmMapping> map(int fd, const std::string& name, std::size_t size, bool writable, bool populate = false) {
     int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-    void* p = ::mmap(nullptr, size, prot, MAP_SHARED, fd, 0);
+    void* p = ::mmap(nullptr, size, prot, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
     if (p == MAP_FAILED) return sys_error("mmap", name, errno);
     return ShmMapping(p, size);
 }
@@ -77,14 +77,14 @@ Result<ShmMapping> open_or_create(const std::string& name, std::size_t size) {
     return map(f.fd, name, size, true);
 }
 
-Result<ShmMapping> open(const std::string& name, Access access) {
+Result<ShmMapping> open(const std::string& name, Access access, bool populate) {
     bool writable = access == Access::read_write;
     Fd f{::shm_open(name.c_str(), writable ? O_RDWR : O_RDONLY, 0)};
     if (f.fd < 0) return sys_error("shm_open", name, errno);
     struct stat st {};
     if (::fstat(f.fd, &st) != 0) return sys_error("fstat", name, errno);
     if (st.st_size <= 0) return Error{"shm_open " + name + ": the segment is empty", "", 0, ""};
-    return map(f.fd, name, static_cast<std::size_t>(st.st_size), writable);
+    return map(f.fd, name, static_cast<std::size_t>(st.st_size), writable, populate);
 }
 
 Result<Done> unlink(const std::string& name) {

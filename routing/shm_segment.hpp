@@ -40,8 +40,9 @@ enum class Access { read_only, read_write };
 Result<ShmMapping> create(const std::string& name, std::size_t size);
 // An existing segment, or a new one of `size` zero bytes (for control segments).
 Result<ShmMapping> open_or_create(const std::string& name, std::size_t size);
-// An existing segment, mapped whole.
-Result<ShmMapping> open(const std::string& name, Access access);
+// An existing segment, mapped whole. `populate`: fault every page in now
+// (MAP_POPULATE), so the first reads of a fresh mapping take no page faults.
+Result<ShmMapping> open(const std::string& name, Access access, bool populate = false);
 // Removes the name; mappings stay valid. A missing name is not an error.
 Result<Done> unlink(const std::string& name);
 // True when the name does not exist (after a failed open).

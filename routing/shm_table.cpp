@@ -1,6 +1,8 @@
 #include "routing/shm_table.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace smpp::routing {
 
@@ -93,7 +95,26 @@ Result<ShmReader> ShmReader::open(const std::string& ns) {
     return r;
 }
 
+Result<ShmReader> ShmReader::open(std::shared_ptr<TableRefresher> refresher) {
+    if (!refresher) return plain("no table refresher");
+    ShmReader r(std::move(refresher));
+    r.current();
+    return r;
+}
+
 const TableView& ShmReader::current() {
+    if (refresher_) {
+        if (refresher_->generation() != generation_) {
+            TableRefresher::Table t = refresher_->table();
+            // The refresher's thread unmaps it (munmap of a big populated
+            // mapping takes milliseconds), not this lookup.
+            refresher_->retire(std::move(image_));
+            image_ = std::move(t.image);
+            view_ = t.view;
+            generation_ = t.generation;
+        }
+        return view_;
+    }
     std::uint64_t g = control(control_).generation.load(std::memory_order_acquire);
     if (g != generation_ && g != failed_generation_) remap(g);
     return view_;
@@ -102,7 +123,7 @@ const TableView& ShmReader::current() {
 void ShmReader::remap(std::uint64_t wanted) {
     for (int attempt = 0; attempt < 4; ++attempt) {
         std::string name = image_segment_name(ns_, wanted);
-        auto m = shm::open(name, shm::Access::read_only);
+        auto m = shm::open(name, shm::Access::read_only, true);
         if (!m) {
             last_error_ = m.error();
             // The publisher may retire a generation between our load and
@@ -121,7 +142,7 @@ void ShmReader::remap(std::uint64_t wanted) {
             last_error_ = plain(name + ": holds generation " + std::to_string(v->generation()));
             break;
         }
-        image_ = std::move(m).value();
+        image_ = std::make_shared<const ShmMapping>(std::move(m).value());
         view_ = v.value();
         generation_ = wanted;
         last_error_.reset();
@@ -129,6 +150,79 @@ void ShmReader::remap(std::uint64_t wanted) {
     }
     // Keep serving the table we have; try again once the generation moves.
     failed_generation_ = wanted;
+}
+
+}  // namespace smpp::routing
+
+namespace smpp::routing {
+
+Result<std::shared_ptr<TableRefresher>> TableRefresher::open(const std::string& ns, std::chrono::milliseconds poll) {
+    auto reader = ShmReader::open(ns);
+    if (!reader) return reader.error();
+    std::shared_ptr<TableRefresher> r(new TableRefresher(std::move(reader).value()));
+    r->refresh();
+    if (poll.count() > 0) r->thread_ = std::thread([raw = r.get(), poll] { raw->run(poll); });
+    return r;
+}
+
+TableRefresher::~TableRefresher() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stop_ = true;
+    }
+    stop_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void TableRefresher::run(std::chrono::milliseconds poll) {
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_cv_.wait_for(lock, poll, [this] { return stop_; })) {
+        lock.unlock();
+        refresh();
+        lock.lock();
+    }
+}
+
+void TableRefresher::retire(std::shared_ptr<const ShmMapping> image) {
+    if (!image) return;
+    std::lock_guard lock(table_mutex_);
+    retired_.push_back(std::move(image));
+}
+
+void TableRefresher::refresh() {
+    std::lock_guard lock(refresh_mutex_);
+    {
+        // Unmapped here, once no reader and no view holder has them any more.
+        std::vector<std::shared_ptr<const ShmMapping>> release;
+        {
+            std::lock_guard table_lock(table_mutex_);
+            auto still_used = [](const std::shared_ptr<const ShmMapping>& m) { return m.use_count() > 1; };
+            auto keep = std::partition(retired_.begin(), retired_.end(), still_used);
+            release.assign(std::make_move_iterator(keep), std::make_move_iterator(retired_.end()));
+            retired_.erase(keep, retired_.end());
+        }
+    }
+    const std::uint64_t before = reader_.generation();
+    // Maps with MAP_POPULATE and validates (the checksum reads every byte):
+    // this thread pays the page faults and the checks, not a lookup.
+    const TableView& view = reader_.current();
+    if (reader_.generation() == before && generation() == before) return;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        table_ = Table{reader_.image(), view, reader_.generation()};
+    }
+    generation_.store(reader_.generation(), std::memory_order_release);
+    prepared_.fetch_add(1, std::memory_order_relaxed);
+}
+
+TableRefresher::Table TableRefresher::table() const {
+    std::lock_guard lock(table_mutex_);
+    return table_;
+}
+
+std::optional<Error> TableRefresher::last_error() const {
+    std::lock_guard lock(refresh_mutex_);
+    return reader_.last_error();
 }
 
 }  // namespace smpp::routing

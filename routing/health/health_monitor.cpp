@@ -67,9 +67,11 @@ std::array<CircuitSettings, traffic_class_count> HealthSettings::default_classes
     return {otp, transactional, bulk};
 }
 
-HealthMonitor::HealthMonitor(HealthSettings settings, Clock clock)
+HealthMonitor::HealthMonitor(HealthSettings settings, Clock clock, WallClock wall_clock)
     : settings_(std::move(settings)),
       clock_(std::move(clock)),
+      wall_clock_(std::move(wall_clock)),
+      quality_(settings_.quality),
       views_{ClassView(*this, TrafficClass::otp), ClassView(*this, TrafficClass::transactional),
              ClassView(*this, TrafficClass::bulk)},
       entry_mask_(slots_for(settings_.max_entries) - 1),
@@ -207,6 +209,9 @@ void HealthMonitor::on_submit(std::string_view carrier, std::string_view country
 
 void HealthMonitor::on_receipt(std::string_view carrier, std::string_view country, ReceiptState s,
                                std::chrono::nanoseconds latency) {
+    // The message was sent `latency` ago: its hour of day is the one it is learned for.
+    quality_.record(carrier, country, s,
+                    wall_clock_() - std::chrono::duration_cast<std::chrono::system_clock::duration>(latency));
     Entry* e = entry(carrier, country);
     if (!e) {
         untracked_.fetch_add(1, std::memory_order_relaxed);

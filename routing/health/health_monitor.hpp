@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "routing/health/circuit.hpp"
+#include "routing/health/delivery_quality.hpp"
 #include "routing/health/sliding_window.hpp"
 #include "routing/route_table.hpp"
 #include "routing/selector.hpp"
@@ -46,6 +47,9 @@ struct HealthSettings {
     // The receipt latency percentiles for the early warning are recomputed
     // at most this often per carrier x country.
     std::chrono::milliseconds latency_check_every{1000};
+    // Delivery success by hour of day for the `quality` policy, learned
+    // from the same final receipts (delivery_quality.hpp).
+    QualitySettings quality;
 
     // otp and transactional: 5 % errors, 50 % delivery, 30 s cool-down and
     // ramp holds; bulk: 10 % errors, 60 s.
@@ -94,8 +98,12 @@ struct HealthCounters {
 class HealthMonitor final : public HealthView {
 public:
     using Clock = std::function<time_point()>;
+    // Wall time, for the hour of day a receipt's message was sent.
+    using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
-    explicit HealthMonitor(HealthSettings settings = {}, Clock clock = [] { return std::chrono::steady_clock::now(); });
+    explicit HealthMonitor(
+        HealthSettings settings = {}, Clock clock = [] { return std::chrono::steady_clock::now(); },
+        WallClock wall_clock = [] { return std::chrono::system_clock::now(); });
     ~HealthMonitor() override;
     HealthMonitor(const HealthMonitor&) = delete;
     HealthMonitor& operator=(const HealthMonitor&) = delete;
@@ -118,6 +126,9 @@ public:
     // questions ceil(N * permille / 1000) pass, the first among them.
     bool open(std::string_view carrier, std::string_view country) const override;
     bool open(std::string_view carrier, std::string_view country, TrafficClass c) const;
+    // HealthView: the delivery estimates on_receipt() feeds (every class view shares them).
+    const QualityView* quality() const noexcept override { return &quality_; }
+    const DeliveryQuality& delivery_quality() const noexcept { return quality_; }
     // The HealthView for one traffic class (give each class's Selector its own).
     const HealthView& view(TrafficClass c) const noexcept { return views_[static_cast<std::size_t>(c)]; }
     // True when the carrier is cut as a whole for the class (binds down or all countries open).
@@ -137,6 +148,7 @@ private:
         bool open(std::string_view carrier, std::string_view country) const override {
             return monitor_.open(carrier, country, class_);
         }
+        const QualityView* quality() const noexcept override { return monitor_.quality(); }
 
     private:
         const HealthMonitor& monitor_;
@@ -152,6 +164,8 @@ private:
 
     HealthSettings settings_;
     Clock clock_;
+    WallClock wall_clock_;
+    DeliveryQuality quality_;
     std::array<ClassView, traffic_class_count> views_;
 
     mutable std::mutex insert_mutex_;

@@ -231,6 +231,65 @@ void BM_LookupDuringReloads(benchmark::State& state) {
 }
 BENCHMARK(BM_LookupDuringReloads);
 
+// Lookups on the 1M table while a publisher republishes it (`reloads`
+// times, 300 ms apart), every lookup timed: with a plain ShmReader the
+// lookup after each reload maps and validates the new image itself; with a
+// TableRefresher (state.range(0) == 1) a background thread has done that
+// already and the switch is one lock. max_ns is the worst single lookup.
+void BM_LookupDuringReloads1M(benchmark::State& state) {
+    Fixture& f = fixture(1000000);
+    const bool refreshed = state.range(0) == 1;
+    const std::string ns = unique_ns(std::to_string(1000000));
+    std::shared_ptr<TableRefresher> refresher;
+    std::unique_ptr<ShmReader> reader;
+    if (refreshed) {
+        auto r = TableRefresher::open(ns, std::chrono::milliseconds(5));
+        if (!r) throw std::runtime_error(r.error().message);
+        refresher = std::move(r).value();
+        reader = std::make_unique<ShmReader>(std::move(ShmReader::open(refresher)).value());
+    } else {
+        reader = std::make_unique<ShmReader>(std::move(ShmReader::open(ns)).value());
+    }
+    static const double overhead = clock_overhead_ns();
+    constexpr int reloads = 4;
+    std::vector<float> s;
+    s.reserve(1 << 24);
+    double switch_max = 0;  // the lookups that saw a new generation
+    std::uint64_t start_generation = reader->current().generation();
+    for (auto _ : state) {
+        std::atomic<bool> stop{false};
+        std::thread publisher([&] {
+            for (int k = 0; k < reloads && !stop.load(); ++k) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                f.publisher->publish(f.table);
+            }
+        });
+        std::size_t i = 0;
+        // Until the reader has seen every reload (bounded by the sample buffer).
+        while (reader->generation() < start_generation + reloads && s.size() < s.capacity()) {
+            const std::uint64_t before = reader->generation();
+            auto a = Clock::now();
+            auto m = reader->current().lookup(f.numbers[i++ & 0xffff]);
+            benchmark::DoNotOptimize(m);
+            auto b = Clock::now();
+            const double ns = std::max(0.0, std::chrono::duration<double, std::nano>(b - a).count() - overhead);
+            s.push_back(static_cast<float>(ns));
+            if (reader->generation() != before) switch_max = std::max(switch_max, ns);
+        }
+        stop = true;
+        publisher.join();
+    }
+    std::sort(s.begin(), s.end());
+    state.counters["lookups"] = static_cast<double>(s.size());
+    state.counters["p50_ns"] = s[s.size() / 2];
+    state.counters["p99_ns"] = s[s.size() * 99 / 100];
+    state.counters["p9999_ns"] = s[s.size() * 9999 / 10000];
+    state.counters["max_ns"] = s.back();
+    state.counters["switch_max_ns"] = switch_max;
+    state.counters["reloads"] = static_cast<double>(reader->current().generation() - start_generation);
+}
+BENCHMARK(BM_LookupDuringReloads1M)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

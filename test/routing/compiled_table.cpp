@@ -113,6 +113,41 @@ TEST_CASE("compile rejects what the loaders would") {
           "route image: prefix '44' needs 1 to 65534 candidates");
 }
 
+TEST_CASE("the direct table: K digits sized to the trie, lookups through it agree with the walk") {
+    // 3000 prefixes of 1-7 digits: about 9000 nodes, so K = 3 (10^3 x 4 <= nodes < 10^4 x 4).
+    std::mt19937_64 rng(5);
+    RouteTable t;
+    std::set<std::string> prefixes{""};
+    t.entries.push_back(entry("", {"default"}));
+    while (prefixes.size() < 3000) {
+        std::string p;
+        auto len = 1 + rng() % 7;
+        for (std::size_t i = 0; i < len; ++i) p += static_cast<char>('0' + rng() % 10);
+        if (prefixes.insert(p).second) t.entries.push_back(entry(p, {"c"}));
+    }
+    auto c = CompiledTable::compile(t, 1);
+    REQUIRE(c.ok());
+    TableView v = c->view();
+    CHECK(v.direct_digits() == 3);
+    CHECK(v.node_count() >= 4000);
+    CHECK(v.node_count() < 40000);
+    // Every number of 0-9 characters, some with a non-digit inside the first K.
+    for (int i = 0; i < 20000; ++i) {
+        std::string n;
+        for (std::size_t k = 0, len = rng() % 10; k < len; ++k) n += static_cast<char>('0' + rng() % 10);
+        if (i % 7 == 0 && !n.empty()) n[rng() % n.size()] = 'x';
+        std::size_t best = 0;
+        for (std::size_t len = 1; len <= n.size() && n[len - 1] != 'x'; ++len)
+            if (prefixes.count(n.substr(0, len))) best = len;
+        auto m = v.lookup(n);
+        REQUIRE(m);
+        REQUIRE(m->prefix_digits == best);
+    }
+    // A tiny table has none.
+    auto small = CompiledTable::compile(RouteTable{{entry("44", {"uk"})}}, 1);
+    CHECK(small->view().direct_digits() == 0);
+}
+
 TEST_CASE("random tables: the trie agrees with a brute-force longest prefix") {
     std::mt19937_64 rng(42);
     RouteTable t;
@@ -172,8 +207,8 @@ TEST_CASE("attach refuses corrupt images") {
         header()->magic ^= 1;
         CHECK(attach(bytes.size()).error().message == "route image: bad magic (not a route image)");
         reset();
-        header()->version = 2;
-        CHECK(attach(bytes.size()).error().message == "route image: version 2 (this build reads 1)");
+        header()->version = 1;  // the format before the direct table
+        CHECK(attach(bytes.size()).error().message == "route image: version 1 (this build reads 2)");
         reset();
         CHECK(attach(bytes.size() - 8).error().message ==
               "route image: size " + std::to_string(bytes.size()) + " does not fit the " +
@@ -203,7 +238,29 @@ TEST_CASE("attach refuses corrupt images") {
         header()->candidates_offset = bytes.size();
         reseal();
         CHECK(attach(bytes.size()).error().message == "route image: a section lies outside the image");
+        reset();
+        header()->direct_digits = 7;
+        reseal();
+        CHECK(attach(bytes.size()).error().message == "route image: a section lies outside the image");
     }
+}
+
+TEST_CASE("attach refuses a direct table pointing outside the trie") {
+    std::vector<RouteEntry> entries;
+    for (int i = 0; i < 100; ++i) entries.push_back(entry(std::to_string(1000 + i * 7), {"a"}));
+    auto c = CompiledTable::compile(RouteTable{entries}, 1);
+    REQUIRE(c.ok());
+    REQUIRE(c->view().direct_digits() == 1);
+    auto bytes = c->bytes();
+    std::vector<std::uint64_t> copy(bytes.size() / 8);
+    std::memcpy(copy.data(), bytes.data(), bytes.size());
+    auto* data = reinterpret_cast<std::byte*>(copy.data());
+    auto* header = reinterpret_cast<image::Header*>(data);
+    auto* direct = reinterpret_cast<image::Direct*>(data + header->direct_offset);
+    direct[1].first_child = header->node_count;
+    header->checksum = image_checksum({data, bytes.size()}, offsetof(image::Header, checksum));
+    CHECK(TableView::attach({data, bytes.size()}).error().message ==
+          "route image: direct entry 1 points outside the trie");
 }
 
 TEST_CASE("an image corrupted behind a valid checksum is refused or still safe to walk") {

@@ -1,5 +1,7 @@
 #include "routing/selector.hpp"
 
+#include "routing/health/delivery_quality.hpp"
+
 #include <map>
 #include <set>
 
@@ -214,4 +216,121 @@ TEST_CASE("when every candidate of the longest prefix is skipped, the next short
     REQUIRE(bulk.skipped.size() == 1);
     CHECK(bulk.skipped[0].carrier == "a");
     CHECK(bulk.skipped[0].reason == "traffic class bulk not allowed (prefix 4479)");
+}
+
+namespace {
+
+// Outcomes learned without decay, so the scores are exact.
+health::DeliveryQuality learned() {
+    health::QualitySettings s;
+    s.half_life = 0ms;
+    return health::DeliveryQuality(s);
+}
+
+void outcomes(health::DeliveryQuality& q, std::string_view carrier, int delivered, int failed,
+              std::chrono::system_clock::time_point sent) {
+    for (int i = 0; i < delivered; ++i) q.record(carrier, "GB", health::ReceiptState::delivered, sent);
+    for (int i = 0; i < failed; ++i) q.record(carrier, "GB", health::ReceiptState::expired, sent);
+}
+
+SelectorSettings quality_for(const QualityView& q, TrafficClass cls = TrafficClass::bulk) {
+    SelectorSettings s;
+    s.policy[static_cast<int>(cls)] = Policy::quality;
+    s.quality = &q;
+    return s;
+}
+
+const auto midnight = std::chrono::system_clock::time_point{} + 24h * 20000;
+
+}  // namespace
+
+TEST_CASE("quality avoids a carrier at the hours it delivers badly") {
+    auto t = compile({cand("cheap", 1, 1000), cand("steady", 2, 5000)});
+    auto q = learned();
+    // cheap: 50 of 50 delivered by day (12h), 0 of 50 at night (02h); steady: 95 % at both.
+    outcomes(q, "cheap", 50, 0, midnight + 12h);
+    outcomes(q, "cheap", 0, 50, midnight + 2h);
+    outcomes(q, "steady", 95, 5, midnight + 12h);
+    outcomes(q, "steady", 95, 5, midnight + 2h);
+    Selector s(quality_for(q), no_health);
+    SelectRequest r = request(TrafficClass::bulk);
+    // cheap: day (50 + 10) / 110 = 0.54545, hour 12 (50 + 5.4545) / 60 = 0.92424 -> 92424 - 1000 = 91424
+    // steady: day (190 + 10) / 210 = 0.95238, hour (95 + 9.5238) / 110 = 0.95022 -> 95022 - 5000 = 90022
+    r.now = midnight + 24h + 12h + 30min;
+    Decision noon = s.select(t.view(), r, 0);
+    CHECK(noon.policy == Policy::quality);
+    CHECK(noon.carriers == std::vector<std::string>{"cheap", "steady"});
+    CHECK(noon.reason ==
+          "quality at 12h UTC, score = 100000 x success - cost: "
+          "cheap 91424 (success 0.9242: hour 50.0/50.0 delivered, day 0.5455 of 100.0 receipts; cost 1000), "
+          "steady 90022 (success 0.9502: hour 95.0/100.0 delivered, day 0.9524 of 200.0 receipts; cost 5000)");
+    // cheap at 02h: (0 + 5.4545) / 60 = 0.09091 -> 9091 - 1000 = 8091
+    r.now = midnight + 24h + 2h + 5min;
+    Decision night = s.select(t.view(), r, 0);
+    CHECK(night.carriers == std::vector<std::string>{"steady", "cheap"});
+    CHECK(night.reason ==
+          "quality at 02h UTC, score = 100000 x success - cost: "
+          "steady 90022 (success 0.9502: hour 95.0/100.0 delivered, day 0.9524 of 200.0 receipts; cost 5000), "
+          "cheap 8091 (success 0.0909: hour 0.0/50.0 delivered, day 0.5455 of 100.0 receipts; cost 1000)");
+    CHECK(explain(night) ==
+          "route 44@9: prefix 44, country GB, class bulk, policy quality\n"
+          "chosen: steady\n"
+          "failover: cheap\n"
+          "why: " + night.reason + "\n");
+}
+
+TEST_CASE("quality tries a new carrier (the prior) and ties share by weight") {
+    auto t = compile({cand("known", 1, 1000), cand("new1", 1, 1000, 1), cand("new2", 1, 1000, 3)});
+    auto q = learned();
+    outcomes(q, "known", 15, 5, midnight + 12h);
+    Selector s(quality_for(q), no_health);
+    SelectRequest r = request(TrafficClass::bulk);
+    r.now = midnight + 12h;
+    std::map<std::string, int> chosen;
+    for (std::uint64_t i = 0; i < 40; ++i) chosen[s.select(t.view(), r, i).carriers[0]]++;
+    CHECK(chosen["new1"] == 10);
+    CHECK(chosen["new2"] == 30);
+    CHECK(chosen.count("known") == 0);
+    Decision d = s.select(t.view(), r, 1);
+    CHECK(d.carriers == std::vector<std::string>{"new2", "new1", "known"});
+    // known: day (15 + 10) / 30 = 0.83333, hour (15 + 8.3333) / 30 = 0.77778 -> 77778 - 1000
+    CHECK(d.reason ==
+          "quality at 12h UTC, score = 100000 x success - cost: "
+          "new1 99000 (success 1.0000: no receipts yet, the prior; cost 1000), "
+          "new2 99000 (success 1.0000: no receipts yet, the prior; cost 1000), "
+          "known 76778 (success 0.7778: hour 15.0/20.0 delivered, day 0.8333 of 20.0 receipts; cost 1000); "
+          "2 tie, shared by weight");
+}
+
+TEST_CASE("quality picks the best healthy candidate; a price gap can beat a delivery gap") {
+    auto t = compile({cand("best", 1, 1000), cand("pricey", 1, 30000), cand("ok", 2, 1000)});
+    auto q = learned();
+    outcomes(q, "best", 100, 0, midnight + 12h);
+    outcomes(q, "pricey", 100, 0, midnight + 12h);
+    outcomes(q, "ok", 80, 20, midnight + 12h);
+    SelectRequest r = request(TrafficClass::bulk);
+    r.now = midnight + 12h;
+    OpenFor sick("best", "GB");
+    Selector s(quality_for(q), sick);
+    Decision d = s.select(t.view(), r, 0);
+    // ok: day (80 + 10) / 110 = 0.81818, hour (80 + 8.1818) / 110 = 0.80165 -> 80165 - 1000 = 79165
+    // pricey: 100000 - 30000 = 70000
+    CHECK(d.carriers == std::vector<std::string>{"ok", "pricey"});
+    REQUIRE(d.skipped.size() == 1);
+    CHECK(d.skipped[0].reason == "circuit open for GB");
+}
+
+TEST_CASE("quality without learned outcomes scores value - cost (lcr-like)") {
+    auto t = compile({cand("a", 1, 3000), cand("b", 2, 2000)});
+    SelectorSettings settings;
+    settings.policy[static_cast<int>(TrafficClass::otp)] = Policy::quality;
+    Selector s(settings, no_health);
+    Decision d = s.select(t.view(), request(), 0);
+    CHECK(d.carriers == std::vector<std::string>{"b", "a"});
+    CHECK(d.reason ==
+          "quality at 12h UTC, score = 100000 x success - cost: b 98000 (no outcomes known; cost 2000), "
+          "a 97000 (no outcomes known; cost 3000)");
+    CHECK(parse_policy("quality") == Policy::quality);
+    CHECK(parse_policy("lcr") == Policy::lcr);
+    CHECK(!parse_policy("best"));
 }

@@ -212,3 +212,85 @@ TEST_CASE("lookups in another process stay consistent across reloads") {
     CHECK(report[2] == reloads + 1);
     CHECK(report[1] >= 2);
 }
+
+TEST_CASE("a refresher prepares new tables off the lookup path; its readers switch without mapping") {
+    auto ns = unique_ns("refresher");
+    auto pub = ShmPublisher::open(ns);
+    REQUIRE(pub.ok());
+    Cleanup cleanup{&pub.value()};
+    REQUIRE(pub->publish(table_for(1, 100)).ok());
+
+    auto refresher = TableRefresher::open(ns, std::chrono::milliseconds(0));  // no thread: refresh() by hand
+    REQUIRE(refresher.ok());
+    CHECK((*refresher)->generation() == 1);
+    auto reader = ShmReader::open(*refresher);
+    REQUIRE(reader.ok());
+    auto other = ShmReader::open(*refresher);
+    REQUIRE(other.ok());
+    CHECK(reader->current().generation() == 1);
+
+    REQUIRE(pub->publish(table_for(2, 100)).ok());
+    // Until the refresher has the new table ready, lookups stay on the old one.
+    TableView held = reader->current();
+    CHECK(held.generation() == 1);
+    (*refresher)->refresh();
+    CHECK((*refresher)->generation() == 2);
+    CHECK((*refresher)->prepared() == 2);
+    CHECK(reader->current().generation() == 2);
+    CHECK(reader->current().carrier(reader->current().lookup("100007")->candidates[0]) == "c2");
+    // Readers share the refresher's mapping; a view taken before the switch
+    // stays readable while this reader holds it... and the other reader's
+    // table lives on after the publisher retired its segment.
+    TableView other_old = other->current();
+    CHECK(other_old.generation() == 2);
+    REQUIRE(pub->publish(table_for(3, 100)).ok());
+    REQUIRE(pub->publish(table_for(4, 100)).ok());
+    (*refresher)->refresh();
+    CHECK(other_old.carrier(other_old.lookup("100014")->candidates[0]) == "c2");
+    CHECK(other->current().generation() == 4);
+    CHECK(reader->current().generation() == 4);
+    // Nothing new: no work.
+    (*refresher)->refresh();
+    CHECK((*refresher)->prepared() == 3);
+    CHECK_FALSE((*refresher)->last_error());
+}
+
+TEST_CASE("a refresher's thread follows reloads; a corrupt image keeps the old table") {
+    auto ns = unique_ns("refresher-thread");
+    auto pub = ShmPublisher::open(ns);
+    REQUIRE(pub.ok());
+    Cleanup cleanup{&pub.value()};
+    REQUIRE(pub->publish(table_for(1, 10)).ok());
+    auto refresher = TableRefresher::open(ns, std::chrono::milliseconds(1));
+    REQUIRE(refresher.ok());
+    auto reader = ShmReader::open(*refresher);
+    REQUIRE(reader.ok());
+    REQUIRE(pub->publish(table_for(2, 10)).ok());
+    // Bounded wait for the thread (polls every 1 ms).
+    for (int i = 0; i < 5000 && reader->current().generation() != 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    CHECK(reader->current().generation() == 2);
+
+    refresher->reset();  // stops and joins its thread
+
+    // Generation 3's image is corrupted after publishing: the refresher
+    // reports it and its readers keep generation 2.
+    auto manual = TableRefresher::open(ns, std::chrono::milliseconds(0));
+    REQUIRE(manual.ok());
+    auto manual_reader = ShmReader::open(*manual);
+    REQUIRE(manual_reader.ok());
+    REQUIRE(pub->publish(table_for(3, 10)).ok());
+    {
+        auto segment = shm::open(image_segment_name(ns, 3), shm::Access::read_write);
+        REQUIRE(segment.ok());
+        static_cast<unsigned char*>(segment->data())[segment->size() - 1] ^= 0x40;
+    }
+    (*manual)->refresh();
+    CHECK((*manual)->generation() == 2);
+    REQUIRE((*manual)->last_error());
+    CHECK((*manual)->last_error()->message.find("checksum mismatch") != std::string::npos);
+    CHECK(manual_reader->current().generation() == 2);
+    REQUIRE(pub->publish(table_for(4, 10)).ok());
+    (*manual)->refresh();
+    CHECK(manual_reader->current().generation() == 4);
+}

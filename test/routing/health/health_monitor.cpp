@@ -348,3 +348,21 @@ TEST_CASE("many threads report and ask at once", "[tsan]") {
     CHECK(total == 20000);
     CHECK(m.open("a", "GB"));
 }
+
+TEST_CASE("final receipts teach the quality policy, in the hour their message was sent") {
+    ManualClock clock;
+    auto wall = std::chrono::system_clock::time_point{} + 24h * 20000 + 3h + 30min;
+    HealthSettings settings;
+    settings.quality.half_life = 0ms;  // no fading: exact counts
+    HealthMonitor m(settings, clock.fn(), [&] { return wall; });
+    // Sent 03:25 (5 minutes before the receipt): learned for 03h.
+    for (int i = 0; i < 10; ++i) m.on_receipt("a", "GB", ReceiptState::undeliverable, 5min);
+    QualityEstimate at3 = m.view(TrafficClass::bulk).quality()->estimate("a", "GB", wall);
+    CHECK(at3.hour == 3);
+    CHECK(at3.hour_receipts == 10);
+    // Sent 02:50 (40 minutes before): learned for 02h, not 03h.
+    m.on_receipt("a", "GB", ReceiptState::delivered, 40min);
+    CHECK(m.quality()->estimate("a", "GB", wall).hour_delivered == 0);
+    CHECK(m.delivery_quality().estimate("a", "GB", wall - 1h).hour_delivered == 1);
+    CHECK(m.view(TrafficClass::otp).quality() == m.quality());
+}

@@ -40,7 +40,8 @@ receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::op
                                   .id = r.id,
                                   .status = c.status,
                                   .error_code = c.error_code,
-                                  .done_at = c.done_at == Timestamp{} ? at : c.done_at};
+                                  .done_at = c.done_at == Timestamp{} ? at : c.done_at,
+                                  .envelope = envelope_of(r)};
     return receipt_outcome::matched;
 }
 
@@ -51,6 +52,7 @@ receipt_outcome apply_timeout(MessageRecord& r, MessageStatus reported, Timestam
     CarrierReceipt c{.status = reported, .done_at = at, .received_at = at};
     const auto outcome = apply_receipt(r, c, upstream);
     if (outcome == receipt_outcome::matched) r.synthetic_receipt = true;
+    if (upstream) upstream->envelope = envelope_of(r);
     return outcome;
 }
 

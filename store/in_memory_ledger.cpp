@@ -16,6 +16,32 @@ void InMemoryLedger::store(const MessageRecord* previous, MessageRecord next) {
     messages_.insert_or_assign(id, std::move(next));
 }
 
+bool InMemoryLedger::settle(const MessageRecord& previous, const MessageRecord& next,
+                            std::optional<PendingReceipt> own) {
+    const auto policy = policy_of(multipart_, next.account);
+    std::optional<PartGroup> stored;
+    if (needs_part_group(policy, previous, next))
+        if (auto it = parts_.find(part_group_key(next, *part_of(next))); it != parts_.end()) stored = it->second;
+    auto step = apply_multipart(policy, previous, next, std::move(own), stored);
+    if (step.group_changed) {
+        if (step.group) parts_.insert_or_assign(step.group_key, *step.group);
+        else parts_.erase(step.group_key);
+    }
+    for (auto& r : step.owed) {
+        auto key = std::make_pair(r.account, r.id);
+        receipts_.insert_or_assign(std::move(key), std::move(r));
+    }
+    return !step.owed.empty();
+}
+
+void InMemoryLedger::store_change(std::map<MessageId, MessageRecord>::iterator it, MessageRecord next) {
+    const MessageRecord previous = it->second;
+    store(&it->second, next);
+    // A part made final without a receipt (refused, failed, cancelled)
+    // still counts for its aggregate.
+    if (is_final(next.status) && !is_final(previous.status)) settle(previous, next, std::nullopt);
+}
+
 void InMemoryLedger::accept(MessageRecord record, Completion done) {
     Status s = check_acceptable(record);
     if (s.ok()) {
@@ -23,7 +49,6 @@ void InMemoryLedger::accept(MessageRecord record, Completion done) {
         if (messages_.count(record.id)) {
             s = Status(StatusCode::already_exists, "message " + record.id.to_string());
         } else {
-            record.retry_at = Timestamp{};
             store(nullptr, std::move(record));
         }
     }
@@ -40,7 +65,7 @@ void InMemoryLedger::update(MessageId id, StateChange change, Completion done) {
         } else {
             MessageRecord next = it->second;
             s = apply(next, change);
-            if (s.ok()) store(&it->second, std::move(next));
+            if (s.ok()) store_change(it, std::move(next));
         }
     }
     done(std::move(s));
@@ -81,15 +106,13 @@ void InMemoryLedger::set_receipt_listener(ReceiptListener listener) { receipt_li
 StatusOr<ReceiptMatch> InMemoryLedger::apply_receipt_locked(MessageId id, const CarrierReceipt& c) {
     auto it = messages_.find(id);
     if (it == messages_.end()) return unknown(id);
-    MessageRecord next = it->second;
+    const MessageRecord previous = it->second;
+    MessageRecord next = previous;
     std::optional<PendingReceipt> owed;
     ReceiptMatch m = match_of(store::apply_receipt(next, c, owed), next, c);
     if (m.outcome != receipt_outcome::matched) return m;
-    store(&it->second, std::move(next));
-    if (owed) {
-        m.owes_upstream = true;
-        receipts_.insert_or_assign(std::make_pair(owed->account, id), *owed);
-    }
+    store(&it->second, next);
+    m.owes_upstream = settle(previous, next, std::move(owed));
     return m;
 }
 
@@ -127,15 +150,13 @@ void InMemoryLedger::time_out(MessageId id, MessageStatus reported, Timestamp at
         std::lock_guard lock(mutex_);
         auto it = messages_.find(id);
         if (it != messages_.end()) {
-            MessageRecord next = it->second;
+            const MessageRecord previous = it->second;
+            MessageRecord next = previous;
             std::optional<PendingReceipt> owed;
             ReceiptMatch m{.outcome = apply_timeout(next, reported, at, owed), .id = id, .account = next.account};
             if (m.outcome == receipt_outcome::matched) {
-                store(&it->second, std::move(next));
-                if (owed) {
-                    m.owes_upstream = true;
-                    receipts_.insert_or_assign(std::make_pair(owed->account, id), *owed);
-                }
+                store(&it->second, next);
+                m.owes_upstream = settle(previous, next, std::move(owed));
             }
             result = std::move(m);
         }

@@ -10,11 +10,15 @@
 #include <utility>
 
 #include "store/ledger.hpp"
+#include "store/multipart_receipts.hpp"
 
 namespace smpp::store {
 
 class InMemoryLedger final : public Ledger {
 public:
+    // `multipart`: each account's receipts.multipart (LedgerSettings::multipart).
+    explicit InMemoryLedger(MultipartBook multipart = {}) : multipart_(std::move(multipart)) {}
+
     void accept(MessageRecord record, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
     void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key, Timestamp at,
@@ -53,6 +57,13 @@ private:
 
     // Under the lock: applies `c` to `id`'s record (and parks what the account is owed).
     StatusOr<ReceiptMatch> apply_receipt_locked(MessageId id, const CarrierReceipt& c);
+    // Under the lock: parks what `previous` -> `next` leaves owed (`own`
+    // through the multipart policy). True when something was parked.
+    bool settle(const MessageRecord& previous, const MessageRecord& next, std::optional<PendingReceipt> own);
+    // Under the lock: stores `next` over `it`'s record, and settles a part made final.
+    void store_change(std::map<MessageId, MessageRecord>::iterator it, MessageRecord next);
+
+    const MultipartBook multipart_;
 
     mutable std::mutex mutex_;
     ReceiptListener receipt_listener_;
@@ -64,6 +75,7 @@ private:
     std::map<std::pair<std::string, MessageId>, PendingReceipt, std::less<>> receipts_;
     std::set<std::pair<std::string, std::string>, std::less<>> opt_outs_;
     std::map<std::pair<std::string, MessageId>, MobileOriginated, std::less<>> mos_;
+    std::map<std::string, PartGroup, std::less<>> parts_;
 };
 
 }  // namespace smpp::store

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "store/multipart_receipts.hpp"
+
 namespace smpp::store {
 
 struct LedgerSettings {
@@ -28,6 +30,9 @@ struct LedgerSettings {
     // largest cost after the memtable insert). Beyond this many, changes
     // read from the database as before. 0 turns the cache off.
     std::size_t open_record_cache = 200'000;
+    // Each account's receipts.multipart (multipart_receipts.hpp); an
+    // account not listed gets a receipt for every part.
+    MultipartBook multipart{};
 
     // Empty when the settings are usable, else what is wrong.
     std::string validate() const;

@@ -98,6 +98,10 @@ std::string encode(const MessageRecord& r) {
     encoding::put_signed(out, r.cost_micros);
     put_string(out, r.currency);
     put_u8(out, r.synthetic_receipt ? 1 : 0);
+    put_varint(out, r.upstream_id.value());
+    put_string(out, r.service_type);
+    put_varint(out, r.revision);
+    put_u8(out, r.duplicate_risk ? 1 : 0);
     return out;
 }
 
@@ -106,7 +110,7 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
     MessageRecord r;
     std::uint8_t version = 0;
     if (!in.get_u8(version)) return corrupt("version");
-    if (version != 1 && version != message_record_version)
+    if (version < 1 || version > message_record_version)
         return Status(StatusCode::corruption, "message record: unknown version " + std::to_string(version));
     std::uint64_t id = 0;
     if (!in.get_varint(id) || id == 0) return corrupt("id");
@@ -155,6 +159,16 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
         std::uint8_t synthetic = 0;
         if (!in.get_u8(synthetic) || synthetic > 1) return corrupt("synthetic_receipt");
         r.synthetic_receipt = synthetic == 1;
+    }
+    if (version >= 3) {
+        std::uint64_t upstream = 0;
+        if (!in.get_varint(upstream)) return corrupt("upstream_id");
+        r.upstream_id = MessageId(upstream);
+        if (!in.get_string(r.service_type)) return corrupt("service_type");
+        if (!in.get_uint(r.revision)) return corrupt("revision");
+        std::uint8_t risk = 0;
+        if (!in.get_u8(risk) || risk > 1) return corrupt("duplicate_risk");
+        r.duplicate_risk = risk == 1;
     }
     if (!in.done()) return corrupt("trailing bytes");
     return r;

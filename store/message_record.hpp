@@ -103,12 +103,25 @@ struct MessageRecord {
     // The final state came from our receipt timeout, not from the carrier
     // (a carrier receipt that arrives later is absorbed as a duplicate).
     bool synthetic_receipt = false;
+    // One destination of a submit_multi: the message_id its submit_multi_resp
+    // carried (the first destination's record id), which is what the
+    // upstream knows and gets back in the receipt. Invalid for submit_sm.
+    MessageId upstream_id{};
+    // The upstream's service_type (cancel_sm may select by it).
+    std::string service_type{};
+    // Bumped by every replace_sm: a `sending` written for an older revision
+    // is refused (StatusCode::aborted), so the old text never goes out.
+    std::uint32_t revision = 0;
+    // The message went to a second carrier while the first may still deliver
+    // it (re-sent after a receipt timeout): the handset may get it twice.
+    bool duplicate_risk = false;
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
 
-// Version 2 added synthetic_receipt; version 1 records still decode.
-inline constexpr std::uint8_t message_record_version = 2;
+// Version 2 added synthetic_receipt, version 3 upstream_id, service_type,
+// revision and duplicate_risk; older records still decode.
+inline constexpr std::uint8_t message_record_version = 3;
 
 std::string encode(const MessageRecord& r);
 StatusOr<MessageRecord> decode_message_record(std::string_view bytes);

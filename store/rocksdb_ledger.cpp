@@ -28,11 +28,12 @@ enum Family : std::size_t {
     unmatched,     // carrier \0 index key -> CarrierReceipt, under each of its keys
     raw_receipts,  // received_at ms, sequence -> CarrierReceipt
     mos,           // account \0 id -> MobileOriginated owed upstream
+    parts,         // part group key -> PartGroup (multipart_receipts.hpp), aggregate only
     family_count
 };
 constexpr const char* family_names[family_count] = {"messages", "open",     "carrier_ids", "retries",
                                                      "receipts", "opt_outs", "unmatched",   "raw_receipts",
-                                                     "mo"};
+                                                     "mo",       "parts"};
 
 Status from_rocksdb(const rocksdb::Status& s) {
     if (s.ok()) return {};
@@ -105,6 +106,7 @@ struct Group {
     // Index and unmatched entries written in this group (nullopt: deleted).
     std::unordered_map<std::string, std::optional<std::string>> carrier_id_overlay;
     std::unordered_map<std::string, std::optional<std::string>> unmatched_overlay;
+    std::unordered_map<std::string, std::optional<std::string>> parts_overlay;
     // Receipts sent() took from `unmatched`: told to the listener once durable.
     std::vector<ReceiptMatch> late_matches;
     // Unmatched keys this group deleted: forgotten by the writer's key set
@@ -112,8 +114,14 @@ struct Group {
     std::vector<std::string> unmatched_erased;
     // Receipts owed upstream that this group parks or removes: the writer's
     // in-memory queue follows once they are durable.
-    std::vector<PendingReceipt> receipts_parked;
-    std::vector<std::pair<std::string, MessageId>> receipts_removed;
+    // In the group's order (a park then a removal of one receipt ends
+    // removed, and the reverse parked): O(1) per receipt, where matching
+    // each against the others was O(group size).
+    struct ReceiptEvent {
+        PendingReceipt receipt;  // only account and id for a removal
+        bool removed = false;
+    };
+    std::vector<ReceiptEvent> receipt_events;
     // The same for mobile-originated messages.
     std::vector<MobileOriginated> mos_parked;
     std::vector<std::pair<std::string, MessageId>> mos_removed;
@@ -255,9 +263,7 @@ struct RocksDbLedger::Impl {
             }
         }
         for (const auto& k : group.unmatched_erased) unmatched_keys.erase(k);
-        if (group.receipts_parked.empty() && group.receipts_removed.empty() && group.mos_parked.empty() &&
-            group.mos_removed.empty())
-            return;
+        if (group.receipt_events.empty() && group.mos_parked.empty() && group.mos_removed.empty()) return;
         std::lock_guard lock(pending_mutex);
         for (const auto& m : group.mos_parked) pending_mos[m.account].insert_or_assign(m.id.value(), m);
         for (const auto& [account, id] : group.mos_removed) {
@@ -267,13 +273,17 @@ struct RocksDbLedger::Impl {
             if (it->second.empty()) pending_mos.erase(it);
         }
         // In the group's order: a receipt parked and removed in one group
-        // ends removed. Parks first would be wrong for remove-then-park, so
-        // both lists carry what happened last per key: see Group::park/unpark.
-        for (const auto& r : group.receipts_parked) pending[r.account].insert_or_assign(r.id.value(), r);
-        for (const auto& [account, id] : group.receipts_removed) {
-            auto it = pending.find(account);
+        // ends removed, one removed and parked again ends parked.
+        for (auto& e : group.receipt_events) {
+            if (!e.removed) {
+                const auto id = e.receipt.id.value();
+                auto& queue = pending[e.receipt.account];
+                queue.insert_or_assign(id, std::move(e.receipt));
+                continue;
+            }
+            auto it = pending.find(e.receipt.account);
             if (it == pending.end()) continue;
-            it->second.erase(id.value());
+            it->second.erase(e.receipt.id.value());
             if (it->second.empty()) pending.erase(it);
         }
     }
@@ -288,11 +298,41 @@ struct RocksDbLedger::Impl {
         ReceiptMatch m = match_of(store::apply_receipt(next, c, owed), next, c);
         if (m.outcome != receipt_outcome::matched) return m;
         group.write_record(&*current, next);
-        if (owed) {
-            m.owes_upstream = true;
-            group.park(*owed);
-        }
+        auto parked = settle(group, *current, next, std::move(owed));
+        if (!parked.ok()) return parked.status();
+        m.owes_upstream = *parked;
         return m;
+    }
+
+    // Parks what the change `previous` -> `next` leaves the account owed:
+    // `own`, the part's own receipt, through the account's multipart policy
+    // (in the same batch as the record, with its part group). True when
+    // something was parked.
+    StatusOr<bool> settle(Group& group, const MessageRecord& previous, const MessageRecord& next,
+                          std::optional<PendingReceipt> own) {
+        const auto policy = settings.multipart.empty() ? multipart_policy::all
+                                                       : policy_of(settings.multipart, next.account);
+        if (policy == multipart_policy::all) {
+            if (own) group.park(*own);
+            return own.has_value();
+        }
+        std::optional<PartGroup> stored;
+        if (needs_part_group(policy, previous, next)) {
+            auto found = group.get(parts, part_group_key(next, *part_of(next)));
+            if (!found.ok()) return found.status();
+            if (*found) {
+                auto g = decode_part_group(**found);
+                if (!g.ok()) return g.status();
+                stored = std::move(*g);
+            }
+        }
+        auto step = apply_multipart(policy, previous, next, std::move(own), stored);
+        if (step.group_changed) {
+            if (step.group) group.put(parts, step.group_key, encode(*step.group));
+            else group.erase(parts, step.group_key);
+        }
+        for (const auto& r : step.owed) group.park(r);
+        return !step.owed.empty();
     }
 
     // sent() just indexed `key`: a receipt parked under it is this message's.
@@ -319,6 +359,10 @@ struct RocksDbLedger::Impl {
         MessageRecord next = *current;
         if (auto s = change(next); !s.ok()) return s;
         group.write_record(&*current, next);
+        // A part made final without a receipt (refused, failed, cancelled)
+        // still counts for its aggregate.
+        if (!settings.multipart.empty() && is_final(next.status) && !is_final(current->status))
+            if (auto parked = settle(group, *current, next, std::nullopt); !parked.ok()) return parked.status();
         return {};
     }
 
@@ -381,7 +425,10 @@ struct RocksDbLedger::Impl {
 };
 
 StatusOr<std::optional<std::string>> Group::get(Family family, const std::string& key) {
-    auto* overlay = family == carrier_ids ? &carrier_id_overlay : family == unmatched ? &unmatched_overlay : nullptr;
+    auto* overlay = family == carrier_ids ? &carrier_id_overlay
+                    : family == unmatched ? &unmatched_overlay
+                    : family == parts     ? &parts_overlay
+                                          : nullptr;
     if (overlay)
         if (auto it = overlay->find(key); it != overlay->end()) return it->second;
     std::string value;
@@ -394,6 +441,7 @@ StatusOr<std::optional<std::string>> Group::get(Family family, const std::string
 void Group::put(Family family, const std::string& key, const std::string& value) {
     batch.Put(impl.cf(family), key, value);
     if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, value);
+    if (family == parts) parts_overlay.insert_or_assign(key, value);
     if (family == unmatched) {
         unmatched_overlay.insert_or_assign(key, value);
         impl.unmatched_keys.insert(key);  // before it is durable: a superset is safe
@@ -403,6 +451,7 @@ void Group::put(Family family, const std::string& key, const std::string& value)
 void Group::erase(Family family, const std::string& key) {
     batch.Delete(impl.cf(family), key);
     if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, std::nullopt);
+    if (family == parts) parts_overlay.insert_or_assign(key, std::nullopt);
     if (family == unmatched) {
         unmatched_overlay.insert_or_assign(key, std::nullopt);
         unmatched_erased.push_back(key);
@@ -411,14 +460,12 @@ void Group::erase(Family family, const std::string& key) {
 
 void Group::park(const PendingReceipt& r) {
     batch.Put(impl.cf(receipts), pair_key(r.account, id_key(r.id)), encode_receipt_value(r));
-    std::erase_if(receipts_removed, [&](const auto& k) { return k.first == r.account && k.second == r.id; });
-    receipts_parked.push_back(r);
+    receipt_events.push_back({r, false});
 }
 
 void Group::unpark(const std::string& account, MessageId id) {
     batch.Delete(impl.cf(receipts), pair_key(account, id_key(id)));
-    std::erase_if(receipts_parked, [&](const auto& r) { return r.account == account && r.id == id; });
-    receipts_removed.emplace_back(account, id);
+    receipt_events.push_back({PendingReceipt{.account = account, .id = id}, true});
 }
 
 void Group::park_mo(const MobileOriginated& m) {
@@ -544,7 +591,6 @@ void RocksDbLedger::accept(MessageRecord record, Completion done) {
                         if (existing.ok())
                             return Status(StatusCode::already_exists, "message " + record.id.to_string());
                         if (existing.status().code() != StatusCode::not_found) return existing.status();
-                        record.retry_at = Timestamp{};
                         g.write_record(nullptr, record);
                         return {};
                     },
@@ -634,10 +680,9 @@ void RocksDbLedger::time_out(MessageId id, MessageStatus reported, Timestamp at,
                                        .account = next.account};
                         if (m.outcome == receipt_outcome::matched) {
                             g.write_record(&*current, next);
-                            if (owed) {
-                                m.owes_upstream = true;
-                                g.park(*owed);
-                            }
+                            auto parked = impl_->settle(g, *current, next, std::move(owed));
+                            if (!parked.ok()) return parked.status();
+                            m.owes_upstream = *parked;
                         }
                         *result = std::move(m);
                         return {};

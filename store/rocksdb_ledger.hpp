@@ -9,6 +9,8 @@
 //   receipts     account \0 id                -> PendingReceipt  owed upstream
 //   opt_outs     account \0 msisdn            -> ""
 //   mo           account \0 id                -> MobileOriginated owed upstream
+//   parts        account \0 src \0 dst \0 ref total -> PartGroup  aggregate receipts
+//                (multipart_receipts.hpp): the final parts of an open group
 //
 // Writes: one WriteBatch per state change, touching every family the change
 // touches. A dedicated writer thread takes everything queued (up to

@@ -21,10 +21,28 @@ Status apply(MessageRecord& r, const StateChange& change) {
         std::find(change.only_from.begin(), change.only_from.end(), r.status) == change.only_from.end())
         return Status(StatusCode::failed_precondition,
                       "message " + r.id.to_string() + " is " + std::string(name(r.status)));
+    if (change.only_revision && *change.only_revision != r.revision)
+        return Status(StatusCode::aborted, "message " + r.id.to_string() + " was replaced (revision " +
+                                               std::to_string(r.revision) + ")");
+    if (change.replacement) {
+        // The status and the hold stay (SMPP 3.4 4.10.1: an empty
+        // schedule_delivery_time or validity_period keeps the old one).
+        const auto& n = *change.replacement;
+        r.payload = n.payload;
+        r.segment_count = n.segment_count;
+        r.registered_delivery = n.registered_delivery;
+        if (n.deliver_at) r.retry_at = *n.deliver_at;
+        if (n.expires_at) r.expires_at = *n.expires_at;
+        r.updated_at = change.at;
+        ++r.revision;
+        if (change.duplicate_risk) r.duplicate_risk = true;
+        return {};
+    }
     r.status = change.status;
     r.updated_at = change.at;
     if (is_final(change.status)) r.final_at = change.at;
     r.retry_at = Timestamp{};
+    if (change.duplicate_risk) r.duplicate_risk = true;
     if (change.attempt) r.attempts.push_back(*change.attempt);
     if (change.route) r.route = *change.route;
     if (change.error_code) r.error_code = *change.error_code;

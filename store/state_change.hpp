@@ -4,6 +4,7 @@
 // checks first and changes nothing when it returns an error.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,6 +12,16 @@
 #include "store/status.hpp"
 
 namespace smpp::store {
+
+// What replace_sm changes on a message no carrier has yet.
+struct Replacement {
+    std::string payload{};
+    std::uint8_t segment_count = 1;
+    std::uint8_t registered_delivery = 0;
+    std::optional<Timestamp> deliver_at{};  // schedule_delivery_time given: hold it until then
+    std::optional<Timestamp> expires_at{};  // validity_period given
+    friend bool operator==(const Replacement&, const Replacement&) = default;
+};
 
 struct StateChange {
     MessageStatus status = MessageStatus::queued;
@@ -23,6 +34,14 @@ struct StateChange {
     // that is not final); otherwise failed_precondition. cancel_sm uses it:
     // a message a carrier may already have is not cancelled.
     std::vector<MessageStatus> only_from{};
+    // Applied only while the record's revision is this one; otherwise
+    // aborted (a replace_sm came first: the caller holds an old text).
+    std::optional<std::uint32_t> only_revision{};
+    // replace_sm: the new text and times; bumps the revision and leaves
+    // `status` unused (the record keeps its state and its hold).
+    std::optional<Replacement> replacement{};
+    // Set the record's duplicate_risk (a re-send while a carrier may have it).
+    bool duplicate_risk = false;
 };
 
 // A final record never changes again (a late or duplicate receipt must not
@@ -41,7 +60,8 @@ Status apply_retry(MessageRecord& r, Timestamp when);
 // Accounts and carrier names are key parts in the store, joined by NUL.
 Status check_key_part(std::string_view field, std::string_view value);
 
-// What accept() stores: checks the id and stamps no derived fields.
+// What accept() stores: checks the id and stamps no derived fields. A
+// retry_at on an accepted record is its schedule_delivery_time: the hold.
 Status check_acceptable(const MessageRecord& r);
 
 }  // namespace smpp::store

@@ -13,6 +13,7 @@ std::string_view name(StatusCode c) noexcept {
         case StatusCode::io_error: return "io_error";
         case StatusCode::closed: return "closed";
         case StatusCode::busy: return "busy";
+        case StatusCode::aborted: return "aborted";
     }
     return "unknown";
 }

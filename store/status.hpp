@@ -23,6 +23,9 @@ enum class StatusCode : std::uint8_t {
     closed,
     // Too many writes queued; try later (upstream: ESME_RMSGQFUL).
     busy,
+    // The record changed since the caller read it (replace_sm): read it
+    // again and decide anew.
+    aborted,
 };
 
 std::string_view name(StatusCode c) noexcept;

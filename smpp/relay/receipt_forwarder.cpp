@@ -50,6 +50,24 @@ bool is_text_coding(std::uint8_t data_coding) noexcept {
 
 protocol::Address to_pdu(const store::Address& a) { return {a.ton, a.npi, a.address}; }
 
+// The fields of a record make_upstream_receipt reads, from a receipt's envelope.
+store::MessageRecord record_of(const store::PendingReceipt& r) {
+    const auto& e = *r.envelope;
+    store::MessageRecord m;
+    m.id = r.id;
+    m.account = r.account;
+    m.source = e.source;
+    m.destination = e.destination;
+    m.registered_delivery = e.registered_delivery;
+    m.data_coding = e.data_coding;
+    m.accepted_at = e.accepted_at;
+    m.updated_at = e.updated_at;
+    m.payload = e.text;
+    m.synthetic_receipt = e.synthetic_receipt;
+    m.upstream_id = e.upstream_id;
+    return m;
+}
+
 }  // namespace
 
 receipt_decision decide(std::uint8_t registered_delivery, MessageStatus status) noexcept {
@@ -65,7 +83,8 @@ protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, co
                                           bool intermediate) {
     protocol::DeliveryReceipt d;
     d.kind = intermediate ? protocol::deliver_kind::intermediate_notification : protocol::deliver_kind::delivery_receipt;
-    d.id = r.id.to_string();
+    // A submit_multi's destinations: the id its submit_multi_resp gave.
+    d.id = (record.upstream_id.valid() ? record.upstream_id : r.id).to_string();
     d.sub = "001";
     d.dlvrd = r.status == MessageStatus::delivered ? "001" : "000";
     d.submit_date = protocol::format_receipt_date(record.accepted_at);
@@ -78,6 +97,14 @@ protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, co
     d.err = fmt::format("{:03}", r.error_code);
     if (r.error_code != 0) d.network_error_code = protocol::NetworkErrorCode{3, static_cast<std::uint16_t>(r.error_code)};
     if (is_text_coding(record.data_coding)) d.text = record.payload.substr(0, 20);
+    // One receipt for every part of a concatenated message
+    // (store/multipart_receipts.hpp): sub and dlvrd count the parts, the
+    // text says how each fared.
+    if (r.parts != 0) {
+        d.sub = fmt::format("{:03}", r.parts);
+        d.dlvrd = fmt::format("{:03}", r.parts_delivered);
+        d.text = r.detail;
+    }
     // The receipt travels back: from the handset to the upstream's sender.
     return protocol::make_receipt_deliver_sm(d, to_pdu(record.destination), to_pdu(record.source));
 }
@@ -263,7 +290,9 @@ void ReceiptForwarder::drain(const std::string& account) {
             remove(account, item, &counters_.expired);
             continue;
         }
-        auto record = ledger_.find(rc.id);
+        // What the deliver_sm needs travels with the receipt; only one parked
+        // before it did is looked up in its record.
+        auto record = rc.envelope ? store::StatusOr<store::MessageRecord>(record_of(rc)) : ledger_.find(rc.id);
         if (!record.ok()) {
             if (record.status().code() != store::StatusCode::not_found) {
                 ++counters_.ledger_errors;

@@ -15,7 +15,10 @@
 //     esm_class 0x20.
 //   - receipts older than max_age (from done_at, or the id's time when
 //     done_at is unset) are removed unsent, with a warning and a counter;
-//   - a receipt whose record is gone (retention dropped it) is removed too.
+//   - the deliver_sm is built from the envelope the receipt was parked with
+//     (store/pending_receipt.hpp), without reading the record; one parked
+//     without (an older version) reads it, and is removed when the record
+//     is gone (retention dropped it).
 //   - the session with the most window room takes the next receipt, round
 //     robin among equals, at most max_in_flight_per_session at once each.
 //   - an error deliver_sm_resp, a response_timeout or a full write queue
@@ -79,7 +82,9 @@ receipt_decision decide(std::uint8_t registered_delivery, store::MessageStatus s
 // The deliver_sm an upstream gets for `r` of `record`: esm_class 0x04 (0x20
 // when intermediate), source and destination swapped, Appendix B text and
 // the receipted_message_id / message_state (+ network_error_code when
-// error_code != 0) TLVs under our id, data_coding 0.
+// error_code != 0) TLVs under our id, data_coding 0. An aggregated receipt
+// of a concatenated message (r.parts != 0) has sub/dlvrd = parts/delivered
+// parts and r.detail as its text.
 protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, const store::PendingReceipt& r,
                                           bool intermediate = false);
 

@@ -50,6 +50,19 @@ void ReceiptTimeouts::sweep(std::function<void()> done) {
     });
 }
 
+bool ReceiptTimeouts::try_resend(const store::MessageRecord& r) {
+    if (!settings_.resend || r.duplicate_risk || !settings_.resend_classes.contains(r.traffic_class)) return false;
+    // The carrier that has it: the last attempt it gave an id for.
+    std::string carrier;
+    for (auto a = r.attempts.rbegin(); a != r.attempts.rend() && carrier.empty(); ++a)
+        if (!a->carrier_message_id.empty()) carrier = a->carrier;
+    if (carrier.empty() || !settings_.resend(r, carrier)) return false;
+    resent_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("message {}: no receipt from {} in time; re-sent through another carrier (it may arrive twice)",
+                 r.id.to_string(), carrier);
+    return true;
+}
+
 void ReceiptTimeouts::batch(store::MessageId after, store::Timestamp now, std::function<void()> done) {
     auto finish = [&] {
         if (done) done();
@@ -74,6 +87,10 @@ void ReceiptTimeouts::batch(store::MessageId after, store::Timestamp now, std::f
     for (const auto& r : *records) {
         const auto policy = settings_.policy ? settings_.policy(r.account) : ReceiptTimeoutPolicy{};
         if (r.updated_at >= now - policy.timeout) {
+            next();
+            continue;
+        }
+        if (try_resend(r)) {
             next();
             continue;
         }

@@ -6,6 +6,13 @@
 // record is marked synthetic_receipt; a carrier receipt that turns up later
 // is absorbed as a duplicate, never sent upstream a second time.
 //
+// Per traffic class an overdue message may instead be re-sent once
+// (`resend_classes`, conf receipt_timeouts: {otp: resend}): through the next
+// carrier of its route, not the one that has it (ForwardPath::resend), with
+// duplicate_risk on its record. Whichever carrier's final receipt comes
+// first completes it; the other is absorbed as a duplicate. A message
+// already re-sent, or one whose route has no other carrier, is reported.
+//
 // A sweep every `interval` walks the ledger's `sent` records oldest first
 // in batches (each batch resumes after the last id seen), so one slow
 // account cannot hide another's overdue messages.
@@ -14,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -38,6 +46,12 @@ struct ReceiptTimeoutSettings {
     // The shortest timeout any account has: records younger are not read.
     std::chrono::milliseconds shortest{std::chrono::hours{72}};
     std::function<store::Timestamp()> clock{};  // empty: the system clock
+    // MessageRecord::traffic_class values ("otp") whose overdue messages are
+    // re-sent instead of reported.
+    std::set<std::string, std::less<>> resend_classes{};
+    // Re-sends `record` through a carrier other than `not_via`
+    // (ForwardPath::resend); false when there is none (it is reported).
+    std::function<bool(store::MessageRecord record, std::string not_via)> resend{};
 };
 
 class ReceiptTimeouts : public std::enable_shared_from_this<ReceiptTimeouts> {
@@ -53,12 +67,15 @@ public:
     void sweep(std::function<void()> done = {});
 
     std::uint64_t timed_out() const noexcept { return timed_out_.load(std::memory_order_relaxed); }
+    std::uint64_t resent() const noexcept { return resent_.load(std::memory_order_relaxed); }
 
 private:
     ReceiptTimeouts(boost::asio::any_io_executor ex, store::Ledger& ledger, ReceiptTimeoutSettings settings,
                     Owed owed);
     void batch(store::MessageId after, store::Timestamp now, std::function<void()> done);
     void arm();
+    // Hands `r` to settings_.resend when its class says so; true when it took it.
+    bool try_resend(const store::MessageRecord& r);
     store::Timestamp now() const;
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -68,6 +85,7 @@ private:
     const Owed owed_;
     bool stopped_ = false;  // strand only
     std::atomic<std::uint64_t> timed_out_{0};
+    std::atomic<std::uint64_t> resent_{0};
 };
 
 }  // namespace smpp::relay

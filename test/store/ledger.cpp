@@ -645,3 +645,42 @@ TEMPLATE_TEST_CASE("ledger: a state change with only_from applies only from thos
     CHECK(is_final(MessageStatus::cancelled));
     CHECK(name(MessageStatus::cancelled) == "cancelled");
 }
+
+TEMPLATE_TEST_CASE("ledger: a replacement changes the text, keeps the state and refuses older revisions",
+                   "[ledger]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto r = record(id_at(0));
+    r.retry_at = at(3'600'000);  // a schedule: accept keeps it
+    REQUIRE(accept(f, r).ok());
+    CHECK(f.get().find(r.id)->retry_at == at(3'600'000));
+
+    // A `sending` built from revision 0 before the replace lands: fine.
+    // After it: aborted, and nothing changes.
+    StateChange replace{.status = MessageStatus::queued,
+                        .at = at(10),
+                        .only_from = {MessageStatus::accepted, MessageStatus::queued},
+                        .replacement = Replacement{.payload = "new", .segment_count = 1, .registered_delivery = 1}};
+    REQUIRE(update(f, r.id, replace).ok());
+    auto now = *f.get().find(r.id);
+    CHECK(now.payload == "new");
+    CHECK(now.revision == 1);
+    CHECK(now.registered_delivery == 1);
+    CHECK(now.status == MessageStatus::accepted);   // the state stays
+    CHECK(now.retry_at == at(3'600'000));           // no schedule given: the hold stays
+    const StateChange old_sending{.status = MessageStatus::sending, .at = at(11), .only_revision = 0};
+    CHECK(update(f, r.id, old_sending).code() == StatusCode::aborted);
+    CHECK(f.get().find(r.id)->status == MessageStatus::accepted);
+
+    // A new schedule and validity move the hold and the expiry.
+    replace.replacement->deliver_at = at(20);
+    replace.replacement->expires_at = at(90'000);
+    REQUIRE(update(f, r.id, replace).ok());
+    now = *f.get().find(r.id);
+    CHECK(now.retry_at == at(20));
+    CHECK(now.expires_at == at(90'000));
+    CHECK(now.revision == 2);
+    REQUIRE(update(f, r.id, StateChange{.status = MessageStatus::sending, .at = at(21), .only_revision = 2}).ok());
+    // Once a carrier may have it, no replacement.
+    CHECK(update(f, r.id, replace).code() == StatusCode::failed_precondition);
+    CHECK(f.get().find(r.id)->revision == 2);
+}

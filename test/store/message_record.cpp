@@ -87,11 +87,18 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     bad_version[0] = 9;
     CHECK(decode_message_record(bad_version).status().message() == "message record: unknown version 9");
 
-    // Version 1 (before synthetic_receipt) still decodes, as not synthetic.
+    // Versions 1 (before synthetic_receipt) and 2 (before upstream_id,
+    // service_type, revision, duplicate_risk) still decode, with defaults.
     auto marked = full_record();
     marked.synthetic_receipt = true;
-    auto v2 = encode(marked);
-    CHECK(decode_message_record(v2)->synthetic_receipt);
+    marked.service_type = {};
+    auto v3 = encode(marked);
+    CHECK(decode_message_record(v3)->synthetic_receipt);
+    auto v2 = v3.substr(0, v3.size() - 4);  // four empty v3 fields: one byte each
+    v2[0] = 2;
+    auto older = decode_message_record(v2);
+    REQUIRE(older.ok());
+    CHECK(*older == marked);
     auto v1 = v2.substr(0, v2.size() - 1);
     v1[0] = 1;
     auto old = decode_message_record(v1);
@@ -99,6 +106,14 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     CHECK_FALSE(old->synthetic_receipt);
     marked.synthetic_receipt = false;
     CHECK(*old == marked);
+
+    // Version 3's fields round-trip.
+    auto multi = full_record();
+    multi.upstream_id = MessageId(123456789);
+    multi.service_type = "CMT";
+    multi.revision = 300;
+    multi.duplicate_risk = true;
+    CHECK(*decode_message_record(encode(multi)) == multi);
 
     // Any byte of a record replaced by any of a few values decodes or fails
     // cleanly, and never builds something larger than its input suggests.

@@ -231,6 +231,29 @@ TEST_CASE("receipt forwarder: the upstream deliver_sm carries our id, swapped ad
     CHECK(d.tlvs.message_state() == protocol::message_state::enroute);
 }
 
+TEST_CASE("receipt forwarder: a submit_multi destination's receipt carries the submit_multi's id") {
+    store::MessageIdGenerator ids{1};
+    const auto multi = ids.next();
+    store::MessageRecord rec;
+    rec.id = ids.next();  // the second destination's own record
+    rec.upstream_id = multi;
+    rec.source = {5, 0, "ACME"};
+    rec.destination = {1, 1, "447700900124"};
+    rec.registered_delivery = 1;
+    store::PendingReceipt r{"acme", rec.id, MessageStatus::delivered, 0, rec.id.time()};
+    auto d = relay::make_upstream_receipt(rec, r);
+    CHECK(d.tlvs.cstring(protocol::tlv_tag::receipted_message_id) == multi.to_string());
+    CHECK(d.short_message.rfind("id:" + multi.to_string() + " ", 0) == 0);
+    CHECK(d.source == protocol::Address{1, 1, "447700900124"});  // which destination it was
+
+    // The envelope a receipt is parked with keeps it across a restart.
+    r.envelope = store::envelope_of(rec);
+    store::PendingReceipt back;
+    REQUIRE(store::decode_receipt_value(store::encode_receipt_value(r), back).ok());
+    REQUIRE(back.envelope);
+    CHECK(back.envelope->upstream_id == multi);
+}
+
 TEST_CASE("receipt forwarder: receipts parked while no bind go FIFO once one binds") {
     Loop loop;
     Rig rig(loop);

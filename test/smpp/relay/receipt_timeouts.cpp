@@ -97,3 +97,162 @@ TEST_CASE("receipt timeouts: a synthetic undeliverable goes upstream as stat UNK
     d = relay::make_upstream_receipt(r, p);
     CHECK(d.short_message.find("stat:UNDELIV") != std::string::npos);
 }
+
+TEST_CASE("receipt timeouts: an aggregated multipart receipt counts the parts in sub, dlvrd and the text",
+          "[relay][receipts]") {
+    store::MessageRecord r;
+    r.id = store::MessageId::make(t0, 1, 10);
+    r.account = "acme";
+    r.status = MessageStatus::delivered;
+    r.payload = "the first part's text";
+    store::PendingReceipt p{.account = "acme",
+                            .id = r.id,
+                            .status = MessageStatus::undeliverable,
+                            .error_code = 11,
+                            .done_at = t0,
+                            .parts = 3,
+                            .parts_delivered = 2,
+                            .detail = "parts:DUD"};
+    auto d = relay::make_upstream_receipt(r, p);
+    CHECK(d.short_message.find("id:" + r.id.to_string() + " sub:003 dlvrd:002 ") == 0);
+    CHECK(d.short_message.find("stat:UNDELIV err:011 text:parts:DUD") != std::string::npos);
+    CHECK(d.tlvs.receipted_message_id() == r.id.to_string());
+}
+
+namespace {
+
+// A record as the forward path leaves it: sent through `carrier` under `cmid`.
+store::MessageRecord overdue(store::Ledger& l, std::uint16_t seq, std::string traffic_class, bool duplicate_risk) {
+    store::MessageRecord r;
+    r.id = store::MessageId::make(t0, 1, seq);
+    r.account = "acme";
+    r.destination = {1, 1, "447700900123"};
+    r.payload = "x";
+    r.registered_delivery = 1;
+    r.traffic_class = std::move(traffic_class);
+    r.duplicate_risk = duplicate_risk;
+    r.accepted_at = r.updated_at = t0;
+    l.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
+    l.sent(r.id, "carrier01", "C" + std::to_string(seq), {}, t0, [](store::Status s) { REQUIRE(s.ok()); });
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("receipt timeouts: only the classes set to resend are re-sent, once, and only with another carrier",
+          "[relay][receipts]") {
+    boost::asio::io_context io;
+    store::InMemoryLedger ledger;
+    auto otp = overdue(ledger, 1, "otp", false);
+    auto bulk = overdue(ledger, 2, "bulk", false);
+    auto again = overdue(ledger, 3, "otp", true);    // re-sent before: reported now
+    auto lonely = overdue(ledger, 4, "otp", false);  // its route has no other carrier
+
+    std::vector<std::pair<store::MessageId, std::string>> resent;
+    relay::ReceiptTimeoutSettings s;
+    s.shortest = hours(1);
+    s.clock = [] { return t0 + hours(2); };
+    s.policy = [](const std::string&) { return relay::ReceiptTimeoutPolicy{hours(1), MessageStatus::expired}; };
+    s.resend_classes = {"otp"};
+    s.resend = [&](store::MessageRecord r, std::string not_via) {
+        if (r.id == lonely.id) return false;
+        resent.emplace_back(r.id, std::move(not_via));
+        return true;
+    };
+    auto t = relay::ReceiptTimeouts::create(io.get_executor(), ledger, s, nullptr);
+    bool done = false;
+    t->sweep([&] { done = true; });
+    io.run_for(std::chrono::seconds(2));
+    REQUIRE(done);
+    REQUIRE(resent.size() == 1);
+    CHECK(resent[0] == std::make_pair(otp.id, std::string("carrier01")));
+    CHECK(t->resent() == 1);
+    CHECK(t->timed_out() == 3);
+    CHECK(ledger.find(otp.id)->status == MessageStatus::sent);  // ForwardPath::resend's business now
+    CHECK(ledger.find(bulk.id)->status == MessageStatus::expired);
+    CHECK(ledger.find(again.id)->status == MessageStatus::expired);
+    CHECK(ledger.find(lonely.id)->status == MessageStatus::expired);
+}
+
+#include "forward_rig.hpp"
+
+TEST_CASE("receipt timeouts: a re-send goes through the next carrier; the first final receipt wins",
+          "[relay][receipts]") {
+    using namespace relay::test;
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true);  // route 44: carrier00, then carrier01
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(2, to("447700900123")));
+    std::vector<store::MessageId> ids;
+    for (const auto& a : rig.answers) {
+        REQUIRE(a.status == protocol::command_status::ESME_ROK);
+        ids.push_back(*store::MessageId::parse(a.message_id));
+    }
+    auto status_is = [&](store::MessageId id, MessageStatus s, std::size_t attempts) {
+        auto r = ledger.find(id);
+        return r.ok() && r->status == s && r->attempts.size() == attempts;
+    };
+    REQUIRE(loop.run_until([&] { return status_is(ids[0], MessageStatus::sent, 1) && status_is(ids[1], MessageStatus::sent, 1); }, 5s));
+    CHECK(ledger.find(ids[0])->attempts[0].carrier == "carrier00");
+
+    relay::ReceiptTimeoutSettings s;
+    s.shortest = hours(1);
+    s.clock = [] {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) + hours(2);
+    };
+    s.policy = [](const std::string&) { return relay::ReceiptTimeoutPolicy{hours(1), MessageStatus::undeliverable}; };
+    s.resend_classes = {"transactional"};
+    s.resend = [forward = rig.forward](store::MessageRecord r, std::string not_via) {
+        return forward->resend(std::move(r), std::move(not_via));
+    };
+    std::vector<std::string> owed;
+    auto t = relay::ReceiptTimeouts::create(loop.ioc.get_executor(), ledger, s,
+                                            [&](const std::string& a) { owed.push_back(a); });
+    bool done = false;
+    t->sweep([&] { done = true; });
+    REQUIRE(loop.run_until([&] { return done; }, 5s));
+    CHECK(t->resent() == 2);
+    CHECK(t->timed_out() == 0);
+    REQUIRE(loop.run_until([&] { return status_is(ids[0], MessageStatus::sent, 2) && status_is(ids[1], MessageStatus::sent, 2); }, 5s));
+    for (auto id : ids) {
+        auto r = ledger.find(id);
+        CHECK(r->duplicate_risk);
+        CHECK(r->attempts[0].carrier == "carrier00");
+        CHECK(r->attempts[1].carrier == "carrier01");  // not the carrier that had it
+        CHECK(r->attempts[1].status == MessageStatus::sent);
+    }
+    CHECK(rig.smsc.accepted.size() == 4);
+
+    auto receipt = [&](std::string carrier, std::string cmid, MessageStatus st) {
+        std::optional<store::StatusOr<store::ReceiptMatch>> got;
+        ledger.apply_receipt(store::CarrierReceipt{.carrier = std::move(carrier), .keys = {cmid},
+                                                   .carrier_message_id = cmid, .status = st},
+                             [&](store::StatusOr<store::ReceiptMatch> m) { got = std::move(m); });
+        REQUIRE(got);
+        REQUIRE(got->ok());
+        return got->value().outcome;
+    };
+    // Message 0: the first carrier's late receipt completes it; the second's is absorbed.
+    const auto cmid0 = ledger.find(ids[0])->attempts[0].carrier_message_id;
+    const auto cmid0b = ledger.find(ids[0])->attempts[1].carrier_message_id;
+    CHECK(receipt("carrier00", cmid0, MessageStatus::delivered) == store::receipt_outcome::matched);
+    CHECK(receipt("carrier01", cmid0b, MessageStatus::undeliverable) == store::receipt_outcome::duplicate);
+    CHECK(ledger.find(ids[0])->status == MessageStatus::delivered);
+    // Message 1: the other way round.
+    const auto cmid1 = ledger.find(ids[1])->attempts[0].carrier_message_id;
+    const auto cmid1b = ledger.find(ids[1])->attempts[1].carrier_message_id;
+    CHECK(receipt("carrier01", cmid1b, MessageStatus::delivered) == store::receipt_outcome::matched);
+    CHECK(receipt("carrier00", cmid1, MessageStatus::delivered) == store::receipt_outcome::duplicate);
+    auto owed_receipts = ledger.pending_receipts("acme", 10);
+    REQUIRE(owed_receipts.ok());
+    CHECK(owed_receipts->size() == 0);  // registered_delivery 0: the upstream asked for none
+
+    // A second timeout does not re-send again: nothing is `sent` without a final state.
+    done = false;
+    t->sweep([&] { done = true; });
+    REQUIRE(loop.run_until([&] { return done; }, 5s));
+    CHECK(t->resent() == 2);
+    t->stop();
+    loop.run_for(20ms);
+}

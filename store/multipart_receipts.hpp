@@ -1,0 +1,106 @@
+#pragma once
+// Which delivery receipts of a concatenated message an account is owed
+// (issue 5 item 4), as one pure rule both ledgers apply in the same write
+// that changes a part's record, so the RocksDB ledger and its in-memory
+// double cannot disagree and a restart can neither lose nor double one.
+//
+//   all        every part's receipt, under that part's id (as before)
+//   first      part 1's receipts only
+//   last       part `total`'s receipts only (by number, not by arrival)
+//   aggregate  one receipt once every part is final: delivered only if
+//              every part was, else the worst part state (see worst());
+//              sub/dlvrd count the parts, err is the first worst part's
+//              error, and the text spells each part's state in order
+//              ("parts:DUD": D delivered, U undeliverable, E expired,
+//              R rejected, F failed, C cancelled). Intermediate
+//              notifications go for part 1 only.
+//
+// The aggregate goes under part 1's id: the upstream got an id for every
+// part, and part 1's is the one clients file a concatenated message under
+// (the first submit_sm_resp they see); it does not depend on which part's
+// receipt came last, so a replay after a restart names the same id.
+//
+// A part group is account + source + destination + reference + total. Its
+// state (which parts are final, and how) lives in the ledger beside the
+// records (RocksDB family `parts`) because its first parts may be final and
+// gone from the writer's cache long before the last one reports; it is
+// deleted once the aggregate is owed, so a reference the upstream reuses
+// later (8-bit UDH references wrap) starts a new group. A part whose number
+// the group already holds under another id means the reference was reused
+// while the old group was still open: the old group is reported with what
+// it has (its missing parts count as not delivered) and the new one starts.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/message_record.hpp"
+#include "store/pending_receipt.hpp"
+#include "store/status.hpp"
+
+namespace smpp::store {
+
+enum class multipart_policy : std::uint8_t { all, first, last, aggregate };
+// Per account (its system_id); an account not listed gets `all`.
+using MultipartBook = std::map<std::string, multipart_policy, std::less<>>;
+
+std::string_view name(multipart_policy p) noexcept;
+multipart_policy policy_of(const MultipartBook& book, std::string_view account) noexcept;
+
+// The part of a concatenated message `r` is: its sar_* fields, else the
+// concatenation IE of the UDH its payload starts with (esm_class UDHI).
+// nullopt for a message of one part.
+std::optional<Concatenation> part_of(const MessageRecord& r);
+
+// The key of `r`'s part group (account, source, destination, reference, total).
+std::string part_group_key(const MessageRecord& r, const Concatenation& part);
+
+struct PartState {
+    std::uint8_t number = 1;
+    MessageId id{};
+    MessageStatus status = MessageStatus::delivered;
+    std::uint32_t error_code = 0;
+    Timestamp done_at{};
+    friend bool operator==(const PartState&, const PartState&) = default;
+};
+
+// The final parts of one group seen so far, by number.
+struct PartGroup {
+    std::uint8_t total = 0;
+    std::vector<PartState> parts{};
+    friend bool operator==(const PartGroup&, const PartGroup&) = default;
+};
+
+std::string encode(const PartGroup& g);
+StatusOr<PartGroup> decode_part_group(std::string_view bytes);
+
+// The ranking aggregate uses: delivered < expired < undeliverable <
+// rejected < failed < cancelled (an expiry may still have reached the
+// handset; a cancellation certainly did not).
+MessageStatus worst(MessageStatus a, MessageStatus b) noexcept;
+
+// What one change of a part's record leaves owed upstream.
+struct MultipartStep {
+    // To park (under the ids they carry); replaces the part's own receipt.
+    std::vector<PendingReceipt> owed{};
+    // Aggregate only: the group's key and its new state (nullopt: delete it).
+    bool group_changed = false;
+    std::string group_key{};
+    std::optional<PartGroup> group{};
+};
+
+// Whether `next` needs its group's stored state to be decided: aggregate
+// and a part that just became final. Lets the ledger skip the read.
+bool needs_part_group(multipart_policy policy, const MessageRecord& previous, const MessageRecord& next);
+
+// `previous` -> `next` is one change of a record (a receipt, a timeout, a
+// state change); `own` is the receipt the part would be owed on its own
+// (carrier_receipt.hpp apply_receipt / apply_timeout; nullopt for none);
+// `group` is the stored state of its part group (read it only when
+// needs_part_group() says so).
+MultipartStep apply_multipart(multipart_policy policy, const MessageRecord& previous, const MessageRecord& next,
+                              std::optional<PendingReceipt> own, const std::optional<PartGroup>& group);
+
+}  // namespace smpp::store

@@ -6,9 +6,12 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
 #include "smpp/protocol/segments.hpp"
+#include "smpp/protocol/smpp_time.hpp"
+#include "smpp/relay/forward_flight.hpp"
 #include "smpp/relay/query_service.hpp"
 #include "smpp/upstream/data_sm_intake.hpp"
 
@@ -18,24 +21,9 @@ using protocol::command_id;
 using protocol::command_status;
 using store::MessageStatus;
 using store::StatusCode;
+using namespace forward;
 
-// One message on its way to a carrier. Touched by one step at a time: each
-// step hands it on through a post, a ledger completion or a carrier
-// callback, never to two at once.
-struct ForwardPath::Flight {
-    store::MessageId id;
-    protocol::SubmitSm pdu;
-    std::vector<std::string> candidates;  // carrier ids, in order
-    std::size_t next = 0;                 // the candidate to try next
-    std::uint32_t rounds = 0;             // retry rounds scheduled so far
-    std::uint32_t last_status = static_cast<std::uint32_t>(command_status::ESME_RSUBMITFAIL);
-    carrier::message_class cls = carrier::message_class::transactional;
-    std::string country;  // of the route, for health per carrier x country
-    std::chrono::steady_clock::time_point submitted_at{};
-    Backlog* backlog = nullptr;  // counted in while set
-};
-
-namespace {
+namespace forward {
 
 store::Timestamp now_ms() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -59,9 +47,51 @@ std::size_t segments_of(const protocol::SubmitSm& sm) {
     return std::get<protocol::Segments>(protocol::split(protocol::sm_encoding::octets, payload)).count();
 }
 
+void set_payload(protocol::SubmitSm& sm, std::string_view payload) {
+    if (sm.tlvs.has(protocol::tlv_tag::message_payload) || payload.size() >= protocol::limits::short_message) {
+        sm.short_message.clear();
+        sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, std::string(payload));
+    } else {
+        sm.short_message = std::string(payload);
+    }
+}
+
+void stamp_times(protocol::SubmitSm& sm, store::Timestamp expires_at) {
+    sm.schedule_delivery_time.clear();
+    sm.validity_period.clear();
+    if (expires_at != store::Timestamp{})
+        sm.validity_period = protocol::format_smpp_time(expires_at).value_or(std::string{});
+}
+
+std::variant<command_status, Times> times_of(std::string_view schedule, std::string_view validity,
+                                             store::Timestamp now) {
+    using std::chrono::time_point_cast;
+    Times t;
+    if (!schedule.empty()) {
+        auto at = protocol::parse_smpp_time(schedule, now);
+        if (!std::holds_alternative<std::chrono::system_clock::time_point>(at))
+            return command_status::ESME_RINVSCHED;
+        const auto when = time_point_cast<std::chrono::milliseconds>(std::get<0>(at));
+        if (when > now) t.deliver_at = when;
+    }
+    if (!validity.empty()) {
+        auto at = protocol::parse_smpp_time(validity, now);
+        if (!std::holds_alternative<std::chrono::system_clock::time_point>(at))
+            return command_status::ESME_RINVEXPIRY;
+        t.expires_at = time_point_cast<std::chrono::milliseconds>(std::get<0>(at));
+        if (t.expires_at <= now || (t.deliver_at != store::Timestamp{} && t.expires_at <= t.deliver_at))
+            return command_status::ESME_RINVEXPIRY;
+    }
+    return t;
+}
+
 command_status status_for(const store::Status& s) {
     return s.code() == StatusCode::busy ? command_status::ESME_RMSGQFUL : command_status::ESME_RSYSERR;
 }
+
+}  // namespace forward
+
+namespace {
 
 protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, command_status status, std::string message_id = {}) {
     auto resp = protocol::make_response(command_id::submit_sm, sequence_number, status);
@@ -71,6 +101,7 @@ protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, command_status statu
 
 protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
     protocol::SubmitSm sm;
+    sm.service_type = r.service_type;
     sm.source = {r.source.ton, r.source.npi, r.source.address};
     sm.dest = {r.destination.ton, r.destination.npi, r.destination.address};
     sm.esm_class = r.esm_class;
@@ -141,6 +172,7 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       carriers_(std::move(carriers)),
       settings_(settings) {
     for (const auto& a : settings_.accounts.accounts) {
+        policies_.emplace(a.system_id, upstream::submit_policy_of(a));
         auto b = std::make_unique<Backlog>();
         b->max = a.max_backlog;
         backlogs_.emplace(a.system_id, std::move(b));
@@ -152,10 +184,10 @@ ForwardPath::Backlog* ForwardPath::backlog_of(std::string_view account) const {
     return it == backlogs_.end() ? nullptr : it->second.get();
 }
 
-void ForwardPath::leave_backlog(Flight& f) noexcept {
-    if (!f.backlog) return;
-    f.backlog->size.fetch_sub(1, std::memory_order_relaxed);
-    f.backlog = nullptr;
+void ForwardPath::release(Flight& f) noexcept {
+    if (!f.held.exchange(false)) return;
+    if (f.backlog) f.backlog->size.fetch_sub(1, std::memory_order_relaxed);
+    held_.release(f.account, f.id);
 }
 
 std::uint32_t ForwardPath::backlog(std::string_view account) const {
@@ -163,34 +195,45 @@ std::uint32_t ForwardPath::backlog(std::string_view account) const {
     return b ? b->size.load(std::memory_order_relaxed) : 0;
 }
 
-command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision,
-                                  std::string_view account) const {
-    const auto digits = routing::normalise_e164(sm.dest.addr);
-    if (!digits) return command_status::ESME_RINVDSTADR;
+const upstream::SubmitPolicy& ForwardPath::policy_of(std::string_view account) const {
+    static const upstream::SubmitPolicy none{};  // an account not configured: the defaults (immutable)
+    auto it = policies_.find(account);
+    return it == policies_.end() ? none : it->second;
+}
+
+std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const protocol::SubmitSm& sm,
+                                                                         std::string_view account) const {
+    auto v = upstream::validate_submit(sm, policy_of(account), std::chrono::system_clock::now(), numbers_);
+    if (auto* bad = std::get_if<command_status>(&v)) return *bad;
+    Checked c{.decision = {}, .valid = std::move(std::get<upstream::ValidSubmit>(v))};
+    const auto& digits = c.valid.destination.address;
     if (!account.empty()) {
         // A point read of a small column family on the session's strand.
-        auto opted = ledger_.is_opted_out(account, *digits);
+        auto opted = ledger_.is_opted_out(account, digits);
         if (!opted.ok()) {
             spdlog::error("opt-out list of {} unreadable: {}", account, opted.status().to_string());
             return command_status::ESME_RSYSERR;
         }
         if (*opted) {
-            spdlog::info("submit_sm from {} to {} refused: the number opted out", account, *digits);
+            spdlog::info("submit_sm from {} to {} refused: the number opted out", account, digits);
             return settings_.opt_out_status;
         }
     }
-    if (!sm.short_message.empty() && sm.tlvs.has(protocol::tlv_tag::message_payload))
-        return command_status::ESME_RINVMSGLEN;
-    const auto segments = segments_of(sm);
-    if (segments > 255) return command_status::ESME_RINVMSGLEN;
-    auto d = router_->select(select_request(*digits, sm.source.addr, sm.source.ton, sm.data_coding, segments,
-                                            sm.tlvs.has(protocol::tlv_tag::message_payload),
-                                            routing_of(settings_.accounts, account)));
-    if (!d.routed()) {
-        spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(d));
+    c.decision = router_->select(select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
+                                                c.valid.segments, sm.tlvs.has(protocol::tlv_tag::message_payload),
+                                                routing_of(settings_.accounts, account)));
+    if (!c.decision.routed()) {
+        spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(c.decision));
         return command_status::ESME_RINVDSTADR;
     }
-    if (decision) *decision = std::move(d);
+    return c;
+}
+
+command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision,
+                                  std::string_view account) const {
+    auto v = validate(sm, account);
+    if (auto* bad = std::get_if<command_status>(&v)) return *bad;
+    if (decision) *decision = std::move(std::get<Checked>(v).decision);
     return command_status::ESME_ROK;
 }
 
@@ -214,37 +257,75 @@ void ForwardPath::query_sm(std::shared_ptr<session::Session> s, std::string acco
     s->respond(answer_query_sm(ledger_, account, request));
 }
 
-void ForwardPath::cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
-    const auto seq = request.sequence_number;
-    auto reply = [&s, seq](command_status st) {
-        s->respond(protocol::make_response(command_id::cancel_sm, seq, st));
+std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const std::string& account,
+                                                                         std::uint32_t seq, protocol::SubmitSm&& sm) {
+    if (stopping_.load()) return command_status::ESME_RSYSERR;
+    auto checked = validate(sm, account);
+    if (auto* bad = std::get_if<command_status>(&checked)) return *bad;
+    auto& [decision, valid] = std::get<Checked>(checked);
+    const auto at = now_ms();
+    auto ms = [](std::optional<std::chrono::system_clock::time_point> t) {
+        return t ? std::chrono::time_point_cast<std::chrono::milliseconds>(*t) : store::Timestamp{};
     };
-    const auto* c = request.as<protocol::CancelSm>();
-    if (!c) return reply(command_status::ESME_RSYSERR);
-    const auto id = store::MessageId::parse(c->message_id);
-    if (!id) return reply(command_status::ESME_RINVMSGID);
-    auto record = ledger_.find(*id);
-    if (!record.ok())
-        return reply(record.status().code() == StatusCode::not_found ? command_status::ESME_RINVMSGID
-                                                                      : command_status::ESME_RCANCELFAIL);
-    if (record->account != account) return reply(command_status::ESME_RINVMSGID);
-    if (record->status != MessageStatus::accepted && record->status != MessageStatus::queued)
-        return reply(command_status::ESME_RCANCELFAIL);
-    // Only from accepted/queued, checked again in the ledger's ordered
-    // writes: a `sending` written meanwhile wins and the cancel fails.
-    store::StateChange change{.status = MessageStatus::cancelled,
-                              .at = now_ms(),
-                              .only_from = {MessageStatus::accepted, MessageStatus::queued}};
-    ledger_.update(*id, std::move(change), [s, seq, id = *id](store::Status st) {
-        auto& ex = s->get_executor();
-        boost::asio::post(ex, [s, seq, id, st = std::move(st)] {
-            command_status answer = command_status::ESME_ROK;
-            if (st.code() == StatusCode::busy) answer = command_status::ESME_RMSGQFUL;
-            else if (!st.ok()) answer = command_status::ESME_RCANCELFAIL;
-            if (answer == command_status::ESME_ROK) spdlog::info("message {} cancelled by cancel_sm", id.to_string());
-            s->respond(protocol::make_response(command_id::cancel_sm, seq, answer));
-        });
-    });
+    const auto deliver_at = ms(valid.deliver_at);
+    const auto expires_at = ms(valid.expires_at);
+    // Carriers get the number as we routed it: international, E.164.
+    if (valid.destination.kind == upstream::address_kind::e164) sm.dest = {1, 1, valid.destination.address};
+
+    auto* backlog = backlog_of(account);
+    if (backlog && backlog->size.fetch_add(1, std::memory_order_relaxed) >= backlog->max && backlog->max != 0) {
+        backlog->size.fetch_sub(1, std::memory_order_relaxed);
+        spdlog::debug("submit from {} refused: its backlog is full ({})", account, backlog->max);
+        return command_status::ESME_RMSGQFUL;
+    }
+    const auto account_routing = routing_of(settings_.accounts, account);
+    Prepared p;
+    auto& r = p.record;
+    r.id = ids_.next();
+    r.account = account;
+    r.upstream_sequence_number = seq;
+    r.user_message_reference = sm.tlvs.user_message_reference();
+    r.source = {sm.source.ton, sm.source.npi, sm.source.addr};
+    r.destination = {sm.dest.ton, sm.dest.npi, sm.dest.addr};
+    r.esm_class = sm.esm_class;
+    r.data_coding = sm.data_coding;
+    r.registered_delivery = sm.registered_delivery;
+    r.priority_flag = sm.priority_flag;
+    r.payload = std::string(payload_of(sm));
+    r.segment_count = static_cast<std::uint8_t>(valid.segments);
+    if (const auto& c = valid.concatenation) r.concatenation = store::Concatenation{c->ref, c->total, c->seqnum};
+    r.status = MessageStatus::accepted;
+    r.traffic_class = std::string(account_routing.class_name);
+    r.route = {decision.carriers.front(), route_reason(decision)};
+    r.accepted_at = r.updated_at = at;
+    r.retry_at = deliver_at;  // the hold a restart resumes
+    r.expires_at = expires_at;
+    r.service_type = sm.service_type;
+    // Nothing to wait for: the record is born `sending` to the route's first
+    // carrier, one ledger write instead of two (accepted, then sending). A
+    // crash after it is durable leaves it in doubt, as a crash after a
+    // separate `sending` would: the carrier's queue sits between either and
+    // the wire. If that carrier refuses, the next gets its own `sending`.
+    const bool direct = deliver_at == store::Timestamp{} && carriers_.count(decision.carriers.front()) != 0;
+    if (direct) {
+        r.status = MessageStatus::sending;
+        r.attempts.push_back(store::Attempt{.carrier = decision.carriers.front(), .at = at, .status = MessageStatus::sending});
+    }
+
+    auto& f = p.flight = std::make_shared<Flight>();
+    f->born_sending = direct;
+    f->id = r.id;
+    f->account = account;
+    f->pdu = std::move(sm);
+    stamp_times(f->pdu, expires_at);
+    f->candidates = std::move(decision.carriers);
+    f->cls = account_routing.cls;
+    f->country = decision.country;
+    f->deliver_at = deliver_at;
+    f->expires_at = expires_at;
+    f->backlog = backlog;
+    f->held.store(true);  // counted in the backlog above; listed by start()
+    return p;
 }
 
 void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
@@ -252,77 +333,124 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
     auto answer = [as_data_sm](protocol::Pdu resp) {
         return as_data_sm ? upstream::data_sm_resp_from(std::move(resp)) : resp;
     };
-    routing::Decision decision;
-    auto status = sm ? check(*sm, &decision, account) : command_status::ESME_RSYSERR;
-    if (status == command_status::ESME_ROK && stopping_.load()) status = command_status::ESME_RSYSERR;
-    if (status != command_status::ESME_ROK) {
+    auto prepared = sm ? prepare(account, seq, std::move(*sm)) : command_status::ESME_RSYSERR;
+    if (auto* status = std::get_if<command_status>(&prepared)) {
         counters_.refused.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("submit_sm from {} to '{}' refused: {}", account, sm ? sm->dest.addr : "",
-                      protocol::name(status));
-        return s->respond(answer(submit_sm_resp(seq, status)));
+        spdlog::debug("submit_sm from {} refused: {}", account, protocol::name(*status));
+        return s->respond(answer(submit_sm_resp(seq, *status)));
     }
-
-    auto* backlog = backlog_of(account);
-    if (backlog && backlog->size.fetch_add(1, std::memory_order_relaxed) >= backlog->max && backlog->max != 0) {
-        backlog->size.fetch_sub(1, std::memory_order_relaxed);
-        counters_.refused.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("submit_sm from {} refused: its backlog is full ({})", account, backlog->max);
-        return s->respond(answer(submit_sm_resp(seq, command_status::ESME_RMSGQFUL)));
-    }
-    const auto account_routing = routing_of(settings_.accounts, account);
-    const auto at = now_ms();
-    store::MessageRecord r;
-    r.id = ids_.next();
-    r.account = std::move(account);
-    r.upstream_sequence_number = seq;
-    r.user_message_reference = sm->tlvs.user_message_reference();
-    r.source = {sm->source.ton, sm->source.npi, sm->source.addr};
-    r.destination = {sm->dest.ton, sm->dest.npi, sm->dest.addr};
-    r.esm_class = sm->esm_class;
-    r.data_coding = sm->data_coding;
-    r.registered_delivery = sm->registered_delivery;
-    r.priority_flag = sm->priority_flag;
-    r.payload = std::string(payload_of(*sm));
-    r.segment_count = static_cast<std::uint8_t>(segments_of(*sm));
-    if (auto total = sm->tlvs.sar_total_segments()) {
-        r.concatenation = store::Concatenation{sm->tlvs.sar_msg_ref_num().value_or(0), *total,
-                                               sm->tlvs.sar_segment_seqnum().value_or(1)};
-    }
-    r.status = MessageStatus::accepted;
-    r.traffic_class = std::string(account_routing.class_name);
-    r.route = {decision.carriers.front(), route_reason(decision)};
-    r.accepted_at = r.updated_at = at;
-
-    auto flight = std::make_shared<Flight>();
-    flight->id = r.id;
-    flight->pdu = std::move(*sm);
-    flight->candidates = std::move(decision.carriers);
-    flight->cls = account_routing.cls;
-    flight->country = decision.country;
-    flight->backlog = backlog;
-
-    ledger_.accept(std::move(r), [self = shared_from_this(), s = std::move(s), seq, flight, answer](store::Status st) mutable {
+    auto& p = std::get<Prepared>(prepared);
+    auto flight = std::move(p.flight);
+    ledger_.accept(std::move(p.record), [self = shared_from_this(), s = std::move(s), seq, flight, answer](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.
         auto& ex = s->get_executor();
         boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flight = std::move(flight),
                                st = std::move(st), answer]() mutable {
             if (!st.ok()) {
-                leave_backlog(*flight);
+                self->release(*flight);
                 self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("message {} not stored: {}", flight->id.to_string(), st.to_string());
                 return s->respond(answer(submit_sm_resp(seq, status_for(st))));
             }
             self->counters_.accepted.fetch_add(1, std::memory_order_relaxed);
             s->respond(answer(submit_sm_resp(seq, command_status::ESME_ROK, flight->id.to_string())));
-            self->dispatch(std::move(flight));
+            self->start(std::move(flight));
         });
+    });
+}
+
+void ForwardPath::start(std::shared_ptr<Flight> f, store::MessageId upstream_id) {
+    if (f->born_sending) {
+        // Stored as `sending` already: straight to its first carrier, and
+        // beyond cancel_sm's and replace_sm's reach, like any message a
+        // carrier may have.
+        const auto carrier_id = f->candidates.front();
+        return submit_to(std::move(f), carrier_id);
+    }
+    HeldMessage m{.source = f->pdu.source.addr,
+                  .destination = f->pdu.dest.addr,
+                  .service_type = f->pdu.service_type,
+                  .upstream_id = upstream_id};
+    held_.hold(f->account, f->id, std::move(m));
+    proceed(std::move(f));
+}
+
+void ForwardPath::proceed(std::shared_ptr<Flight> f) {
+    const auto now = now_ms();
+    if (f->expires_at != store::Timestamp{} && f->expires_at <= now) return expire(std::move(f));
+    if (f->deliver_at > now) return sleep_until(std::move(f), f->deliver_at);
+    dispatch(std::move(f));
+}
+
+void ForwardPath::sleep_until(std::shared_ptr<Flight> f, store::Timestamp when) {
+    if (stopping_.load()) return;  // recover() resumes the wait
+    // Its own strand: the waker (cancel_sm, replace_sm, any thread) posts
+    // the timer's cancel there, never racing the timer's completion.
+    auto timer = std::make_shared<boost::asio::steady_timer>(boost::asio::make_strand(ex_));
+    timer->expires_after(std::max(std::chrono::milliseconds{0}, when - now_ms()));
+    const auto id = f->id;
+    const auto account = f->account;
+    timer->async_wait([self = shared_from_this(), f = std::move(f), timer](boost::system::error_code) mutable {
+        // Woken early or on time alike: resume_held decides from the record.
+        if (self->stopping_.load()) return;
+        boost::asio::post(self->ex_, [self, f = std::move(f)]() mutable { self->resume_held(std::move(f)); });
+    });
+    held_.set_waker(account, id, [timer] {
+        boost::asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    });
+}
+
+void ForwardPath::resume_held(std::shared_ptr<Flight> f) {
+    if (stopping_.load()) return;
+    auto record = ledger_.find(f->id);
+    if (!record.ok()) {
+        counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("message {}: record unreadable ({}); trying again later", f->id.to_string(),
+                      record.status().to_string());
+        if (record.status().code() == StatusCode::not_found) return release(*f);
+        return sleep_until(std::move(f), now_ms() + settings_.retry_base);
+    }
+    if (store::is_final(record->status)) {
+        spdlog::info("message {} is {}; not sent", f->id.to_string(), store::name(record->status));
+        return release(*f);
+    }
+    if (record->revision != f->revision) {
+        // replace_sm: the new text, and the times it may have moved.
+        f->revision = record->revision;
+        set_payload(f->pdu, record->payload);
+        f->pdu.registered_delivery = record->registered_delivery;
+        f->expires_at = record->expires_at;
+        stamp_times(f->pdu, f->expires_at);
+    }
+    f->deliver_at = record->retry_at;
+    proceed(std::move(f));
+}
+
+void ForwardPath::expire(std::shared_ptr<Flight> f) {
+    const auto at = now_ms();
+    store::StateChange change{.status = MessageStatus::expired,
+                              .at = at,
+                              .only_from = {MessageStatus::accepted, MessageStatus::queued}};
+    ledger_.update(f->id, std::move(change), [self = shared_from_this(), f](store::Status st) mutable {
+        if (st.ok()) {
+            self->counters_.expired.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("message {} expired before a carrier took it", f->id.to_string());
+            return self->release(*f);
+        }
+        if (st.code() == StatusCode::failed_precondition) return self->release(*f);  // final meanwhile
+        boost::asio::post(self->ex_, [self, f = std::move(f)]() mutable { self->resume_held(std::move(f)); });
     });
 }
 
 void ForwardPath::resume(store::MessageRecord record) {
     auto flight = std::make_shared<Flight>();
     flight->id = record.id;
+    flight->account = record.account;
     flight->pdu = submit_sm_of(record);
+    flight->revision = record.revision;
+    flight->deliver_at = record.retry_at;
+    flight->expires_at = record.expires_at;
+    stamp_times(flight->pdu, flight->expires_at);
     const auto account_routing = routing_of(settings_.accounts, record.account);
     flight->cls = account_routing.cls;
     // Resumed messages count in without a limit: they already have ESME_ROK.
@@ -330,6 +458,12 @@ void ForwardPath::resume(store::MessageRecord record) {
         b->size.fetch_add(1, std::memory_order_relaxed);
         flight->backlog = b;
     }
+    flight->held.store(true);
+    held_.hold(record.account, record.id,
+               HeldMessage{.source = record.source.address,
+                           .destination = record.destination.address,
+                           .service_type = record.service_type,
+                           .upstream_id = record.upstream_id});
     const auto digits = routing::normalise_e164(record.destination.address);
     routing::Decision match;
     if (digits)
@@ -345,7 +479,7 @@ void ForwardPath::resume(store::MessageRecord record) {
     }
     flight->candidates = std::move(match.carriers);
     flight->country = match.country;
-    dispatch(std::move(flight));
+    proceed(std::move(flight));
 }
 
 void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
@@ -366,16 +500,17 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
         store::StateChange sending{
             .status = MessageStatus::sending,
             .at = at,
-            .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending}};
+            .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
+            .only_revision = f->revision};
         ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
             // Possibly on the ledger's writer thread: only post from here.
             boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
                 if (st.code() == StatusCode::failed_precondition) {
                     // Final meanwhile (cancel_sm): nothing left to send.
                     spdlog::info("message {} is final ({}); not sent", f->id.to_string(), st.to_string());
-                    leave_backlog(*f);
-                    return;
+                    return self->release(*f);
                 }
+                if (st.code() == StatusCode::aborted) return self->resume_held(std::move(f));  // replace_sm
                 if (!st.ok()) {
                     self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
                     spdlog::error("message {}: 'sending' not stored ({}); not submitting now",
@@ -405,7 +540,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     const auto id = f->id.to_string();
     report_health(*f, carrier_id, outcome);
     if (!std::holds_alternative<carrier::Transient>(outcome) && !std::holds_alternative<carrier::Refused>(outcome))
-        leave_backlog(*f);
+        release(*f);
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
         auto ids = settings_.carrier_ids.find(carrier_id);
@@ -474,7 +609,7 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     const auto at = now_ms();
     if (f->rounds >= settings_.max_retry_rounds) {
         counters_.failed.fetch_add(1, std::memory_order_relaxed);
-        leave_backlog(*f);
+        release(*f);
         spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
         store::StateChange change{.status = MessageStatus::failed, .at = at, .error_code = f->last_status};
         return ledger_.update(f->id, std::move(change), log_failure("failed", id));
@@ -484,22 +619,16 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     delay = std::min(delay, settings_.retry_max);
     ++f->rounds;
     counters_.retries.fetch_add(1, std::memory_order_relaxed);
-    ledger_.schedule_retry(f->id, at + delay, [self = shared_from_this(), f, delay](store::Status st) mutable {
-        if (st.code() == StatusCode::failed_precondition) {
-            leave_backlog(*f);  // final meanwhile (cancel_sm): no retry
-            return;
-        }
+    const auto when = at + delay;
+    ledger_.schedule_retry(f->id, when, [self = shared_from_this(), f, when](store::Status st) mutable {
+        if (st.code() == StatusCode::failed_precondition) return self->release(*f);  // final meanwhile (cancel_sm)
         if (!st.ok()) {
             self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
             spdlog::error("message {}: retry not stored ({}); retrying anyway", f->id.to_string(), st.to_string());
         }
-        boost::asio::post(self->ex_, [self, f = std::move(f), delay]() mutable {
-            auto timer = std::make_shared<boost::asio::steady_timer>(self->ex_, delay);
-            timer->async_wait([self, f = std::move(f), timer](boost::system::error_code ec) mutable {
-                if (ec || self->stopping_.load()) return;
-                f->next = 0;
-                self->dispatch(std::move(f));
-            });
+        boost::asio::post(self->ex_, [self, f = std::move(f), when]() mutable {
+            f->next = 0;
+            self->sleep_until(std::move(f), when);
         });
     });
 }
@@ -515,7 +644,53 @@ store::Completion ForwardPath::log_failure(std::string what, std::string id) {
 ForwardCounters ForwardPath::counters() const {
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     return {get(counters_.accepted), get(counters_.refused),  get(counters_.sent),    get(counters_.retries),
-            get(counters_.rejected), get(counters_.in_doubt), get(counters_.failed), get(counters_.ledger_errors)};
+            get(counters_.rejected), get(counters_.in_doubt), get(counters_.failed), get(counters_.ledger_errors),
+            get(counters_.expired),  get(counters_.cancelled), get(counters_.replaced)};
+}
+
+bool ForwardPath::resend(store::MessageRecord record, std::string not_via_carrier) {
+    if (stopping_.load()) return false;
+    const auto digits = routing::normalise_e164(record.destination.address);
+    if (!digits) return false;
+    const auto account_routing = routing_of(settings_.accounts, record.account);
+    auto match = router_->select(select_request(*digits, record.source.address, record.source.ton,
+                                                record.data_coding, record.segment_count,
+                                                record.payload.size() >= protocol::limits::short_message,
+                                                account_routing));
+    std::erase_if(match.carriers, [&](const std::string& c) { return c == not_via_carrier || !carriers_.count(c); });
+    if (!match.routed()) return false;
+
+    auto flight = std::make_shared<Flight>();
+    flight->id = record.id;
+    flight->account = record.account;
+    flight->pdu = submit_sm_of(record);
+    flight->revision = record.revision;
+    flight->expires_at = record.expires_at;
+    stamp_times(flight->pdu, flight->expires_at);
+    flight->cls = account_routing.cls;
+    flight->candidates = std::move(match.carriers);
+    flight->country = match.country;
+    // Not held and not in the backlog: a carrier has it already.
+    store::StateChange queued{.status = MessageStatus::queued,
+                              .at = now_ms(),
+                              .only_from = {MessageStatus::sent},
+                              .duplicate_risk = true};
+    ledger_.update(record.id, std::move(queued), [self = shared_from_this(), flight](store::Status st) mutable {
+        // Possibly on the ledger's writer thread: only post from here.
+        boost::asio::post(self->ex_, [self, f = std::move(flight), st = std::move(st)]() mutable {
+            if (st.code() == StatusCode::failed_precondition) {
+                spdlog::info("message {}: its receipt came meanwhile; not re-sent", f->id.to_string());
+                return;
+            }
+            if (!st.ok()) {
+                self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+                spdlog::error("message {}: re-send not stored ({}); not re-sent", f->id.to_string(), st.to_string());
+                return;
+            }
+            self->proceed(std::move(f));
+        });
+    });
+    return true;
 }
 
 }  // namespace smpp::relay

@@ -19,7 +19,23 @@
 //   ESME_RMSGQFUL     the account's backlog (accepted, not yet with a
 //                     carrier) is at its max_backlog, or the ledger is busy
 //                     (its write queue is full): try later
+//   ESME_RINVSCHED    schedule_delivery_time is not an SMPP time
+//   ESME_RINVEXPIRY   validity_period is not an SMPP time, is past, or
+//                     ends before the schedule
 //   ESME_RSYSERR      the ledger failed to store the record
+//
+// schedule_delivery_time: we hold the message until then (it is held,
+// durably, as `accepted` with the time on the record; a restart resumes
+// the wait), and the carrier gets it without a schedule. validity_period:
+// stored as an instant; the carrier gets it as an absolute time, and a
+// message still with us when it passes becomes `expired`.
+//
+// submit_multi: one record per SME destination, each validated, stored and
+// routed like a submit_sm; submit_multi_resp lists the destinations that
+// were not taken with their status (a distribution list: ESME_RINVDLNAME)
+// and carries the first stored record's id, which every destination's
+// record keeps as its upstream_id (receipts go upstream under it). When no
+// destination is taken the response is that first destination's error.
 //
 // After ESME_ROK the message is never dropped: the route's carriers are
 // tried in order (a transient answer or a refusal moves on to the next),
@@ -39,14 +55,18 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "smpp/carrier/carrier.hpp"
+#include "smpp/relay/held_messages.hpp"
 #include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/upstream/account.hpp"
 #include "smpp/upstream/message_sink.hpp"
+#include "smpp/upstream/submit_validation.hpp"
 #include "store/ledger.hpp"
 #include "store/message_id.hpp"
 
@@ -78,6 +98,9 @@ struct ForwardCounters {
     std::uint64_t in_doubt = 0;
     std::uint64_t failed = 0;     // retries exhausted
     std::uint64_t ledger_errors = 0;  // a ledger write after accept failed (logged)
+    std::uint64_t expired = 0;    // validity_period passed while it was with us
+    std::uint64_t cancelled = 0;  // by cancel_sm
+    std::uint64_t replaced = 0;   // by replace_sm
 };
 
 class ForwardPath final : public upstream::MessageSink, public std::enable_shared_from_this<ForwardPath> {
@@ -105,7 +128,24 @@ public:
     //                     supported)
     //   ESME_RCANCELFAIL  a carrier may have it already, or it is final
     //   ESME_RMSGQFUL     the ledger is busy
+    //
+    // With an empty message_id, every held message of the account from
+    // source_addr to destination_addr (of service_type when given) is
+    // cancelled (SMPP 3.4 4.9.1); a submit_multi's id cancels all its
+    // destinations. ESME_ROK when at least one was cancelled and none failed.
     void cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+    // One record per destination (see the top of this file).
+    void submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+    // Replaces the text (and registered_delivery, and the schedule or
+    // validity when given) of a message no carrier has yet; the flight
+    // holding it picks the new text up before it sends (the ledger refuses a
+    // `sending` for an older revision).
+    //   ESME_ROK           replaced
+    //   ESME_RINVMSGID     no such id of this account, or source_addr differs
+    //   ESME_RREPLACEFAIL  a carrier may have it already, or it is final
+    //   ESME_RINVDFTMSGID  sm_default_msg_id set: we keep no canned messages
+    //   ESME_RINVMSGLEN, ESME_RINVSCHED, ESME_RINVEXPIRY  as for submit_sm
+    void replace_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
 
     // Routes and sends a record ledger.recover() returned as `resume` (no
     // upstream waits for it: it already has its ESME_ROK).
@@ -126,6 +166,9 @@ public:
     // The account's messages accepted and not yet taken by a carrier.
     std::uint32_t backlog(std::string_view account) const;
 
+    // The account's messages cancel_sm and replace_sm can still reach.
+    std::size_t held(std::string_view account) const { return held_.size(account); }
+
     struct Flight;
     struct Backlog {
         std::atomic<std::uint32_t> size{0};
@@ -140,16 +183,44 @@ private:
     ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
                 std::shared_ptr<MessageRouter> router, Carriers carriers, ForwardSettings settings);
 
+    // validate_submit (upstream/submit_validation.hpp), opt-out, route.
+    struct Checked {
+        routing::Decision decision;
+        upstream::ValidSubmit valid;
+    };
+    std::variant<protocol::command_status, Checked> validate(const protocol::SubmitSm& sm,
+                                                             std::string_view account) const;
+    const upstream::SubmitPolicy& policy_of(std::string_view account) const;
+
+    // Validation, backlog reservation, the record and its flight; the
+    // flight is counted in the account's backlog from here on.
+    struct Prepared;
+    std::variant<protocol::command_status, Prepared> prepare(const std::string& account, std::uint32_t seq,
+                                                             protocol::SubmitSm&& sm);
+    // After ESME_ROK (or recovery): the message is held until a carrier
+    // takes it; sends now, or sleeps until its schedule.
+    // `upstream_id`: the submit_multi's id, for a destination of one.
+    void start(std::shared_ptr<Flight> f, store::MessageId upstream_id = {});
+    void proceed(std::shared_ptr<Flight> f);
+    // After a sleep, or a `sending` refused for an old revision: the record
+    // may have been cancelled or replaced meanwhile; read it and go on.
+    void resume_held(std::shared_ptr<Flight> f);
+    void sleep_until(std::shared_ptr<Flight> f, store::Timestamp when);
+    void expire(std::shared_ptr<Flight> f);
     void dispatch(std::shared_ptr<Flight> f);
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
     void retry_later(std::shared_ptr<Flight> f);
     void report_health(const Flight& f, const std::string& carrier_id, const carrier::SubmitOutcome& outcome);
     Backlog* backlog_of(std::string_view account) const;
-    // The message left the account's backlog (a carrier has it, or it is final).
-    static void leave_backlog(Flight& f) noexcept;
+    // The message left the account's backlog and the held list (a carrier
+    // has it, or it is final). Any thread; the first call wins.
+    void release(Flight& f) noexcept;
     // After `sending` is durable: hands the message to the carrier.
     void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
     store::Completion log_failure(std::string what, std::string id);
+    // cancel_sm of the ids in `targets`, answered once all are decided.
+    void cancel_all(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
+                    std::vector<store::MessageId> targets);
 
     boost::asio::any_io_executor ex_;
     store::Ledger& ledger_;
@@ -160,12 +231,24 @@ private:
     std::atomic<bool> stopping_{false};
     // One per configured account, fixed at construction: read without locks.
     std::map<std::string, std::unique_ptr<Backlog>, std::less<>> backlogs_;
+    HeldMessages held_;
+    const upstream::NumberNormaliser numbers_;  // its tables take milliseconds to build: once
+    std::map<std::string, upstream::SubmitPolicy, std::less<>> policies_;
 
     struct AtomicCounters {
         std::atomic<std::uint64_t> accepted{0}, refused{0}, sent{0}, retries{0}, rejected{0}, in_doubt{0},
-            failed{0}, ledger_errors{0};
+            failed{0}, ledger_errors{0}, expired{0}, cancelled{0}, replaced{0};
     };
     mutable AtomicCounters counters_;
+
+public:
+    // receipt_timeouts.hpp: `record` (still `sent`, its receipt overdue)
+    // goes once more, through the carriers of its route other than
+    // `not_via_carrier`, in route order. First, durably and only while it is
+    // still `sent`, the record becomes queued with duplicate_risk set (a
+    // receipt that wins the race leaves it alone). False, with nothing
+    // changed, when the route has no other carrier running. Any thread.
+    bool resend(store::MessageRecord record, std::string not_via_carrier);
 };
 
 }  // namespace smpp::relay

@@ -28,7 +28,11 @@ routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_table(
 routing::Result<std::shared_ptr<MessageRouter>> MessageRouter::from_shm(
     const std::string& ns, routing::SelectorSettings settings,
     std::shared_ptr<const routing::health::HealthMonitor> health) {
-    auto reader = routing::ShmReader::open(ns);
+    // The refresher maps and pre-faults a reloaded table on its own thread,
+    // so no submit's lookup pays for mapping a million prefixes.
+    auto refresher = routing::TableRefresher::open(ns);
+    if (!refresher) return refresher.error();
+    auto reader = routing::ShmReader::open(std::move(refresher).value());
     if (!reader) return reader.error();
     std::shared_ptr<MessageRouter> r(new MessageRouter(settings, std::move(health)));
     r->reader_.emplace(std::move(reader).value());

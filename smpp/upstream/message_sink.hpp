@@ -41,6 +41,20 @@ public:
         s->respond(protocol::make_response(protocol::command_id::cancel_sm, request.sequence_number,
                                            protocol::command_status::ESME_RCANCELFAIL));
     }
+    // A submit_multi, answered with submit_multi_resp the same way. The
+    // default refuses it (ESME_RSUBMITFAIL).
+    virtual void submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+        (void)account;
+        s->respond(protocol::make_response(protocol::command_id::submit_multi, request.sequence_number,
+                                           protocol::command_status::ESME_RSUBMITFAIL));
+    }
+    // A replace_sm, answered with replace_sm_resp the same way. The default
+    // refuses it (ESME_RREPLACEFAIL).
+    virtual void replace_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+        (void)account;
+        s->respond(protocol::make_response(protocol::command_id::replace_sm, request.sequence_number,
+                                           protocol::command_status::ESME_RREPLACEFAIL));
+    }
 };
 
 }  // namespace smpp::upstream

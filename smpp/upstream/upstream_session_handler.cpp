@@ -76,12 +76,15 @@ void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& req
         if (id == command_id::data_sm) return sink_->data_sm(s.shared_from_this(), system_id_, std::move(request));
         if (id == command_id::cancel_sm)
             return sink_->cancel_sm(s.shared_from_this(), system_id_, std::move(request));
+        if (id == command_id::submit_multi)
+            return sink_->submit_multi(s.shared_from_this(), system_id_, std::move(request));
+        if (id == command_id::replace_sm)
+            return sink_->replace_sm(s.shared_from_this(), system_id_, std::move(request));
     }
     if (!warned_no_forward_path_) {
         warned_no_forward_path_ = true;
         if (sink_)
-            spdlog::warn("session {} system_id={}: only submit_sm, data_sm, query_sm and cancel_sm have a path yet; refusing {} "
-                         "and every later such request (issue 4)",
+            spdlog::warn("session {} system_id={}: no path for {}; refusing it and every later such request",
                          peer_label(s), system_id_, protocol::name(request.id()));
         else
             spdlog::warn("session {} system_id={}: the forward path (ledger, routing, carriers) is not built yet "

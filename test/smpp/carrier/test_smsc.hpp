@@ -50,6 +50,7 @@ struct SubmitSeen {
     clock_type::time_point at;
     std::string text;
     const session::Session* bind;
+    protocol::SubmitSm pdu;  // as it came
 };
 
 class TestSmsc {
@@ -107,7 +108,7 @@ private:
         void on_request(session::Session& s, protocol::Pdu&& p) override {
             auto* sm = p.as<protocol::SubmitSm>();
             if (!sm) return SessionHandler::on_request(s, std::move(p));
-            smsc_.submits.push_back({clock_type::now(), sm->short_message, &s});
+            smsc_.submits.push_back({clock_type::now(), sm->short_message, &s, *sm});
             auto& n = smsc_.outstanding[&s];
             smsc_.max_outstanding = std::max(smsc_.max_outstanding, ++n);
             if (!smsc_.answer) return;
@@ -163,7 +164,7 @@ inline CarrierSettings test_settings(std::uint16_t port) {
 
 inline protocol::SubmitSm submit_sm(std::string text) {
     protocol::SubmitSm s;
-    s.source = {1, 1, "12345"};
+    s.source = {1, 1, "447700900999"};  // possible numbers: the connector validates both
     s.dest = {1, 1, "4915112345678"};
     s.short_message = std::move(text);
     return s;

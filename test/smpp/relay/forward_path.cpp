@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "../carrier/test_smsc.hpp"
+#include "forward_rig.hpp"
 #include "smpp/session/client.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
@@ -25,14 +25,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace smpp;
 using namespace std::chrono_literals;
+using namespace smpp::relay::test;
 using carrier::test::Loop;
 using carrier::test::TestSmsc;
 using protocol::command_status;
-
-const std::string& acme_hash() {
-    static const std::string h = *upstream::hash_password("acmepw");  // slow on purpose: once per program
-    return h;
-}
 
 // A ledger that refuses every write as busy (its queue is full).
 class BusyLedger final : public store::Ledger {
@@ -88,152 +84,6 @@ private:
     static store::Status busy() { return {store::StatusCode::busy, "write queue full"}; }
     static store::Status missing() { return {store::StatusCode::not_found, "nothing stored"}; }
 };
-
-class TempDir {
-public:
-    TempDir() {
-        std::random_device rd;
-        path_ = fs::temp_directory_path() / ("smpp-relay-test-" + std::to_string(rd()) + std::to_string(rd()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    std::string path() const { return path_.string(); }
-
-private:
-    fs::path path_;
-};
-
-struct Answer {
-    command_status status = command_status::ESME_ROK;
-    std::string message_id;
-};
-
-// Everything between the ESME and the SMSC. `extra_carrier` adds a second
-// carrier ("carrier00", to the same SMSC) tried first on the 44 route.
-class Rig {
-public:
-    Loop& loop;
-    store::Ledger& ledger;
-    TestSmsc smsc;
-    store::MessageIdGenerator ids{7};
-    relay::ForwardPath::Carriers carriers;
-    std::shared_ptr<relay::ForwardPath> forward;
-    upstream::Authenticator authenticator{upstream::AccountSettings{
-        {upstream::Account{"acme", acme_hash(), {session::bind_type::transceiver}, 2}}}};
-    std::shared_ptr<session::Listener> listener;
-    std::shared_ptr<session::Client> client;
-    std::vector<Answer> answers;
-
-    Rig(Loop& l, store::Ledger& led, bool extra_carrier = false, relay::ForwardSettings fs = {})
-        : loop(l), ledger(led), smsc(l) {
-        auto settings = carrier::test::test_settings(smsc.port());
-        settings.id = "carrier01";
-        settings.binds = 2;
-        settings.window = 20;
-        carriers.emplace("carrier01", carrier::Carrier::create(loop.ioc.get_executor(), settings));
-        std::vector<std::string> route44{"carrier01"};
-        if (extra_carrier) {
-            settings.id = "carrier00";
-            settings.binds = 1;
-            carriers.emplace("carrier00", carrier::Carrier::create(loop.ioc.get_executor(), settings));
-            route44.insert(route44.begin(), "carrier00");
-        }
-        forward = relay::ForwardPath::create(loop.ioc.get_executor(), ledger, ids,
-                                             relay::MessageRouter::of({{"44", route44}}), carriers, fs);
-        for (auto& [id, c] : carriers) c->start();
-
-        session::SessionSettings s;
-        s.system_id = "smpp-connector";
-        s.enquire_link_interval = 0ms;
-        s.unbind_timeout = 200ms;
-        listener = session::Listener::create(
-            loop.ioc.get_executor(), {boost::asio::ip::address_v4::loopback(), 0}, s,
-            [this](const boost::asio::ip::tcp::endpoint&) {
-                return std::make_shared<upstream::UpstreamSessionHandler>(authenticator, forward.get());
-            });
-        listener->start();
-
-        session::ClientSettings cs;
-        cs.endpoints = {{"127.0.0.1", listener->local_endpoint().port()}};
-        cs.bind.type = session::bind_type::transceiver;
-        cs.bind.system_id = "acme";
-        cs.bind.password = "acmepw";
-        cs.session.system_id = "esme";
-        cs.session.window = 100;
-        cs.session.enquire_link_interval = 0ms;
-        cs.session.unbind_timeout = 200ms;
-        cs.backoff = {20ms, 100ms, 0.0};
-        cs.connect_timeout = 1s;
-        client = session::Client::create(loop.ioc.get_executor(), cs, std::make_shared<session::SessionHandler>());
-        client->start();
-    }
-
-    ~Rig() {
-        bool client_done = false;
-        client->stop([&] { client_done = true; });
-        loop.run_until([&] { return client_done; }, 3s);
-        bool listener_done = false;
-        listener->stop([&] { listener_done = true; });
-        loop.run_until([&] { return listener_done; }, 3s);
-        forward->stop();
-        for (auto& [id, c] : carriers) carrier::test::stop(loop, *c);
-        smsc.stop();
-        loop.run_for(20ms);
-    }
-
-    bool ready() {
-        return loop.run_until(
-            [&] {
-                auto s = client->session();
-                if (!s || s->state() != session::session_state::bound_trx) return false;
-                for (auto& [id, c] : carriers)
-                    if (!carrier::test::all_bound(*c)) return false;
-                return true;
-            },
-            5s);
-    }
-
-    // Sends `sm` n times (text "<prefix><i>" unless keep_text), at most
-    // `in_flight` unanswered at once, and waits for every answer.
-    bool submit(std::size_t n, const protocol::SubmitSm& sm, bool keep_text = false, std::uint32_t in_flight = 50) {
-        std::size_t sent = 0;
-        std::uint32_t outstanding = 0;
-        const std::size_t first = answers.size();
-        answers.resize(first + n);
-        std::size_t got = 0;
-        return loop.run_until(
-            [&] {
-                auto s = client->session();
-                while (s && sent < n && outstanding < in_flight) {
-                    auto copy = sm;
-                    if (!keep_text) copy.short_message = fmt::format("m{}", first + sent);
-                    ++outstanding;
-                    s->send_request(copy, [&, slot = first + sent](std::error_code ec, protocol::Pdu resp) {
-                        --outstanding;
-                        ++got;
-                        if (ec) {
-                            answers[slot].status = command_status::ESME_RUNKNOWNERR;
-                            return;
-                        }
-                        answers[slot].status = resp.status;
-                        if (auto* r = resp.as<protocol::SubmitSmResp>()) answers[slot].message_id = r->message_id;
-                    });
-                    ++sent;
-                }
-                return got == n;
-            },
-            30s);
-    }
-};
-
-protocol::SubmitSm to(std::string dest) {
-    protocol::SubmitSm s = carrier::test::submit_sm("hello");
-    s.dest = {1, 1, std::move(dest)};
-    return s;
-}
 
 void thousand_reach_the_carrier(store::Ledger& ledger) {
     Loop loop;
@@ -427,49 +277,4 @@ TEST_CASE("forward path: an account's backlog is bounded; ESME_RMSGQFUL over it,
     rig.smsc.answer = true;
     REQUIRE(rig.submit(1, to("447700900123"), false));
     CHECK(rig.answers.back().status == command_status::ESME_ROK);
-}
-
-TEST_CASE("forward path: cancel_sm cancels a message no carrier has yet, and nothing else", "[relay][forward]") {
-    store::InMemoryLedger ledger;
-    Loop loop;
-    Rig rig(loop, ledger);
-    REQUIRE(rig.ready());
-    // One message sent through to the carrier, one still waiting (stored
-    // directly, as a retry would leave it), one of another account.
-    REQUIRE(rig.submit(1, to("447700900123")));
-    REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
-    REQUIRE(loop.run_until(
-        [&] {
-            return ledger.find(*store::MessageId::parse(rig.answers[0].message_id))->status ==
-                   store::MessageStatus::sent;
-        },
-        5s));
-    auto waiting = *ledger.find(*store::MessageId::parse(rig.answers[0].message_id));
-    waiting.id = rig.ids.next();
-    waiting.status = store::MessageStatus::accepted;
-    waiting.attempts.clear();
-    ledger.accept(waiting, [](store::Status st) { REQUIRE(st.ok()); });
-    auto others = waiting;
-    others.id = rig.ids.next();
-    others.account = "someone-else";
-    ledger.accept(others, [](store::Status st) { REQUIRE(st.ok()); });
-
-    auto cancel = [&](std::string message_id) {
-        std::optional<command_status> answer;
-        protocol::CancelSm c;
-        c.message_id = std::move(message_id);
-        rig.client->session()->send_request(c, [&](std::error_code ec, protocol::Pdu resp) {
-            answer = ec ? command_status::ESME_RUNKNOWNERR : resp.status;
-        });
-        REQUIRE(loop.run_until([&] { return answer.has_value(); }, 3s));
-        return *answer;
-    };
-    CHECK(cancel(waiting.id.to_string()) == command_status::ESME_ROK);
-    CHECK(ledger.find(waiting.id)->status == store::MessageStatus::cancelled);
-    CHECK(cancel(waiting.id.to_string()) == command_status::ESME_RCANCELFAIL);     // final already
-    CHECK(cancel(rig.answers[0].message_id) == command_status::ESME_RCANCELFAIL);  // the carrier has it
-    CHECK(cancel(others.id.to_string()) == command_status::ESME_RINVMSGID);        // not acme's
-    CHECK(cancel("") == command_status::ESME_RINVMSGID);
-    CHECK(cancel("NOT-AN-ID") == command_status::ESME_RINVMSGID);
-    CHECK(ledger.find(others.id)->status == store::MessageStatus::accepted);
 }

@@ -1,5 +1,7 @@
 #include "smpp/relay/message_router.hpp"
 
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -76,6 +78,9 @@ TEST_CASE("message router: the shared-memory table is followed across reloads", 
     REQUIRE(r.ok());
     CHECK((*r)->select(to("4477")).carriers == std::vector<std::string>{"a"});
     REQUIRE(publisher->publish(MessageRouter::table_of({{"44", {"b"}}, {"33", {"c"}}})).ok());
+    // The refresher's thread maps the new table (polls every 10 ms): bounded wait.
+    for (int i = 0; i < 500 && (*r)->select(to("4477")).carriers != std::vector<std::string>{"b"}; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     CHECK((*r)->select(to("4477")).carriers == std::vector<std::string>{"b"});
     CHECK((*r)->select(to("3312")).carriers == std::vector<std::string>{"c"});
     CHECK((*r)->generation() == publisher->generation());

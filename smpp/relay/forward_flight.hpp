@@ -1,0 +1,67 @@
+#pragma once
+// Internal to the forward path (forward_path.cpp and forward_requests.cpp):
+// one message on its way to a carrier, and the small conversions both
+// files need. Not for other layers.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smpp/relay/forward_path.hpp"
+
+namespace smpp::relay {
+
+// Touched by one step at a time: each step hands it on through a post, a
+// ledger completion, a timer or a carrier callback, never to two at once.
+// Only `held` is touched from other threads (cancel_sm releases it).
+struct ForwardPath::Flight {
+    store::MessageId id;
+    std::string account;
+    protocol::SubmitSm pdu;               // as the carrier gets it
+    std::vector<std::string> candidates;  // carrier ids, in order
+    std::size_t next = 0;                 // the candidate to try next
+    std::uint32_t rounds = 0;             // retry rounds scheduled so far
+    std::uint32_t last_status = static_cast<std::uint32_t>(protocol::command_status::ESME_RSUBMITFAIL);
+    carrier::message_class cls = carrier::message_class::transactional;
+    std::string country;  // of the route, for health per carrier x country
+    std::chrono::steady_clock::time_point submitted_at{};
+    std::uint32_t revision = 0;     // of the record the pdu was built from
+    store::Timestamp deliver_at{};  // not before (schedule or retry); epoch: now
+    store::Timestamp expires_at{};  // validity_period; epoch: the carrier's default
+    bool born_sending = false;      // accepted as `sending` to candidates[0] (no separate write)
+    Backlog* backlog = nullptr;     // the account's, when it has one
+    std::atomic<bool> held{false};  // counted in the backlog and listed in held_
+};
+
+struct ForwardPath::Prepared {
+    store::MessageRecord record;
+    std::shared_ptr<Flight> flight;
+};
+
+namespace forward {
+
+store::Timestamp now_ms();
+std::string_view payload_of(const protocol::SubmitSm& sm);
+std::size_t segments_of(const protocol::SubmitSm& sm);
+// The new text of a held message: into short_message, or message_payload
+// when the pdu used that (or the text does not fit short_message).
+void set_payload(protocol::SubmitSm& sm, std::string_view payload);
+// What the carrier is told about times: no schedule (we held it), the
+// validity as an absolute UTC time.
+void stamp_times(protocol::SubmitSm& sm, store::Timestamp expires_at);
+
+// schedule_delivery_time and validity_period of a submit (or replace):
+// epoch for "none". A schedule in the past means now.
+struct Times {
+    store::Timestamp deliver_at{};
+    store::Timestamp expires_at{};
+};
+std::variant<protocol::command_status, Times> times_of(std::string_view schedule_delivery_time,
+                                                        std::string_view validity_period, store::Timestamp now);
+
+protocol::command_status status_for(const store::Status& s);
+
+}  // namespace forward
+}  // namespace smpp::relay

@@ -1,0 +1,250 @@
+// The forward path's requests about messages it holds, and submit_multi:
+// cancel_sm, replace_sm (forward_path.hpp documents their statuses).
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/relay/forward_flight.hpp"
+
+namespace smpp::relay {
+
+using protocol::command_id;
+using protocol::command_status;
+using store::MessageStatus;
+using store::StatusCode;
+using namespace forward;
+
+namespace {
+
+// The precise refusal for an id that is not (or no longer) held.
+command_status not_held(const store::Ledger& ledger, std::string_view account, store::MessageId id,
+                        command_status too_late) {
+    auto record = ledger.find(id);
+    if (!record.ok()) return record.status().code() == StatusCode::not_found ? command_status::ESME_RINVMSGID : too_late;
+    if (record->account != account) return command_status::ESME_RINVMSGID;
+    return too_late;
+}
+
+}  // namespace
+
+void ForwardPath::cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    const auto seq = request.sequence_number;
+    auto reply = [&s, seq](command_status st) {
+        s->respond(protocol::make_response(command_id::cancel_sm, seq, st));
+    };
+    const auto* c = request.as<protocol::CancelSm>();
+    if (!c) return reply(command_status::ESME_RSYSERR);
+    std::vector<store::MessageId> targets;
+    if (c->message_id.empty()) {
+        // SMPP 3.4 4.9.1: by addresses (and service_type when given).
+        if (c->source.addr.empty()) return reply(command_status::ESME_RINVSRCADR);
+        if (c->dest.addr.empty()) return reply(command_status::ESME_RINVDSTADR);
+        // Held messages keep the destination as routed (E.164 digits).
+        auto dest = upstream::validate_destination(c->dest, policy_of(account), numbers_);
+        if (auto* bad = std::get_if<command_status>(&dest)) return reply(*bad);
+        targets = held_.matching(account, c->service_type, c->source.addr,
+                                 std::get<upstream::NormalisedAddress>(dest).address);
+        if (targets.empty()) return reply(command_status::ESME_RCANCELFAIL);  // nothing of theirs still with us
+    } else {
+        const auto id = store::MessageId::parse(c->message_id);
+        if (!id) return reply(command_status::ESME_RINVMSGID);
+        targets = held_.named(account, *id, c->source.addr);
+        if (targets.empty()) return reply(not_held(ledger_, account, *id, command_status::ESME_RCANCELFAIL));
+    }
+    cancel_all(std::move(s), seq, std::move(account), std::move(targets));
+}
+
+void ForwardPath::cancel_all(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
+                             std::vector<store::MessageId> targets) {
+    struct Tally {
+        std::mutex mutex;
+        std::size_t left = 0, cancelled = 0, failed = 0;
+        bool busy = false;
+    };
+    auto tally = std::make_shared<Tally>();
+    tally->left = targets.size();
+    const auto at = now_ms();
+    for (const auto id : targets) {
+        // Only from accepted/queued, checked again in the ledger's ordered
+        // writes: a `sending` written meanwhile wins and this one fails.
+        store::StateChange change{.status = MessageStatus::cancelled,
+                                  .at = at,
+                                  .only_from = {MessageStatus::accepted, MessageStatus::queued}};
+        ledger_.update(id, std::move(change), [self = shared_from_this(), s, seq, id, account, tally](store::Status st) {
+            if (st.ok()) {
+                self->counters_.cancelled.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("message {} cancelled by cancel_sm", id.to_string());
+                // Its flight may sleep until a schedule: end the sleep so it
+                // sees the record final and lets go of it now.
+                self->held_.wake(account, id);
+            }
+            std::lock_guard lock(tally->mutex);
+            if (st.ok()) ++tally->cancelled;
+            else if (st.code() == StatusCode::busy) tally->busy = true;
+            else ++tally->failed;
+            if (--tally->left != 0) return;
+            command_status answer = command_status::ESME_ROK;
+            if (tally->busy && tally->cancelled == 0) answer = command_status::ESME_RMSGQFUL;
+            else if (tally->failed != 0 || tally->cancelled == 0 || tally->busy) answer = command_status::ESME_RCANCELFAIL;
+            auto& ex = s->get_executor();
+            boost::asio::post(ex, [s, seq, answer] {
+                s->respond(protocol::make_response(command_id::cancel_sm, seq, answer));
+            });
+        });
+    }
+}
+
+void ForwardPath::replace_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    const auto seq = request.sequence_number;
+    auto reply = [&s, seq](command_status st) {
+        s->respond(protocol::make_response(command_id::replace_sm, seq, st));
+    };
+    const auto* r = request.as<protocol::ReplaceSm>();
+    if (!r) return reply(command_status::ESME_RSYSERR);
+    const auto id = store::MessageId::parse(r->message_id);
+    if (!id) return reply(command_status::ESME_RINVMSGID);
+    if (r->sm_default_msg_id != 0) return reply(command_status::ESME_RINVDFTMSGID);
+    auto targets = held_.named(account, *id, r->source.addr);
+    if (targets.size() != 1) {
+        if (targets.empty()) return reply(not_held(ledger_, account, *id, command_status::ESME_RREPLACEFAIL));
+        // A submit_multi's id: its destinations may have different
+        // alphabets; replace them one by one is not what was asked.
+        return reply(command_status::ESME_RREPLACEFAIL);
+    }
+    auto record = ledger_.find(*id);
+    if (!record.ok()) return reply(command_status::ESME_RREPLACEFAIL);
+    // The new text is checked like a submit_sm's, under the record's coding.
+    protocol::SubmitSm probe;
+    probe.data_coding = record->data_coding;
+    probe.esm_class = record->esm_class;
+    probe.short_message = r->short_message;
+    const auto segments = segments_of(probe);
+    if (segments > 255) return reply(command_status::ESME_RINVMSGLEN);
+    const auto now = now_ms();
+    auto times = times_of(r->schedule_delivery_time, r->validity_period, now);
+    if (auto* bad = std::get_if<command_status>(&times)) return reply(*bad);
+    auto [deliver_at, expires_at] = std::get<Times>(times);
+    // A schedule already past means now: the hold ends.
+    const bool schedule_given = !r->schedule_delivery_time.empty();
+    if (expires_at == store::Timestamp{} && record->expires_at != store::Timestamp{} &&
+        deliver_at != store::Timestamp{} && record->expires_at <= deliver_at)
+        return reply(command_status::ESME_RINVEXPIRY);
+    store::Replacement replacement{.payload = r->short_message,
+                                   .segment_count = static_cast<std::uint8_t>(segments),
+                                   .registered_delivery = r->registered_delivery};
+    if (schedule_given) replacement.deliver_at = deliver_at;
+    if (!r->validity_period.empty()) replacement.expires_at = expires_at;
+    store::StateChange change{.status = MessageStatus::queued,
+                              .at = now,
+                              .only_from = {MessageStatus::accepted, MessageStatus::queued},
+                              .replacement = std::move(replacement)};
+    ledger_.update(*id, std::move(change), [self = shared_from_this(), s, seq, id = *id, account](store::Status st) {
+        command_status answer = command_status::ESME_ROK;
+        if (st.code() == StatusCode::busy) answer = command_status::ESME_RMSGQFUL;
+        else if (!st.ok()) answer = command_status::ESME_RREPLACEFAIL;
+        if (answer == command_status::ESME_ROK) {
+            self->counters_.replaced.fetch_add(1, std::memory_order_relaxed);
+            spdlog::info("message {} replaced by replace_sm", id.to_string());
+            self->held_.wake(account, id);  // a moved schedule takes effect now
+        }
+        auto& ex = s->get_executor();
+        boost::asio::post(ex, [s, seq, answer] {
+            s->respond(protocol::make_response(command_id::replace_sm, seq, answer));
+        });
+    });
+}
+
+void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    const auto seq = request.sequence_number;
+    auto* m = request.as<protocol::SubmitMulti>();
+    if (!m) return s->respond(protocol::make_response(command_id::submit_multi, seq, command_status::ESME_RSYSERR));
+    if (m->dests.empty() || m->dests.size() > 254)
+        return s->respond(protocol::make_response(command_id::submit_multi, seq, command_status::ESME_RINVNUMDESTS));
+
+    struct Multi {
+        std::mutex mutex;
+        std::size_t left = 0;
+        store::MessageId upstream_id{};
+        std::vector<protocol::UnsuccessSme> unsuccess;
+        std::vector<std::shared_ptr<Flight>> stored;
+    };
+    auto multi = std::make_shared<Multi>();
+    std::vector<Prepared> accepted;
+    std::vector<std::shared_ptr<Flight>> flights;
+    for (auto& dest : m->dests) {
+        if (dest.dest_flag != protocol::MultiDest::sme_address) {
+            multi->unsuccess.push_back({protocol::Address{0, 0, dest.dl_name}, static_cast<std::uint32_t>(
+                                            dest.dest_flag == protocol::MultiDest::distribution_list
+                                                ? command_status::ESME_RINVDLNAME
+                                                : command_status::ESME_RINVDESTFLAG)});
+            continue;
+        }
+        protocol::SubmitSm sm;
+        sm.service_type = m->service_type;
+        sm.source = m->source;
+        sm.dest = dest.address;
+        sm.esm_class = m->esm_class;
+        sm.protocol_id = m->protocol_id;
+        sm.priority_flag = m->priority_flag;
+        sm.schedule_delivery_time = m->schedule_delivery_time;
+        sm.validity_period = m->validity_period;
+        sm.registered_delivery = m->registered_delivery;
+        sm.replace_if_present_flag = m->replace_if_present_flag;
+        sm.data_coding = m->data_coding;
+        sm.sm_default_msg_id = m->sm_default_msg_id;
+        sm.short_message = m->short_message;
+        sm.tlvs = m->tlvs;
+        auto p = prepare(account, seq, std::move(sm));
+        if (auto* status = std::get_if<command_status>(&p)) {
+            multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
+            continue;
+        }
+        accepted.push_back(std::move(std::get<Prepared>(p)));
+    }
+    if (accepted.empty()) {
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        const auto status = multi->unsuccess.empty() ? command_status::ESME_RSUBMITFAIL
+                                                     : static_cast<command_status>(multi->unsuccess.front().error_status_code);
+        return s->respond(protocol::make_response(command_id::submit_multi, seq, status));
+    }
+    // The first record's id names them all upstream.
+    multi->upstream_id = accepted.front().record.id;
+    multi->left = accepted.size();
+    for (auto& p : accepted) {
+        p.record.upstream_id = multi->upstream_id;
+        auto flight = std::move(p.flight);
+        auto dest = protocol::Address{p.record.destination.ton, p.record.destination.npi, p.record.destination.address};
+        ledger_.accept(std::move(p.record), [self = shared_from_this(), s, seq, multi, flight, dest](store::Status st) {
+            std::lock_guard lock(multi->mutex);
+            if (st.ok()) {
+                multi->stored.push_back(flight);
+            } else {
+                spdlog::warn("message {} (submit_multi) not stored: {}", flight->id.to_string(), st.to_string());
+                multi->unsuccess.push_back({dest, static_cast<std::uint32_t>(status_for(st))});
+                self->release(*flight);
+            }
+            if (--multi->left != 0) return;
+            auto& ex = s->get_executor();
+            boost::asio::post(ex, [self, s, seq, multi] {
+                // Every completion has run: no lock needed any more.
+                if (multi->stored.empty()) {
+                    self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
+                    return s->respond(protocol::make_response(
+                        command_id::submit_multi, seq, static_cast<command_status>(multi->unsuccess.front().error_status_code)));
+                }
+                auto resp = protocol::make_response(command_id::submit_multi, seq, command_status::ESME_ROK);
+                auto* body = resp.as<protocol::SubmitMultiResp>();
+                body->message_id = multi->upstream_id.to_string();
+                body->unsuccess_smes = std::move(multi->unsuccess);
+                self->counters_.accepted.fetch_add(multi->stored.size(), std::memory_order_relaxed);
+                s->respond(std::move(resp));
+                for (auto& f : multi->stored) self->start(std::move(f), multi->upstream_id);
+            });
+        });
+    }
+}
+
+}  // namespace smpp::relay

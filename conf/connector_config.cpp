@@ -18,7 +18,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "conf/carrier_config.hpp"
+#include "conf/health_config.hpp"
 #include "conf/yaml_reader.hpp"
+#include "smpp/upstream/number_normaliser.hpp"
 
 namespace smpp::conf {
 
@@ -141,7 +143,8 @@ upstream::ReceiptOptions read_receipts(const Reader& r, const YAML::Node& node, 
 upstream::Account read_account(const Reader& r, const YAML::Node& node, const std::string& path) {
     r.expect_mapping(node, path,
                      {"system_id", "password_hash", "bind_types", "max_binds", "tps", "max_backlog",
-                      "allowed_addresses", "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers"});
+                      "allowed_addresses", "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers",
+                      "default_region", "require_valid_numbers"});
     upstream::Account a;
     a.system_id = r.string(r.required(node, path, "system_id"), path + ".system_id");
     a.password_hash = r.string(r.required(node, path, "password_hash"), path + ".password_hash");
@@ -179,6 +182,14 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
     if (const YAML::Node v = node["receipts"]; v.IsDefined()) a.receipts = read_receipts(r, v, path + ".receipts");
     if (const YAML::Node v = node["in_doubt"]; v.IsDefined())
         a.in_doubt = one_of(r, v, path + ".in_doubt", upstream::in_doubt_policy_from_config, "report, resend");
+    if (const YAML::Node v = node["default_region"]; v.IsDefined()) {
+        a.default_region = r.string(v, path + ".default_region");
+        if (!upstream::NumberNormaliser::supported_region(a.default_region))
+            r.fail(v, path + ".default_region",
+                   "must be an ISO 3166-1 alpha-2 region with a numbering plan, like GB or US");
+    }
+    if (const YAML::Node v = node["require_valid_numbers"]; v.IsDefined())
+        a.require_valid_numbers = r.boolean(v, path + ".require_valid_numbers");
     if (const YAML::Node list = node["mo_numbers"]; list.IsDefined()) {
         if (!list.IsSequence()) r.fail(list, path + ".mo_numbers", "must be a list of numbers or short codes");
         for (std::size_t i = 0; i < list.size(); ++i) {
@@ -238,6 +249,18 @@ void read_mo(const Reader& r, const YAML::Node& node, relay::MoSettings& out) {
                 r.fail(list[i], p, "must be one word of letters and digits");
             out.opt_out_keywords.push_back(std::move(word));
         }
+    }
+}
+
+void read_receipt_timeouts(const Reader& r, const YAML::Node& node,
+                           std::map<upstream::traffic_class, upstream::in_doubt_policy>& out) {
+    const std::string path = "receipt_timeouts";
+    r.expect_mapping(node, path, {"otp", "transactional", "bulk"});
+    for (auto cls : {upstream::traffic_class::otp, upstream::traffic_class::transactional,
+                     upstream::traffic_class::bulk}) {
+        const std::string key(upstream::name(cls));
+        if (const YAML::Node v = node[key]; v.IsDefined())
+            out[cls] = one_of(r, v, path + "." + key, upstream::in_doubt_policy_from_config, "report, resend");
     }
 }
 
@@ -348,7 +371,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "carriers_file", "routes",
-                      "routes_file", "ledger", "mo"});
+                      "routes_file", "ledger", "mo", "health", "admin", "receipt_timeouts"});
 
     ConnectorConfig c;
     read_listener(r, r.required(root, "", "listener"), c.listener);
@@ -368,6 +391,12 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     }
     if (const YAML::Node v = root["ledger"]; v.IsDefined()) read_ledger(r, v, c.ledger);
     if (const YAML::Node v = root["mo"]; v.IsDefined()) read_mo(r, v, c.mo);
+    if (const YAML::Node v = root["health"]; v.IsDefined()) read_health(r, v, c.health);
+    if (const YAML::Node v = root["receipt_timeouts"]; v.IsDefined()) read_receipt_timeouts(r, v, c.receipt_timeouts);
+    if (const YAML::Node v = root["admin"]; v.IsDefined()) {
+        r.expect_mapping(v, "admin", {"socket"});
+        if (const YAML::Node s = v["socket"]; s.IsDefined()) c.admin_socket = r.string(s, "admin.socket");
+    }
     return c;
 }
 

@@ -6,12 +6,15 @@
 // default silently. Exceptions here are the edge of the program: main
 // prints what() and exits.
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "conf/config_error.hpp"
 #include "smpp/carrier/carrier_settings.hpp"
 #include "smpp/relay/mo_directory.hpp"
+#include "routing/health/health_monitor.hpp"
 #include "routing/route_table.hpp"
 #include "smpp/relay/route.hpp"
 #include "smpp/session/session_settings.hpp"
@@ -51,6 +54,19 @@ struct ConnectorConfig {
     // `mo:` mobile-originated messages (each account's numbers are its
     // accounts[].mo_numbers).
     relay::MoSettings mo;
+    // `health:` circuit thresholds per traffic class (conf/health_config.hpp).
+    routing::health::HealthSettings health;
+    // `admin: {socket: <path>}`: the admin socket of smppctl binds/health/
+    // reload. nullopt: var/smpp-connector-<listener port>.sock; "": none.
+    std::optional<std::string> admin_socket;
+    // `receipt_timeouts: {otp: resend, transactional: report, bulk: report}`:
+    // per traffic class, what happens to a message whose receipt did not
+    // come within its account's receipts.timeout. report (the default): a
+    // synthetic receipt (the account's on_timeout). resend: sent once more
+    // through the next carrier of its route (not the one that had it; the
+    // record notes the duplicate risk); the first final receipt from either
+    // carrier completes it, and a second timeout reports.
+    std::map<upstream::traffic_class, upstream::in_doubt_policy> receipt_timeouts{};
 };
 
 // Throws ConfigError (also for errors in the carriers file, which name it).

@@ -327,10 +327,11 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "enquire_link_interval_ms, bind_timeout_ms, unbind_timeout_ms, write_queue_limit, max_command_length)");
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
           "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds, "
-          "tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers)");
+          "tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers, "
+          "default_region, require_valid_numbers)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
-          "carriers_file, routes, routes_file, ledger, mo)");
+          "carriers_file, routes, routes_file, ledger, mo, health, admin, receipt_timeouts)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }
 
@@ -462,4 +463,41 @@ TEST_CASE("max_backlog loads per account; 100000 by default, 0 for no limit", "[
     auto c = parse_connector_config(with_line(17, "    max_backlog: 0"), "x.yaml");
     CHECK(c.accounts.accounts[0].max_backlog == 0);
     CHECK(error_of(with_line(17, "    max_backlog: -1")).starts_with("17: accounts[0].max_backlog: "));
+}
+
+TEST_CASE("default_region and require_valid_numbers load per account; none and false by default",
+          "[conf][accounts]") {
+    auto plain = parse_connector_config(valid_yaml, "x.yaml");
+    CHECK(plain.accounts.accounts[0].default_region.empty());
+    CHECK_FALSE(plain.accounts.accounts[0].require_valid_numbers);
+    auto c = parse_connector_config(valid_yaml + "    default_region: GB\n    require_valid_numbers: true\n", "x.yaml");
+    CHECK(c.accounts.accounts[1].default_region == "GB");
+    CHECK(c.accounts.accounts[1].require_valid_numbers);
+    auto in = parse_connector_config(with_line(17, "    default_region: IN"), "x.yaml");
+    CHECK(in.accounts.accounts[0].default_region == "IN");
+}
+
+TEST_CASE("a default_region libphonenumber does not know names its line", "[conf][accounts]") {
+    const std::string expected = "accounts[1].default_region: must be an ISO 3166-1 alpha-2 region with a "
+                                 "numbering plan, like GB or US";
+    for (const char* region : {"UK", "gb", "ZZ", "001", "GBR", "\"\""}) {
+        INFO(region);
+        CHECK(error_of(valid_yaml + "    default_region: " + region + "\n") == "23: " + expected);
+    }
+    CHECK(error_of(valid_yaml + "    require_valid_numbers: maybe\n")
+              .starts_with("23: accounts[1].require_valid_numbers: "));
+}
+
+TEST_CASE("receipt_timeouts says per traffic class whether an overdue message is re-sent or reported",
+          "[conf][receipts]") {
+    using smpp::upstream::in_doubt_policy;
+    using smpp::upstream::traffic_class;
+    CHECK(parse_connector_config(valid_yaml, "x.yaml").receipt_timeouts.empty());  // all report
+    auto c = parse_connector_config(valid_yaml + "receipt_timeouts: {otp: resend, bulk: report}\n", "x.yaml");
+    CHECK(c.receipt_timeouts == std::map<traffic_class, in_doubt_policy>{{traffic_class::otp, in_doubt_policy::resend},
+                                                                          {traffic_class::bulk, in_doubt_policy::report}});
+    CHECK(error_of(valid_yaml + "receipt_timeouts: {otp: retry}\n") ==
+          "23: receipt_timeouts.otp: must be one of report, resend");
+    CHECK(error_of(valid_yaml + "receipt_timeouts: {sms: resend}\n") ==
+          "23: receipt_timeouts.sms: unknown key (expected one of: otp, transactional, bulk)");
 }

@@ -13,7 +13,7 @@ TEST_CASE("control_port: commands answer ok, garbage answers error", "[tools][sm
     auto run = [&](std::string_view line) { return execute_control_line(all, line).text; };
     CHECK(run("") == "error empty command\n");
     CHECK(run("   ") == "error empty command\n");
-    CHECK(run("launch c1") == "error unknown command 'launch' (fault, clear, faults, mo, stats, received, list, quit)\n");
+    CHECK(run("launch c1") == "error unknown command 'launch' (fault, clear, faults, chaos, mo, stats, received, list, quit)\n");
     CHECK(run("fault") == "error missing carrier name\n");
     CHECK(run("fault nope latency_ms 5") == "error unknown carrier 'nope'\n");
     CHECK(run("fault c1") == "error missing fault name\n");
@@ -59,7 +59,7 @@ TEST_CASE("control_port: over TCP, one answer per line", "[tools][smpp-sim]") {
         return got;
     };
     send("fault c1 no_response 0.25\nbogus\n");
-    CHECK(read_lines(2) == "ok no_response=0.25\nerror unknown command 'bogus' (fault, clear, faults, mo, stats, "
+    CHECK(read_lines(2) == "ok no_response=0.25\nerror unknown command 'bogus' (fault, clear, faults, chaos, mo, stats, "
                            "received, list, quit)\n");
     send("quit\n");
     CHECK(read_lines(1) == "ok bye\n");

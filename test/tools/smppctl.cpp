@@ -1,6 +1,8 @@
 // smppctl against a table published the way smpp-connector publishes it.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
@@ -100,6 +102,47 @@ TEST_CASE("smppctl route check names the line of a bad table", "[tools][smppctl]
     r = run("route check " + bad + " --carrier a");
     CHECK(r.status == 1);
     CHECK(r.out == bad + ":4: routes[0].candidates[0].carrier: unknown carrier 'zz'\n");
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
+TEST_CASE("smppctl binds/health/reload/chaos say clearly when there is nobody to ask", "[tools][smppctl]") {
+    const fs::path dir = fs::temp_directory_path() / ("smppctl-admin-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto missing = (dir / "none.sock").string();
+    auto r = run("binds --socket " + missing);
+    CHECK(r.status == 4);
+    CHECK(r.out == "smppctl: no admin socket at " + missing +
+                       " (is smpp-connector running with that listener port? else give --socket)\n");
+    // --port names the socket the way the connector does.
+    r = run("health c1 GB --port 1");
+    CHECK(r.status == 4);
+    CHECK(r.out.find("no admin socket at var/smpp-connector-1.sock") != std::string::npos);
+    // A socket file nobody listens on (left by a crash).
+    {
+        const auto stale = (dir / "stale.sock").string();
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", stale.c_str());
+        REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+        ::close(fd);
+        r = run("reload --socket " + stale);
+        CHECK(r.status == 4);
+        CHECK(r.out == "smppctl: nothing answers on " + stale + " (smpp-connector is not running: a stale socket)\n");
+    }
+    r = run("chaos c1 --sim 1 --for 5s --error-rate 0.5");
+    CHECK(r.status == 4);
+    CHECK(r.out.starts_with("smppctl: cannot reach smpp-sim's control port at 127.0.0.1:1: "));
+    r = run("chaos c1 --sim 1");
+    CHECK(r.status == 2);
+    r = run("chaos c1 --sim 1 --error-rate 1.5");
+    CHECK(r.status == 2);
+    r = run("binds --bogus");
+    CHECK(r.status == 2);
+    r = run("--help");
+    CHECK(r.status == 0);
+    CHECK(r.out.find("Exit codes: 0 ok; 1 ") != std::string::npos);
     std::error_code ec;
     fs::remove_all(dir, ec);
 }

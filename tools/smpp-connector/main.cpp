@@ -37,6 +37,8 @@
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
 #include "smpp/upstream/upstream_session_handler.hpp"
+#include "tools/smpp-connector/admin_service.hpp"
+#include "tools/smpp-connector/admin_socket.hpp"
 #include "store/message_id.hpp"
 #include "store/rocksdb_ledger.hpp"
 
@@ -112,22 +114,34 @@ smpp::routing::RouteTable route_table_of(const ConnectorConfig& config) {
     return smpp::relay::MessageRouter::table_of(config.routes);
 }
 
-void reload_routes(const std::string& config_path, std::optional<smpp::routing::ShmPublisher>& publisher) {
-    if (!publisher) return;
+// SIGHUP and the admin socket's `reload`: the configuration's routes again;
+// a bad file keeps the table that is serving. `who` names the trigger in the log.
+smpp::admin::ReloadResult reload_routes(const std::string& config_path,
+                                        std::optional<smpp::routing::ShmPublisher>& publisher, const char* who) {
+    smpp::admin::ReloadResult r;
+    if (!publisher) {
+        r.message = "no route table to reload (no carriers configured)";
+        return r;
+    }
     try {
         const auto fresh = smpp::conf::load_connector_config(config_path);
         auto published = publisher->publish(route_table_of(fresh));
         if (!published) {
-            spdlog::error("SIGHUP: route table not reloaded, the old one keeps serving: {}",
-                          published.error().message);
-            return;
+            r.message = published.error().message;
+        } else {
+            r.ok = true;
+            r.message = "route table generation " + std::to_string(*published) + " published (" +
+                        std::to_string(route_table_of(fresh).entries.size()) + " prefixes from " +
+                        (fresh.routes_file.empty() ? config_path : fresh.routes_file) + ")";
         }
-        spdlog::info("SIGHUP: route table generation {} published ({} prefixes from {})", *published,
-                     route_table_of(fresh).entries.size(),
-                     fresh.routes_file.empty() ? config_path : fresh.routes_file);
     } catch (const ConfigError& e) {
-        spdlog::error("SIGHUP: route table not reloaded, the old one keeps serving: {}", e.what());
+        r.message = e.what();
     }
+    if (r.ok)
+        spdlog::info("{}: {}", who, r.message);
+    else
+        spdlog::error("{}: route table not reloaded, the old one keeps serving: {}", who, r.message);
+    return r;
 }
 
 int serve(const ConnectorConfig& config, const std::string& config_path) {
@@ -153,13 +167,20 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     std::optional<smpp::routing::ShmPublisher> publisher;
     // Health per carrier x country: fed by submit outcomes and bind state,
     // asked by the selector; a failing route moves to its next candidate.
-    auto health = std::make_shared<smpp::routing::health::HealthMonitor>();
+    auto health = std::make_shared<smpp::routing::health::HealthMonitor>(config.health);
     std::shared_ptr<smpp::relay::ReceiptTimeouts> timeouts;
     std::shared_ptr<smpp::relay::BindWatch> bind_watch;
     asio::steady_timer retention(io);
     std::function<void()> sweep_retention;
     if (!config.carriers.empty()) {
-        auto opened = smpp::store::RocksDbLedger::open(config.ledger);
+        // Each account's receipts.multipart, applied by the ledger in the
+        // write that settles each part (the two enums list the same names).
+        static_assert(static_cast<int>(smpp::upstream::multipart_receipts::aggregate) ==
+                      static_cast<int>(smpp::store::multipart_policy::aggregate));
+        auto ledger_settings = config.ledger;
+        for (const auto& a : config.accounts.accounts)
+            ledger_settings.multipart[a.system_id] = static_cast<smpp::store::multipart_policy>(a.receipts.multipart);
+        auto opened = smpp::store::RocksDbLedger::open(ledger_settings);
         if (!opened.ok()) {
             spdlog::error("cannot open the ledger at {}: {}", config.ledger.path, opened.status().to_string());
             return 1;
@@ -245,11 +266,6 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         if (resent) spdlog::warn("{} in-doubt message(s) sent again (their accounts say in_doubt: resend)", resent);
 
-        for (const auto& a : config.accounts.accounts)
-            if (a.receipts.multipart != smpp::upstream::multipart_receipts::all)
-                spdlog::warn("account {}: receipts.multipart '{}' is not implemented yet: every part gets its own "
-                             "receipt",
-                             a.system_id, smpp::upstream::name(a.receipts.multipart));
         // Receipts that never come: per account, a synthetic final state.
         smpp::relay::ReceiptTimeoutSettings ts;
         ts.shortest = std::chrono::hours(72);
@@ -264,6 +280,15 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                                  : smpp::store::MessageStatus::undeliverable;
             }
             return p;
+        };
+        // receipt_timeouts: {otp: resend}: such overdue messages go once more
+        // through their route's next carrier instead of being reported.
+        for (const auto& [cls, policy] : config.receipt_timeouts)
+            if (policy == smpp::upstream::in_doubt_policy::resend) ts.resend_classes.emplace(smpp::upstream::name(cls));
+        ts.resend = [weak = std::weak_ptr<smpp::relay::ForwardPath>(forward)](smpp::store::MessageRecord r,
+                                                                             std::string not_via) {
+            auto f = weak.lock();
+            return f && f->resend(std::move(r), std::move(not_via));
         };
         timeouts = smpp::relay::ReceiptTimeouts::create(
             io.get_executor(), *ledger, ts, [weak = std::weak_ptr<smpp::relay::ReceiptForwarder>(forwarder)](const std::string& a) {
@@ -326,11 +351,41 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
-            reload_routes(config_path, publisher);
+            reload_routes(config_path, publisher, "SIGHUP");
             await_hangup();
         });
     };
     await_hangup();
+
+    // The admin socket (smppctl binds / health / reload), on this io thread.
+    std::shared_ptr<smpp::admin::AdminSocket> admin;
+    const std::string admin_path = config.admin_socket.value_or(
+        smpp::admin::default_socket_path(config.listener.port ? config.listener.port : local.port()));
+    if (!admin_path.empty()) {
+        smpp::admin::AdminSources sources;
+        if (!carriers.empty()) {
+            sources.binds = [&carriers] {
+                std::vector<smpp::carrier::CarrierSnapshot> out;
+                for (const auto& [id, c] : carriers) out.push_back(c->snapshot());
+                return out;
+            };
+            sources.health = [health] { return health->snapshot(); };
+            sources.reload = [&] { return reload_routes(config_path, publisher, "admin reload"); };
+        }
+        std::string why;
+        admin = smpp::admin::AdminSocket::open(
+            io.get_executor(), {.path = admin_path},
+            [service = smpp::admin::AdminService(std::move(sources))](std::string_view line) {
+                return service.execute(line);
+            },
+            why);
+        if (!admin) {
+            spdlog::error("admin socket: {}", why);
+            return 1;
+        }
+        admin->start();
+        spdlog::info("admin socket {} (smppctl binds --socket {})", admin_path, admin_path);
+    }
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signo) {
@@ -344,6 +399,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             if (bind_watch) bind_watch->stop();
             retention.cancel();
             hangups.cancel();
+            if (admin) admin->stop();
             // Submits on the wire complete (and are recorded); queued ones
             // stay accepted in the ledger and are resumed on the next start.
             auto left = std::make_shared<std::size_t>(carriers.size());

@@ -54,15 +54,44 @@ Carriers select(const Carriers& all, std::string_view name, bool allow_all) {
     return {};
 }
 
+ControlAnswer execute_chaos(const Carriers& carriers, std::span<const std::string_view> words, ChaosSchedule* chaos) {
+    if (!chaos) return error("chaos needs the simulator's schedule (not available here)");
+    constexpr const char* usage = "usage: chaos <carrier> <duration: 20s|1500ms|2m> <fault words> | chaos <carrier> off | chaos list";
+    if (words.size() == 2 && words[1] == "list") {
+        auto running = chaos->active();
+        std::string out;
+        for (const auto& r : running) out += (out.empty() ? "" : "; ") + r;
+        return ok(out.empty() ? "none" : out);
+    }
+    if (words.size() < 3) return error(usage);
+    auto targets = select(carriers, words[1], false);
+    if (targets.empty()) return error("unknown carrier '" + std::string(words[1]) + "'");
+    const auto& carrier = targets.front();
+    if (words.size() == 3 && words[2] == "off") {
+        auto back = chaos->stop(carrier->name());
+        if (!back) return error("no chaos on " + carrier->name());
+        return ok("chaos " + carrier->name() + " ended now, faults back to " + *back);
+    }
+    auto duration = parse_chaos_duration(words[2]);
+    if (!duration) return error("duration must be like 20s, 1500ms or 2m (1 ms to 24 h), not '" + std::string(words[2]) + "'");
+    if (words.size() < 4) return error(usage);
+    auto started = chaos->start(carrier, *duration, words.subspan(3));
+    if (auto* e = std::get_if<std::string>(&started)) return error(*e);
+    const auto& s = std::get<ChaosSchedule::Started>(started);
+    return ok("chaos " + carrier->name() + " " + s.plan + " for " + std::to_string(s.duration.count()) +
+              " ms until " + utc_text(s.until) + ", then back to " + s.back_to);
+}
+
 }  // namespace
 
-ControlAnswer execute_control_line(const Carriers& carriers, std::string_view line) {
+ControlAnswer execute_control_line(const Carriers& carriers, std::string_view line, ChaosSchedule* chaos) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const auto words = split(line);
     if (words.empty()) return error("empty command");
     const auto cmd = words[0];
 
     if (cmd == "quit") return {"ok bye\n", true};
+    if (cmd == "chaos") return execute_chaos(carriers, words, chaos);
     if (cmd == "list") {
         std::string out;
         for (const auto& c : carriers) out += (out.empty() ? "" : " ") + c->name() + "=" + std::to_string(c->port());
@@ -71,7 +100,7 @@ ControlAnswer execute_control_line(const Carriers& carriers, std::string_view li
 
     const bool takes_all = cmd == "fault" || cmd == "clear";
     const bool known = takes_all || cmd == "faults" || cmd == "mo" || cmd == "stats" || cmd == "received";
-    if (!known) return error("unknown command '" + std::string(cmd) + "' (fault, clear, faults, mo, stats, received, list, quit)");
+    if (!known) return error("unknown command '" + std::string(cmd) + "' (fault, clear, faults, chaos, mo, stats, received, list, quit)");
     if (words.size() < 2) return error("missing carrier name");
     auto targets = select(carriers, words[1], takes_all);
     if (targets.empty()) return error("unknown carrier '" + std::string(words[1]) + "'");
@@ -121,7 +150,7 @@ ControlAnswer execute_control_line(const Carriers& carriers, std::string_view li
 struct ControlPort::Impl : std::enable_shared_from_this<ControlPort::Impl> {
     Impl(asio::any_io_executor e, const tcp::endpoint& at, Carriers c, std::function<void()> q)
         : ex(std::move(e)), strand(asio::make_strand(ex)), acceptor(strand, at), carriers(std::move(c)),
-          on_quit(std::move(q)) {}
+          on_quit(std::move(q)), chaos(ChaosSchedule::create(ex)) {}
 
     struct Connection : std::enable_shared_from_this<Connection> {
         Connection(tcp::socket s, std::shared_ptr<Impl> o) : socket(std::move(s)), buf(max_line), owner(std::move(o)) {}
@@ -141,7 +170,7 @@ struct ControlPort::Impl : std::enable_shared_from_this<ControlPort::Impl> {
                 std::string line(asio::buffers_begin(self->buf.data()),
                                  asio::buffers_begin(self->buf.data()) + static_cast<std::ptrdiff_t>(n) - 1);
                 self->buf.consume(n);
-                auto a = execute_control_line(self->owner->carriers, line);
+                auto a = execute_control_line(self->owner->carriers, line, self->owner->chaos.get());
                 self->answer = std::move(a.text);
                 self->write(a.quit, false);
             });
@@ -174,6 +203,7 @@ struct ControlPort::Impl : std::enable_shared_from_this<ControlPort::Impl> {
     tcp::acceptor acceptor;
     Carriers carriers;
     std::function<void()> on_quit;
+    std::shared_ptr<ChaosSchedule> chaos;
 };
 
 std::shared_ptr<ControlPort> ControlPort::create(asio::any_io_executor ex, const tcp::endpoint& at, Carriers carriers,
@@ -190,6 +220,8 @@ void ControlPort::stop() {
     asio::dispatch(impl_->strand, [impl = impl_] {
         boost::system::error_code ignored;
         impl->acceptor.close(ignored);
+        // A stopping simulator leaves no chaos timer behind.
+        impl->chaos->stop_all();
     });
 }
 

@@ -7,6 +7,8 @@
 //   mo <carrier> <from> <to> <text>   a mobile-originated deliver_sm
 //   stats <carrier>                   ok {json counters}
 //   received <carrier> [n]            ok <k>, then k JSON lines (oldest first)
+//   chaos <carrier> <duration> <fault words>   faults for a while, then back (chaos_schedule.hpp)
+//   chaos <carrier> off | chaos list
 //   list                              ok name=port ...
 //   quit                              ok bye, then the simulator stops
 // Lines from clients are capped (64 KiB) so a stray binary client cannot
@@ -20,6 +22,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "tools/smpp-sim/chaos_schedule.hpp"
 #include "tools/smpp-sim/sim_carrier.hpp"
 
 namespace smpp::sim {
@@ -31,8 +34,9 @@ struct ControlAnswer {
     bool quit = false;
 };
 
-// Runs one command line (without its '\n').
-ControlAnswer execute_control_line(const Carriers& carriers, std::string_view line);
+// Runs one command line (without its '\n'). Without a schedule, "chaos" is
+// refused (it needs a timer to revert).
+ControlAnswer execute_control_line(const Carriers& carriers, std::string_view line, ChaosSchedule* chaos = nullptr);
 
 class ControlPort : public std::enable_shared_from_this<ControlPort> {
 public:

@@ -1,10 +1,22 @@
 // smppctl: the operators' tool. `route lookup` and `route explain` read the
 // route table a running smpp-connector publishes in shared memory (the same
 // bytes its forward path selects from); `route check` validates a table
-// file before it is deployed.
+// file before it is deployed. `binds`, `health` and `reload` ask a running
+// connector over its admin socket; `chaos` degrades a simulated carrier
+// (smpp-sim's control port) for a while.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +26,125 @@
 namespace {
 
 using namespace smpp;
+
+// Exit codes (also in --help).
+constexpr int exit_ok = 0;
+constexpr int exit_refused = 1;      // the connector / simulator answered with an error
+constexpr int exit_usage = 2;        // bad arguments
+constexpr int exit_unreachable = 4;  // no admin socket / control port, or nobody answers on it
+
+constexpr const char* exit_codes_text =
+    "Exit codes: 0 ok; 1 the connector (or simulator) refused: its error is printed, or no route table is "
+    "published; 2 bad arguments; 3 no route (route lookup/explain); 4 cannot reach the connector's admin socket "
+    "or the simulator's control port (not running, wrong --port/--socket/--sim, permissions).";
+
+struct Reply {
+    int code = exit_ok;
+    std::string text;  // the whole answer, or why it could not be had
+};
+
+// Writes one request line, reads until the peer closes (the admin socket
+// answers once) or, with `lines_until_ok`, until one full line came (the
+// simulator's control port keeps the connection open). Bounded by a 10 s
+// receive timeout.
+Reply exchange(int fd, const std::string& request, bool one_line) {
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const std::string line = request + "\n";
+    if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
+        ::close(fd);
+        return {exit_unreachable, std::string("cannot send the request: ") + std::strerror(errno)};
+    }
+    Reply r;
+    char buf[8192];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n == 0) break;
+        if (n < 0) {
+            const bool timeout = errno == EAGAIN || errno == EWOULDBLOCK;
+            ::close(fd);
+            return {exit_unreachable, timeout ? "no answer within 10 s" : std::string("read: ") + std::strerror(errno)};
+        }
+        r.text.append(buf, static_cast<std::size_t>(n));
+        if (one_line && r.text.find('\n') != std::string::npos) break;
+    }
+    ::close(fd);
+    if (r.text.empty()) return {exit_unreachable, "the connection closed without an answer"};
+    return r;
+}
+
+Reply ask_admin(const std::string& path, const std::string& request) {
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return {exit_usage, "socket path too long: " + path};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return {exit_unreachable, std::string("socket: ") + std::strerror(errno)};
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        const int e = errno;
+        ::close(fd);
+        if (e == ENOENT)
+            return {exit_unreachable, "no admin socket at " + path +
+                                          " (is smpp-connector running with that listener port? else give --socket)"};
+        if (e == ECONNREFUSED)
+            return {exit_unreachable, "nothing answers on " + path + " (smpp-connector is not running: a stale socket)"};
+        if (e == EACCES)
+            return {exit_unreachable, "permission denied on " + path + " (mode 0600: run as the connector's user)"};
+        return {exit_unreachable, "cannot connect to " + path + ": " + std::strerror(e)};
+    }
+    return exchange(fd, request, false);
+}
+
+// "4321" or "host:4321".
+Reply ask_sim(const std::string& where, const std::string& request) {
+    std::string host = "127.0.0.1", port = where;
+    if (auto colon = where.rfind(':'); colon != std::string::npos) {
+        host = where.substr(0, colon);
+        port = where.substr(colon + 1);
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || !found)
+        return {exit_usage, "--sim must be PORT or HOST:PORT, not '" + where + "'"};
+    int fd = -1;
+    int e = 0;
+    for (auto* a = found; a && fd < 0; a = a->ai_next) {
+        fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) continue;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            e = errno;
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ::freeaddrinfo(found);
+    if (fd < 0)
+        return {exit_unreachable, "cannot reach smpp-sim's control port at " + host + ":" + port + ": " +
+                                      std::strerror(e) + " (is smpp-sim running? its log says 'control <port>')"};
+    return exchange(fd, request, true);
+}
+
+// An answer "ok ..." prints without its "ok " (exit 0); "error ..." goes to
+// stderr (exit 1).
+int print_reply(const Reply& r, const char* peer) {
+    if (r.code != exit_ok) {
+        std::fprintf(stderr, "smppctl: %s\n", r.text.c_str());
+        return r.code;
+    }
+    if (r.text.rfind("ok", 0) == 0) {
+        std::string out = r.text.substr(r.text.size() > 2 && r.text[2] == ' ' ? 3 : 2);
+        if (!out.empty() && out.front() == '\n') out.erase(0, 1);
+        std::fputs(out.c_str(), stdout);
+        return exit_ok;
+    }
+    std::string why = r.text.rfind("error ", 0) == 0 ? r.text.substr(6) : r.text;
+    std::fprintf(stderr, "smppctl: %s: %s", peer, why.c_str());
+    if (why.empty() || why.back() != '\n') std::fputc('\n', stderr);
+    return exit_refused;
+}
 
 struct RouteQuery {
     std::string ns = "smpp-connector-2775";
@@ -86,7 +217,50 @@ int check(const std::string& file, const std::vector<std::string>& carriers) {
 
 int main(int argc, char** argv) {
     CLI::App app{"smppctl: operate a running smpp-connector"};
+    app.footer(exit_codes_text);
     app.require_subcommand(1);
+
+    // The connector's admin socket: --socket, or derived from --port as the
+    // connector names it (var/smpp-connector-<port>.sock, from its working directory).
+    std::string socket_path;
+    unsigned port = 2775;
+    auto add_target = [&](CLI::App* cmd) {
+        cmd->add_option("--socket", socket_path, "the connector's admin socket (config admin.socket)");
+        cmd->add_option("--port", port, "the connector's listener port: the socket is var/smpp-connector-<port>.sock")
+            ->capture_default_str();
+    };
+    auto* binds = app.add_subcommand("binds", "every carrier's binds: state, since, endpoint, window, last error");
+    add_target(binds);
+    std::string health_carrier, health_country;
+    auto* health = app.add_subcommand("health", "circuits per carrier x country: state per class, error and "
+                                                "delivery rates, latency, ramp stage");
+    health->add_option("carrier", health_carrier, "only this carrier");
+    health->add_option("country", health_country, "only this country (ISO code, e.g. GB)");
+    add_target(health);
+    auto* reload = app.add_subcommand("reload", "load the route table again (as SIGHUP); prints ok or file:line");
+    add_target(reload);
+
+    std::string sim_at, chaos_carrier, chaos_for = "30s", status = "0x08";
+    std::optional<double> error_rate, receipt_loss, no_response;
+    std::optional<unsigned> latency_ms;
+    bool chaos_off = false, chaos_list = false;
+    auto* chaos = app.add_subcommand(
+        "chaos", "degrade a simulated carrier for a while, then it reverts by itself (smpp-sim's control port): "
+                 "smppctl chaos c1 --sim 4321 --for 20s --error-rate 0.5 [--status 0x08] [--latency-ms 300] "
+                 "[--receipt-loss 0.2] [--no-response 0.05]; --off ends it now; --list");
+    chaos->add_option("carrier", chaos_carrier, "the simulated carrier's name");
+    chaos->add_option("--sim", sim_at, "smpp-sim's control port: PORT or HOST:PORT")->required();
+    chaos->add_option("--for", chaos_for, "how long: 20s, 1500ms, 2m")->capture_default_str();
+    chaos->add_option("--error-rate", error_rate, "fraction of submit_sm answered with --status")
+        ->check(CLI::Range(0.0, 1.0));
+    chaos->add_option("--status", status, "the command_status of those answers (0x08 ESME_RSYSERR: transient)")
+        ->capture_default_str();
+    chaos->add_option("--latency-ms", latency_ms, "added before every submit_sm_resp")->check(CLI::Range(0u, 600000u));
+    chaos->add_option("--receipt-loss", receipt_loss, "fraction of receipts never sent")->check(CLI::Range(0.0, 1.0));
+    chaos->add_option("--no-response", no_response, "fraction of submit_sm never answered")
+        ->check(CLI::Range(0.0, 1.0));
+    chaos->add_flag("--off", chaos_off, "end the carrier's chaos now");
+    chaos->add_flag("--list", chaos_list, "the chaos running and until when");
     auto* route = app.add_subcommand("route", "route tables: lookup, explain, check");
     route->require_subcommand(1);
 
@@ -114,7 +288,44 @@ int main(int argc, char** argv) {
     check_cmd->add_option("file", file, "the table")->required()->check(CLI::ExistingFile);
     check_cmd->add_option("--carrier", carriers, "a carrier id the table may name (repeat)")->required();
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
+    }
+    if (socket_path.empty()) socket_path = "var/smpp-connector-" + std::to_string(port) + ".sock";
+    if (*binds) return print_reply(ask_admin(socket_path, "binds"), "smpp-connector");
+    if (*health) {
+        std::string request = "health";
+        if (!health_carrier.empty()) request += " " + health_carrier;
+        if (!health_country.empty()) request += " " + health_country;
+        return print_reply(ask_admin(socket_path, request), "smpp-connector");
+    }
+    if (*reload) return print_reply(ask_admin(socket_path, "reload"), "smpp-connector");
+    if (*chaos) {
+        if (chaos_list) return print_reply(ask_sim(sim_at, "chaos list"), "smpp-sim");
+        if (chaos_carrier.empty()) {
+            std::fprintf(stderr, "smppctl: chaos needs the carrier's name (or --list)\n");
+            return exit_usage;
+        }
+        if (chaos_off) return print_reply(ask_sim(sim_at, "chaos " + chaos_carrier + " off"), "smpp-sim");
+        std::string faults;
+        auto fraction = [](double v) {
+            char b[32];
+            std::snprintf(b, sizeof b, "%g", v);
+            return std::string(b);
+        };
+        if (error_rate) faults += " submit_status " + status + " " + fraction(*error_rate);
+        if (latency_ms) faults += " latency_ms " + std::to_string(*latency_ms);
+        if (receipt_loss) faults += " receipts drop " + fraction(*receipt_loss);
+        if (no_response) faults += " no_response " + fraction(*no_response);
+        if (faults.empty()) {
+            std::fprintf(stderr, "smppctl: chaos needs at least one of --error-rate, --latency-ms, --receipt-loss, "
+                                 "--no-response (or --off / --list)\n");
+            return exit_usage;
+        }
+        return print_reply(ask_sim(sim_at, "chaos " + chaos_carrier + " " + chaos_for + faults), "smpp-sim");
+    }
     if (*lookup) return select(q, false);
     if (*explain) return select(q, true);
     if (*check_cmd) return check(file, carriers);

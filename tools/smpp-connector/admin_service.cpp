@@ -1,0 +1,125 @@
+#include "tools/smpp-connector/admin_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace smpp::admin {
+
+namespace {
+
+std::vector<std::string_view> words_of(std::string_view line) {
+    std::vector<std::string_view> words;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        std::size_t j = i;
+        while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+        if (j > i) words.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return words;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string utc_seconds(std::chrono::system_clock::time_point t) {
+    if (t == std::chrono::system_clock::time_point{}) return "-";
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// Printable on one line whatever a peer put in an error text.
+std::string one_line(std::string_view s) {
+    std::string out;
+    for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+    return out;
+}
+
+constexpr std::string_view help_text =
+    "ok commands\n"
+    "binds                        every carrier and its binds: state, since, endpoint, window, last error\n"
+    "health [carrier] [country]   circuits per carrier x country: state per traffic class, rates, latency\n"
+    "reload                       load the route table again (as SIGHUP); a bad table keeps the old one\n"
+    "help                         this list\n";
+
+}  // namespace
+
+std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers) {
+    std::string out;
+    for (const auto& c : carriers) {
+        out += fmt::format("{} {}{} queued={} (otp={} transactional={} bulk={}) in_flight={} rate={:.0f}/s "
+                           "rate_cuts={}\n",
+                           c.id, carrier::name(c.state), c.backup ? " backup" : "", c.queued, c.queued_by_class[0],
+                           c.queued_by_class[1], c.queued_by_class[2], c.in_flight, c.rate_tps, c.rate_cuts);
+        for (const auto& b : c.binds) {
+            out += fmt::format("  #{} {} {} since {} {} window={}/{} failures={} submits={} sent={} transient={} "
+                               "permanent={} in_doubt={} reconnects={} last_error={}\n",
+                               b.index, session::name(b.type), carrier::name(b.state), utc_seconds(b.since),
+                               b.endpoint.empty() ? "-" : b.endpoint, b.in_flight, b.window, b.consecutive_failures,
+                               b.counters.submits, b.counters.sent, b.counters.transient, b.counters.permanent,
+                               b.counters.in_doubt, b.counters.reconnects,
+                               b.last_error.empty() ? "-" : "\"" + one_line(b.last_error) + "\"");
+        }
+    }
+    return out;
+}
+
+std::string AdminService::execute(std::string_view line) const {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    const auto words = words_of(line);
+    if (words.empty()) return "error empty request (try: help)\n";
+    const auto cmd = words[0];
+
+    if (cmd == "help") return std::string(help_text);
+
+    if (cmd == "binds") {
+        if (words.size() != 1) return "error usage: binds\n";
+        if (!sources_.binds) return "error no carriers configured (carriers_file)\n";
+        const auto carriers = sources_.binds();
+        std::size_t binds = 0;
+        for (const auto& c : carriers) binds += c.binds.size();
+        return fmt::format("ok {} carriers, {} binds\n", carriers.size(), binds) + binds_text(carriers);
+    }
+
+    if (cmd == "health") {
+        if (words.size() > 3) return "error usage: health [carrier] [country]\n";
+        if (!sources_.health) return "error no health monitor (no carriers configured)\n";
+        auto entries = sources_.health();
+        std::erase_if(entries, [&](const routing::health::HealthEntry& e) {
+            if (words.size() > 1 && e.carrier != words[1]) return true;
+            if (words.size() > 2 && !iequal(e.country, words[2])) return true;
+            return false;
+        });
+        std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.carrier, a.country) < std::tie(b.carrier, b.country);
+        });
+        return fmt::format("ok {} entries\n", entries.size()) + routing::health::to_text(entries);
+    }
+
+    if (cmd == "reload") {
+        if (words.size() != 1) return "error usage: reload\n";
+        if (!sources_.reload) return "error no route table to reload (no carriers configured)\n";
+        const auto r = sources_.reload();
+        return (r.ok ? "ok " : "error ") + one_line(r.message) + "\n";
+    }
+
+    if (cmd == "chaos")
+        return "error chaos acts in smpp-sim (the carrier misbehaves, the connector sees real errors): "
+               "smppctl chaos <carrier> --sim <control port> --for 20s --error-rate 0.5\n";
+
+    return "error unknown command '" + one_line(cmd) + "' (binds, health, reload, help)\n";
+}
+
+}  // namespace smpp::admin

@@ -1,0 +1,52 @@
+#pragma once
+// The connector's admin commands (the protocol behind its admin socket and
+// `smppctl binds|health|reload`), apart from any socket so tests call it
+// directly. One request line in, one reply out:
+//
+//   binds                        every carrier and each of its binds
+//   health [carrier] [country]   circuits per carrier x country (routing/health)
+//   reload                       the route table again, as SIGHUP does
+//   help
+//
+// The reply's first line is "ok[ <summary>]" or "error <why>"; the body
+// lines follow, every line ends in '\n'. Text, not JSON: operators read it,
+// and tests match whole lines.
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/health/health_monitor.hpp"
+#include "smpp/carrier/carrier.hpp"
+
+namespace smpp::admin {
+
+struct ReloadResult {
+    bool ok = false;
+    std::string message;  // "generation 3 published (12 prefixes from conf/routes.yaml)" or "file:line: why"
+};
+
+// Where the answers come from; a null function means "not configured here"
+// (a connector without carriers has no binds, no health, no route table).
+struct AdminSources {
+    std::function<std::vector<carrier::CarrierSnapshot>()> binds{};
+    std::function<std::vector<routing::health::HealthEntry>()> health{};
+    std::function<ReloadResult()> reload{};
+};
+
+// "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s"
+// and per bind "  #0 transceiver bound since 2024-05-01T12:00:00Z 127.0.0.1:2775 window=2/10 ..."
+std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers);
+
+class AdminService {
+public:
+    explicit AdminService(AdminSources sources) : sources_(std::move(sources)) {}
+    // Runs one request line (a trailing '\r' or '\n' is ignored).
+    std::string execute(std::string_view line) const;
+
+private:
+    AdminSources sources_;
+};
+
+}  // namespace smpp::admin

@@ -264,6 +264,17 @@ void read_receipt_timeouts(const Reader& r, const YAML::Node& node,
     }
 }
 
+void read_routing_policies(const Reader& r, const YAML::Node& node, routing::Policy (&out)[3]) {
+    const std::string path = "routing_policies";
+    r.expect_mapping(node, path, {"otp", "transactional", "bulk"});
+    for (auto cls : {routing::TrafficClass::otp, routing::TrafficClass::transactional, routing::TrafficClass::bulk}) {
+        const std::string key(upstream::name(static_cast<upstream::traffic_class>(cls)));
+        if (const YAML::Node v = node[key]; v.IsDefined())
+            out[static_cast<std::size_t>(cls)] = one_of(r, v, path + "." + key, routing::parse_policy,
+                                                        "priority, lcr, weighted, quality");
+    }
+}
+
 void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLockoutSettings& out) {
     const std::string path = "bind_lockout";
     r.expect_mapping(node, path, {"max_failures", "window", "max_tracked_addresses"});
@@ -371,7 +382,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "carriers_file", "routes",
-                      "routes_file", "ledger", "mo", "health", "admin", "receipt_timeouts"});
+                      "routes_file", "ledger", "mo", "health", "admin", "receipt_timeouts",
+                      "routing_policies"});
 
     ConnectorConfig c;
     read_listener(r, r.required(root, "", "listener"), c.listener);
@@ -393,6 +405,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     if (const YAML::Node v = root["mo"]; v.IsDefined()) read_mo(r, v, c.mo);
     if (const YAML::Node v = root["health"]; v.IsDefined()) read_health(r, v, c.health);
     if (const YAML::Node v = root["receipt_timeouts"]; v.IsDefined()) read_receipt_timeouts(r, v, c.receipt_timeouts);
+    if (const YAML::Node v = root["routing_policies"]; v.IsDefined())
+        read_routing_policies(r, v, c.routing_policies);
     if (const YAML::Node v = root["admin"]; v.IsDefined()) {
         r.expect_mapping(v, "admin", {"socket"});
         if (const YAML::Node s = v["socket"]; s.IsDefined()) c.admin_socket = r.string(s, "admin.socket");

@@ -16,6 +16,7 @@
 #include "smpp/relay/mo_directory.hpp"
 #include "routing/health/health_monitor.hpp"
 #include "routing/route_table.hpp"
+#include "routing/selector.hpp"
 #include "smpp/relay/route.hpp"
 #include "smpp/session/session_settings.hpp"
 #include "smpp/upstream/account.hpp"
@@ -67,6 +68,13 @@ struct ConnectorConfig {
     // record notes the duplicate risk); the first final receipt from either
     // carrier completes it, and a second timeout reports.
     std::map<upstream::traffic_class, upstream::in_doubt_policy> receipt_timeouts{};
+    // `routing_policies: {otp: priority, transactional: priority, bulk: lcr}`:
+    // how the router picks among a prefix's healthy candidates per traffic
+    // class: priority (ordered failover), lcr (cheapest), quality (learned
+    // delivery success per carrier x country and hour, less cost). Indexed
+    // by routing::TrafficClass; the defaults are routing's.
+    routing::Policy routing_policies[3] = {routing::Policy::priority, routing::Policy::priority,
+                                           routing::Policy::lcr};
 };
 
 // Throws ConfigError (also for errors in the carriers file, which name it).

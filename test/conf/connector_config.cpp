@@ -331,7 +331,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "default_region, require_valid_numbers)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
-          "carriers_file, routes, routes_file, ledger, mo, health, admin, receipt_timeouts)");
+          "carriers_file, routes, routes_file, ledger, mo, health, admin, receipt_timeouts, routing_policies)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }
 
@@ -500,4 +500,17 @@ TEST_CASE("receipt_timeouts says per traffic class whether an overdue message is
           "23: receipt_timeouts.otp: must be one of report, resend");
     CHECK(error_of(valid_yaml + "receipt_timeouts: {sms: resend}\n") ==
           "23: receipt_timeouts.sms: unknown key (expected one of: otp, transactional, bulk)");
+}
+
+TEST_CASE("routing_policies picks the selection policy per traffic class", "[conf]") {
+    using smpp::routing::Policy;
+    auto d = parse_connector_config(valid_yaml, "x.yaml");
+    CHECK(d.routing_policies[0] == Policy::priority);
+    CHECK(d.routing_policies[2] == Policy::lcr);
+    auto c = parse_connector_config(valid_yaml + "routing_policies: {otp: priority, bulk: quality}\n", "x.yaml");
+    CHECK(c.routing_policies[0] == Policy::priority);
+    CHECK(c.routing_policies[1] == Policy::priority);
+    CHECK(c.routing_policies[2] == Policy::quality);
+    CHECK(error_of(valid_yaml + "routing_policies: {bulk: cheapest}\n") ==
+          "23: routing_policies.bulk: must be one of priority, lcr, weighted, quality");
 }

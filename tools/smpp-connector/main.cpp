@@ -232,7 +232,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             spdlog::error("route table: {}", published.error().message);
             return 1;
         }
-        auto router = smpp::relay::MessageRouter::from_shm(route_ns, {}, health);
+        smpp::routing::SelectorSettings selection;
+        std::copy(std::begin(config.routing_policies), std::end(config.routing_policies), selection.policy);
+        auto router = smpp::relay::MessageRouter::from_shm(route_ns, selection, health);
         if (!router) {
             spdlog::error("route table: {}", router.error().message);
             return 1;

@@ -13,6 +13,20 @@ std::string_view name(receipt_outcome o) noexcept {
     return "?";
 }
 
+std::optional<PendingReceipt> owed_on_final(const MessageRecord& previous, const MessageRecord& next) {
+    if (is_final(previous.status) || !is_final(next.status)) return std::nullopt;
+    if (next.status != MessageStatus::rejected && next.status != MessageStatus::failed &&
+        next.status != MessageStatus::expired)
+        return std::nullopt;
+    if (!wants_receipt(next.registered_delivery, next.status)) return std::nullopt;
+    return PendingReceipt{.account = next.account,
+                          .id = next.id,
+                          .status = next.status,
+                          .error_code = next.error_code,
+                          .done_at = next.final_at,
+                          .envelope = envelope_of(next)};
+}
+
 bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noexcept {
     if (!is_final(reported)) return (registered_delivery & 0x10) != 0;
     switch (registered_delivery & 0x03) {

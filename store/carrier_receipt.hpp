@@ -82,6 +82,13 @@ receipt_outcome apply_timeout(MessageRecord& r, MessageStatus reported, Timestam
 // or failure, 10 on failure only; bit 4: intermediate notifications.
 bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noexcept;
 
+// The receipt owed upstream when `next` became final without one from the
+// carrier: rejected (the carrier's permanent answer), failed (retries
+// exhausted) or expired (validity passed while it was with us), when the
+// upstream's registered_delivery asks. A cancelled message owes none (the
+// upstream asked for it).
+std::optional<PendingReceipt> owed_on_final(const MessageRecord& previous, const MessageRecord& next);
+
 // The value stored for a parked (unmatched) receipt and a raw one.
 std::string encode(const CarrierReceipt& c);
 StatusOr<CarrierReceipt> decode_carrier_receipt(std::string_view bytes);

@@ -39,7 +39,9 @@ void InMemoryLedger::store_change(std::map<MessageId, MessageRecord>::iterator i
     store(&it->second, next);
     // A part made final without a receipt (refused, failed, cancelled)
     // still counts for its aggregate.
-    if (is_final(next.status) && !is_final(previous.status)) settle(previous, next, std::nullopt);
+    // Final without a carrier receipt (refused, failed, expired): the
+    // upstream may be owed a failure receipt too.
+    if (is_final(next.status) && !is_final(previous.status)) settle(previous, next, owed_on_final(previous, next));
 }
 
 void InMemoryLedger::accept(MessageRecord record, Completion done) {

@@ -359,10 +359,14 @@ struct RocksDbLedger::Impl {
         MessageRecord next = *current;
         if (auto s = change(next); !s.ok()) return s;
         group.write_record(&*current, next);
-        // A part made final without a receipt (refused, failed, cancelled)
-        // still counts for its aggregate.
-        if (!settings.multipart.empty() && is_final(next.status) && !is_final(current->status))
-            if (auto parked = settle(group, *current, next, std::nullopt); !parked.ok()) return parked.status();
+        // Final without a carrier receipt (refused, failed, expired): the
+        // upstream may be owed a failure receipt, and a part still counts
+        // for its aggregate.
+        if (is_final(next.status) && !is_final(current->status)) {
+            auto own = owed_on_final(*current, next);
+            if (own || !settings.multipart.empty())
+                if (auto parked = settle(group, *current, next, std::move(own)); !parked.ok()) return parked.status();
+        }
         return {};
     }
 

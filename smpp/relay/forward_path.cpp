@@ -435,6 +435,7 @@ void ForwardPath::expire(std::shared_ptr<Flight> f) {
         if (st.ok()) {
             self->counters_.expired.fetch_add(1, std::memory_order_relaxed);
             spdlog::info("message {} expired before a carrier took it", f->id.to_string());
+            if (self->settings_.receipt_owed) self->settings_.receipt_owed(f->account);
             return self->release(*f);
         }
         if (st.code() == StatusCode::failed_precondition) return self->release(*f);  // final meanwhile
@@ -562,7 +563,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
                                                             .status = MessageStatus::rejected,
                                                             .command_status = code},
                                   .error_code = code};
-        return ledger_.update(f->id, std::move(change), log_failure("rejected", id));
+        return ledger_.update(f->id, std::move(change), final_written("rejected", id, f->account));
     }
     if (std::holds_alternative<carrier::InDoubt>(outcome)) {
         counters_.in_doubt.fetch_add(1, std::memory_order_relaxed);
@@ -612,7 +613,7 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
         release(*f);
         spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
         store::StateChange change{.status = MessageStatus::failed, .at = at, .error_code = f->last_status};
-        return ledger_.update(f->id, std::move(change), log_failure("failed", id));
+        return ledger_.update(f->id, std::move(change), final_written("failed", id, f->account));
     }
     auto delay = settings_.retry_base;
     for (std::uint32_t i = 0; i < f->rounds && delay < settings_.retry_max; ++i) delay *= 2;
@@ -638,6 +639,17 @@ store::Completion ForwardPath::log_failure(std::string what, std::string id) {
         if (st.ok()) return;
         self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("message {}: ledger write '{}' failed: {}", id, what, st.to_string());
+    };
+}
+
+store::Completion ForwardPath::final_written(std::string what, std::string id, std::string account) {
+    return [self = shared_from_this(), what = std::move(what), id = std::move(id),
+            account = std::move(account)](store::Status st) {
+        if (!st.ok()) {
+            self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+            return spdlog::error("message {}: ledger write '{}' failed: {}", id, what, st.to_string());
+        }
+        if (self->settings_.receipt_owed) self->settings_.receipt_owed(account);
     };
 }
 

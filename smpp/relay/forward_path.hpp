@@ -52,6 +52,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -87,6 +88,10 @@ struct ForwardSettings {
     std::shared_ptr<routing::health::HealthMonitor> health{};
     // What a submit to a number on the account's opt-out list gets.
     protocol::command_status opt_out_status = protocol::command_status::ESME_RX_P_APPN;
+    // Told, after a message of `account` became rejected, failed or expired
+    // with us (any thread): the ledger may have parked a failure receipt
+    // for the upstream in the same write (ReceiptForwarder::notify).
+    std::function<void(const std::string& account)> receipt_owed{};
 };
 
 struct ForwardCounters {
@@ -218,6 +223,8 @@ private:
     // After `sending` is durable: hands the message to the carrier.
     void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
     store::Completion log_failure(std::string what, std::string id);
+    // log_failure, and on success the receipt_owed hook for `account`.
+    store::Completion final_written(std::string what, std::string id, std::string account);
     // cancel_sm of the ids in `targets`, answered once all are decided.
     void cancel_all(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
                     std::vector<store::MessageId> targets);

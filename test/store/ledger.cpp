@@ -684,3 +684,37 @@ TEMPLATE_TEST_CASE("ledger: a replacement changes the text, keeps the state and 
     CHECK(update(f, r.id, replace).code() == StatusCode::failed_precondition);
     CHECK(f.get().find(r.id)->revision == 2);
 }
+
+TEMPLATE_TEST_CASE("ledger: rejected, failed or expired with us owes the upstream a failure receipt when it asked",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto rejected = record(id_at(0));
+    rejected.registered_delivery = 1;
+    auto failed = record(id_at(1));
+    failed.registered_delivery = 2;  // failure only
+    auto expired = record(id_at(2));
+    expired.registered_delivery = 1;
+    auto silent = record(id_at(3));  // asked for none
+    auto cancelled = record(id_at(4));
+    cancelled.registered_delivery = 1;
+    for (const auto* r : {&rejected, &failed, &expired, &silent, &cancelled}) REQUIRE(accept(f, *r).ok());
+    REQUIRE(update(f, rejected.id, StateChange{.status = MessageStatus::rejected, .at = at(10), .error_code = 0x45}).ok());
+    REQUIRE(update(f, failed.id, StateChange{.status = MessageStatus::failed, .at = at(11), .error_code = 0x58}).ok());
+    REQUIRE(update(f, expired.id, StateChange{.status = MessageStatus::expired, .at = at(12)}).ok());
+    REQUIRE(update(f, silent.id, StateChange{.status = MessageStatus::rejected, .at = at(13)}).ok());
+    REQUIRE(update(f, cancelled.id, StateChange{.status = MessageStatus::cancelled, .at = at(14)}).ok());
+
+    auto owed = f.get().pending_receipts("acme", 10);
+    REQUIRE(owed.ok());
+    REQUIRE(owed->size() == 3);
+    CHECK((*owed)[0].id == rejected.id);
+    CHECK((*owed)[0].status == MessageStatus::rejected);
+    CHECK((*owed)[0].error_code == 0x45);
+    CHECK((*owed)[0].done_at == at(10));
+    REQUIRE((*owed)[0].envelope);
+    CHECK((*owed)[0].envelope->destination.address == "447700900123");
+    CHECK((*owed)[1].id == failed.id);
+    CHECK((*owed)[1].error_code == 0x58);
+    CHECK((*owed)[2].id == expired.id);
+    CHECK((*owed)[2].status == MessageStatus::expired);
+}

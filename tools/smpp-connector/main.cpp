@@ -219,6 +219,12 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         forward_settings.carrier_ids = carrier_ids;
         forward_settings.accounts = config.accounts;
         forward_settings.health = health;
+        // A message rejected, failed or expired with us may owe its upstream
+        // a failure receipt, parked in the same ledger write.
+        forward_settings.receipt_owed = [weak = std::weak_ptr<smpp::relay::ReceiptForwarder>(forwarder)](
+                                            const std::string& account) {
+            if (auto f = weak.lock()) f->notify(account);
+        };
         // The route table lives in shared memory, so `smppctl route explain`
         // reads the very bytes the forward path selects from.
         route_ns = route_namespace(config);

@@ -156,10 +156,17 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
     WARN("c1 x GB opened " << std::chrono::duration_cast<std::chrono::milliseconds>(opened_after).count()
                            << " ms after the chaos began");
     {
-        std::this_thread::sleep_for(200ms);  // submits on the wire to c1 complete
-        const auto c1 = sim.submits("c1"), c2 = sim.submits("c2");
-        std::this_thread::sleep_for(1s);  // well within the 3 s cool-down: no probes yet
-        const auto d1 = sim.submits("c1") - c1, d2 = sim.submits("c2") - c2;
+        // Submits already queued for or on the wire to c1 drain first; on a
+        // loaded machine that can take most of a window, so a second window
+        // is allowed (both well within the 3 s cool-down: no probes yet).
+        std::this_thread::sleep_for(200ms);
+        std::uint64_t d1 = 0, d2 = 0;
+        for (int window = 0; window < 2; ++window) {
+            const auto c1 = sim.submits("c1"), c2 = sim.submits("c2");
+            std::this_thread::sleep_for(1s);
+            d1 = sim.submits("c1") - c1, d2 = sim.submits("c2") - c2;
+            if (d2 >= 100 && d1 * 10 <= d2) break;
+        }
         INFO("while open: c1 +" << d1 << ", c2 +" << d2);
         CHECK(d2 >= 100);
         CHECK(d1 * 10 <= d2);  // at most probes
@@ -182,9 +189,16 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
                                  << " ms after the chaos ended; states seen meanwhile:" << states);
     CHECK(seen.count("ramping") == 1);
     {
-        const auto c1 = sim.submits("c1"), c2 = sim.submits("c2");
-        std::this_thread::sleep_for(1s);
-        const auto d1 = sim.submits("c1") - c1, d2 = sim.submits("c2") - c2;
+        // Messages the ramp gave c2 just before the circuit closed may still
+        // be in c2's queue (seen under load: c2 +49 in the first second), so
+        // the claim is that within a few one-second windows c1 has it all.
+        std::uint64_t d1 = 0, d2 = 0;
+        for (int window = 0; window < 8; ++window) {
+            const auto c1 = sim.submits("c1"), c2 = sim.submits("c2");
+            std::this_thread::sleep_for(1s);
+            d1 = sim.submits("c1") - c1, d2 = sim.submits("c2") - c2;
+            if (d1 >= 100 && d2 * 10 <= d1) break;
+        }
         INFO("closed again: c1 +" << d1 << ", c2 +" << d2);
         CHECK(d1 >= 100);
         CHECK(d2 * 10 <= d1);

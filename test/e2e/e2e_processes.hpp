@@ -30,6 +30,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
+#include "../listen_port.hpp"
 
 extern char** environ;
 
@@ -49,11 +50,7 @@ inline std::string read_text(const fs::path& p) {
     return s.str();
 }
 
-inline std::uint16_t free_port() {
-    asio::io_context io;
-    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
+inline std::uint16_t free_port() { return smpp_test::listen_port(); }
 
 // A temp directory removed at the end of the test.
 class TempDir {

@@ -83,10 +83,14 @@ check() {  # check DESCRIPTION COMMAND...: records a failure, carries on
 # in their configs). Someone may take it before the server binds it; the
 # waits below then fail with the server's own "cannot listen" line.
 taken=" "
+# Below the kernel's ephemeral range: a port from it can be taken as the
+# local end of some other test's outgoing connection before our server binds.
+ephemeral_low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$ephemeral_low" -gt 12000 ] || ephemeral_low=32768
 free_port() {
   local p
   for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (ephemeral_low - 10000)))
     case $taken in *" $p "*) continue ;; esac
     if ! (exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       taken="$taken$p "

@@ -25,6 +25,7 @@
 #include <catch2/catch.hpp>
 
 #include "peer_process.hpp"
+#include "../listen_port.hpp"
 
 using namespace smpp::interop;
 
@@ -41,22 +42,8 @@ std::string read_text(const fs::path& path) {
     return text.str();
 }
 
-// The kernel's pick for a free 127.0.0.1 port. Someone may take it before
-// the server binds it; start_connector retries once with another.
-std::uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-              ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    ::close(fd);
-    REQUIRE(ok);
-    return ntohs(addr.sin_port);
-}
+// start_connector retries once with another if someone took it meanwhile.
+std::uint16_t free_port() { return smpp_test::listen_port(); }
 
 // conf/connector.example.yaml as shipped, with listener.port changed and its
 // last section, the forward path, cut off: the accounts under test are

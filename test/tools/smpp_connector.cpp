@@ -23,6 +23,7 @@
 
 #include "smpp/session/session.hpp"
 #include "smpp/session/session_error.hpp"
+#include "../listen_port.hpp"
 
 extern char** environ;
 
@@ -59,11 +60,7 @@ std::string hash_of(const std::string& password) {
     return out;
 }
 
-std::uint16_t free_port() {
-    asio::io_context io;
-    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
+std::uint16_t free_port() { return smpp_test::listen_port(); }
 
 // The server process with its own temp directory for config and log.
 class Server {

@@ -88,6 +88,9 @@ ReceiptMatch match_of(receipt_outcome outcome, const MessageRecord& r, const Car
 
 std::string encode(const CarrierReceipt& c) {
     std::string out;
+    std::size_t keys = 0;
+    for (const auto& k : c.keys) keys += 1 + k.size();
+    out.reserve(40 + c.carrier.size() + keys + c.carrier_message_id.size() + c.raw.size());
     encoding::put_u8(out, 1);
     encoding::put_string(out, c.carrier);
     encoding::put_varint(out, c.keys.size());

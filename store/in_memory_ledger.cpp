@@ -235,6 +235,14 @@ void InMemoryLedger::remove_receipt(std::string account, MessageId id, Completio
     done({});
 }
 
+void InMemoryLedger::remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto id : ids) receipts_.erase({account, id});
+    }
+    done({});
+}
+
 void InMemoryLedger::park_mo(MobileOriginated mo, Completion done) {
     if (auto s = check_key_part("account", mo.account); !s.ok()) return done(std::move(s));
     if (!mo.id.valid()) return done(Status(StatusCode::invalid_argument, "a mobile-originated message needs an id"));

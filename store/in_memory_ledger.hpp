@@ -30,6 +30,7 @@ public:
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
+    void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) override;
     void park_mo(MobileOriginated mo, Completion done) override;
     void remove_mo(std::string account, MessageId id, Completion done) override;
     void add_opt_out(std::string account, std::string msisdn, Completion done) override;

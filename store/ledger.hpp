@@ -75,6 +75,10 @@ public:
     virtual void park_receipt(PendingReceipt receipt, Completion done) = 0;
     // Removing a receipt that is not parked is ok (it was delivered twice).
     virtual void remove_receipt(std::string account, MessageId id, Completion done) = 0;
+    // Several of one account's receipts at once (the forwarder's ESME_ROKs
+    // of one burst): one write where the ledger can. `done` runs once, with
+    // the first failure if any. The default removes them one by one.
+    virtual void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done);
 
     // Mobile-originated messages owed to an account (mobile_originated.hpp):
     // parked before the carrier's ESME_ROK, removed after the account's.

@@ -30,6 +30,15 @@ struct LedgerSettings {
     // largest cost after the memtable insert). Beyond this many, changes
     // read from the database as before. 0 turns the cache off.
     std::size_t open_record_cache = 200'000;
+    // RocksDB's own option syntax ("name=value;name=value", DB and
+    // column-family options), applied over the ledger's tuned defaults
+    // (ledger_options.hpp): for tuning and A/B runs without a rebuild.
+    std::string rocksdb_options{};
+    // RocksDB's flush and compaction threads at the lowest CPU priority, so
+    // on a busy box they yield to the io thread and the writer whose
+    // latency upstreams see. Off by default: not shown to help yet, and at
+    // full load starved flushes could stall writes.
+    bool background_low_priority = false;
     // Each account's receipts.multipart (multipart_receipts.hpp); an
     // account not listed gets a receipt for every part.
     MultipartBook multipart{};

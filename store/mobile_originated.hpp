@@ -5,6 +5,7 @@
 // removed only once the account's bind has acknowledged it, so neither an
 // unbound upstream nor a restart loses it.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,11 @@ struct MobileOriginated {
     std::uint8_t data_coding = 0;
     std::string payload{};  // short_message or message_payload, as received
     Timestamp received_at{};
+    // What tells one MO from a carrier's copy of it (smpp/relay/mo_dedupe.hpp)
+    // beside the fields above: its sar_* TLVs, and the carrier's own id for
+    // it (receipted_message_id on an MO) when it sent one.
+    std::optional<Concatenation> sar{};
+    std::string carrier_message_id{};
     friend bool operator==(const MobileOriginated&, const MobileOriginated&) = default;
 };
 

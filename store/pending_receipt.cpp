@@ -32,6 +32,9 @@ ReceiptEnvelope envelope_of(const MessageRecord& r) {
 
 std::string encode_receipt_value(const PendingReceipt& r) {
     std::string out;
+    out.reserve(r.envelope ? 96 + r.detail.size() + r.envelope->source.address.size() +
+                                 r.envelope->destination.address.size() + r.envelope->text.size()
+                           : 32 + r.detail.size());
     // Version 1: one message's receipt; 2: one that aggregates parts; 3:
     // either, with its envelope.
     encoding::put_u8(out, r.envelope ? 3 : r.parts == 0 ? 1 : 2);

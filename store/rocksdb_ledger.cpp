@@ -2,6 +2,7 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
@@ -11,9 +12,12 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "store/ledger_options.hpp"
 
 namespace smpp::store {
 namespace {
@@ -97,8 +101,12 @@ private:
 
 // Everything one group of writes builds: the batch, and the records it has
 // changed so far so later changes in the same group read those.
+// One per ledger, reset for every group (writer thread only): fresh
+// containers regrew their buffers and hash tables (realloc + copy) for
+// every group of ~1000 writes.
 struct Group {
     explicit Group(RocksDbLedger::Impl& owner) : impl(owner) {}
+    void reset();
     RocksDbLedger::Impl& impl;
     rocksdb::WriteBatch batch;
     std::unordered_map<std::uint64_t, MessageRecord> overlay;
@@ -132,7 +140,12 @@ struct Group {
     void unpark_mo(const std::string& account, MessageId id);
 
     StatusOr<MessageRecord> read(MessageId id);
-    void write_record(const MessageRecord* previous, const MessageRecord& next);
+    // read() for a caller that writes the record back (write_record) or
+    // returns it (give_back): moved out of the writer's cache, not copied.
+    StatusOr<MessageRecord> take(MessageId id);
+    void give_back(MessageRecord record);
+    // Returns `next` as the group now holds it.
+    const MessageRecord& write_record(const MessageRecord* previous, MessageRecord next);
     // A point read of `family` through this group's overlay (nullopt: absent).
     StatusOr<std::optional<std::string>> get(Family family, const std::string& key);
     void put(Family family, const std::string& key, const std::string& value);
@@ -159,6 +172,7 @@ struct RocksDbLedger::Impl {
     std::deque<Op> queue;
     bool stopping = false;
     std::thread writer;
+    std::optional<Group> group;  // writer thread only
     std::atomic<std::uint64_t> groups{0};
     std::atomic<std::uint64_t> writes{0};
     // Orders raw receipts within a millisecond; seeded from the clock so a
@@ -232,7 +246,9 @@ struct RocksDbLedger::Impl {
     }
 
     void commit(std::vector<Op>& ops, std::vector<Status>& results) {
-        Group group(*this);
+        if (!this->group) this->group.emplace(*this);
+        Group& group = *this->group;
+        group.reset();
         results.clear();
         for (auto& op : ops) results.push_back(op.build(group));
         if (group.batch.Count() == 0) return;
@@ -291,14 +307,17 @@ struct RocksDbLedger::Impl {
     // Applies `c` to the record `id` inside `group`; the unmatched entries
     // under `c.keys` are the caller's business.
     StatusOr<ReceiptMatch> apply_receipt_to(Group& group, MessageId id, const CarrierReceipt& c) {
-        auto current = group.read(id);
+        auto current = group.take(id);
         if (!current.ok()) return current.status();
         MessageRecord next = *current;
         std::optional<PendingReceipt> owed;
         ReceiptMatch m = match_of(store::apply_receipt(next, c, owed), next, c);
-        if (m.outcome != receipt_outcome::matched) return m;
-        group.write_record(&*current, next);
-        auto parked = settle(group, *current, next, std::move(owed));
+        if (m.outcome != receipt_outcome::matched) {
+            group.give_back(std::move(*current));
+            return m;
+        }
+        const auto& written = group.write_record(&*current, std::move(next));
+        auto parked = settle(group, *current, written, std::move(owed));
         if (!parked.ok()) return parked.status();
         m.owes_upstream = *parked;
         return m;
@@ -354,18 +373,22 @@ struct RocksDbLedger::Impl {
     // `change` and writes it back into the group.
     template <class Change>
     Status change_record(Group& group, MessageId id, Change&& change) {
-        auto current = group.read(id);
+        auto current = group.take(id);
         if (!current.ok()) return current.status();
         MessageRecord next = *current;
-        if (auto s = change(next); !s.ok()) return s;
-        group.write_record(&*current, next);
+        if (auto s = change(next); !s.ok()) {
+            group.give_back(std::move(*current));
+            return s;
+        }
+        const auto& written = group.write_record(&*current, std::move(next));
         // Final without a carrier receipt (refused, failed, expired): the
         // upstream may be owed a failure receipt, and a part still counts
         // for its aggregate.
-        if (is_final(next.status) && !is_final(current->status)) {
-            auto own = owed_on_final(*current, next);
+        if (is_final(written.status) && !is_final(current->status)) {
+            auto own = owed_on_final(*current, written);
             if (own || !settings.multipart.empty())
-                if (auto parked = settle(group, *current, next, std::move(own)); !parked.ok()) return parked.status();
+                if (auto parked = settle(group, *current, written, std::move(own)); !parked.ok())
+                    return parked.status();
         }
         return {};
     }
@@ -428,6 +451,23 @@ struct RocksDbLedger::Impl {
     }
 };
 
+void Group::reset() {
+    // A huge group (retention, recovery) does not keep its buffers.
+    if (batch.GetDataSize() > (std::size_t{8} << 20)) batch = rocksdb::WriteBatch();
+    else batch.Clear();
+    if (overlay.bucket_count() > (std::size_t{1} << 16)) overlay = {};
+    overlay.clear();
+    carrier_id_overlay.clear();
+    unmatched_overlay.clear();
+    parts_overlay.clear();
+    late_matches.clear();
+    unmatched_erased.clear();
+    if (receipt_events.capacity() > (std::size_t{1} << 16)) receipt_events = {};
+    receipt_events.clear();
+    mos_parked.clear();
+    mos_removed.clear();
+}
+
 StatusOr<std::optional<std::string>> Group::get(Family family, const std::string& key) {
     auto* overlay = family == carrier_ids ? &carrier_id_overlay
                     : family == unmatched ? &unmatched_overlay
@@ -484,6 +524,20 @@ void Group::unpark_mo(const std::string& account, MessageId id) {
     mos_removed.emplace_back(account, id);
 }
 
+StatusOr<MessageRecord> Group::take(MessageId id) {
+    if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end() && !overlay.count(id.value())) {
+        MessageRecord r = std::move(it->second);
+        impl.open_cache.erase(it);
+        return r;
+    }
+    return read(id);
+}
+
+void Group::give_back(MessageRecord record) {
+    if (overlay.count(record.id.value()) || is_final(record.status)) return;
+    if (impl.open_cache.size() < impl.settings.open_record_cache) impl.open_cache.emplace(record.id.value(), std::move(record));
+}
+
 StatusOr<MessageRecord> Group::read(MessageId id) {
     if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
     if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end()) return it->second;
@@ -494,7 +548,7 @@ StatusOr<MessageRecord> Group::read(MessageId id) {
     return decode_message_record(value);
 }
 
-void Group::write_record(const MessageRecord* previous, const MessageRecord& next) {
+const MessageRecord& Group::write_record(const MessageRecord* previous, MessageRecord next) {
     auto key = id_key(next.id);
     batch.Put(impl.cf(messages), key, encode(next));
     if (is_final(next.status)) {
@@ -508,7 +562,7 @@ void Group::write_record(const MessageRecord* previous, const MessageRecord& nex
         if (before != Timestamp{}) batch.Delete(impl.cf(retries), retry_key(before, next.id));
         if (next.retry_at != Timestamp{}) batch.Put(impl.cf(retries), retry_key(next.retry_at, next.id), "");
     }
-    overlay.insert_or_assign(next.id.value(), next);
+    return overlay.insert_or_assign(next.id.value(), std::move(next)).first->second;
 }
 
 RocksDbLedger::RocksDbLedger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -524,11 +578,23 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     options.create_missing_column_families = true;
     rocksdb::ColumnFamilyOptions family;
     family.write_buffer_size = settings.write_buffer_mb << 20;
+    // WAL/fsync tuning and settings.rocksdb_options (ledger_options.hpp).
+    if (auto tuned = configure_rocksdb(settings, options, family); !tuned.ok()) return tuned;
+    // One writer thread: concurrent memtable inserts buy nothing, and the
+    // vector memtables below do not support them (Open would refuse).
+    options.allow_concurrent_memtable_write = false;
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, family);
     for (const char* name : family_names) {
         rocksdb::ColumnFamilyOptions o = family;
         if (std::string_view(name) == "carrier_ids") o.compaction_filter = &impl->carrier_id_filter;
+        // Written on every receipt and never point-read: raw copies (scanned
+        // for a replay), owed receipts and MOs (read from memory, scanned at
+        // open). An append to a vector is cheaper than a skiplist insert; the
+        // memtable is sorted once, at flush (or by a rare scan).
+        if (std::string_view(name) == "raw_receipts" || std::string_view(name) == "receipts" ||
+            std::string_view(name) == "mo")
+            o.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
         descriptors.emplace_back(name, o);
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -730,6 +796,15 @@ void RocksDbLedger::park_receipt(PendingReceipt receipt, Completion done) {
 void RocksDbLedger::remove_receipt(std::string account, MessageId id, Completion done) {
     impl_->enqueue({[account = std::move(account), id](Group& g) {
                         g.unpark(account, id);
+                        return Status{};
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) {
+    if (ids.empty()) return done({});
+    impl_->enqueue({[account = std::move(account), ids = std::move(ids)](Group& g) {
+                        for (auto id : ids) g.unpark(account, id);
                         return Status{};
                     },
                     std::move(done)});

@@ -11,6 +11,8 @@
 //   mo           account \0 id                -> MobileOriginated owed upstream
 //   parts        account \0 src \0 dst \0 ref total -> PartGroup  aggregate receipts
 //                (multipart_receipts.hpp): the final parts of an open group
+//   raw_receipts, receipts and mo are never point-read: vector memtables
+//   (an append per write, sorted at flush) instead of skiplists.
 //
 // Writes: one WriteBatch per state change, touching every family the change
 // touches. A dedicated writer thread takes everything queued (up to
@@ -55,6 +57,7 @@ public:
     void schedule_retry(MessageId id, Timestamp when, Completion done) override;
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
+    void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) override;
     void park_mo(MobileOriginated mo, Completion done) override;
     void remove_mo(std::string account, MessageId id, Completion done) override;
     void add_opt_out(std::string account, std::string msisdn, Completion done) override;

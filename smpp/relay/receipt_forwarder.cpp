@@ -135,6 +135,11 @@ struct ReceiptForwarder::Account {
     std::set<Item> busy;          // a deliver_sm or a removal outstanding
     std::map<Item, Waiting> waiting;
     bool drain_posted = false;
+    // Receipt removals gathered on the strand and written as one
+    // (Ledger::remove_receipts): the ESME_ROKs of one read burst cost one
+    // ledger write, not one each. Each with the counter it bumps once durable.
+    std::vector<std::pair<MessageId, std::atomic<std::uint64_t>*>> removals;
+    bool removals_posted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::optional<steady::time_point> timer_at;
 };
@@ -161,8 +166,20 @@ ReceiptForwarderCounters ReceiptForwarder::counters() const {
 }
 
 void ReceiptForwarder::notify(std::string account) {
-    boost::asio::post(strand_, [self = shared_from_this(), account = std::move(account)] {
-        self->schedule_drain(account);
+    {
+        std::lock_guard lock(notified_mutex_);
+        notified_.insert(std::move(account));
+        if (notify_posted_) return;
+        notify_posted_ = true;
+    }
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        std::set<std::string, std::less<>> accounts;
+        {
+            std::lock_guard lock(self->notified_mutex_);
+            accounts.swap(self->notified_);
+            self->notify_posted_ = false;
+        }
+        for (const auto& account : accounts) self->schedule_drain(account);
     });
 }
 
@@ -384,7 +401,16 @@ void ReceiptForwarder::arm_timer(Account& a, const std::string& account, steady:
 }
 
 void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter) {
-    accounts_[account]->busy.insert(item);
+    auto& acc = *accounts_[account];
+    acc.busy.insert(item);
+    if (!item.mo) {
+        acc.removals.emplace_back(item.id, counter);
+        if (acc.removals_posted) return;
+        acc.removals_posted = true;
+        // Runs after the responses already queued on the strand: they join this batch.
+        boost::asio::post(strand_, [self = shared_from_this(), account] { self->flush_removals(account); });
+        return;
+    }
     auto done = [self = shared_from_this(), account, item, counter](store::Status st) {
         boost::asio::post(self->strand_, [self, account, item, counter, st] {
             const auto id = item.id;
@@ -408,8 +434,45 @@ void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic
             self->schedule_drain(account);
         });
     };
-    if (item.mo) ledger_.remove_mo(account, item.id, std::move(done));
-    else ledger_.remove_receipt(account, item.id, std::move(done));
+    ledger_.remove_mo(account, item.id, std::move(done));
+}
+
+void ReceiptForwarder::flush_removals(const std::string& account) {
+    auto& acc = *accounts_[account];
+    acc.removals_posted = false;
+    if (acc.removals.empty()) return;
+    auto batch = std::move(acc.removals);
+    acc.removals.clear();
+    std::vector<MessageId> ids;
+    ids.reserve(batch.size());
+    for (const auto& r : batch) ids.push_back(r.first);
+    ledger_.remove_receipts(account, std::move(ids), [self = shared_from_this(), account,
+                                                      batch = std::move(batch)](store::Status st) mutable {
+        boost::asio::post(self->strand_, [self, account, batch = std::move(batch), st]() mutable {
+            auto& a = *self->accounts_[account];
+            if (!st.ok()) {
+                ++self->counters_.ledger_errors;
+                spdlog::error("receipts account={}: removing {} receipts (first id={}) failed: {}", account,
+                              batch.size(), batch.front().first.to_string(), st.message());
+                // They stay busy, so no drain sends them again (the upstream
+                // has them); only the removal is retried, not at once: a
+                // failing ledger would be asked again in a loop.
+                auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
+                timer->async_wait([self, account, batch = std::move(batch), timer](boost::system::error_code ec) {
+                    if (ec == boost::asio::error::operation_aborted) return;
+                    for (const auto& [id, counter] : batch) self->remove(account, Item{false, id}, counter);
+                });
+                return;
+            }
+            for (const auto& [id, counter] : batch) {
+                const Item item{false, id};
+                a.busy.erase(item);
+                a.waiting.erase(item);
+                if (counter) ++*counter;
+            }
+            self->schedule_drain(account);
+        });
+    });
 }
 
 }  // namespace smpp::relay

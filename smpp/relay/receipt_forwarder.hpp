@@ -41,6 +41,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -136,6 +138,7 @@ private:
     void on_response(const std::string& account, Item item, const session::Session* s, std::error_code ec,
                      protocol::command_status status);
     void remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter);
+    void flush_removals(const std::string& account);
     void retry_later(Account& a, const std::string& account, Item item);
     void arm_timer(Account& a, const std::string& account, std::chrono::steady_clock::time_point at);
     store::Timestamp now() const;
@@ -145,6 +148,12 @@ private:
     const ReceiptForwarderSettings settings_;
     bool stopped_ = false;  // strand only
     std::map<std::string, std::unique_ptr<Account>, std::less<>> accounts_;  // strand only
+    // notify() comes from the ledger's thread once per owed receipt: the
+    // accounts are gathered here and handed to the strand in one post per
+    // burst (a post each woke the network thread once per receipt).
+    std::mutex notified_mutex_;
+    std::set<std::string, std::less<>> notified_;
+    bool notify_posted_ = false;  // under notified_mutex_
 
     struct AtomicCounters {
         std::atomic<std::uint64_t> forwarded{0}, retried{0}, expired{0}, dropped_by_registered_delivery{0},

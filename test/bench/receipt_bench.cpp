@@ -22,6 +22,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <future>
 #include <semaphore>
 #include <string>
@@ -146,6 +148,18 @@ protocol::Pdu receipt_pdu(const std::string& id) {
                          protocol::make_receipt_deliver_sm(r, {1, 1, "447700900123"}, {5, 0, "CARRIER"})};
 }
 
+// CPU time (ns) each thread of this process has run so far, by tid: what
+// the run costs independently of how loaded the shared box is.
+std::map<int, std::uint64_t> thread_cpu_ns() {
+    std::map<int, std::uint64_t> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream in(e.path() / "schedstat");
+        std::uint64_t ns = 0;
+        if (in >> ns) out[std::stoi(e.path().filename().string())] = ns;
+    }
+    return out;
+}
+
 double pct(std::vector<std::int64_t>& v, double p) {
     if (v.empty()) return 0;
     const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
@@ -260,6 +274,7 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     std::counting_semaphore<> room(static_cast<std::ptrdiff_t>(o.in_flight));
     std::atomic<std::uint64_t> answered{0}, refused{0};
     std::atomic<std::int64_t> matched_at{0};
+    const auto cpu0 = thread_cpu_ns();
     const auto start = Clock::now();
     for (std::size_t i = 0; i < n; ++i) {
         if (o.rate > 0) {
@@ -289,6 +304,14 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
         std::this_thread::sleep_for(1ms);
     }
     const double drained = std::chrono::duration<double>(Clock::now() - start).count();
+    // Per receipt: all threads, and the busiest one (the bound on one core each).
+    std::uint64_t cpu_total = 0, cpu_busiest = 0;
+    for (const auto& [tid, ns] : thread_cpu_ns()) {
+        const auto it = cpu0.find(tid);
+        const auto used = ns - (it == cpu0.end() ? 0 : it->second);
+        cpu_total += used;
+        cpu_busiest = std::max(cpu_busiest, used);
+    }
     // What one forwarder drain's FIFO read costs now that every receipt was
     // removed (their tombstones sit at the head of the account's range).
     const auto scan0 = Clock::now();
@@ -311,6 +334,10 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
                 static_cast<double>(received) / seconds, seconds, drained);
     std::printf("  latency carrier -> upstream: p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", pct(lat, 0.50),
                 pct(lat, 0.99), pct(lat, 1.0));
+    std::printf("  cpu per receipt: %.2f us all threads, %.2f us busiest thread (=> %.0f /s if that thread had a core)\n",
+                static_cast<double>(cpu_total) / 1e3 / static_cast<double>(n),
+                static_cast<double>(cpu_busiest) / 1e3 / static_cast<double>(n),
+                cpu_busiest ? 1e9 * static_cast<double>(n) / static_cast<double>(cpu_busiest) : 0.0);
     std::printf("  matcher matched=%llu dup=%llu parked=%llu refused=%llu | forwarder forwarded=%llu retried=%llu | "
                 "esme got=%llu dup=%llu unknown=%llu | pending left=%zu | writer groups=%llu writes=%llu (%.0f/group)\n",
                 (unsigned long long)m.matched, (unsigned long long)m.duplicates, (unsigned long long)m.parked,

@@ -250,6 +250,29 @@ TEMPLATE_TEST_CASE("ledger: receipts parked for an unbound upstream", "[ledger]"
     CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{r2});
 }
 
+TEMPLATE_TEST_CASE("ledger: several receipts of an account removed in one write", "[ledger]", MemoryLedgerFixture,
+                   RocksDbLedgerFixture) {
+    TestType f;
+    std::vector<PendingReceipt> parked;
+    for (std::uint16_t i = 0; i < 5; ++i) {
+        parked.push_back(PendingReceipt{"acme", id_at(1, i), MessageStatus::delivered, 0, at(10 + i)});
+        REQUIRE(wait_for([&](Completion done) { f.get().park_receipt(parked.back(), std::move(done)); }).ok());
+    }
+    auto remove = [&](std::string account, std::vector<MessageId> ids) {
+        return wait_for([&](Completion done) { f.get().remove_receipts(account, ids, std::move(done)); });
+    };
+    // One never parked, and another account's: both fine, neither touches the rest.
+    REQUIRE(remove("acme", {parked[0].id, parked[3].id, id_at(9)}).ok());
+    REQUIRE(remove("acme2", {parked[1].id}).ok());
+    REQUIRE(remove("acme", {}).ok());
+    const std::vector<PendingReceipt> left{parked[1], parked[2], parked[4]};
+    CHECK(f.get().pending_receipts("acme", 10).value() == left);
+    f.reopen();
+    CHECK(f.get().pending_receipts("acme", 10).value() == left);
+    REQUIRE(remove("acme", {parked[1].id, parked[1].id, parked[4].id}).ok());  // twice in one batch: fine
+    CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{parked[2]});
+}
+
 TEMPLATE_TEST_CASE("ledger: opt-outs per account", "[ledger]", MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;
     auto add = [&](std::string account, std::string msisdn) {

@@ -1,0 +1,32 @@
+#include "store/ledger.hpp"
+
+#include <memory>
+#include <mutex>
+
+namespace smpp::store {
+
+void Ledger::remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) {
+    if (ids.empty()) return done({});
+    // Completions may run on any thread: the last one reports.
+    struct Join {
+        std::mutex mutex;
+        std::size_t left;
+        Status first;
+        Completion done;
+    };
+    auto join = std::make_shared<Join>();
+    join->left = ids.size();
+    join->done = std::move(done);
+    for (auto id : ids) {
+        remove_receipt(account, id, [join](Status s) {
+            std::unique_lock lock(join->mutex);
+            if (!s.ok() && join->first.ok()) join->first = std::move(s);
+            if (--join->left != 0) return;
+            auto first = std::move(join->first);
+            lock.unlock();
+            join->done(std::move(first));
+        });
+    }
+}
+
+}  // namespace smpp::store

@@ -1,0 +1,41 @@
+#include "store/ledger_options.hpp"
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
+
+namespace smpp::store {
+
+Status configure_rocksdb(const LedgerSettings& settings, rocksdb::DBOptions& db, rocksdb::ColumnFamilyOptions& family) {
+    rocksdb::Options both(db, family);
+    both.create_if_missing = true;
+    both.create_missing_column_families = true;
+    both.write_buffer_size = settings.write_buffer_mb << 20;
+    // Measured and left at RocksDB's defaults (docs/PERFORMANCE.md, forward
+    // path latency): use_fsync stays false (the WAL sync is fdatasync);
+    // recycle_log_file_num (WAL rewritten in place, no size change to
+    // journal) needs wal_recovery_mode=kSkipAnyCorruptedRecords in 7.8 and
+    // crashed the connector in DBImpl::MarkLogsSynced during a memtable
+    // flush; wal_bytes_per_sync and manual_wal_flush buy nothing when every
+    // group is synced anyway; bytes_per_sync and max_background_jobs showed
+    // no difference beyond the box's noise.
+    if (settings.background_low_priority) {
+        // Process-wide (the default Env's pools); one ledger per process.
+        both.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH, rocksdb::CpuPriority::kLow)
+            .PermitUncheckedError();
+        both.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow)
+            .PermitUncheckedError();
+    }
+    if (!settings.rocksdb_options.empty()) {
+        rocksdb::ConfigOptions config;
+        config.ignore_unknown_options = false;
+        rocksdb::Options tuned;
+        auto s = rocksdb::GetOptionsFromString(config, both, settings.rocksdb_options, &tuned);
+        if (!s.ok()) return Status(StatusCode::invalid_argument, "ledger rocksdb_options: " + s.ToString());
+        both = tuned;
+    }
+    db = rocksdb::DBOptions(both);
+    family = rocksdb::ColumnFamilyOptions(both);
+    return {};
+}
+
+}  // namespace smpp::store

@@ -1,0 +1,44 @@
+// The RocksDB options the ledger opens with: the tuned defaults, and
+// LedgerSettings::rocksdb_options applied over them.
+#include "store/ledger_options.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace smpp::store;
+
+TEST_CASE("ledger options: defaults keep fdatasync and take the write buffer size") {
+    LedgerSettings s{.path = "unused"};
+    s.write_buffer_mb = 16;
+    rocksdb::DBOptions db;
+    rocksdb::ColumnFamilyOptions family;
+    REQUIRE(configure_rocksdb(s, db, family).ok());
+    CHECK(db.create_if_missing);
+    CHECK(db.create_missing_column_families);
+    CHECK_FALSE(db.use_fsync);
+    CHECK_FALSE(db.manual_wal_flush);
+    CHECK(db.recycle_log_file_num == 0u);
+    CHECK_FALSE(s.background_low_priority);
+    CHECK(family.write_buffer_size == 16u << 20);
+}
+
+TEST_CASE("ledger options: the option string overrides DB and family options") {
+    LedgerSettings s{.path = "unused"};
+    s.rocksdb_options = "max_background_jobs=5;bytes_per_sync=2097152;write_buffer_size=1048576";
+    rocksdb::DBOptions db;
+    rocksdb::ColumnFamilyOptions family;
+    REQUIRE(configure_rocksdb(s, db, family).ok());
+    CHECK(db.max_background_jobs == 5);
+    CHECK(db.bytes_per_sync == 2097152u);
+    CHECK(family.write_buffer_size == 1048576u);
+}
+
+TEST_CASE("ledger options: an option RocksDB does not know is invalid_argument") {
+    LedgerSettings s{.path = "unused"};
+    s.rocksdb_options = "no_such_option=1";
+    rocksdb::DBOptions db;
+    rocksdb::ColumnFamilyOptions family;
+    const Status st = configure_rocksdb(s, db, family);
+    CHECK(st.code() == StatusCode::invalid_argument);
+    s.rocksdb_options = "max_background_jobs=many";
+    CHECK(configure_rocksdb(s, db, family).code() == StatusCode::invalid_argument);
+}

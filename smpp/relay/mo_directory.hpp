@@ -7,6 +7,7 @@
 // Opt-out keywords (conf: mo.opt_out_keywords): an MO whose first word is
 // one of them (case-insensitive) puts its sender on the owning account's
 // opt-out list; the MO is still forwarded (the account may want to log it).
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@ namespace smpp::relay {
 
 struct MoSettings {
     std::vector<std::string> opt_out_keywords{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"};
+    // A carrier's copies of an MO within this time of the first are dropped
+    // (mo_dedupe.hpp); 0: none are. conf: mo.duplicate_window.
+    std::chrono::milliseconds duplicate_window{std::chrono::minutes{10}};
     friend bool operator==(const MoSettings&, const MoSettings&) = default;
 };
 

@@ -169,6 +169,8 @@ void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protoco
     };
     if (auto* d = pdu.as<protocol::DeliverSm>()) take(*d);
     else if (auto* d = pdu.as<protocol::DataSm>()) take(*d);
+    take_mo_identity(pdu, mo);
+    mo.carrier = carrier_id;
     const auto dest = mo_digits(mo.destination.address);
     const std::string* owner = dest ? mo_.directory.owner(*dest) : nullptr;
     if (!owner) {
@@ -178,15 +180,33 @@ void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protoco
                      carrier_id, mo.source.address, mo.destination.address);
         return respond(command_status::ESME_RX_P_APPN);
     }
+    // A carrier's copy (our deliver_sm_resp lost, or its own retry) of an
+    // MO already stored goes upstream once only.
+    std::string key;
+    if (mo_.dedupe) {
+        key = mo_dedupe_key(mo);
+        switch (mo_.dedupe->see(key)) {
+            case MoDedupe::sighting::fresh: break;
+            case MoDedupe::sighting::duplicate:
+                counters_.mo_duplicates.fetch_add(1, std::memory_order_relaxed);
+                spdlog::info("carrier {}: mobile-originated message from {} to {} again: a copy, dropped",
+                             carrier_id, mo.source.address, mo.destination.address);
+                return respond(command_status::ESME_ROK);
+            case MoDedupe::sighting::in_flight: return respond(command_status::ESME_RX_T_APPN);
+        }
+    }
     mo.account = *owner;
-    mo.carrier = carrier_id;
     mo.received_at = now_ms();
     mo.id = mo_.next_id();
 
     // Parks the MO; ESME_ROK only once it is durable.
-    auto park = [self = shared_from_this(), carrier_id, respond](store::MobileOriginated m) {
+    auto park = [self = shared_from_this(), carrier_id, respond, key](store::MobileOriginated m) {
         const auto account = m.account;
-        self->ledger_.park_mo(std::move(m), [self, carrier_id, account, respond](store::Status s) {
+        self->ledger_.park_mo(std::move(m), [self, carrier_id, account, respond, key](store::Status s) {
+            if (self->mo_.dedupe) {
+                if (s.ok()) self->mo_.dedupe->stored(key);
+                else self->mo_.dedupe->forget(key);
+            }
             if (!s.ok()) {
                 self->counters_.mo_refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("carrier {}: mobile-originated message for {} not stored ({}): ESME_RX_T_APPN, the "
@@ -204,8 +224,9 @@ void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protoco
     // The opt-out first: once the carrier has our ESME_ROK the sender must
     // already be off the account's list, even if we crash right after.
     ledger_.add_opt_out(mo.account, *sender, [self = shared_from_this(), carrier_id, respond, park, mo,
-                                               sender = *sender](store::Status s) mutable {
+                                               sender = *sender, key](store::Status s) mutable {
         if (!s.ok()) {
+            if (self->mo_.dedupe) self->mo_.dedupe->forget(key);
             self->counters_.mo_refused.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("carrier {}: opt-out of {} for {} not stored ({}): ESME_RX_T_APPN", carrier_id, sender,
                          mo.account, s.to_string());
@@ -222,7 +243,7 @@ ReceiptMatcherCounters ReceiptMatcher::counters() const {
     return {get(counters_.matched),  get(counters_.duplicates),        get(counters_.parked),
             get(counters_.late_matched), get(counters_.unparsed), get(counters_.mobile_originated),
             get(counters_.refused), get(counters_.mo_parked), get(counters_.mo_unowned),
-            get(counters_.mo_opt_outs), get(counters_.mo_refused)};
+            get(counters_.mo_opt_outs), get(counters_.mo_refused), get(counters_.mo_duplicates)};
 }
 
 }  // namespace smpp::relay

@@ -20,7 +20,11 @@
 //   ESME_RX_P_APPN  no account owns the destination: none ever will, so
 //                   the SMSC should not offer it again
 //   ESME_RX_T_APPN  the ledger could not take it now; or no MO path is
-//                   configured (MoPath::next_id empty): the SMSC keeps it
+//                   configured (MoPath::next_id empty): the SMSC keeps it;
+//                   or a copy of one still being stored (it offers it
+//                   again, and that copy is absorbed)
+//   ESME_ROK        also for a copy of an MO stored within the dedupe
+//                   window (mo_dedupe.hpp): dropped, the upstream got it
 //
 // Receipt state mapping (SMPP 3.4 5.2.28 message_state -> record):
 //   DELIVRD -> delivered, UNDELIV/DELETED/UNKNOWN -> undeliverable,
@@ -43,6 +47,7 @@
 #include "smpp/carrier/carrier.hpp"
 #include "smpp/protocol/delivery_receipt.hpp"
 #include "smpp/relay/carrier_id.hpp"
+#include "smpp/relay/mo_dedupe.hpp"
 #include "smpp/relay/mo_directory.hpp"
 #include "store/ledger.hpp"
 
@@ -62,6 +67,7 @@ struct ReceiptMatcherCounters {
     std::uint64_t mo_unowned = 0;     // MOs to a number no account owns (ESME_RX_P_APPN)
     std::uint64_t mo_opt_outs = 0;    // opt-out keywords applied
     std::uint64_t mo_refused = 0;     // MOs answered ESME_RX_T_APPN (ledger could not store)
+    std::uint64_t mo_duplicates = 0;  // a carrier's copies of an MO already stored (ESME_ROK, dropped)
 };
 
 // What the matcher needs for mobile-originated messages.
@@ -71,6 +77,8 @@ struct MoPath {
     // Mints the MOs' ids (the server's store::MessageIdGenerator); empty:
     // no MO path, every MO is answered ESME_RX_T_APPN.
     std::function<store::MessageId()> next_id{};
+    // Absorbs a carrier's copies of an MO (mo_dedupe.hpp); null: none.
+    std::shared_ptr<MoDedupe> dedupe{};
 };
 
 // The record state a receipt's message_state reports (`sent` = intermediate).
@@ -117,7 +125,8 @@ private:
     const MoPath mo_;
     struct AtomicCounters {
         std::atomic<std::uint64_t> matched{0}, duplicates{0}, parked{0}, late_matched{0}, unparsed{0},
-            mobile_originated{0}, refused{0}, mo_parked{0}, mo_unowned{0}, mo_opt_outs{0}, mo_refused{0};
+            mobile_originated{0}, refused{0}, mo_parked{0}, mo_unowned{0}, mo_opt_outs{0}, mo_refused{0},
+            mo_duplicates{0};
     };
     mutable AtomicCounters counters_;
 };

@@ -47,6 +47,8 @@ std::string one_line(std::string_view s) {
     return out;
 }
 
+std::string reload_reply(const ReloadResult& r) { return (r.ok ? "ok " : "error ") + one_line(r.message) + "\n"; }
+
 constexpr std::string_view help_text =
     "ok commands\n"
     "binds                        every carrier and its binds: state, since, endpoint, window, last error\n"
@@ -70,10 +72,19 @@ std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers) {
                                b.endpoint.empty() ? "-" : b.endpoint, b.in_flight, b.window, b.consecutive_failures,
                                b.counters.submits, b.counters.sent, b.counters.transient, b.counters.permanent,
                                b.counters.in_doubt, b.counters.reconnects,
-                               b.last_error.empty() ? "-" : "\"" + one_line(b.last_error) + "\"");
+                               b.last_error.empty() ? std::string("-") : fmt::format("\"{}\"", one_line(b.last_error)));
         }
     }
     return out;
+}
+
+void AdminService::execute(std::string_view line, std::function<void(std::string)> reply) const {
+    auto trimmed = line;
+    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.remove_suffix(1);
+    const auto words = words_of(trimmed);
+    if (sources_.reload_async && words.size() == 1 && words[0] == "reload")
+        return sources_.reload_async([reply = std::move(reply)](const ReloadResult& r) { reply(reload_reply(r)); });
+    reply(execute(line));
 }
 
 std::string AdminService::execute(std::string_view line) const {
@@ -111,8 +122,7 @@ std::string AdminService::execute(std::string_view line) const {
     if (cmd == "reload") {
         if (words.size() != 1) return "error usage: reload\n";
         if (!sources_.reload) return "error no route table to reload (no carriers configured)\n";
-        const auto r = sources_.reload();
-        return (r.ok ? "ok " : "error ") + one_line(r.message) + "\n";
+        return reload_reply(sources_.reload());
     }
 
     if (cmd == "chaos")

@@ -33,6 +33,9 @@ struct AdminSources {
     std::function<std::vector<carrier::CarrierSnapshot>()> binds{};
     std::function<std::vector<routing::health::HealthEntry>()> health{};
     std::function<ReloadResult()> reload{};
+    // The same reload, off the caller's thread (reload_worker.hpp): it calls
+    // back, from any thread, once done. Preferred over `reload` when set.
+    std::function<void(std::function<void(const ReloadResult&)>)> reload_async{};
 };
 
 // "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s"
@@ -44,6 +47,10 @@ public:
     explicit AdminService(AdminSources sources) : sources_(std::move(sources)) {}
     // Runs one request line (a trailing '\r' or '\n' is ignored).
     std::string execute(std::string_view line) const;
+    // The same, answering through `reply` (any thread, once): at once,
+    // except for `reload` with reload_async, which answers when it is done,
+    // so the caller's thread keeps serving meanwhile.
+    void execute(std::string_view line, std::function<void(std::string)> reply) const;
 
 private:
     AdminSources sources_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 std::string default_socket_path(unsigned port) { return "var/smpp-connector-" + std::to_string(port) + ".sock"; }
 
 struct AdminSocket::Impl : std::enable_shared_from_this<AdminSocket::Impl> {
-    Impl(asio::any_io_executor e, AdminSocketSettings s, Handler h)
+    Impl(asio::any_io_executor e, AdminSocketSettings s, AsyncHandler h)
         : ex(std::move(e)), settings(std::move(s)), handler(std::move(h)), acceptor(ex) {}
 
     struct Connection : std::enable_shared_from_this<Connection> {
@@ -36,13 +37,7 @@ struct AdminSocket::Impl : std::enable_shared_from_this<AdminSocket::Impl> {
 
         void run() {
             timer.expires_after(owner->settings.deadline);
-            timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-                if (ec) return;
-                if (auto self = weak.lock()) {
-                    boost::system::error_code ignored;
-                    self->socket.close(ignored);  // the pending read or write ends with an error
-                }
-            });
+            arm();
             asio::async_read_until(socket, buf, '\n', [self = shared_from_this()](boost::system::error_code ec,
                                                                                   std::size_t n) {
                 if (ec == asio::error::not_found) return self->answer("error request line too long\n");
@@ -56,10 +51,27 @@ struct AdminSocket::Impl : std::enable_shared_from_this<AdminSocket::Impl> {
                 } else {
                     return self->close();
                 }
-                self->answer(self->owner->handler(line));
+                // The client has asked; it now waits on our work, not we on it.
+                self->timer.expires_after(self->owner->settings.reply_deadline);
+                self->arm();
+                self->owner->handler(std::move(line), [self](std::string text) {
+                    asio::post(self->socket.get_executor(), [self, text = std::move(text)]() mutable {
+                        self->answer(std::move(text));
+                    });
+                });
+            });
+        }
+        void arm() {
+            timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+                if (ec) return;
+                if (auto self = weak.lock()) {
+                    boost::system::error_code ignored;
+                    self->socket.close(ignored);  // the pending read or write ends with an error
+                }
             });
         }
         void answer(std::string text) {
+            if (!socket.is_open()) return;  // cut at the deadline meanwhile
             reply = std::move(text);
             asio::async_write(socket, asio::buffer(reply),
                               [self = shared_from_this()](boost::system::error_code, std::size_t) { self->close(); });
@@ -82,13 +94,20 @@ struct AdminSocket::Impl : std::enable_shared_from_this<AdminSocket::Impl> {
 
     asio::any_io_executor ex;
     AdminSocketSettings settings;
-    Handler handler;
+    AsyncHandler handler;
     local::acceptor acceptor;
     bool owns_file = false;
 };
 
 std::shared_ptr<AdminSocket> AdminSocket::open(asio::any_io_executor ex, AdminSocketSettings settings,
                                                Handler handler, std::string& error) {
+    return open(
+        std::move(ex), std::move(settings),
+        AsyncHandler([handler = std::move(handler)](std::string line, Reply reply) { reply(handler(line)); }), error);
+}
+
+std::shared_ptr<AdminSocket> AdminSocket::open(asio::any_io_executor ex, AdminSocketSettings settings,
+                                               AsyncHandler handler, std::string& error) {
     const std::string path = settings.path;
     if (path.empty()) {
         error = "no admin socket path";

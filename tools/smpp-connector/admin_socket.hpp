@@ -23,6 +23,9 @@ struct AdminSocketSettings {
     std::string path;  // empty: no admin socket
     std::size_t max_line = 4096;
     std::chrono::milliseconds deadline{5'000};  // per connection, request and reply
+    // Once the request is in, for an answer that takes work off the io
+    // thread (a reload of a large route table): the client waits on us.
+    std::chrono::milliseconds reply_deadline{120'000};
 };
 
 // The default path for a connector listening on `port` (relative to the
@@ -32,10 +35,15 @@ std::string default_socket_path(unsigned port);
 class AdminSocket : public std::enable_shared_from_this<AdminSocket> {
 public:
     using Handler = std::function<std::string(std::string_view line)>;
+    // Answers later: `reply` may be called from any thread, once.
+    using Reply = std::function<void(std::string text)>;
+    using AsyncHandler = std::function<void(std::string line, Reply reply)>;
 
     // Binds and listens at once; on failure null and `error` says why.
     static std::shared_ptr<AdminSocket> open(boost::asio::any_io_executor ex, AdminSocketSettings settings,
                                              Handler handler, std::string& error);
+    static std::shared_ptr<AdminSocket> open(boost::asio::any_io_executor ex, AdminSocketSettings settings,
+                                             AsyncHandler handler, std::string& error);
     ~AdminSocket();
     void start();
     // Stops accepting and removes the socket file.

@@ -39,6 +39,7 @@
 #include "smpp/upstream/upstream_session_handler.hpp"
 #include "tools/smpp-connector/admin_service.hpp"
 #include "tools/smpp-connector/admin_socket.hpp"
+#include "tools/smpp-connector/reload_worker.hpp"
 #include "store/message_id.hpp"
 #include "store/rocksdb_ledger.hpp"
 
@@ -205,6 +206,17 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         smpp::relay::MoPath mo;
         mo.directory = smpp::relay::MoDirectory::of(config.accounts);
         mo.settings = config.mo;
+        mo.dedupe = std::make_shared<smpp::relay::MoDedupe>(config.mo.duplicate_window);
+        {
+            // Copies of MOs parked before the restart (the carrier never saw
+            // our deliver_sm_resp) are absorbed too.
+            std::vector<std::string> names;
+            for (const auto& a : config.accounts.accounts) names.push_back(a.system_id);
+            auto seeded = smpp::relay::seed_parked_mos(
+                *mo.dedupe, *ledger, names,
+                std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+            if (!seeded.ok()) spdlog::warn("MO duplicate window not seeded: {}", seeded.status().to_string());
+        }
         mo.next_id = [&ids] { return ids.next(); };
         matcher = smpp::relay::ReceiptMatcher::create(
             *ledger, carrier_ids,
@@ -353,13 +365,22 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     spdlog::info("accounts: {}", describe_accounts(config.accounts));
     listener->start();
 
+    // Reloads compile on a thread of their own, never on this io thread: a
+    // large table would stall every session meanwhile (reload_worker.hpp).
+    // From here on only the worker touches `publisher`; it is declared
+    // after it, so it stops (joined) before the publisher goes.
+    smpp::admin::ReloadWorker reloads([&config_path, &publisher] {
+        return reload_routes(config_path, publisher, "reload");
+    });
+
     // SIGHUP: the configuration's routes again; a bad file keeps the table
-    // that is serving.
+    // that is serving. reload_routes logs the outcome.
     asio::signal_set hangups(io, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
-            reload_routes(config_path, publisher, "SIGHUP");
+            spdlog::info("SIGHUP: reloading the route table");
+            reloads.reload({});
             await_hangup();
         });
     };
@@ -378,14 +399,16 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                 return out;
             };
             sources.health = [health] { return health->snapshot(); };
-            sources.reload = [&] { return reload_routes(config_path, publisher, "admin reload"); };
+            sources.reload_async = [&reloads](std::function<void(const smpp::admin::ReloadResult&)> done) {
+                reloads.reload(std::move(done));
+            };
         }
         std::string why;
         admin = smpp::admin::AdminSocket::open(
             io.get_executor(), {.path = admin_path},
-            [service = smpp::admin::AdminService(std::move(sources))](std::string_view line) {
-                return service.execute(line);
-            },
+            smpp::admin::AdminSocket::AsyncHandler(
+                [service = smpp::admin::AdminService(std::move(sources))](
+                    std::string line, smpp::admin::AdminSocket::Reply reply) { service.execute(line, std::move(reply)); }),
             why);
         if (!admin) {
             spdlog::error("admin socket: {}", why);
@@ -448,6 +471,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         spdlog::info("upstream receipts: {} forwarded, {} retried, {} expired, {} not requested, {} orphaned",
                      f.forwarded, f.retried, f.expired, f.dropped_by_registered_delivery, f.orphaned);
     }
+    reloads.stop();  // a reload still running publishes before the segment goes
     if (publisher) publisher->remove();
     spdlog::info("smpp-connector stopped");
     return 0;

@@ -256,3 +256,105 @@ TEST_CASE("receipt timeouts: a re-send goes through the next carrier; the first 
     t->stop();
     loop.run_for(20ms);
 }
+
+#include "store/rocksdb_ledger.hpp"
+
+namespace {
+
+store::Timestamp wall_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// Life 1 of the restart tests: one message through the 44 route's first
+// carrier (carrier00), then the first step of ForwardPath::resend (queued,
+// duplicate_risk) made durable, and the connector dies before the re-send
+// leaves. Returns the message's id.
+store::MessageId sent_then_requeued(const store::LedgerSettings& settings) {
+    using namespace relay::test;
+    auto ledger = store::RocksDbLedger::open(settings);
+    REQUIRE(ledger.ok());
+    Loop loop;
+    Rig rig(loop, **ledger, true);
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123")));
+    REQUIRE(rig.answers[0].status == protocol::command_status::ESME_ROK);
+    const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+    REQUIRE(loop.run_until([&] { auto r = (*ledger)->find(id); return r.ok() && r->status == MessageStatus::sent; }, 10s));
+    REQUIRE((*ledger)->find(id)->attempts.size() == 1);
+    REQUIRE((*ledger)->find(id)->attempts[0].carrier == "carrier00");
+    std::optional<store::Status> st;
+    (*ledger)->update(id,
+                      store::StateChange{.status = MessageStatus::queued,
+                                         .at = wall_now(),
+                                         .only_from = {MessageStatus::sent},
+                                         .duplicate_risk = true},
+                      [&](store::Status s) { st = std::move(s); });
+    REQUIRE(loop.run_until([&] { return st.has_value(); }, 10s));
+    REQUIRE(st->ok());
+    return id;
+}
+
+}  // namespace
+
+TEST_CASE("receipt timeouts: a re-send resumed after a restart avoids the carrier that had it", "[relay][receipts]") {
+    using namespace relay::test;
+    TempDir dir;
+    store::LedgerSettings settings;
+    settings.path = dir.path() + "/ledger";
+    const auto id = sent_then_requeued(settings);
+
+    auto ledger = store::RocksDbLedger::open(settings);
+    REQUIRE(ledger.ok());
+    Loop loop;
+    Rig rig(loop, **ledger, true);  // route 44: carrier00 (which has it), then carrier01
+    REQUIRE(rig.ready());
+    auto recovered = (*ledger)->recover(wall_now());
+    REQUIRE(recovered.ok());
+    REQUIRE(recovered->resume.size() == 1);
+    CHECK(recovered->in_doubt.empty());
+    CHECK(recovered->resume[0].duplicate_risk);
+    rig.forward->resume(recovered->resume[0]);
+    REQUIRE(loop.run_until([&] { auto r = (*ledger)->find(id); return r.ok() && r->status == MessageStatus::sent; }, 10s));
+    auto r = (*ledger)->find(id);
+    REQUIRE(r->attempts.size() == 2);
+    CHECK(r->attempts[0].carrier == "carrier00");
+    CHECK(r->attempts[1].carrier == "carrier01");
+    CHECK(r->attempts[1].status == MessageStatus::sent);
+    CHECK(r->duplicate_risk);
+    CHECK(rig.smsc.submits.size() == 1);  // once, in this life
+    CHECK(rig.forward->held("acme") == 0);  // a carrier has it: beyond cancel_sm
+    CHECK(rig.forward->backlog("acme") == 0);
+}
+
+TEST_CASE("receipt timeouts: a re-send resumed with no other carrier left waits for its receipt, sent again",
+          "[relay][receipts]") {
+    using namespace relay::test;
+    TempDir dir;
+    store::LedgerSettings settings;
+    settings.path = dir.path() + "/ledger";
+    const auto id = sent_then_requeued(settings);
+
+    auto ledger = store::RocksDbLedger::open(settings);
+    REQUIRE(ledger.ok());
+    Loop loop;
+    // The route now has only the carrier that has the message.
+    Rig rig(loop, **ledger, true, {}, relay::MessageRouter::of({{"44", std::vector<std::string>{"carrier00"}}}));
+    REQUIRE(rig.ready());
+    auto recovered = (*ledger)->recover(wall_now());
+    REQUIRE(recovered.ok());
+    REQUIRE(recovered->resume.size() == 1);
+    rig.forward->resume(recovered->resume[0]);
+    REQUIRE(loop.run_until([&] { auto r = (*ledger)->find(id); return r.ok() && r->status == MessageStatus::sent; }, 10s));
+    loop.run_for(100ms);
+    auto r = (*ledger)->find(id);
+    CHECK(r->status == MessageStatus::sent);
+    REQUIRE(r->attempts.size() == 1);
+    CHECK(r->attempts[0].carrier == "carrier00");
+    CHECK(r->duplicate_risk);
+    CHECK(rig.smsc.submits.empty());
+    // Its receipt timeout now reports it (re-sent once already) instead of re-sending.
+    auto awaiting = (*ledger)->awaiting_receipt(wall_now() + hours(1), 10);
+    REQUIRE(awaiting.ok());
+    REQUIRE(awaiting->size() == 1);
+    CHECK(awaiting->front().id == id);
+}

@@ -1,0 +1,132 @@
+#include "smpp/relay/mo_dedupe.hpp"
+
+#include <algorithm>
+
+#include "smpp/protocol/tlv.hpp"
+
+namespace smpp::relay {
+namespace {
+
+void field(std::string& k, std::string_view v) {
+    // Length-prefixed: no field can run into the next.
+    k.append(std::to_string(v.size())).push_back(':');
+    k.append(v);
+}
+
+}  // namespace
+
+std::string mo_dedupe_key(const store::MobileOriginated& m) {
+    std::string k;
+    field(k, m.carrier);
+    field(k, m.source.address);
+    field(k, m.destination.address);
+    k.push_back(static_cast<char>(m.data_coding));
+    field(k, m.payload);
+    field(k, m.sar ? std::to_string(m.sar->reference) + "/" + std::to_string(m.sar->total) + "/" +
+                         std::to_string(m.sar->number)
+                   : std::string{});
+    field(k, m.carrier_message_id);
+    return k;
+}
+
+void take_mo_identity(const protocol::Pdu& pdu, store::MobileOriginated& m) {
+    auto take = [&](const auto& b) {
+        const auto ref = b.tlvs.sar_msg_ref_num();
+        const auto total = b.tlvs.sar_total_segments();
+        const auto part = b.tlvs.sar_segment_seqnum();
+        if (ref && total && part) m.sar = store::Concatenation{*ref, *total, *part};
+        if (auto id = b.tlvs.receipted_message_id()) m.carrier_message_id = std::string(*id);
+    };
+    if (auto* d = pdu.as<protocol::DeliverSm>()) take(*d);
+    else if (auto* d = pdu.as<protocol::DataSm>()) take(*d);
+}
+
+std::string mo_dedupe_key(std::string_view carrier, const protocol::Pdu& pdu) {
+    store::MobileOriginated m;
+    m.carrier = std::string(carrier);
+    auto take = [&](const auto& b) {
+        m.source.address = b.source.addr;
+        m.destination.address = b.dest.addr;
+        m.data_coding = b.data_coding;
+        if constexpr (requires { b.short_message; }) m.payload = b.short_message;
+        if (m.payload.empty())
+            if (auto p = b.tlvs.message_payload()) m.payload = std::string(*p);
+    };
+    if (auto* d = pdu.as<protocol::DeliverSm>()) take(*d);
+    else if (auto* d = pdu.as<protocol::DataSm>()) take(*d);
+    take_mo_identity(pdu, m);
+    return mo_dedupe_key(m);
+}
+
+MoDedupe::sighting MoDedupe::see(const std::string& key, clock::time_point now) {
+    if (window_.count() <= 0) return sighting::fresh;
+    std::lock_guard lock(mutex_);
+    prune(now);
+    // prune() dropped every sighting older than the window.
+    if (auto it = seen_.find(key); it != seen_.end()) return it->second.stored ? sighting::duplicate : sighting::in_flight;
+    seen_.emplace(key, Seen{now, false});
+    by_time_.emplace(now, key);
+    while (seen_.size() > max_keys_ && !by_time_.empty()) {
+        seen_.erase(by_time_.begin()->second);
+        by_time_.erase(by_time_.begin());
+    }
+    return sighting::fresh;
+}
+
+void MoDedupe::seed(const std::string& key, clock::time_point at) {
+    if (window_.count() <= 0) return;
+    std::lock_guard lock(mutex_);
+    if (seen_.count(key)) return;
+    seen_.emplace(key, Seen{at, true});
+    by_time_.emplace(at, key);
+}
+
+void MoDedupe::stored(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    if (auto it = seen_.find(key); it != seen_.end()) it->second.stored = true;
+}
+
+void MoDedupe::forget(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = seen_.find(key);
+    if (it == seen_.end()) return;
+    auto [lo, hi] = by_time_.equal_range(it->second.at);
+    for (auto t = lo; t != hi; ++t)
+        if (t->second == key) {
+            by_time_.erase(t);
+            break;
+        }
+    seen_.erase(it);
+}
+
+std::size_t MoDedupe::size() const {
+    std::lock_guard lock(mutex_);
+    return seen_.size();
+}
+
+void MoDedupe::prune(clock::time_point now) {
+    while (!by_time_.empty() && now - by_time_.begin()->first >= window_) {
+        seen_.erase(by_time_.begin()->second);
+        by_time_.erase(by_time_.begin());
+    }
+}
+
+store::StatusOr<std::size_t> seed_parked_mos(MoDedupe& d, const store::Ledger& ledger,
+                                             const std::vector<std::string>& accounts, store::Timestamp now,
+                                             std::size_t limit) {
+    std::size_t seeded = 0;
+    const auto steady_now = d.now();
+    for (const auto& account : accounts) {
+        auto parked = ledger.pending_mo(account, limit);
+        if (!parked.ok()) return parked.status();
+        for (const auto& m : *parked) {
+            const auto age = now - m.received_at;
+            if (age >= d.window()) continue;
+            d.seed(mo_dedupe_key(m), steady_now - std::max(age, std::chrono::milliseconds{0}));
+            ++seeded;
+        }
+    }
+    return seeded;
+}
+
+}  // namespace smpp::relay

@@ -140,11 +140,29 @@ upstream::ReceiptOptions read_receipts(const Reader& r, const YAML::Node& node, 
     return o;
 }
 
+// `schedule: {max_ahead: 30d, past_tolerance: 1h}`: how far
+// schedule_delivery_time may reach (upstream::ScheduleLimits).
+upstream::ScheduleLimits read_schedule(const Reader& r, const YAML::Node& node, const std::string& path) {
+    r.expect_mapping(node, path, {"max_ahead", "past_tolerance"});
+    upstream::ScheduleLimits s;
+    if (const YAML::Node v = node["max_ahead"]; v.IsDefined()) {
+        s.max_ahead = duration(r, v, path + ".max_ahead");
+        if (s.max_ahead < std::chrono::minutes(1) || s.max_ahead > upstream::ScheduleLimits::max_ahead_limit)
+            r.fail(v, path + ".max_ahead", "must be between 1m and 365d");
+    }
+    if (const YAML::Node v = node["past_tolerance"]; v.IsDefined()) {
+        s.past_tolerance = duration(r, v, path + ".past_tolerance");
+        if (s.past_tolerance > upstream::ScheduleLimits::past_tolerance_limit)
+            r.fail(v, path + ".past_tolerance", "must be between 0s and 1d");
+    }
+    return s;
+}
+
 upstream::Account read_account(const Reader& r, const YAML::Node& node, const std::string& path) {
     r.expect_mapping(node, path,
                      {"system_id", "password_hash", "bind_types", "max_binds", "tps", "max_backlog",
                       "allowed_addresses", "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers",
-                      "default_region", "require_valid_numbers"});
+                      "default_region", "require_valid_numbers", "schedule"});
     upstream::Account a;
     a.system_id = r.string(r.required(node, path, "system_id"), path + ".system_id");
     a.password_hash = r.string(r.required(node, path, "password_hash"), path + ".password_hash");
@@ -190,6 +208,7 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
     }
     if (const YAML::Node v = node["require_valid_numbers"]; v.IsDefined())
         a.require_valid_numbers = r.boolean(v, path + ".require_valid_numbers");
+    if (const YAML::Node v = node["schedule"]; v.IsDefined()) a.schedule = read_schedule(r, v, path + ".schedule");
     if (const YAML::Node list = node["mo_numbers"]; list.IsDefined()) {
         if (!list.IsSequence()) r.fail(list, path + ".mo_numbers", "must be a list of numbers or short codes");
         for (std::size_t i = 0; i < list.size(); ++i) {
@@ -236,7 +255,9 @@ void read_accounts(const Reader& r, const YAML::Node& node, upstream::AccountSet
 
 void read_mo(const Reader& r, const YAML::Node& node, relay::MoSettings& out) {
     const std::string path = "mo";
-    r.expect_mapping(node, path, {"opt_out_keywords"});
+    r.expect_mapping(node, path, {"opt_out_keywords", "duplicate_window"});
+    if (const YAML::Node v = node["duplicate_window"]; v.IsDefined())
+        out.duplicate_window = duration(r, v, path + ".duplicate_window");
     if (const YAML::Node list = node["opt_out_keywords"]; list.IsDefined()) {
         if (!list.IsSequence()) r.fail(list, path + ".opt_out_keywords", "must be a list of words");
         out.opt_out_keywords.clear();
@@ -292,7 +313,7 @@ void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLo
 
 void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings& out) {
     const std::string path = "ledger";
-    r.expect_mapping(node, path, {"path", "sync", "retention_days"});
+    r.expect_mapping(node, path, {"path", "sync", "retention_days", "rocksdb_options", "background_low_priority"});
     if (const YAML::Node v = node["path"]; v.IsDefined()) {
         out.path = r.string(v, path + ".path");
         if (out.path.empty()) r.fail(v, path + ".path", "must not be empty");
@@ -300,6 +321,10 @@ void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings&
     if (const YAML::Node v = node["sync"]; v.IsDefined()) out.sync = r.boolean(v, path + ".sync");
     if (const YAML::Node v = node["retention_days"]; v.IsDefined())
         out.retention_days = static_cast<std::uint32_t>(r.integer(v, path + ".retention_days", 1, 3650));
+    if (const YAML::Node v = node["rocksdb_options"]; v.IsDefined())
+        out.rocksdb_options = r.string(v, path + ".rocksdb_options");
+    if (const YAML::Node v = node["background_low_priority"]; v.IsDefined())
+        out.background_low_priority = r.boolean(v, path + ".background_low_priority");
     if (auto problem = out.validate(); !problem.empty()) r.fail(node, path, problem);
 }
 

@@ -168,7 +168,11 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
                     eligible.begin() + static_cast<std::ptrdiff_t>(chosen) + 1);
     }
     d.carriers.reserve(eligible.size());
-    for (const auto* c : eligible) d.carriers.emplace_back(table.carrier(*c));
+    d.costs.reserve(eligible.size());
+    for (const auto* c : eligible) {
+        d.carriers.emplace_back(table.carrier(*c));
+        d.costs.push_back(c->cost_micros);
+    }
     return d;
 }
 

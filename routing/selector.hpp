@@ -119,6 +119,8 @@ struct Decision {
     TrafficClass traffic_class = TrafficClass::transactional;
     Policy policy = Policy::priority;
     std::vector<std::string> carriers;  // [0] is the choice, the rest the failover order
+    // costs[i]: carriers[i]'s cost_micros (per message part), for billing the one that takes it.
+    std::vector<std::uint64_t> costs;
     std::vector<Skipped> skipped;
     std::string error;   // why carriers is empty
     std::string reason;  // why this order, when the policy has more to say (quality: the scores)

@@ -21,6 +21,8 @@ struct ForwardPath::Flight {
     std::string account;
     protocol::SubmitSm pdu;               // as the carrier gets it
     std::vector<std::string> candidates;  // carrier ids, in order
+    std::vector<std::uint64_t> costs;     // costs[i]: candidates[i]'s price per part (routing::Decision::costs)
+    std::size_t segments = 1;             // parts the carrier bills (the record's segment_count)
     std::size_t next = 0;                 // the candidate to try next
     std::uint32_t rounds = 0;             // retry rounds scheduled so far
     std::uint32_t last_status = static_cast<std::uint32_t>(protocol::command_status::ESME_RSUBMITFAIL);
@@ -62,6 +64,10 @@ std::variant<protocol::command_status, Times> times_of(std::string_view schedule
                                                         std::string_view validity_period, store::Timestamp now);
 
 protocol::command_status status_for(const store::Status& s);
+
+// What the record costs once candidates[i] takes it: its price per part
+// times the parts (0 for a candidate without a price, as inline routes have).
+std::int64_t cost_of(const ForwardPath::Flight& f, std::size_t i);
 
 }  // namespace forward
 }  // namespace smpp::relay

@@ -89,6 +89,13 @@ command_status status_for(const store::Status& s) {
     return s.code() == StatusCode::busy ? command_status::ESME_RMSGQFUL : command_status::ESME_RSYSERR;
 }
 
+std::int64_t cost_of(const ForwardPath::Flight& f, std::size_t i) {
+    if (i >= f.costs.size()) return 0;
+    // Route prices are at most a few units per part: the product stays far
+    // below int64's range for 255 parts.
+    return static_cast<std::int64_t>(f.costs[i]) * static_cast<std::int64_t>(f.segments);
+}
+
 }  // namespace forward
 
 namespace {
@@ -113,6 +120,28 @@ protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
     else
         sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, r.payload);
     return sm;
+}
+
+// The carriers that answered `r` with a message_id: they have it.
+std::vector<std::string> carriers_with_id(const store::MessageRecord& r) {
+    std::vector<std::string> had;
+    for (const auto& a : r.attempts)
+        if (!a.carrier_message_id.empty() && std::find(had.begin(), had.end(), a.carrier) == had.end())
+            had.push_back(a.carrier);
+    return had;
+}
+
+// Drops `had` from the decision's candidates, keeping costs beside their carriers.
+void drop_carriers(routing::Decision& d, const std::vector<std::string>& had) {
+    std::vector<std::string> carriers;
+    std::vector<std::uint64_t> costs;
+    for (std::size_t i = 0; i < d.carriers.size(); ++i) {
+        if (std::find(had.begin(), had.end(), d.carriers[i]) != had.end()) continue;
+        carriers.push_back(std::move(d.carriers[i]));
+        costs.push_back(i < d.costs.size() ? d.costs[i] : 0);
+    }
+    d.carriers = std::move(carriers);
+    d.costs = std::move(costs);
 }
 
 // An account's class and profile, as routing/ and the carrier queues know them.
@@ -319,12 +348,17 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     f->pdu = std::move(sm);
     stamp_times(f->pdu, expires_at);
     f->candidates = std::move(decision.carriers);
+    f->costs = std::move(decision.costs);
+    f->segments = valid.segments;
     f->cls = account_routing.cls;
     f->country = decision.country;
     f->deliver_at = deliver_at;
     f->expires_at = expires_at;
     f->backlog = backlog;
     f->held.store(true);  // counted in the backlog above; listed by start()
+    // The cost follows the carrier the record is `sending` to (dispatch()
+    // restamps it on failover), so once `sent` it is the one that took it.
+    if (direct) r.cost_micros = cost_of(*f, 0);
     return p;
 }
 
@@ -418,6 +452,7 @@ void ForwardPath::resume_held(std::shared_ptr<Flight> f) {
         // replace_sm: the new text, and the times it may have moved.
         f->revision = record->revision;
         set_payload(f->pdu, record->payload);
+        f->segments = record->segment_count;
         f->pdu.registered_delivery = record->registered_delivery;
         f->expires_at = record->expires_at;
         stamp_times(f->pdu, f->expires_at);
@@ -428,8 +463,10 @@ void ForwardPath::resume_held(std::shared_ptr<Flight> f) {
 
 void ForwardPath::expire(std::shared_ptr<Flight> f) {
     const auto at = now_ms();
+    // No carrier has it (a failed attempt's price does not stick).
     store::StateChange change{.status = MessageStatus::expired,
                               .at = at,
+                              .cost_micros = 0,
                               .only_from = {MessageStatus::accepted, MessageStatus::queued}};
     ledger_.update(f->id, std::move(change), [self = shared_from_this(), f](store::Status st) mutable {
         if (st.ok()) {
@@ -451,20 +488,28 @@ void ForwardPath::resume(store::MessageRecord record) {
     flight->revision = record.revision;
     flight->deliver_at = record.retry_at;
     flight->expires_at = record.expires_at;
+    flight->segments = record.segment_count;
     stamp_times(flight->pdu, flight->expires_at);
     const auto account_routing = routing_of(settings_.accounts, record.account);
     flight->cls = account_routing.cls;
-    // Resumed messages count in without a limit: they already have ESME_ROK.
-    if (auto* b = backlog_of(record.account)) {
-        b->size.fetch_add(1, std::memory_order_relaxed);
-        flight->backlog = b;
+    // A receipt-timeout re-send (resend()) that a restart caught before a
+    // second carrier took it: the carriers that gave it a message_id have
+    // it, so it goes only through the others, as resend() chose; and like
+    // resend() it is neither held nor in the backlog.
+    const auto had = carriers_with_id(record);
+    if (had.empty()) {
+        // Resumed messages count in without a limit: they already have ESME_ROK.
+        if (auto* b = backlog_of(record.account)) {
+            b->size.fetch_add(1, std::memory_order_relaxed);
+            flight->backlog = b;
+        }
+        flight->held.store(true);
+        held_.hold(record.account, record.id,
+                   HeldMessage{.source = record.source.address,
+                               .destination = record.destination.address,
+                               .service_type = record.service_type,
+                               .upstream_id = record.upstream_id});
     }
-    flight->held.store(true);
-    held_.hold(record.account, record.id,
-               HeldMessage{.source = record.source.address,
-                           .destination = record.destination.address,
-                           .service_type = record.service_type,
-                           .upstream_id = record.upstream_id});
     const auto digits = routing::normalise_e164(record.destination.address);
     routing::Decision match;
     if (digits)
@@ -472,6 +517,10 @@ void ForwardPath::resume(store::MessageRecord record) {
                                                record.segment_count,
                                                record.payload.size() >= protocol::limits::short_message,
                                                account_routing));
+    if (!had.empty()) {
+        drop_carriers(match, had);
+        if (match.carriers.empty()) return back_to_sent(std::move(record));
+    }
     if (!match.routed()) {
         // Routes changed since it was accepted; it stays tracked and waits
         // for the next round (a route may come back with a reload).
@@ -479,8 +528,21 @@ void ForwardPath::resume(store::MessageRecord record) {
         return retry_later(std::move(flight));
     }
     flight->candidates = std::move(match.carriers);
+    flight->costs = std::move(match.costs);
     flight->country = match.country;
     proceed(std::move(flight));
+}
+
+void ForwardPath::back_to_sent(store::MessageRecord record) {
+    // No other carrier is left for it (the route changed, or that carrier
+    // is gone): it waits for the receipt of the carrier that has it, and
+    // the receipt timeout, seeing duplicate_risk, reports it next time.
+    spdlog::warn("message {}: no carrier left to re-send it through after the restart; awaiting its receipt",
+                 record.id.to_string());
+    store::StateChange back{.status = MessageStatus::sent,
+                            .at = now_ms(),
+                            .only_from = {MessageStatus::queued, MessageStatus::in_doubt}};
+    ledger_.update(record.id, std::move(back), log_failure("sent (re-send abandoned)", record.id.to_string()));
 }
 
 void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
@@ -502,6 +564,7 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             .status = MessageStatus::sending,
             .at = at,
             .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
+            .cost_micros = cost_of(*f, f->next),
             .only_revision = f->revision};
         ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
             // Possibly on the ledger's writer thread: only post from here.
@@ -562,7 +625,8 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
                                                             .at = at,
                                                             .status = MessageStatus::rejected,
                                                             .command_status = code},
-                                  .error_code = code};
+                                  .error_code = code,
+                                  .cost_micros = 0};  // refused: nobody bills it
         return ledger_.update(f->id, std::move(change), final_written("rejected", id, f->account));
     }
     if (std::holds_alternative<carrier::InDoubt>(outcome)) {
@@ -612,7 +676,8 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
         counters_.failed.fetch_add(1, std::memory_order_relaxed);
         release(*f);
         spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
-        store::StateChange change{.status = MessageStatus::failed, .at = at, .error_code = f->last_status};
+        store::StateChange change{
+            .status = MessageStatus::failed, .at = at, .error_code = f->last_status, .cost_micros = 0};
         return ledger_.update(f->id, std::move(change), final_written("failed", id, f->account));
     }
     auto delay = settings_.retry_base;
@@ -669,8 +734,15 @@ bool ForwardPath::resend(store::MessageRecord record, std::string not_via_carrie
                                                 record.data_coding, record.segment_count,
                                                 record.payload.size() >= protocol::limits::short_message,
                                                 account_routing));
-    std::erase_if(match.carriers, [&](const std::string& c) { return c == not_via_carrier || !carriers_.count(c); });
-    if (!match.routed()) return false;
+    // Keep costs beside their carriers while dropping the ones not to use.
+    std::vector<std::string> carriers;
+    std::vector<std::uint64_t> costs;
+    for (std::size_t i = 0; i < match.carriers.size(); ++i) {
+        if (match.carriers[i] == not_via_carrier || !carriers_.count(match.carriers[i])) continue;
+        carriers.push_back(std::move(match.carriers[i]));
+        costs.push_back(i < match.costs.size() ? match.costs[i] : 0);
+    }
+    if (carriers.empty()) return false;
 
     auto flight = std::make_shared<Flight>();
     flight->id = record.id;
@@ -679,8 +751,10 @@ bool ForwardPath::resend(store::MessageRecord record, std::string not_via_carrie
     flight->revision = record.revision;
     flight->expires_at = record.expires_at;
     stamp_times(flight->pdu, flight->expires_at);
+    flight->segments = record.segment_count;
     flight->cls = account_routing.cls;
-    flight->candidates = std::move(match.carriers);
+    flight->candidates = std::move(carriers);
+    flight->costs = std::move(costs);
     flight->country = match.country;
     // Not held and not in the backlog: a carrier has it already.
     store::StateChange queued{.status = MessageStatus::queued,

@@ -36,6 +36,18 @@
 // and carries the first stored record's id, which every destination's
 // record keeps as its upstream_id (receipts go upstream under it). When no
 // destination is taken the response is that first destination's error.
+// SME destinations beyond what the account's TPS covers (`admitted`,
+// upstream_session_handler.hpp) are refused with ESME_RTHROTTLED in the
+// list, without being validated or stored.
+//
+// Cost: the record's cost_micros is the route candidate's price per part
+// (routing::Candidate::cost_micros) times the record's segments, for the
+// carrier the record is `sending` to: stamped with every `sending` write,
+// so after a failover it is the price of the carrier that took it, and a
+// `sent` record carries what that carrier bills. Final states no carrier
+// took (rejected, failed, expired, cancelled) carry 0; in_doubt keeps the
+// price (the carrier may have it). A receipt-timeout re-send (resend())
+// carries the second carrier's price.
 //
 // After ESME_ROK the message is never dropped: the route's carriers are
 // tried in order (a transient answer or a refusal moves on to the next),
@@ -88,15 +100,19 @@ struct ForwardSettings {
     std::shared_ptr<routing::health::HealthMonitor> health{};
     // What a submit to a number on the account's opt-out list gets.
     protocol::command_status opt_out_status = protocol::command_status::ESME_RX_P_APPN;
-    // Told, after a message of `account` became rejected, failed or expired
-    // with us (any thread): the ledger may have parked a failure receipt
-    // for the upstream in the same write (ReceiptForwarder::notify).
+    // Told, after a message of `account` became rejected, failed, expired
+    // or cancelled with us (any thread): the ledger may have parked a
+    // failure receipt, or the aggregate receipt the part completed, for the
+    // upstream in the same write (ReceiptForwarder::notify).
     std::function<void(const std::string& account)> receipt_owed{};
 };
 
 struct ForwardCounters {
     std::uint64_t accepted = 0;   // ESME_ROK sent
-    std::uint64_t refused = 0;    // answered with an error status
+    // Answered with an error status; per destination for submit_multi (each
+    // one not stored, whether the PDU was refused in part or as a whole; 1
+    // for a PDU refused before its destinations are looked at).
+    std::uint64_t refused = 0;
     std::uint64_t sent = 0;       // a carrier gave its message_id
     std::uint64_t retries = 0;    // retry rounds scheduled
     std::uint64_t rejected = 0;   // a carrier's permanent answer
@@ -140,7 +156,8 @@ public:
     // destinations. ESME_ROK when at least one was cancelled and none failed.
     void cancel_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
     // One record per destination (see the top of this file).
-    void submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
+    void submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request,
+                      std::size_t admitted) override;
     // Replaces the text (and registered_delivery, and the schedule or
     // validity when given) of a message no carrier has yet; the flight
     // holding it picks the new text up before it sends (the ledger refuses a
@@ -153,7 +170,10 @@ public:
     void replace_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override;
 
     // Routes and sends a record ledger.recover() returned as `resume` (no
-    // upstream waits for it: it already has its ESME_ROK).
+    // upstream waits for it: it already has its ESME_ROK). A receipt-timeout
+    // re-send caught by the restart goes, as resend() chose, only through
+    // carriers that gave it no message_id (none left: it is `sent` again and
+    // waits for its receipt).
     void resume(store::MessageRecord record);
 
     // After stop() no new ledger write starts for a message that is not sent
@@ -210,6 +230,8 @@ private:
     // After a sleep, or a `sending` refused for an old revision: the record
     // may have been cancelled or replaced meanwhile; read it and go on.
     void resume_held(std::shared_ptr<Flight> f);
+    // resume() of a re-send with no carrier left but those that have it.
+    void back_to_sent(store::MessageRecord record);
     void sleep_until(std::shared_ptr<Flight> f, store::Timestamp when);
     void expire(std::shared_ptr<Flight> f);
     void dispatch(std::shared_ptr<Flight> f);

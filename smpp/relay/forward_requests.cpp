@@ -1,5 +1,6 @@
 // The forward path's requests about messages it holds, and submit_multi:
 // cancel_sm, replace_sm (forward_path.hpp documents their statuses).
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -72,6 +73,7 @@ void ForwardPath::cancel_all(std::shared_ptr<session::Session> s, std::uint32_t 
         // writes: a `sending` written meanwhile wins and this one fails.
         store::StateChange change{.status = MessageStatus::cancelled,
                                   .at = at,
+                                  .cost_micros = 0,  // no carrier has it
                                   .only_from = {MessageStatus::accepted, MessageStatus::queued}};
         ledger_.update(id, std::move(change), [self = shared_from_this(), s, seq, id, account, tally](store::Status st) {
             if (st.ok()) {
@@ -80,6 +82,10 @@ void ForwardPath::cancel_all(std::shared_ptr<session::Session> s, std::uint32_t 
                 // Its flight may sleep until a schedule: end the sleep so it
                 // sees the record final and lets go of it now.
                 self->held_.wake(account, id);
+                // A cancelled part can complete its multipart aggregate,
+                // parked in this very write: it goes out now, not at the
+                // account's next receipt or bind.
+                if (self->settings_.receipt_owed) self->settings_.receipt_owed(account);
             }
             std::lock_guard lock(tally->mutex);
             if (st.ok()) ++tally->cancelled;
@@ -157,12 +163,15 @@ void ForwardPath::replace_sm(std::shared_ptr<session::Session> s, std::string ac
     });
 }
 
-void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request,
+                               std::size_t admitted) {
     const auto seq = request.sequence_number;
     auto* m = request.as<protocol::SubmitMulti>();
     if (!m) return s->respond(protocol::make_response(command_id::submit_multi, seq, command_status::ESME_RSYSERR));
-    if (m->dests.empty() || m->dests.size() > 254)
+    if (m->dests.empty() || m->dests.size() > 254) {
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
         return s->respond(protocol::make_response(command_id::submit_multi, seq, command_status::ESME_RINVNUMDESTS));
+    }
 
     struct Multi {
         std::mutex mutex;
@@ -173,13 +182,18 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
     };
     auto multi = std::make_shared<Multi>();
     std::vector<Prepared> accepted;
-    std::vector<std::shared_ptr<Flight>> flights;
+    std::size_t smes = 0;
     for (auto& dest : m->dests) {
         if (dest.dest_flag != protocol::MultiDest::sme_address) {
             multi->unsuccess.push_back({protocol::Address{0, 0, dest.dl_name}, static_cast<std::uint32_t>(
                                             dest.dest_flag == protocol::MultiDest::distribution_list
                                                 ? command_status::ESME_RINVDLNAME
                                                 : command_status::ESME_RINVDESTFLAG)});
+            continue;
+        }
+        if (smes++ >= admitted) {
+            // Over the account's TPS: not looked at, the ESME sends it again.
+            multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED)});
             continue;
         }
         protocol::SubmitSm sm;
@@ -205,7 +219,7 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         accepted.push_back(std::move(std::get<Prepared>(p)));
     }
     if (accepted.empty()) {
-        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        counters_.refused.fetch_add(std::max<std::size_t>(multi->unsuccess.size(), 1), std::memory_order_relaxed);
         const auto status = multi->unsuccess.empty() ? command_status::ESME_RSUBMITFAIL
                                                      : static_cast<command_status>(multi->unsuccess.front().error_status_code);
         return s->respond(protocol::make_response(command_id::submit_multi, seq, status));
@@ -230,8 +244,8 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
             auto& ex = s->get_executor();
             boost::asio::post(ex, [self, s, seq, multi] {
                 // Every completion has run: no lock needed any more.
+                self->counters_.refused.fetch_add(multi->unsuccess.size(), std::memory_order_relaxed);
                 if (multi->stored.empty()) {
-                    self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                     return s->respond(protocol::make_response(
                         command_id::submit_multi, seq, static_cast<command_status>(multi->unsuccess.front().error_status_code)));
                 }

@@ -36,6 +36,11 @@ std::optional<FieldError> Account::validate() const {
     if (tps > max_tps) return FieldError{"tps", "must be between 0 (no limit) and " + std::to_string(max_tps)};
     if (receipts.timeout < std::chrono::minutes(1) || receipts.timeout > std::chrono::hours(24 * 30))
         return FieldError{"receipts", "timeout must be between 1m and 30d"};
+    if (schedule.max_ahead < std::chrono::minutes(1) || schedule.max_ahead > ScheduleLimits::max_ahead_limit)
+        return FieldError{"schedule", "max_ahead must be between 1m and 365d"};
+    if (schedule.past_tolerance < std::chrono::seconds(0) ||
+        schedule.past_tolerance > ScheduleLimits::past_tolerance_limit)
+        return FieldError{"schedule", "past_tolerance must be between 0s and 1d"};
     if (!default_region.empty() && !NumberNormaliser::supported_region(default_region))
         return FieldError{"default_region", "must be an ISO 3166-1 alpha-2 region with a numbering plan, like GB or US"};
     return std::nullopt;

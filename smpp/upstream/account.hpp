@@ -36,6 +36,18 @@ struct ReceiptOptions {
     friend bool operator==(const ReceiptOptions&, const ReceiptOptions&) = default;
 };
 
+// How far schedule_delivery_time may reach (submit_validation.hpp).
+struct ScheduleLimits {
+    static constexpr std::chrono::seconds max_ahead_limit{std::chrono::hours(24 * 365)};
+    static constexpr std::chrono::seconds past_tolerance_limit{std::chrono::hours(24)};
+    // A schedule further ahead is refused rather than held for weeks.
+    std::chrono::seconds max_ahead{std::chrono::hours(24 * 30)};
+    // An absolute schedule this far in the past (clock skew, an upstream's
+    // own queue) means "now"; further back it is a mistake.
+    std::chrono::seconds past_tolerance{std::chrono::hours(1)};
+    friend bool operator==(const ScheduleLimits&, const ScheduleLimits&) = default;
+};
+
 struct Account {
     static constexpr std::uint32_t max_binds_limit = 64;
     static constexpr std::uint32_t max_tps = 1'000'000;
@@ -73,6 +85,8 @@ struct Account {
     // Refuse numbers outside libphonenumber's allocated ranges, not only
     // impossible ones. Off by default: its ranges trail the regulators'.
     bool require_valid_numbers = false;
+    // Between 1m and max_ahead_limit ahead; 0s and past_tolerance_limit back.
+    ScheduleLimits schedule{};
 
     bool allows(session::bind_type t) const noexcept;
     bool admits(const boost::asio::ip::address& peer) const noexcept;

@@ -42,9 +42,16 @@ public:
                                            protocol::command_status::ESME_RCANCELFAIL));
     }
     // A submit_multi, answered with submit_multi_resp the same way. The
-    // default refuses it (ESME_RSUBMITFAIL).
-    virtual void submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
+    // default refuses it (ESME_RSUBMITFAIL). `admitted`: how many of its SME
+    // destinations (dest_flag 1), the first ones in order, the account's TPS
+    // limit covers (each is one message, one token); the sink refuses the
+    // rest with ESME_RTHROTTLED in unsuccess_smes. At least 1; no_tps_limit
+    // when the account has none.
+    static constexpr std::size_t no_tps_limit = static_cast<std::size_t>(-1);
+    virtual void submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request,
+                              std::size_t admitted) {
         (void)account;
+        (void)admitted;
         s->respond(protocol::make_response(protocol::command_id::submit_multi, request.sequence_number,
                                            protocol::command_status::ESME_RSUBMITFAIL));
     }

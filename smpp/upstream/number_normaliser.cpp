@@ -304,6 +304,30 @@ struct NumberNormaliser::Tables {
     };
     std::array<Country, 1000> countries{};
 
+    // A region whose national numbers can be answered without Parse: the
+    // main region of its country code (so Parse's national-prefix length
+    // test and the possibility check read the same metadata), a national
+    // prefix that is a digit literal with no transform rule, an IDD that
+    // is a digit literal. A number starting with the prefix only when the
+    // general pattern matches no number starting with it (`strip_prefix`:
+    // then Parse strips it whenever the rest has a length it keeps;
+    // otherwise its viability check decides, by regex: deferred).
+    struct National {
+        bool fast = false;
+        bool strip_prefix = false;
+        int country_code = 0;
+        std::string code;    // country_code as digits
+        std::string prefix;  // national_prefix_for_parsing; "" = none
+        std::string idd;     // international_prefix
+    };
+    std::array<National, 26 * 26> nationals{};
+
+    static std::optional<std::size_t> region_index(std::string_view region) noexcept {
+        if (region.size() != 2 || region[0] < 'A' || region[0] > 'Z' || region[1] < 'A' || region[1] > 'Z')
+            return std::nullopt;
+        return static_cast<std::size_t>((region[0] - 'A') * 26 + (region[1] - 'A'));
+    }
+
     Tables() {
         std::set<int> codes;
         util().GetSupportedCallingCodes(&codes);
@@ -333,9 +357,11 @@ struct NumberNormaliser::Tables {
             free.fill(unbounded);
             for (const auto& m : collection.metadata()) {
                 if (m.country_code() != cc) continue;
-                if (m.id() == c.main_region)
+                if (m.id() == c.main_region) {
                     c.risky_first_digits = static_cast<std::uint16_t>(
                         digits_in_pattern(m.national_prefix_for_parsing()) | digits_in_pattern(m.national_prefix()));
+                    note_national(m, cc);
+                }
                 if (m.has_leading_digits())
                     c.leading_digits = std::max(c.leading_digits, max_length(m.leading_digits()));
                 for (const pn::PhoneNumberDesc* d :
@@ -354,6 +380,24 @@ struct NumberNormaliser::Tables {
             for (std::size_t digit = 0; digit < 10; ++digit)
                 c.free_suffix[digit] = free[digit] == unbounded ? 0 : free[digit];
         }
+    }
+
+    void note_national(const pn::PhoneMetadata& m, int cc) {
+        const auto index = region_index(m.id());
+        if (!index) return;  // "001": non-geographic, no national numbers
+        const std::string& prefix = m.national_prefix_for_parsing();
+        const std::string& idd = m.international_prefix();
+        if (!m.national_prefix_transform_rule().empty() || !all_digits(prefix)) return;
+        // An empty IDD pattern matches at the start of every number.
+        if (idd.empty() || !all_digits(idd)) return;
+        auto& n = nationals[*index];
+        n.fast = true;
+        n.strip_prefix = !prefix.empty() &&
+                         !((first_digits(m.general_desc().national_number_pattern()) >> (prefix[0] - '0')) & 1u);
+        n.country_code = cc;
+        n.code = std::to_string(cc);
+        n.prefix = prefix;
+        n.idd = idd;
     }
 
     // The region of a number of a shared country code: libphonenumber's
@@ -452,6 +496,62 @@ std::variant<NormalisedAddress, NumberError> NumberNormaliser::normalise(std::ui
     }
 }
 
+std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::international_fast(
+    std::string_view d) const {
+    const std::size_t cc_len = tables_->code_length(d);
+    const std::size_t nsn_len = d.size() - cc_len;
+    if (cc_len == 0 || nsn_len < min_nsn || nsn_len > max_nsn) return std::nullopt;
+    int cc = 0;
+    std::from_chars(d.data(), d.data() + cc_len, cc);
+    const auto& c = tables_->countries[static_cast<std::size_t>(cc)];
+    const int first = d[cc_len] - '0';
+    const bool risky = (c.risky_first_digits >> first) & 1u;
+    if (risky || (c.shared && first == 0)) return std::nullopt;
+    if (c.by_length[nsn_len] != Tables::possible) return NumberError{static_cast<number_errc>(c.by_length[nsn_len])};
+    NormalisedAddress a{address_kind::e164, std::string(d), c.main_region};
+    if (c.shared) {
+        pn::PhoneNumber n;
+        n.set_country_code(cc);
+        std::uint64_t nn = 0;
+        std::from_chars(d.data() + cc_len, d.data() + d.size(), nn);
+        n.set_national_number(nn);
+        a.region = tables_->shared_region(n, d, nsn_len, c);
+    }
+    return a;
+}
+
+// Parse(d, region) step by step, for the regions Tables::National admits:
+// no IDD at the start (a literal: the number starts with it or not); not
+// starting with the region's country code (Parse would then weigh both
+// readings against the general pattern: deferred); the national prefix
+// stripped when present and the rest has a length Parse keeps it for
+// (possible or too long), else deferred. What is left is the national
+// significant number s, and Parse(d, region) gives the same PhoneNumber as
+// Parse("+" cc s), which international_fast answers (or defers).
+std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::national_fast(
+    std::string_view d, std::string_view region) const {
+    const auto index = Tables::region_index(region);
+    if (!index) return std::nullopt;
+    const auto& n = tables_->nationals[*index];
+    if (!n.fast || d.size() < 3) return std::nullopt;
+    if (d.starts_with(n.idd) || d.starts_with(n.code)) return std::nullopt;
+    std::string_view s = d;
+    if (!n.prefix.empty() && d.starts_with(n.prefix)) {
+        if (!n.strip_prefix) return std::nullopt;
+        s.remove_prefix(n.prefix.size());
+        if (s.empty() || s.size() > max_nsn) return std::nullopt;
+        const auto kept = tables_->countries[static_cast<std::size_t>(n.country_code)].by_length[s.size()];
+        if (kept != Tables::possible && kept != static_cast<std::uint8_t>(number_errc::too_long)) return std::nullopt;
+    }
+    // A leading zero left would be an Italian leading zero: Parse's business.
+    if (s.empty() || s[0] == '0') return std::nullopt;
+    std::string international;
+    international.reserve(n.code.size() + s.size());
+    international += n.code;
+    international += s;
+    return international_fast(international);
+}
+
 std::variant<NormalisedAddress, NumberError> NumberNormaliser::phone_number(std::uint8_t t, std::string_view d,
                                                                             const NumberPolicy& policy) const {
     bool international = t == ton::international;
@@ -469,33 +569,14 @@ std::variant<NormalisedAddress, NumberError> NumberNormaliser::phone_number(std:
     // digits are common (Kannel's default); a truly national number then
     // fails as not possible.
     if (!international && policy.default_region.empty()) international = true;
-    if (!international) return reference(std::string(d), policy.default_region, policy.require_valid);
-
-    if (mode_ == mode::fast && !policy.require_valid) {
-        const std::size_t cc_len = tables_->code_length(d);
-        const std::size_t nsn_len = d.size() - cc_len;
-        if (cc_len != 0 && nsn_len >= min_nsn && nsn_len <= max_nsn) {
-            int cc = 0;
-            std::from_chars(d.data(), d.data() + cc_len, cc);
-            const auto& c = tables_->countries[static_cast<std::size_t>(cc)];
-            const int first = d[cc_len] - '0';
-            const bool risky = (c.risky_first_digits >> first) & 1u;
-            if (!risky && !(c.shared && first == 0)) {
-                if (c.by_length[nsn_len] != Tables::possible)
-                    return NumberError{static_cast<number_errc>(c.by_length[nsn_len])};
-                NormalisedAddress a{address_kind::e164, std::string(d), c.main_region};
-                if (c.shared) {
-                    pn::PhoneNumber n;
-                    n.set_country_code(cc);
-                    std::uint64_t nn = 0;
-                    std::from_chars(d.data() + cc_len, d.data() + d.size(), nn);
-                    n.set_national_number(nn);
-                    a.region = tables_->shared_region(n, d, nsn_len, c);
-                }
-                return a;
-            }
-        }
+    const bool fast = mode_ == mode::fast && !policy.require_valid;
+    if (!international) {
+        if (fast)
+            if (auto a = national_fast(d, policy.default_region)) return std::move(*a);
+        return reference(std::string(d), policy.default_region, policy.require_valid);
     }
+    if (fast)
+        if (auto a = international_fast(d)) return std::move(*a);
     std::string text;
     text.reserve(d.size() + 1);
     text += '+';

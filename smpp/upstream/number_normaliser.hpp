@@ -33,9 +33,14 @@
 // digit strings from tables built from libphonenumber at construction
 // (possibility depends only on the country code and the national number's
 // length) and defers to libphonenumber for anything the tables cannot
-// decide: national numbers, require_valid, a national number that could
-// start with the country's national prefix (Parse would strip it), a
-// country code shared by several regions. reference mode always asks
+// decide: require_valid, a national number that could start with the
+// country's national prefix (Parse would strip it), a country code shared
+// by several regions. National numbers in a default_region whose metadata
+// is simple enough (a literal national prefix and IDD, the main region of
+// its country code: GB, DE, IN, FR, US...) take the same tables once the
+// prefix is stripped as Parse would; other regions (CA, JE, AR, MX, BR...)
+// and numbers Parse might read otherwise (starting with the IDD or the
+// country code) go to libphonenumber. reference mode always asks
 // libphonenumber; the fast mode is tested against it.
 //
 // Thread-safety: libphonenumber's PhoneNumberUtil is a process-wide
@@ -44,6 +49,7 @@
 // A NumberNormaliser is immutable after construction.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -135,6 +141,11 @@ public:
 private:
     std::variant<NormalisedAddress, NumberError> phone_number(std::uint8_t ton, std::string_view address,
                                                               const NumberPolicy& policy) const;
+    // The tables' answers for digits libphonenumber would read the same way;
+    // nullopt: ask libphonenumber.
+    std::optional<std::variant<NormalisedAddress, NumberError>> international_fast(std::string_view digits) const;
+    std::optional<std::variant<NormalisedAddress, NumberError>> national_fast(std::string_view digits,
+                                                                              std::string_view region) const;
     mode mode_;
     std::unique_ptr<const Tables> tables_;
 };

@@ -123,6 +123,8 @@ SubmitPolicy submit_policy_of(const Account& account) {
     SubmitPolicy p;
     p.numbers.default_region = account.default_region;
     p.numbers.require_valid = account.require_valid_numbers;
+    p.max_schedule_ahead = account.schedule.max_ahead;
+    p.schedule_past_tolerance = account.schedule.past_tolerance;
     return p;
 }
 

@@ -62,14 +62,13 @@ namespace smpp::upstream {
 
 struct SubmitPolicy {
     NumberPolicy numbers{};  // the account's default_region, require_valid_numbers
-    // A schedule further ahead is refused rather than held for weeks.
-    std::chrono::seconds max_schedule_ahead{std::chrono::hours(24 * 30)};
-    // An absolute schedule this far in the past (clock skew, an upstream's
-    // own queue) means "now"; further back it is a mistake.
-    std::chrono::seconds schedule_past_tolerance{std::chrono::hours(1)};
+    // The account's schedule.max_ahead (ScheduleLimits in account.hpp).
+    std::chrono::seconds max_schedule_ahead{ScheduleLimits{}.max_ahead};
+    // The account's schedule.past_tolerance.
+    std::chrono::seconds schedule_past_tolerance{ScheduleLimits{}.past_tolerance};
 };
 
-// The account's number settings with the default schedule limits.
+// The account's number settings and schedule limits.
 SubmitPolicy submit_policy_of(const Account& account);
 
 struct ValidSubmit {

@@ -21,6 +21,9 @@ public:
     // one seen are treated as that time, so a caller with a stale clock
     // reading never mints tokens.
     bool try_take(clock::time_point now) noexcept;
+    // Takes as many whole tokens as there are at `now`, at most `n`, and
+    // says how many (submit_multi: one per destination, the rest refused).
+    std::uint32_t take_up_to(std::uint32_t n, clock::time_point now) noexcept;
 
     std::uint32_t rate() const noexcept { return rate_; }
 

@@ -66,10 +66,24 @@ bool UpstreamSessionHandler::is_submission(command_id request) noexcept {
     return request == command_id::submit_sm || request == command_id::data_sm || request == command_id::submit_multi;
 }
 
+std::uint32_t UpstreamSessionHandler::tokens_for(const protocol::Pdu& request) noexcept {
+    const auto* multi = request.as<protocol::SubmitMulti>();
+    if (!multi) return 1;
+    std::uint32_t smes = 0;
+    for (const auto& d : multi->dests)
+        if (d.dest_flag == protocol::MultiDest::sme_address) ++smes;
+    return smes == 0 ? 1 : smes;
+}
+
 void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& request) {
     const command_id id = request.id();
-    if (tps_ && is_submission(id) && !tps_->try_take(authenticator_.now()))
-        return s.respond(protocol::make_response(id, request.sequence_number, command_status::ESME_RTHROTTLED));
+    std::size_t admitted = MessageSink::no_tps_limit;
+    if (tps_ && is_submission(id)) {
+        const auto taken = tps_->take_up_to(tokens_for(request), authenticator_.now());
+        if (taken == 0)
+            return s.respond(protocol::make_response(id, request.sequence_number, command_status::ESME_RTHROTTLED));
+        admitted = taken;
+    }
     if (sink_ && !system_id_.empty()) {
         if (id == command_id::submit_sm) return sink_->submit_sm(s.shared_from_this(), system_id_, std::move(request));
         if (id == command_id::query_sm) return sink_->query_sm(s.shared_from_this(), system_id_, std::move(request));
@@ -77,7 +91,7 @@ void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& req
         if (id == command_id::cancel_sm)
             return sink_->cancel_sm(s.shared_from_this(), system_id_, std::move(request));
         if (id == command_id::submit_multi)
-            return sink_->submit_multi(s.shared_from_this(), system_id_, std::move(request));
+            return sink_->submit_multi(s.shared_from_this(), system_id_, std::move(request), admitted);
         if (id == command_id::replace_sm)
             return sink_->replace_sm(s.shared_from_this(), system_id_, std::move(request));
     }

@@ -8,6 +8,17 @@
 // invariant 1. Before any of that, a message request over the account's
 // TPS limit gets ESME_RTHROTTLED (the bucket is shared by all the
 // account's binds).
+//
+// submit_multi takes one token per SME destination (a distribution list is
+// refused, never expanded: it takes none; a PDU takes at least one). When
+// the bucket holds fewer, the sink is told how many destinations it covers
+// and refuses the rest with ESME_RTHROTTLED in unsuccess_smes, under an
+// ESME_ROK header: the covered ones are stored under the message_id the
+// response carries, and the list tells the ESME exactly which to send
+// again. When it holds none, the whole PDU gets ESME_RTHROTTLED in the
+// header, as a submit_sm would: ESMEs (Kannel, Jasmin, cloudhopper-based
+// clients) act on the header status to back off and resubmit, and an
+// ESME_ROK whose message_id names no stored message would mislead them.
 #include <memory>
 #include <string>
 
@@ -41,6 +52,8 @@ public:
     static protocol::command_status refusal(protocol::command_id request) noexcept;
     // The requests the account's TPS limit counts.
     static bool is_submission(protocol::command_id request) noexcept;
+    // The tokens a submission asks the TPS bucket for (see above).
+    static std::uint32_t tokens_for(const protocol::Pdu& request) noexcept;
 
 private:
     // Touched only on the session's strand.

@@ -47,6 +47,16 @@ const Kind kinds[] = {
     {"de_mobile_intl", ton::international, "49151", 8, "", false},
     {"in_mobile_intl", ton::international, "9198", 8, "", false},
     {"gb_national_ton2", ton::national, "07400", 6, "GB", false},
+    // National numbers in other default regions (the fast path for
+    // national numbers strips the trunk prefix as Parse does).
+    {"gb_national_no_trunk", ton::national, "7400", 6, "GB", false},
+    {"de_national_mobile", ton::national, "0151", 8, "DE", false},
+    {"fr_national_mobile", ton::unknown, "06", 8, "FR", false},
+    {"in_national_mobile", ton::national, "98", 8, "IN", false},
+    {"us_national", ton::national, "202", 7, "US", false},
+    // Regions the fast path leaves to libphonenumber (not the main region
+    // of their code), for comparison.
+    {"ca_national_deferred", ton::national, "416", 7, "CA", false},
     {"gb_intl_require_valid", ton::international, "447400", 6, "", true},
 };
 

@@ -194,8 +194,18 @@ TEST_CASE("bad mo_numbers and mo keys name their line; a number owned twice name
     CHECK(error_of(valid_yaml + "mo:\n  opt_out_keywords: [\"STOP NOW\"]\n") ==
           "24: mo.opt_out_keywords[0]: must be one word of letters and digits");
     CHECK(error_of(valid_yaml + "mo:\n  keywords: [STOP]\n") ==
-          "24: mo.keywords: unknown key (expected one of: opt_out_keywords)");
+          "24: mo.keywords: unknown key (expected one of: opt_out_keywords, duplicate_window)");
     CHECK(error_of(valid_yaml + "mo:\n  opt_out_keywords: STOP\n") == "24: mo.opt_out_keywords: must be a list of words");
+    CHECK(error_of(valid_yaml + "mo:\n  duplicate_window: 10\n") ==
+          "24: mo.duplicate_window: must be a duration like 90s, 30m, 72h or 3d");
+}
+
+TEST_CASE("mo.duplicate_window loads; 10 minutes without it, 0s turns the dedupe off", "[conf][mo]") {
+    CHECK(parse_connector_config(valid_yaml, "x.yaml").mo.duplicate_window == std::chrono::minutes(10));
+    CHECK(parse_connector_config(valid_yaml + "mo:\n  duplicate_window: 90s\n", "x.yaml").mo.duplicate_window ==
+          std::chrono::seconds(90));
+    CHECK(parse_connector_config(valid_yaml + "mo:\n  duplicate_window: 0s\n", "x.yaml").mo.duplicate_window ==
+          std::chrono::milliseconds(0));
 }
 
 TEST_CASE("account options load with their values and defaults", "[conf][accounts]") {
@@ -328,7 +338,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
           "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds, "
           "tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers, "
-          "default_region, require_valid_numbers)");
+          "default_region, require_valid_numbers, schedule)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
           "carriers_file, routes, routes_file, ledger, mo, health, admin, receipt_timeouts, routing_policies)");
@@ -418,7 +428,8 @@ TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
     CHECK(error_of(with_forward("ledger:\n  path: ''\n")) == "25: ledger.path: must not be empty");
     CHECK(error_of(with_forward("ledger:\n  sync: maybe\n")).starts_with("25: ledger.sync: "));
     CHECK(error_of(with_forward("ledger:\n  size: 3\n")) ==
-          "25: ledger.size: unknown key (expected one of: path, sync, retention_days)");
+          "25: ledger.size: unknown key (expected one of: path, sync, retention_days, rocksdb_options, "
+          "background_low_priority)");
 }
 
 TEST_CASE("routes_file loads a YAML or CSV route table beside the config; its errors name its own line",
@@ -486,6 +497,46 @@ TEST_CASE("a default_region libphonenumber does not know names its line", "[conf
     }
     CHECK(error_of(valid_yaml + "    require_valid_numbers: maybe\n")
               .starts_with("23: accounts[1].require_valid_numbers: "));
+}
+
+TEST_CASE("schedule limits load per account; 30d ahead and 1h back by default", "[conf][accounts]") {
+    using namespace std::chrono_literals;
+    auto plain = parse_connector_config(valid_yaml, "x.yaml");
+    CHECK(plain.accounts.accounts[0].schedule == smpp::upstream::ScheduleLimits{});
+    CHECK(plain.accounts.accounts[0].schedule.max_ahead == 24h * 30);
+    CHECK(plain.accounts.accounts[0].schedule.past_tolerance == 1h);
+    auto c = parse_connector_config(valid_yaml + "    schedule: {max_ahead: 7d, past_tolerance: 90s}\n", "x.yaml");
+    CHECK(c.accounts.accounts[1].schedule.max_ahead == 24h * 7);
+    CHECK(c.accounts.accounts[1].schedule.past_tolerance == 90s);
+    CHECK(c.accounts.accounts[0].schedule == smpp::upstream::ScheduleLimits{});
+    // One key alone keeps the other's default; 0s tolerates no lag; the bounds load.
+    auto one = parse_connector_config(valid_yaml + "    schedule:\n      past_tolerance: 0s\n", "x.yaml");
+    CHECK(one.accounts.accounts[1].schedule.max_ahead == 24h * 30);
+    CHECK(one.accounts.accounts[1].schedule.past_tolerance == 0s);
+    auto edges = parse_connector_config(valid_yaml + "    schedule: {max_ahead: 1m, past_tolerance: 1d}\n", "x.yaml");
+    CHECK(edges.accounts.accounts[1].schedule.max_ahead == 1min);
+    CHECK(edges.accounts.accounts[1].schedule.past_tolerance == 24h);
+    auto year = parse_connector_config(valid_yaml + "    schedule: {max_ahead: 365d}\n", "x.yaml");
+    CHECK(year.accounts.accounts[1].schedule.max_ahead == 24h * 365);
+}
+
+TEST_CASE("bad schedule limits name their line and field", "[conf][accounts]") {
+    auto with = [](const std::string& extra) { return valid_yaml + extra; };
+    CHECK(error_of(with("    schedule:\n      max_ahead: 30\n")) ==
+          "24: accounts[1].schedule.max_ahead: must be a duration like 90s, 30m, 72h or 3d");
+    CHECK(error_of(with("    schedule:\n      max_ahead: 366d\n")) ==
+          "24: accounts[1].schedule.max_ahead: must be between 1m and 365d");
+    CHECK(error_of(with("    schedule:\n      max_ahead: 59s\n")) ==
+          "24: accounts[1].schedule.max_ahead: must be between 1m and 365d");
+    CHECK(error_of(with("    schedule:\n      max_ahead: 0s\n")) ==
+          "24: accounts[1].schedule.max_ahead: must be between 1m and 365d");
+    CHECK(error_of(with("    schedule:\n      past_tolerance: 25h\n")) ==
+          "24: accounts[1].schedule.past_tolerance: must be between 0s and 1d");
+    CHECK(error_of(with("    schedule:\n      past_tolerance: -1h\n")) ==
+          "24: accounts[1].schedule.past_tolerance: must be a duration like 90s, 30m, 72h or 3d");
+    CHECK(error_of(with("    schedule:\n      ahead: 1d\n")) ==
+          "24: accounts[1].schedule.ahead: unknown key (expected one of: max_ahead, past_tolerance)");
+    CHECK(error_of(with("    schedule: 30d\n")).starts_with("23: accounts[1].schedule: "));
 }
 
 TEST_CASE("receipt_timeouts says per traffic class whether an overdue message is re-sent or reported",

@@ -60,6 +60,10 @@ public:
     bool answer = true;                       // false: never answer a submit (response_timeout)
     int throttle_first = 0;                   // answer the first N submits ESME_RTHROTTLED
     std::chrono::milliseconds answer_delay{0};
+    // A submit it holds true for is answered with this status instead (a
+    // permanent one: the carrier refuses that message for good).
+    std::function<bool(const protocol::SubmitSm&)> reject_if{};
+    command_status reject_status = command_status::ESME_RINVDSTADR;
 
     // What it saw.
     int bind_attempts = 0;
@@ -116,10 +120,15 @@ private:
             if (smsc_.throttle_first > 0) {
                 --smsc_.throttle_first;
                 status = command_status::ESME_RTHROTTLED;
+            } else if (smsc_.reject_if && smsc_.reject_if(*sm)) {
+                status = smsc_.reject_status;
             }
             auto resp = protocol::make_response(p.id(), p.sequence_number, status);
             if (status == command_status::ESME_ROK) {
-                resp.as<protocol::SubmitSmResp>()->message_id = "id-" + sm->short_message;
+                // message_id is at most 64 octets: a long text gets a numbered id.
+                resp.as<protocol::SubmitSmResp>()->message_id =
+                    sm->short_message.size() <= 60 ? "id-" + sm->short_message
+                                                   : "id-long-" + std::to_string(smsc_.submits.size());
                 smsc_.accepted.push_back(sm->short_message);
             }
             auto sp = s.shared_from_this();

@@ -278,3 +278,121 @@ TEST_CASE("forward path: an account's backlog is bounded; ESME_RMSGQFUL over it,
     REQUIRE(rig.submit(1, to("447700900123"), false));
     CHECK(rig.answers.back().status == command_status::ESME_ROK);
 }
+
+namespace {
+
+// The record behind `answer` once it is sent (fails the test if it never is).
+store::MessageRecord sent_record(Loop& loop, store::Ledger& ledger, const Answer& answer) {
+    REQUIRE(answer.status == command_status::ESME_ROK);
+    const auto id = *store::MessageId::parse(answer.message_id);
+    REQUIRE(loop.run_until(
+        [&] {
+            auto r = ledger.find(id);
+            return r.ok() && r->status == store::MessageStatus::sent;
+        },
+        10s));  // only bounds a hang
+    return *ledger.find(id);
+}
+
+}  // namespace
+
+TEST_CASE("forward path: a sent record costs its carrier's price per part times its segments", "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, priced_route(2'500, 9'000));
+    REQUIRE(rig.ready());
+
+    REQUIRE(rig.submit(1, to("447700900123"), true));  // "hello": one part
+    auto sm = to("447700900124");
+    sm.short_message = std::string(200, 'a');  // GSM 7-bit: 2 x 153
+    REQUIRE(rig.submit(1, sm, true));
+    auto payload = to("447700900125");
+    payload.short_message.clear();
+    payload.tlvs.set_bytes(protocol::tlv_tag::message_payload, std::string(320, 'b'));  // 3 x 153
+    REQUIRE(rig.submit(1, payload, true));
+    auto ucs2 = to("447700900126");
+    ucs2.data_coding = 0x08;
+    ucs2.short_message = std::string(2 * 71, '\x01');  // 71 UCS-2 characters: 2 x 67
+    REQUIRE(rig.submit(1, ucs2, true));
+
+    const auto one = sent_record(loop, ledger, rig.answers[0]);
+    CHECK(one.segment_count == 1);
+    CHECK(one.attempts.back().carrier == "carrier00");
+    CHECK(one.cost_micros == 2'500);
+    const auto two = sent_record(loop, ledger, rig.answers[1]);
+    CHECK(two.segment_count == 2);
+    CHECK(two.cost_micros == 5'000);
+    const auto three = sent_record(loop, ledger, rig.answers[2]);
+    CHECK(three.segment_count == 3);
+    CHECK(three.cost_micros == 7'500);
+    const auto wide = sent_record(loop, ledger, rig.answers[3]);
+    CHECK(wide.segment_count == 2);
+    CHECK(wide.cost_micros == 5'000);
+}
+
+TEST_CASE("forward path: after a failover the record costs the carrier that took it", "[relay][forward]") {
+    struct Case {
+        std::uint64_t first, second;
+        std::int64_t expected;  // two parts at the second carrier's price
+    };
+    // The first carrier refuses; the next is dearer in one case, cheaper in the other.
+    for (const auto c : {Case{1'000, 3'000, 6'000}, Case{4'000, 1'500, 3'000}}) {
+        store::InMemoryLedger ledger;
+        Loop loop;
+        Rig rig(loop, ledger, true, {}, priced_route(c.first, c.second));
+        REQUIRE(rig.ready());
+        rig.carriers.at("carrier00")->disable();
+        REQUIRE(loop.run_until(
+            [&] { return rig.carriers.at("carrier00")->snapshot().state == carrier::carrier_state::disabled; }));
+        auto sm = to("447700900123");
+        sm.short_message = std::string(160 + 1, 'x');  // one septet over a single SMS: 2 parts
+        REQUIRE(rig.submit(1, sm, true));
+        const auto r = sent_record(loop, ledger, rig.answers[0]);
+        REQUIRE(r.attempts.size() == 2);
+        CHECK(r.attempts[0].carrier == "carrier00");
+        CHECK(r.attempts[1].carrier == "carrier01");
+        CHECK(r.segment_count == 2);
+        CHECK(r.cost_micros == c.expected);
+    }
+}
+
+TEST_CASE("forward path: a message no carrier took costs nothing, a scheduled one is priced when it goes",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, priced_route(2'000, 3'000));
+    REQUIRE(rig.ready());
+    auto later = to("447700900123");
+    later.schedule_delivery_time = "000000010000000R";  // in an hour: held, no carrier yet
+    REQUIRE(rig.submit(1, later, true));
+    REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
+    const auto held = *store::MessageId::parse(rig.answers[0].message_id);
+    CHECK(ledger.find(held)->status == store::MessageStatus::accepted);
+    CHECK(ledger.find(held)->cost_micros == 0);
+
+    protocol::CancelSm cancel;
+    cancel.message_id = rig.answers[0].message_id;
+    cancel.source = later.source;
+    auto resp = rig.call(cancel);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    CHECK(ledger.find(held)->status == store::MessageStatus::cancelled);
+    CHECK(ledger.find(held)->cost_micros == 0);
+
+    // Another held one, its schedule moved to now by replace_sm: it goes
+    // through dispatch()'s own `sending`, which carries the price.
+    later.dest.addr = "447700900124";
+    REQUIRE(rig.submit(1, later, true));
+    protocol::ReplaceSm replace;
+    replace.message_id = rig.answers[1].message_id;
+    replace.source = later.source;
+    replace.short_message = std::string(200, 'r');  // now two parts
+    replace.schedule_delivery_time = "000000000000000R";
+    resp = rig.call(replace);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    const auto r = sent_record(loop, ledger, rig.answers[1]);
+    CHECK(r.segment_count == 2);
+    CHECK(r.attempts.back().carrier == "carrier00");
+    CHECK(r.cost_micros == 4'000);
+}

@@ -340,3 +340,61 @@ TEST_CASE("forward requests: a held message survives a restart and can still be 
     REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == 1; }, 3s));
     CHECK(rig.smsc.submits[0].pdu.short_message == "after restart");
 }
+
+TEST_CASE("forward requests: submit_multi destinations beyond the account's TPS get ESME_RTHROTTLED",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = with_acme();
+    fs.accounts.accounts.back().tps = 3;  // the bucket holds at most 3 tokens, however long the bind took
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.short_message = "to many, slowly";
+    m.dests.push_back(sme("447700900001"));
+    m.dests.push_back(sme("33612345678"));            // a token spent on a destination with no route
+    m.dests.push_back(distribution_list("friends"));  // refused, takes no token
+    m.dests.push_back(sme("447700900002"));
+    m.dests.push_back(sme("447700900003"));  // over the TPS
+    m.dests.push_back(sme("447700900004"));  // over the TPS
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    const auto* body = resp->as<protocol::SubmitMultiResp>();
+    REQUIRE(body);
+    REQUIRE(body->unsuccess_smes.size() == 4);
+    CHECK(body->unsuccess_smes[0].address.addr == "33612345678");
+    CHECK(body->unsuccess_smes[0].error_status_code == static_cast<std::uint32_t>(command_status::ESME_RINVDSTADR));
+    CHECK(body->unsuccess_smes[1].address.addr == "friends");
+    CHECK(body->unsuccess_smes[1].error_status_code == static_cast<std::uint32_t>(command_status::ESME_RINVDLNAME));
+    CHECK(body->unsuccess_smes[2].address.addr == "447700900003");
+    CHECK(body->unsuccess_smes[2].error_status_code == static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED));
+    CHECK(body->unsuccess_smes[3].address.addr == "447700900004");
+    CHECK(body->unsuccess_smes[3].error_status_code == static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED));
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 2; }, 5s));
+    std::set<std::string> dests;
+    for (const auto& seen : rig.smsc.submits) dests.insert(seen.pdu.dest.addr);
+    CHECK(dests == std::set<std::string>{"447700900001", "447700900002"});
+    const auto n = rig.forward->counters();
+    CHECK(n.accepted == 2);
+    CHECK(n.refused == 4);  // one per destination not stored
+}
+
+TEST_CASE("forward requests: a wholly refused submit_multi counts each destination refused", "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, false, with_acme());
+    REQUIRE(rig.ready());
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.short_message = "nowhere";
+    m.dests.push_back(sme("33612345678"));
+    m.dests.push_back(distribution_list("friends"));
+    m.dests.push_back(sme("33612345679"));
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    CHECK(resp->status == command_status::ESME_RINVDSTADR);  // the first destination's
+    CHECK(rig.forward->counters().refused == 3);
+    CHECK(rig.forward->counters().accepted == 0);
+}

@@ -55,6 +55,7 @@ struct Answer {
 
 // Everything between the ESME and the SMSC. `extra_carrier` adds a second
 // carrier ("carrier00", to the same SMSC) tried first on the 44 route.
+// `router` replaces the inline 44 route (priced_route() below).
 class Rig {
 public:
     Loop& loop;
@@ -63,14 +64,14 @@ public:
     store::MessageIdGenerator ids{7};
     relay::ForwardPath::Carriers carriers;
     std::shared_ptr<relay::ForwardPath> forward;
-    upstream::Authenticator authenticator{upstream::AccountSettings{
-        {upstream::Account{"acme", acme_hash(), {session::bind_type::transceiver}, 2}}}};
+    upstream::Authenticator authenticator;
     std::shared_ptr<session::Listener> listener;
     std::shared_ptr<session::Client> client;
     std::vector<Answer> answers;
 
-    Rig(Loop& l, store::Ledger& led, bool extra_carrier = false, relay::ForwardSettings fs = {})
-        : loop(l), ledger(led), smsc(l) {
+    Rig(Loop& l, store::Ledger& led, bool extra_carrier = false, relay::ForwardSettings fs = {},
+        std::shared_ptr<relay::MessageRouter> router = nullptr)
+        : loop(l), ledger(led), smsc(l), authenticator(bind_accounts(fs)) {
         auto settings = carrier::test::test_settings(smsc.port());
         settings.id = "carrier01";
         settings.binds = 2;
@@ -83,8 +84,8 @@ public:
             carriers.emplace("carrier00", carrier::Carrier::create(loop.ioc.get_executor(), settings));
             route44.insert(route44.begin(), "carrier00");
         }
-        forward = relay::ForwardPath::create(loop.ioc.get_executor(), ledger, ids,
-                                             relay::MessageRouter::of({{"44", route44}}), carriers, fs);
+        if (!router) router = relay::MessageRouter::of({{"44", route44}});
+        forward = relay::ForwardPath::create(loop.ioc.get_executor(), ledger, ids, std::move(router), carriers, fs);
         for (auto& [id, c] : carriers) c->start();
 
         session::SessionSettings s;
@@ -111,6 +112,13 @@ public:
         cs.connect_timeout = 1s;
         client = session::Client::create(loop.ioc.get_executor(), cs, std::make_shared<session::SessionHandler>());
         client->start();
+    }
+
+    // acme may bind, at the TPS `fs` gives it (none when not listed).
+    static upstream::AccountSettings bind_accounts(const relay::ForwardSettings& fs) {
+        upstream::Account acme{"acme", acme_hash(), {session::bind_type::transceiver}, 2};
+        if (const auto* a = fs.accounts.find("acme")) acme.tps = a->tps;
+        return upstream::AccountSettings{{acme}};
     }
 
     ~Rig() {
@@ -182,6 +190,27 @@ public:
             30s);
     }
 };
+
+// A 44 route through carrier00 then carrier01 (priority order) at these
+// prices per message part.
+inline std::shared_ptr<relay::MessageRouter> priced_route(std::uint64_t carrier00_cost, std::uint64_t carrier01_cost) {
+    routing::RouteTable table;
+    routing::RouteEntry e;
+    e.prefix = "44";
+    e.country = "GB";
+    std::uint32_t priority = 0;
+    for (auto [carrier, cost] : {std::pair{"carrier00", carrier00_cost}, std::pair{"carrier01", carrier01_cost}}) {
+        routing::Candidate c;
+        c.carrier = carrier;
+        c.priority = priority++;
+        c.cost_micros = cost;
+        e.candidates.push_back(std::move(c));
+    }
+    table.entries.push_back(std::move(e));
+    auto r = relay::MessageRouter::from_table(table);
+    REQUIRE(r);
+    return std::move(r).value();
+}
 
 inline protocol::SubmitSm to(std::string dest) {
     protocol::SubmitSm s = carrier::test::submit_sm("hello");

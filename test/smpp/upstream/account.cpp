@@ -72,6 +72,23 @@ TEST_CASE("tps and receipt timeout are range-checked", "[upstream][account]") {
     CHECK(a.validate() == FieldError{"receipts", "timeout must be between 1m and 30d"});
 }
 
+TEST_CASE("schedule limits are range-checked", "[upstream][account]") {
+    using namespace std::chrono_literals;
+    auto a = valid();
+    CHECK(a.schedule.max_ahead == 24h * 30);
+    CHECK(a.schedule.past_tolerance == 1h);
+    a.schedule = {24h * 365, 0s};
+    CHECK_FALSE(a.validate());
+    a.schedule = {24h * 365 + 1s, 1h};
+    CHECK(a.validate() == FieldError{"schedule", "max_ahead must be between 1m and 365d"});
+    a.schedule = {59s, 1h};
+    CHECK(a.validate() == FieldError{"schedule", "max_ahead must be between 1m and 365d"});
+    a.schedule = {1h, 24h + 1s};
+    CHECK(a.validate() == FieldError{"schedule", "past_tolerance must be between 0s and 1d"});
+    a.schedule = {1h, -1s};
+    CHECK(a.validate() == FieldError{"schedule", "past_tolerance must be between 0s and 1d"});
+}
+
 TEST_CASE("an account admits every address without allowed_addresses, else only those listed",
           "[upstream][account]") {
     using boost::asio::ip::make_address;

@@ -279,3 +279,73 @@ TEST_CASE("one normaliser serves many threads", "[upstream][number_normaliser]")
     for (auto& th : threads) th.join();
     CHECK(wrong == std::vector<int>(4, 0));
 }
+
+// National numbers in every region libphonenumber knows: every first two
+// digits (the IDD, the national prefix, the country code start with them),
+// every length, random tails; TON 2 and TON 0 alike.
+TEST_CASE("fast mode agrees with libphonenumber on national numbers in every region",
+          "[upstream][number_normaliser]") {
+    std::mt19937_64 rng(20261124);
+    std::uniform_int_distribution<int> digit(0, 9);
+    std::vector<std::string> regions;
+    for (char a = 'A'; a <= 'Z'; ++a)
+        for (char b = 'A'; b <= 'Z'; ++b)
+            if (NumberNormaliser::supported_region(std::string{a, b})) regions.push_back(std::string{a, b});
+    REQUIRE(regions.size() > 200);
+    std::size_t compared = 0, mismatches = 0;
+    for (const auto& region : regions) {
+        const NumberPolicy p{region, false};
+        for (int lead = 0; lead < 100; ++lead) {
+            for (std::size_t len = 2; len <= 18; ++len) {
+                std::string d{char('0' + lead / 10), char('0' + lead % 10)};
+                while (d.size() < len) d += char('0' + digit(rng));
+                const auto t = len % 2 ? ton::national : ton::unknown;
+                const auto role = lead % 3 ? address_role::destination : address_role::source;
+                auto f = fast().normalise(t, npi::isdn, d, role, p);
+                auto r = reference().normalise(t, npi::isdn, d, role, p);
+                ++compared;
+                if (f != r && ++mismatches <= 20)
+                    FAIL_CHECK(d << " ton " << int(t) << " in " << region << ": fast " << describe(f)
+                                 << ", reference " << describe(r));
+            }
+        }
+    }
+    CHECK(compared > 350'000);
+    CHECK(mismatches == 0);
+}
+
+// Realistic national numbers, many per prefix, where the fast path answers
+// most: GB, DE, FR, IN, US mobiles and landlines with and without the
+// trunk prefix, and the cache of the shared codes (+44, +1) warm.
+TEST_CASE("fast mode agrees with libphonenumber on common national formats", "[upstream][number_normaliser]") {
+    const NumberNormaliser fresh;  // its own region cache
+    std::mt19937_64 rng(7);
+    struct Form {
+        const char* region;
+        const char* start;
+        std::size_t length;
+    };
+    const Form forms[] = {{"GB", "07", 11},  {"GB", "7", 10},   {"GB", "020", 11}, {"GB", "01", 11},
+                          {"DE", "015", 12}, {"DE", "030", 11}, {"DE", "17", 11},  {"FR", "06", 10},
+                          {"FR", "01", 10},  {"IN", "98", 10},  {"IN", "098", 11}, {"US", "212", 10},
+                          {"US", "1212", 11}, {"US", "415", 10}, {"GB", "0044", 14}, {"GB", "44", 12}};
+    std::size_t mismatches = 0;
+    for (const auto& form : forms) {
+        for (int i = 0; i < 2000; ++i) {
+            std::string d = form.start;
+            while (d.size() < form.length) d += char('0' + rng() % 10);
+            const NumberPolicy p{form.region, false};
+            for (int pass = 0; pass < 2; ++pass) {
+                auto f = fresh.normalise(ton::national, npi::isdn, d, address_role::destination, p);
+                auto r = reference().normalise(ton::national, npi::isdn, d, address_role::destination, p);
+                if (f != r && ++mismatches <= 20)
+                    FAIL_CHECK(d << " in " << form.region << ": fast " << describe(f) << ", reference " << describe(r));
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(fresh.normalise(ton::national, npi::isdn, "07700900123", address_role::destination, {"GB", false}) ==
+          e164("447700900123", "GB"));
+    CHECK(fresh.normalise(ton::national, npi::isdn, "2025550123", address_role::destination, {"US", false}) ==
+          e164("12025550123", "US"));
+}

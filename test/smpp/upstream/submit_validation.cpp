@@ -484,3 +484,28 @@ TEST_CASE("an account's number settings become its policy", "[upstream][submit_v
     CHECK(p.max_schedule_ahead == std::chrono::hours(24 * 30));
     CHECK(p.schedule_past_tolerance == std::chrono::hours(1));
 }
+
+TEST_CASE("an account's schedule limits become its policy and bound schedule_delivery_time",
+          "[upstream][submit_validation]") {
+    Account a;
+    a.schedule = {2h, 5min};
+    const auto p = submit_policy_of(a);
+    CHECK(p.max_schedule_ahead == 2h);
+    CHECK(p.schedule_past_tolerance == 5min);
+    auto sm = good();
+    sm.schedule_delivery_time = "000000020000000R";  // 2 h: the limit
+    CHECK(status_of(sm, p) == command_status::ESME_ROK);
+    sm.schedule_delivery_time = "000000020001000R";
+    CHECK(status_of(sm, p) == command_status::ESME_RINVSCHED);
+    sm.schedule_delivery_time = "261123115500000+";  // 5 min ago: the tolerance, so now
+    CHECK(status_of(sm, p) == command_status::ESME_ROK);
+    CHECK_FALSE(std::get<ValidSubmit>(validate_submit(sm, p, now, numbers())).deliver_at);
+    sm.schedule_delivery_time = "261123115459000+";  // 5 min 1 s ago
+    CHECK(status_of(sm, p) == command_status::ESME_RINVSCHED);
+    // No tolerance: a second late is refused.
+    a.schedule = {2h, 0s};
+    sm.schedule_delivery_time = "261123115959000+";
+    CHECK(status_of(sm, submit_policy_of(a)) == command_status::ESME_RINVSCHED);
+    sm.schedule_delivery_time = "261123120000000+";  // exactly now
+    CHECK(status_of(sm, submit_policy_of(a)) == command_status::ESME_ROK);
+}

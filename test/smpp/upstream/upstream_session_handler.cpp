@@ -68,6 +68,15 @@ public:
                            protocol::SubmitSmResp{"m" + std::to_string(++submits_)}};
         s->respond(std::move(resp));
     }
+    // Answers ESME_ROK and remembers how many destinations the TPS admitted.
+    std::vector<std::size_t> multi_admitted;
+    void submit_multi(std::shared_ptr<session::Session> s, std::string, protocol::Pdu&& request,
+                      std::size_t admitted) override {
+        multi_admitted.push_back(admitted);
+        protocol::SubmitMultiResp body;
+        body.message_id = "m" + std::to_string(++submits_);
+        s->respond(protocol::Pdu{protocol::command_status::ESME_ROK, request.sequence_number, body});
+    }
     void query_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) override {
         if (!answer_queries) return MessageSink::query_sm(std::move(s), std::move(account), std::move(request));
         query_accounts.push_back(account);
@@ -238,4 +247,48 @@ TEST_CASE("data_sm reaches the sink, which answers data_sm_resp with our message
     REQUIRE(rig.sink.submitted.size() == 1);
     CHECK(rig.sink.submitted[0].tlvs.message_payload() == "hello by data_sm");
     CHECK(rig.sink.submitted[0].registered_delivery == 1);
+}
+
+namespace {
+
+protocol::SubmitMulti multi_to(std::size_t smes, std::size_t lists = 0) {
+    protocol::SubmitMulti m;
+    m.source = {1, 1, "ACME"};
+    m.short_message = "to many";
+    for (std::size_t i = 0; i < smes; ++i)
+        m.dests.push_back(protocol::MultiDest{protocol::MultiDest::sme_address,
+                                              {1, 1, "4477009000" + std::to_string(10 + i)}, ""});
+    for (std::size_t i = 0; i < lists; ++i)
+        m.dests.push_back(protocol::MultiDest{protocol::MultiDest::distribution_list, {}, "list" + std::to_string(i)});
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("a submit_multi takes one TPS token per SME destination", "[upstream][handler]") {
+    CHECK(UpstreamSessionHandler::tokens_for(protocol::Pdu{command_status::ESME_ROK, 1, submit()}) == 1);
+    CHECK(UpstreamSessionHandler::tokens_for(protocol::Pdu{command_status::ESME_ROK, 1, multi_to(7, 2)}) == 7);
+    // Only lists (refused, never expanded): still one request.
+    CHECK(UpstreamSessionHandler::tokens_for(protocol::Pdu{command_status::ESME_ROK, 1, multi_to(0, 2)}) == 1);
+
+    HandlerRig rig(6);  // the clock is frozen: 6 tokens, no refill
+    REQUIRE(rig.bound());
+    // 1 + 3 tokens, then 2 of the next 4 destinations, then none left.
+    auto answers = rig.exchange({submit(), multi_to(3, 1), multi_to(4, 1), multi_to(1), submit()});
+    CHECK(answers[0].status == command_status::ESME_ROK);
+    CHECK(answers[1].status == command_status::ESME_ROK);
+    CHECK(answers[2].status == command_status::ESME_ROK);
+    // Not even one token: the whole PDU is throttled, in the header.
+    CHECK(answers[3].status == command_status::ESME_RTHROTTLED);
+    CHECK(answers[3].id() == protocol::command_id::submit_multi_resp);
+    CHECK(answers[4].status == command_status::ESME_RTHROTTLED);
+    CHECK(rig.sink.multi_admitted == std::vector<std::size_t>{3, 2});
+}
+
+TEST_CASE("without a TPS limit a submit_multi's destinations are all admitted", "[upstream][handler]") {
+    HandlerRig rig(0);
+    REQUIRE(rig.bound());
+    auto answers = rig.exchange({multi_to(254)});
+    CHECK(answers[0].status == command_status::ESME_ROK);
+    CHECK(rig.sink.multi_admitted == std::vector<std::size_t>{upstream::MessageSink::no_tps_limit});
 }

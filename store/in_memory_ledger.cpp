@@ -248,6 +248,7 @@ void InMemoryLedger::park_mo(MobileOriginated mo, Completion done) {
     if (!mo.id.valid()) return done(Status(StatusCode::invalid_argument, "a mobile-originated message needs an id"));
     {
         std::lock_guard lock(mutex_);
+        mo_seen_.emplace(mo.received_at, mo_seen_key(mo));
         auto key = std::make_pair(mo.account, mo.id);
         mos_.insert_or_assign(std::move(key), std::move(mo));
     }
@@ -258,6 +259,22 @@ void InMemoryLedger::remove_mo(std::string account, MessageId id, Completion don
     {
         std::lock_guard lock(mutex_);
         mos_.erase({std::move(account), id});
+    }
+    done({});
+}
+
+StatusOr<std::vector<MoSighting>> InMemoryLedger::mo_sightings(Timestamp from, std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::vector<MoSighting> out;
+    for (auto it = mo_seen_.lower_bound({from, std::string{}}); it != mo_seen_.end() && out.size() < limit; ++it)
+        out.push_back({it->second, it->first});
+    return out;
+}
+
+void InMemoryLedger::drop_mo_sightings_before(Timestamp cutoff, Completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        mo_seen_.erase(mo_seen_.begin(), mo_seen_.lower_bound({cutoff, std::string{}}));
     }
     done({});
 }

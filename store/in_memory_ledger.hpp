@@ -33,6 +33,8 @@ public:
     void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) override;
     void park_mo(MobileOriginated mo, Completion done) override;
     void remove_mo(std::string account, MessageId id, Completion done) override;
+    StatusOr<std::vector<MoSighting>> mo_sightings(Timestamp from, std::size_t limit) const override;
+    void drop_mo_sightings_before(Timestamp cutoff, Completion done) override;
     void add_opt_out(std::string account, std::string msisdn, Completion done) override;
     void remove_opt_out(std::string account, std::string msisdn, Completion done) override;
     void drop_final_older_than(Timestamp cutoff, Completion done) override;
@@ -76,6 +78,7 @@ private:
     std::map<std::pair<std::string, MessageId>, PendingReceipt, std::less<>> receipts_;
     std::set<std::pair<std::string, std::string>, std::less<>> opt_outs_;
     std::map<std::pair<std::string, MessageId>, MobileOriginated, std::less<>> mos_;
+    std::set<std::pair<Timestamp, std::string>> mo_seen_;
     std::map<std::string, PartGroup, std::less<>> parts_;
 };
 

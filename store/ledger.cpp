@@ -29,4 +29,10 @@ void Ledger::remove_receipts(std::string account, std::vector<MessageId> ids, Co
     }
 }
 
+StatusOr<std::vector<MoSighting>> Ledger::mo_sightings(Timestamp, std::size_t) const {
+    return std::vector<MoSighting>{};
+}
+
+void Ledger::drop_mo_sightings_before(Timestamp, Completion done) { done({}); }
+
 }  // namespace smpp::store

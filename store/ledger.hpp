@@ -20,6 +20,7 @@
 #include "store/carrier_receipt.hpp"
 #include "store/message_id.hpp"
 #include "store/message_record.hpp"
+#include "store/mo_seen.hpp"
 #include "store/mobile_originated.hpp"
 #include "store/pending_receipt.hpp"
 #include "store/state_change.hpp"
@@ -85,6 +86,13 @@ public:
     // Removing one that is not parked is ok (it was delivered twice).
     virtual void park_mo(MobileOriginated mo, Completion done) = 0;
     virtual void remove_mo(std::string account, MessageId id, Completion done) = 0;
+    // park_mo also leaves the MO's sighting (mo_seen.hpp), in the same
+    // write, which remove_mo keeps: the dedupe window survives a restart.
+    // Sightings of MOs received at or after `from`, oldest first, at most
+    // `limit`. The default (a ledger keeping none): empty.
+    virtual StatusOr<std::vector<MoSighting>> mo_sightings(Timestamp from, std::size_t limit) const;
+    // Forgets sightings received before `cutoff`. The default: nothing to do.
+    virtual void drop_mo_sightings_before(Timestamp cutoff, Completion done);
 
     // MSISDNs as the caller normalised them; adding twice or removing a
     // missing one is ok.

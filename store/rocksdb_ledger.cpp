@@ -33,11 +33,12 @@ enum Family : std::size_t {
     raw_receipts,  // received_at ms, sequence -> CarrierReceipt
     mos,           // account \0 id -> MobileOriginated owed upstream
     parts,         // part group key -> PartGroup (multipart_receipts.hpp), aggregate only
+    mo_seen,       // received_at ms(8) mo_seen_key(16) -> "": MOs parked, for the dedupe window
     family_count
 };
 constexpr const char* family_names[family_count] = {"messages", "open",     "carrier_ids", "retries",
                                                      "receipts", "opt_outs", "unmatched",   "raw_receipts",
-                                                     "mo",       "parts"};
+                                                     "mo",       "parts",    "mo_seen"};
 
 Status from_rocksdb(const rocksdb::Status& s) {
     if (s.ok()) return {};
@@ -75,6 +76,20 @@ std::string pair_key(std::string_view a, std::string_view b) {
 }
 
 std::string_view view(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// Time first: the sightings older than the window are one key range.
+std::string mo_seen_entry(Timestamp at, std::string_view key) {
+    std::string k;
+    append_u64(k, static_cast<std::uint64_t>(std::max<std::int64_t>(0, at.time_since_epoch().count())));
+    k.append(key);
+    return k;
+}
+
+std::uint64_t read_u64(std::string_view b) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(b[i]);
+    return v;
+}
 
 std::string raw_receipt_key(Timestamp at, std::uint64_t sequence) {
     std::string k;
@@ -514,6 +529,7 @@ void Group::unpark(const std::string& account, MessageId id) {
 
 void Group::park_mo(const MobileOriginated& m) {
     batch.Put(impl.cf(mos), pair_key(m.account, id_key(m.id)), encode_mo_value(m));
+    batch.Put(impl.cf(mo_seen), mo_seen_entry(m.received_at, mo_seen_key(m)), rocksdb::Slice());
     std::erase_if(mos_removed, [&](const auto& k) { return k.first == m.account && k.second == m.id; });
     mos_parked.push_back(m);
 }
@@ -593,7 +609,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
         // open). An append to a vector is cheaper than a skiplist insert; the
         // memtable is sorted once, at flush (or by a rare scan).
         if (std::string_view(name) == "raw_receipts" || std::string_view(name) == "receipts" ||
-            std::string_view(name) == "mo")
+            std::string_view(name) == "mo" || std::string_view(name) == "mo_seen")
             o.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
         descriptors.emplace_back(name, o);
     }
@@ -824,6 +840,28 @@ void RocksDbLedger::remove_mo(std::string account, MessageId id, Completion done
     impl_->enqueue({[account = std::move(account), id](Group& g) {
                         g.unpark_mo(account, id);
                         return Status{};
+                    },
+                    std::move(done)});
+}
+
+StatusOr<std::vector<MoSighting>> RocksDbLedger::mo_sightings(Timestamp from, std::size_t limit) const {
+    std::vector<MoSighting> out;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(mo_seen)));
+    for (it->Seek(mo_seen_entry(from, {})); it->Valid() && out.size() < limit; it->Next()) {
+        const auto key = view(it->key());
+        if (key.size() <= 8) return Status(StatusCode::corruption, "bad key in mo_seen");
+        out.push_back({std::string(key.substr(8)),
+                       Timestamp(std::chrono::milliseconds(static_cast<std::int64_t>(read_u64(key))))});
+    }
+    if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
+    return out;
+}
+
+void RocksDbLedger::drop_mo_sightings_before(Timestamp cutoff, Completion done) {
+    // One range tombstone, however many sightings it covers.
+    impl_->enqueue({[cutoff](Group& g) {
+                        return from_rocksdb(g.batch.DeleteRange(g.impl.cf(mo_seen), mo_seen_entry(Timestamp{}, {}),
+                                                                mo_seen_entry(cutoff, {})));
                     },
                     std::move(done)});
 }

@@ -9,6 +9,8 @@
 //   receipts     account \0 id                -> PendingReceipt  owed upstream
 //   opt_outs     account \0 msisdn            -> ""
 //   mo           account \0 id                -> MobileOriginated owed upstream
+//   mo_seen      received_at ms(8) key(16)    -> ""              MOs parked (mo_seen.hpp),
+//                dropped by time range once older than the dedupe window
 //   parts        account \0 src \0 dst \0 ref total -> PartGroup  aggregate receipts
 //                (multipart_receipts.hpp): the final parts of an open group
 //   raw_receipts, receipts and mo are never point-read: vector memtables
@@ -60,6 +62,8 @@ public:
     void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) override;
     void park_mo(MobileOriginated mo, Completion done) override;
     void remove_mo(std::string account, MessageId id, Completion done) override;
+    StatusOr<std::vector<MoSighting>> mo_sightings(Timestamp from, std::size_t limit) const override;
+    void drop_mo_sightings_before(Timestamp cutoff, Completion done) override;
     void add_opt_out(std::string account, std::string msisdn, Completion done) override;
     void remove_opt_out(std::string account, std::string msisdn, Completion done) override;
     void drop_final_older_than(Timestamp cutoff, Completion done) override;

@@ -5,29 +5,7 @@
 #include "smpp/protocol/tlv.hpp"
 
 namespace smpp::relay {
-namespace {
-
-void field(std::string& k, std::string_view v) {
-    // Length-prefixed: no field can run into the next.
-    k.append(std::to_string(v.size())).push_back(':');
-    k.append(v);
-}
-
-}  // namespace
-
-std::string mo_dedupe_key(const store::MobileOriginated& m) {
-    std::string k;
-    field(k, m.carrier);
-    field(k, m.source.address);
-    field(k, m.destination.address);
-    k.push_back(static_cast<char>(m.data_coding));
-    field(k, m.payload);
-    field(k, m.sar ? std::to_string(m.sar->reference) + "/" + std::to_string(m.sar->total) + "/" +
-                         std::to_string(m.sar->number)
-                   : std::string{});
-    field(k, m.carrier_message_id);
-    return k;
-}
+std::string mo_dedupe_key(const store::MobileOriginated& m) { return store::mo_seen_key(m); }
 
 void take_mo_identity(const protocol::Pdu& pdu, store::MobileOriginated& m) {
     auto take = [&](const auto& b) {
@@ -127,6 +105,17 @@ store::StatusOr<std::size_t> seed_parked_mos(MoDedupe& d, const store::Ledger& l
         }
     }
     return seeded;
+}
+
+store::StatusOr<std::size_t> seed_seen_mos(MoDedupe& d, const store::Ledger& ledger, store::Timestamp now,
+                                           std::size_t limit) {
+    if (d.window().count() <= 0) return std::size_t{0};
+    // Strictly within the window, as see() counts it.
+    auto seen = ledger.mo_sightings(now - d.window() + std::chrono::milliseconds{1}, limit);
+    if (!seen.ok()) return seen.status();
+    const auto steady_now = d.now();
+    for (const auto& s : *seen) d.seed(s.key, steady_now - std::max(now - s.at, std::chrono::milliseconds{0}));
+    return seen->size();
 }
 
 }  // namespace smpp::relay

@@ -11,11 +11,11 @@
 // (receipted_message_id on an MO, which some SMSCs set) when present. With
 // the carrier's id the payload still counts: an id alone can be reused.
 //
-// The window lives in memory, seeded at start from the MOs still parked
-// in the ledger (the key's fields are stored with each MO): a copy of one
-// the upstream has not acknowledged yet is absorbed across a restart too.
-// One already acknowledged (removed from the ledger) before the restart is
-// forgotten by it: the ledger keeps no index of MOs seen.
+// The key is a 16-byte hash (store::mo_seen_key). The window lives in
+// memory, seeded at start from the sightings the ledger wrote with every
+// park (store/mo_seen.hpp; they outlive the MO's removal once the upstream
+// acknowledged it) and from the MOs still parked: a carrier's copy after a
+// restart is absorbed whether or not the upstream already has the MO.
 //
 // Thread-safe: carriers' actors call it from their strands.
 #include <chrono>
@@ -35,7 +35,7 @@
 namespace smpp::relay {
 
 // The dedupe key of an MO (see above): carrier, addresses, data_coding,
-// payload, sar and carrier_message_id.
+// payload, sar and carrier_message_id, hashed (store::mo_seen_key).
 std::string mo_dedupe_key(const store::MobileOriginated& m);
 // `m`'s sar and carrier_message_id from the deliver_sm / data_sm it came in.
 void take_mo_identity(const protocol::Pdu& pdu, store::MobileOriginated& m);
@@ -93,5 +93,9 @@ private:
 store::StatusOr<std::size_t> seed_parked_mos(MoDedupe& d, const store::Ledger& ledger,
                                              const std::vector<std::string>& accounts, store::Timestamp now,
                                              std::size_t limit = 100'000);
+// At start: seeds `d` with the ledger's sightings (store::MoSighting) of MOs
+// received within its window before `now`, at most `limit`. Returns how many.
+store::StatusOr<std::size_t> seed_seen_mos(MoDedupe& d, const store::Ledger& ledger, store::Timestamp now,
+                                           std::size_t limit = 1'000'000);
 
 }  // namespace smpp::relay

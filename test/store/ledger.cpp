@@ -649,6 +649,56 @@ TEMPLATE_TEST_CASE("ledger: mobile-originated messages parked per account, oldes
     CHECK(f.get().pending_mo("acme2", 10).value() == std::vector<MobileOriginated>{other});
 }
 
+TEMPLATE_TEST_CASE("ledger: an MO's sighting is written with its park, outlives its removal, goes by time",
+                   "[ledger][mo]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto park = [&](MobileOriginated m) {
+        return wait_for([&](Completion done) { f.get().park_mo(m, std::move(done)); });
+    };
+    auto mo = [](MessageId id, std::string text) {
+        return MobileOriginated{.id = id,
+                                .account = "acme",
+                                .carrier = "carrier01",
+                                .source = {1, 1, "447700900123"},
+                                .destination = {0, 0, "12345"},
+                                .payload = std::move(text),
+                                .received_at = id.time()};
+    };
+    const auto a = mo(id_at(1000), "STOP");
+    const auto b = mo(id_at(2000), "hello");
+    const auto c = mo(id_at(3000), "STOP");  // the same text later: its own sighting, same key
+    REQUIRE(park(a).ok());
+    REQUIRE(park(b).ok());
+    REQUIRE(park(c).ok());
+    const std::vector<MoSighting> all{{mo_seen_key(a), a.received_at},
+                                      {mo_seen_key(b), b.received_at},
+                                      {mo_seen_key(c), c.received_at}};
+    CHECK(mo_seen_key(a) == mo_seen_key(c));
+    CHECK(f.get().mo_sightings(Timestamp{}, 10).value() == all);
+    CHECK(f.get().mo_sightings(b.received_at, 10).value() == std::vector<MoSighting>{all[1], all[2]});
+    CHECK(f.get().mo_sightings(Timestamp{}, 1).value() == std::vector<MoSighting>{all[0]});
+
+    // The upstream acknowledged them: the MOs go, their sightings stay.
+    for (const auto& m : {a, b, c})
+        REQUIRE(wait_for([&](Completion done) { f.get().remove_mo("acme", m.id, std::move(done)); }).ok());
+    CHECK(f.get().pending_mo("acme", 10).value().empty());
+    f.reopen();
+    CHECK(f.get().mo_sightings(Timestamp{}, 10).value() == all);
+
+    // Older than the window: dropped (received before the cutoff only).
+    REQUIRE(wait_for([&](Completion done) { f.get().drop_mo_sightings_before(b.received_at, std::move(done)); }).ok());
+    CHECK(f.get().mo_sightings(Timestamp{}, 10).value() == std::vector<MoSighting>{all[1], all[2]});
+    f.reopen();
+    CHECK(f.get().mo_sightings(Timestamp{}, 10).value() == std::vector<MoSighting>{all[1], all[2]});
+    REQUIRE(wait_for([&](Completion done) { f.get().drop_mo_sightings_before(at(1'000'000), std::move(done)); })
+                .ok());
+    CHECK(f.get().mo_sightings(Timestamp{}, 10).value().empty());
+    // New parks after a drop are seen again.
+    const auto d = mo(id_at(4000), "again");
+    REQUIRE(park(d).ok());
+    CHECK(f.get().mo_sightings(Timestamp{}, 10).value() == std::vector<MoSighting>{{mo_seen_key(d), d.received_at}});
+}
+
 TEMPLATE_TEST_CASE("ledger: a state change with only_from applies only from those states", "[ledger]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

@@ -209,12 +209,16 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         mo.dedupe = std::make_shared<smpp::relay::MoDedupe>(config.mo.duplicate_window);
         {
             // Copies of MOs parked before the restart (the carrier never saw
-            // our deliver_sm_resp) are absorbed too.
+            // our deliver_sm_resp) are absorbed too, whether the upstream
+            // already acknowledged them (the ledger's sightings) or not yet
+            // (still parked).
             std::vector<std::string> names;
             for (const auto& a : config.accounts.accounts) names.push_back(a.system_id);
-            auto seeded = smpp::relay::seed_parked_mos(
-                *mo.dedupe, *ledger, names,
-                std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+            const auto now =
+                std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+            auto seen = smpp::relay::seed_seen_mos(*mo.dedupe, *ledger, now);
+            if (!seen.ok()) spdlog::warn("MO duplicate window not seeded: {}", seen.status().to_string());
+            auto seeded = smpp::relay::seed_parked_mos(*mo.dedupe, *ledger, names, now);
             if (!seeded.ok()) spdlog::warn("MO duplicate window not seeded: {}", seeded.status().to_string());
         }
         mo.next_id = [&ids] { return ids.next(); };
@@ -323,7 +327,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
         // Retention, hourly: final records (and raw receipts) older than
         // retention_days go, as do receipts parked for a carrier id that never
-        // came; records not final stay however old.
+        // came, and MO sightings older than the duplicate window; records not
+        // final stay however old.
         sweep_retention = [&] {
             const auto cutoff = std::chrono::time_point_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now() - std::chrono::hours(24) * config.ledger.retention_days);
@@ -333,6 +338,14 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             ledger->expire_unmatched(cutoff, [](smpp::store::Status st) {
                 if (!st.ok()) spdlog::error("expiring unmatched receipts failed: {}", st.to_string());
             });
+            // MO sightings only matter within the duplicate window.
+            if (config.mo.duplicate_window.count() > 0)
+                ledger->drop_mo_sightings_before(
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() -
+                                                                            config.mo.duplicate_window),
+                    [](smpp::store::Status st) {
+                        if (!st.ok()) spdlog::error("dropping old MO sightings failed: {}", st.to_string());
+                    });
             retention.expires_after(std::chrono::hours(1));
             retention.async_wait([&](boost::system::error_code ec) {
                 if (!ec) sweep_retention();

@@ -82,21 +82,27 @@ struct Matcher {
     std::mutex mutex;
     std::vector<std::string> owed;
 
-    // `seed`: a restart's dedupe, seeded from the MOs parked in `external`.
+    // `seed`: a restart's dedupe, seeded from the MOs parked in `external`
+    // and from its sightings, `later` after now (the restart took that long).
     MoDedupe::clock::time_point now = MoDedupe::clock::time_point{} + 1h;  // the dedupe's clock
+    std::size_t seen_seeded = 0;
 
-    explicit Matcher(std::chrono::milliseconds window, store::Ledger* external = nullptr, bool seed = false)
+    explicit Matcher(std::chrono::milliseconds window, store::Ledger* external = nullptr, bool seed = false,
+                     std::chrono::milliseconds later = 0ms)
         : ledger(external ? *external : own) {
         relay::MoPath path;
         REQUIRE(path.directory.add("12345", "acme"));
         path.next_id = [this] { return ids.next(); };
         path.dedupe = std::make_shared<MoDedupe>(window, 1000, [this] { return now; });
         if (seed) {
-            auto n = relay::seed_parked_mos(*path.dedupe, ledger, {"acme"},
-                                            std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now()));
+            const auto wall =
+                std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) + later;
+            auto seen = relay::seed_seen_mos(*path.dedupe, ledger, wall);
+            REQUIRE(seen.ok());
+            seen_seeded = *seen;
+            auto n = relay::seed_parked_mos(*path.dedupe, ledger, {"acme"}, wall);
             REQUIRE(n.ok());
-            CHECK(*n == ledger.pending_mo("acme", 100)->size());
+            if (later == 0ms) CHECK(*n == ledger.pending_mo("acme", 100)->size());
         }
         matcher = relay::ReceiptMatcher::create(
             ledger, {},
@@ -184,4 +190,100 @@ TEST_CASE("mo dedupe: a copy offered again after a restart is absorbed while the
     CHECK(m.matcher->counters().mo_duplicates == 1);
     CHECK(m.deliver(mo("long text, part 2")) == command_status::ESME_ROK);  // no sar, no id: another MO
     CHECK(m.parked() == 2);
+}
+
+namespace {
+
+store::Status remove_all_parked(store::Ledger& ledger) {
+    auto parked = ledger.pending_mo("acme", 100);
+    if (!parked.ok()) return parked.status();
+    for (const auto& m : *parked) {
+        std::promise<store::Status> done;
+        ledger.remove_mo("acme", m.id, [&done](store::Status s) { done.set_value(std::move(s)); });
+        if (auto s = done.get_future().get(); !s.ok()) return s;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("mo dedupe: a copy offered after a restart is absorbed though the upstream already acknowledged the MO",
+          "[relay][mo]") {
+    relay::test::TempDir dir;
+    store::LedgerSettings settings;
+    settings.path = dir.path() + "/ledger";
+    {
+        auto ledger = store::RocksDbLedger::open(settings);
+        REQUIRE(ledger.ok());
+        Matcher m(10min, ledger->get());
+        CHECK(m.deliver(mo("hello")) == command_status::ESME_ROK);
+        CHECK(m.matcher->counters().mo_parked == 1);
+        // Forwarded: the upstream's deliver_sm_resp ESME_ROK removes it.
+        REQUIRE(remove_all_parked(**ledger).ok());
+        CHECK(m.parked() == 0);
+    }
+    auto ledger = store::RocksDbLedger::open(settings);
+    REQUIRE(ledger.ok());
+    Matcher m(10min, ledger->get(), true);
+    CHECK(m.seen_seeded == 1);
+    CHECK(m.deliver(mo("hello")) == command_status::ESME_ROK);  // the carrier's copy after our restart
+    CHECK(m.deliver(mo("hello")) == command_status::ESME_ROK);
+    // Nothing parked again, nothing owed: the upstream got one deliver_sm in all.
+    CHECK(m.parked() == 0);
+    CHECK(m.owed.empty());
+    CHECK(m.matcher->counters().mo_parked == 0);
+    CHECK(m.matcher->counters().mo_duplicates == 2);
+    // Another text from the same sender is its own MO.
+    CHECK(m.deliver(mo("hello again")) == command_status::ESME_ROK);
+    CHECK(m.parked() == 1);
+}
+
+TEST_CASE("mo dedupe: after a restart past the window the same MO is delivered again", "[relay][mo]") {
+    relay::test::TempDir dir;
+    store::LedgerSettings settings;
+    settings.path = dir.path() + "/ledger";
+    {
+        auto ledger = store::RocksDbLedger::open(settings);
+        REQUIRE(ledger.ok());
+        Matcher m(10min, ledger->get());
+        CHECK(m.deliver(mo("STOP")) == command_status::ESME_ROK);
+        REQUIRE(remove_all_parked(**ledger).ok());
+    }
+    auto ledger = store::RocksDbLedger::open(settings);
+    REQUIRE(ledger.ok());
+    Matcher m(10min, ledger->get(), true, 10min);  // back 10 minutes later
+    CHECK(m.seen_seeded == 0);
+    CHECK(m.deliver(mo("STOP")) == command_status::ESME_ROK);  // a second STOP, really sent
+    CHECK(m.parked() == 1);
+    CHECK(m.owed == std::vector<std::string>{"acme"});
+    CHECK(m.matcher->counters().mo_parked == 1);
+    CHECK(m.matcher->counters().mo_duplicates == 0);
+}
+
+TEST_CASE("mo dedupe: seeding takes the sightings strictly within the window", "[relay][mo]") {
+    store::InMemoryLedger ledger;
+    const store::Timestamp t{std::chrono::milliseconds{1'700'000'000'000}};
+    store::MobileOriginated m{.id = store::MessageId::make(t, 1, 0),
+                              .account = "acme",
+                              .carrier = "carrier01",
+                              .source = {1, 1, "447700900001"},
+                              .destination = {0, 0, "12345"},
+                              .payload = "hello",
+                              .received_at = t};
+    std::promise<store::Status> parked;
+    ledger.park_mo(m, [&parked](store::Status s) { parked.set_value(std::move(s)); });
+    REQUIRE(parked.get_future().get().ok());
+
+    const auto steady = MoDedupe::clock::time_point{} + 1h;
+    MoDedupe inside(10min, 1000, [steady] { return steady; });
+    CHECK(*relay::seed_seen_mos(inside, ledger, t + 10min - 1ms) == 1);
+    // Seeded as stored 10 min - 1 ms ago: a duplicate now, gone 1 ms later.
+    CHECK(inside.see(relay::mo_dedupe_key(m), steady) == MoDedupe::sighting::duplicate);
+    CHECK(inside.see(relay::mo_dedupe_key(m), steady + 1ms) == MoDedupe::sighting::fresh);
+
+    MoDedupe outside(10min, 1000, [steady] { return steady; });
+    CHECK(*relay::seed_seen_mos(outside, ledger, t + 10min) == 0);
+    CHECK(outside.size() == 0);
+    MoDedupe off(0ms);
+    CHECK(*relay::seed_seen_mos(off, ledger, t) == 0);
 }

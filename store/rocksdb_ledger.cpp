@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -123,6 +124,9 @@ struct Group {
     explicit Group(RocksDbLedger::Impl& owner) : impl(owner) {}
     void reset();
     RocksDbLedger::Impl& impl;
+    // The group being written while this one is built (nullptr when none):
+    // its changes are not in RocksDB yet, so reads look there first.
+    const Group* behind = nullptr;
     rocksdb::WriteBatch batch;
     std::unordered_map<std::uint64_t, MessageRecord> overlay;
 
@@ -183,13 +187,31 @@ struct RocksDbLedger::Impl {
     std::vector<rocksdb::ColumnFamilyHandle*> families;
 
     std::mutex mutex;
-    std::condition_variable wake;
+    std::condition_variable wake;  // the builder: ops queued, or the group in flight written
     std::deque<Op> queue;
     bool stopping = false;
-    std::thread writer;
-    std::optional<Group> group;  // writer thread only
+    std::thread writer;     // builds groups and finishes them
+    std::thread committer;  // writes them (rocksdb::Write, the WAL fsync)
+    // A group with the ops it holds, in their order, and what each build returned.
+    struct Slot {
+        std::optional<Group> group;
+        std::vector<Op> ops;
+        std::vector<Status> results;
+        bool sealed = false;  // holds an exclusive op: nothing joins it
+    };
+    // Two groups, double-buffered: one is built while the other is written,
+    // so building a group and the previous one's WAL write, memtable inserts
+    // and fsync overlap instead of adding up (writer thread only).
+    std::array<Slot, 2> slots;
+    // Handed to the committer under `mutex`; `written` set back by it.
+    Group* to_write = nullptr;
+    std::condition_variable commit_wake;
+    bool committer_stopping = false;
+    bool written = false;
+    Status written_status;
     std::atomic<std::uint64_t> groups{0};
     std::atomic<std::uint64_t> writes{0};
+    std::atomic<std::uint64_t> overlapped{0};  // groups begun while the previous one was written
     // Orders raw receipts within a millisecond; seeded from the clock so a
     // restart within the same millisecond cannot reuse a key.
     std::atomic<std::uint64_t> raw_sequence{0};
@@ -239,51 +261,145 @@ struct RocksDbLedger::Impl {
         return future.get();
     }
 
+    // The builder. It takes queued ops into the group being built while the
+    // other group is written, then finishes that one (cache, listener,
+    // completions, in group order) and hands over the built one. With
+    // nothing being written, what it has is handed over at once: a lone op
+    // waits for one write, as before the pipeline.
     void run_writer() {
+        Slot* building = &slots[0];
+        Slot* flying = nullptr;  // with the committer, not finished yet
         std::vector<Op> taken;
-        std::vector<Status> results;
         for (;;) {
-            taken.clear();
+            bool finish_flight = false;
+            Status flight_status;
             {
                 std::unique_lock lock(mutex);
-                wake.wait(lock, [&] { return stopping || !queue.empty(); });
-                if (queue.empty()) return;  // stopping, and everything is committed
-                bool exclusive = queue.front().exclusive;
-                do {
-                    taken.push_back(std::move(queue.front()));
-                    queue.pop_front();
-                } while (!exclusive && !queue.empty() && !queue.front().exclusive &&
-                         taken.size() < settings.max_group_size);
+                auto can_take = [&] {
+                    if (queue.empty() || building->sealed) return false;
+                    // Exclusive ops scan committed state: nothing in flight or built before them.
+                    if (queue.front().exclusive) return !flying && building->ops.empty();
+                    return building->ops.size() < settings.max_group_size;
+                };
+                wake.wait(lock, [&] {
+                    return (flying && written) || can_take() || (!flying && (!building->ops.empty() || stopping));
+                });
+                if (flying && written) {
+                    finish_flight = true;
+                    written = false;
+                    flight_status = std::move(written_status);
+                } else if (can_take()) {
+                    const bool exclusive = queue.front().exclusive;
+                    do {
+                        taken.push_back(std::move(queue.front()));
+                        queue.pop_front();
+                    } while (!exclusive && !queue.empty() && !queue.front().exclusive &&
+                             building->ops.size() + taken.size() < settings.max_group_size);
+                    building->sealed = exclusive;
+                } else if (!flying && building->ops.empty()) {
+                    return;  // stopping, and everything is written
+                }
             }
-            commit(taken, results);
-            for (std::size_t i = 0; i < taken.size(); ++i) taken[i].done(std::move(results[i]));
+            if (finish_flight) {
+                finish(*flying, flight_status, *building);
+                flying = nullptr;
+            }
+            if (!taken.empty()) build(*building, taken, flying);
+            if (!flying && !building->ops.empty()) {
+                if (building->group->batch.Count() == 0) {
+                    finish(*building, Status{}, slots[building == &slots[0] ? 1 : 0]);  // nothing to write
+                } else {
+                    {
+                        std::lock_guard lock(mutex);
+                        to_write = &*building->group;
+                    }
+                    commit_wake.notify_one();
+                    flying = building;
+                    building = building == &slots[0] ? &slots[1] : &slots[0];
+                }
+            }
         }
     }
 
-    void commit(std::vector<Op>& ops, std::vector<Status>& results) {
-        if (!this->group) this->group.emplace(*this);
-        Group& group = *this->group;
-        group.reset();
-        results.clear();
-        for (auto& op : ops) results.push_back(op.build(group));
-        if (group.batch.Count() == 0) return;
-        rocksdb::WriteOptions options;
-        options.sync = settings.sync;
-        Status written = from_rocksdb(db->Write(options, &group.batch));
-        groups.fetch_add(1, std::memory_order_relaxed);
-        writes.fetch_add(ops.size(), std::memory_order_relaxed);
-        if (!written.ok()) {
-            for (auto& r : results)
-                if (r.ok()) r = written;
-            return;
+    // Applies `taken` to the group being built, on top of `flying`'s changes.
+    void build(Slot& slot, std::vector<Op>& taken, const Slot* flying) {
+        if (!slot.group) slot.group.emplace(*this);
+        Group& group = *slot.group;
+        if (slot.ops.empty()) {
+            group.reset();
+            slot.results.clear();
+            if (flying) overlapped.fetch_add(1, std::memory_order_relaxed);
         }
-        remember(group);
-        if (receipt_listener)
-            for (const auto& m : group.late_matches) receipt_listener(m);
+        group.behind = flying ? &*flying->group : nullptr;
+        for (auto& op : taken) {
+            slot.results.push_back(op.build(group));
+            slot.ops.push_back(std::move(op));
+        }
+        taken.clear();
+    }
+
+    // The committer: one rocksdb::Write (WAL append, memtable inserts, the
+    // fsync with sync: true) per group handed over.
+    void run_committer() {
+        for (;;) {
+            Group* group = nullptr;
+            {
+                std::unique_lock lock(mutex);
+                commit_wake.wait(lock, [&] { return to_write || committer_stopping; });
+                if (!to_write) return;
+                group = to_write;
+            }
+            rocksdb::WriteOptions options;
+            options.sync = settings.sync;
+            Status status = from_rocksdb(db->Write(options, &group->batch));
+            {
+                std::lock_guard lock(mutex);
+                to_write = nullptr;
+                written = true;
+                written_status = std::move(status);
+            }
+            wake.notify_one();
+        }
+    }
+
+    // After `slot`'s write returned `status`: the cache and the listener
+    // follow a durable group, then every op's completion runs, in order.
+    // `next` was built on `slot`'s changes: if those did not become
+    // durable, neither can it, so all of it fails too.
+    void finish(Slot& slot, const Status& status, Slot& next) {
+        Group& group = *slot.group;
+        if (group.batch.Count() > 0) {
+            groups.fetch_add(1, std::memory_order_relaxed);
+            writes.fetch_add(slot.ops.size(), std::memory_order_relaxed);
+        }
+        if (next.group) next.group->behind = nullptr;
+        if (status.ok()) {
+            remember(group, next.group && !next.ops.empty() ? &*next.group : nullptr);
+            if (receipt_listener)
+                for (const auto& m : group.late_matches) receipt_listener(m);
+        } else {
+            for (auto& r : slot.results)
+                if (r.ok()) r = status;
+            if (!next.ops.empty()) {
+                for (auto& r : next.results)
+                    if (r.ok()) r = status;
+            }
+        }
+        complete(slot);
+        if (!status.ok()) complete(next);
+    }
+
+    void complete(Slot& slot) {
+        for (std::size_t i = 0; i < slot.ops.size(); ++i) slot.ops[i].done(std::move(slot.results[i]));
+        slot.ops.clear();
+        slot.results.clear();
+        slot.sealed = false;
     }
 
     // After a durable commit: the cache and the key set follow what it wrote.
-    void remember(Group& group) {
+    // `next`, built on top of it, may have parked a receipt again under a
+    // key this group erased: that key stays known.
+    void remember(Group& group, const Group* next) {
         for (auto& [id, record] : group.overlay) {
             if (is_final(record.status)) {
                 open_cache.erase(id);
@@ -293,7 +409,12 @@ struct RocksDbLedger::Impl {
                 open_cache.emplace(id, std::move(record));
             }
         }
-        for (const auto& k : group.unmatched_erased) unmatched_keys.erase(k);
+        for (const auto& k : group.unmatched_erased) {
+            if (next)
+                if (auto it = next->unmatched_overlay.find(k); it != next->unmatched_overlay.end() && it->second)
+                    continue;
+            unmatched_keys.erase(k);
+        }
         if (group.receipt_events.empty() && group.mos_parked.empty() && group.mos_removed.empty()) return;
         std::lock_guard lock(pending_mutex);
         for (const auto& m : group.mos_parked) pending_mos[m.account].insert_or_assign(m.id.value(), m);
@@ -483,13 +604,21 @@ void Group::reset() {
     mos_removed.clear();
 }
 
+namespace {
+// The group's own record of `family`'s entries, for the families read by key
+// while a group is built (nullptr for the others).
+const std::unordered_map<std::string, std::optional<std::string>>* overlay_of(const Group& g, Family family) {
+    return family == carrier_ids ? &g.carrier_id_overlay
+           : family == unmatched ? &g.unmatched_overlay
+           : family == parts     ? &g.parts_overlay
+                                 : nullptr;
+}
+}  // namespace
+
 StatusOr<std::optional<std::string>> Group::get(Family family, const std::string& key) {
-    auto* overlay = family == carrier_ids ? &carrier_id_overlay
-                    : family == unmatched ? &unmatched_overlay
-                    : family == parts     ? &parts_overlay
-                                          : nullptr;
-    if (overlay)
-        if (auto it = overlay->find(key); it != overlay->end()) return it->second;
+    for (const Group* g = this; g; g = g == this ? behind : nullptr)
+        if (const auto* overlay = overlay_of(*g, family))
+            if (auto it = overlay->find(key); it != overlay->end()) return it->second;
     std::string value;
     auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf(family), key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
@@ -541,21 +670,28 @@ void Group::unpark_mo(const std::string& account, MessageId id) {
 }
 
 StatusOr<MessageRecord> Group::take(MessageId id) {
-    if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end() && !overlay.count(id.value())) {
-        MessageRecord r = std::move(it->second);
-        impl.open_cache.erase(it);
-        return r;
-    }
+    const auto key = id.value();
+    // Moved out of the cache only when no group holds a newer version; the
+    // group being written keeps its own (it becomes the cache's once durable).
+    if (!overlay.count(key) && !(behind && behind->overlay.count(key)))
+        if (auto it = impl.open_cache.find(key); it != impl.open_cache.end()) {
+            MessageRecord r = std::move(it->second);
+            impl.open_cache.erase(it);
+            return r;
+        }
     return read(id);
 }
 
 void Group::give_back(MessageRecord record) {
-    if (overlay.count(record.id.value()) || is_final(record.status)) return;
-    if (impl.open_cache.size() < impl.settings.open_record_cache) impl.open_cache.emplace(record.id.value(), std::move(record));
+    const auto key = record.id.value();
+    if (overlay.count(key) || (behind && behind->overlay.count(key)) || is_final(record.status)) return;
+    if (impl.open_cache.size() < impl.settings.open_record_cache) impl.open_cache.emplace(key, std::move(record));
 }
 
 StatusOr<MessageRecord> Group::read(MessageId id) {
     if (auto it = overlay.find(id.value()); it != overlay.end()) return it->second;
+    if (behind)
+        if (auto it = behind->overlay.find(id.value()); it != behind->overlay.end()) return it->second;
     if (auto it = impl.open_cache.find(id.value()); it != impl.open_cache.end()) return it->second;
     std::string value;
     auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf(messages), id_key(id), &value);
@@ -657,6 +793,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
                                  std::chrono::steady_clock::now().time_since_epoch().count())
                              << 16);
     auto* raw = impl.get();
+    impl->committer = std::thread([raw] { raw->run_committer(); });
     impl->writer = std::thread([raw] { raw->run_writer(); });
     return std::unique_ptr<RocksDbLedger>(new RocksDbLedger(std::move(impl)));
 }
@@ -667,7 +804,13 @@ RocksDbLedger::~RocksDbLedger() {
         impl_->stopping = true;
     }
     impl_->wake.notify_one();
-    impl_->writer.join();
+    impl_->writer.join();  // returns once nothing is queued, built or being written
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->committer_stopping = true;
+    }
+    impl_->commit_wake.notify_one();
+    impl_->committer.join();
 }
 
 void RocksDbLedger::accept(MessageRecord record, Completion done) {
@@ -1013,7 +1156,7 @@ StatusOr<Recovery> RocksDbLedger::recover(Timestamp now) {
 }
 
 RocksDbLedger::WriterStats RocksDbLedger::writer_stats() const {
-    return {impl_->groups.load(), impl_->writes.load()};
+    return {impl_->groups.load(), impl_->writes.load(), impl_->overlapped.load()};
 }
 
 Status RocksDbLedger::compact_carrier_ids() {

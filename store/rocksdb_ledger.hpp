@@ -18,11 +18,15 @@
 //
 // Writes: one WriteBatch per state change, touching every family the change
 // touches. A dedicated writer thread takes everything queued (up to
-// LedgerSettings::max_group_size) and commits it as one group: one
-// rocksdb::Write, one WAL fsync (or none with sync: false); then it runs the
-// Completions, on the writer thread. Changes within a group see each other
-// (two updates of one message in one group chain correctly). Reads go to
-// RocksDB directly and so only see committed groups.
+// LedgerSettings::max_group_size) into one group; a committer thread writes
+// each group: one rocksdb::Write, one WAL fsync (or none with sync: false).
+// The two overlap: while group N is written, the writer builds group N+1
+// from what queues meanwhile, reading through N's changes (N is not in
+// RocksDB yet); once N is durable the writer runs its Completions (on the
+// writer thread, in queue order) and hands N+1 over. If N's write fails,
+// N+1 fails with it: it was built on N. Changes within a group, and across
+// the group in flight, see each other (two updates of one message chain
+// correctly). Reads go to RocksDB directly and so only see committed groups.
 //
 // Retention: ids are time-ordered, so "minted before the cutoff" is a key
 // range of `messages`. The few records in that range that are not final are
@@ -87,6 +91,7 @@ public:
     struct WriterStats {
         std::uint64_t groups = 0;
         std::uint64_t writes = 0;
+        std::uint64_t overlapped = 0;  // groups built while the one before was being written
     };
     WriterStats writer_stats() const;
 

@@ -225,6 +225,45 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
     };
     REQUIRE(eventually([&] { return wait_ok() >= messages; }, 30s, 250ms));
     sim.wait_quiet(1s, 10s);
+
+    // One message the chaos moved, as operators look it up: `smppctl
+    // message` by our id shows c1's attempt (no id from it) and c2's with
+    // the id c2 gave; c2's id finds the same record.
+    {
+        std::map<std::string, std::string> id_of_token;
+        for (const auto& a : acks) id_of_token["m" + std::to_string(a.index)] = a.message_id;
+        const auto received = sim.received(4 * messages);
+        std::set<std::string> refused_by_c1;
+        for (const auto& s : received)
+            if (s.carrier == "c1" && s.command_status == 0x08) refused_by_c1.insert(s.token);
+        const SimSubmit* moved = nullptr;
+        for (const auto& s : received)
+            if (s.carrier == "c2" && s.command_status == 0 && refused_by_c1.count(s.token)) {
+                moved = &s;
+                break;
+            }
+        REQUIRE(moved != nullptr);
+        const auto id = id_of_token.at(moved->token);
+        r = smppctl("message " + id + " --socket " + socket.string());
+        INFO(r.out);
+        CHECK(r.status == 0);
+        CHECK(r.out.starts_with(id + " sent\naccount e2e "));
+        CHECK(r.out.find("\nroute c1: ") != std::string::npos);
+        CHECK(std::regex_search(r.out, std::regex("\nattempt #1 c1 bind=- at=\\S+Z sending command_status=- "
+                                                  "carrier_message_id=-\n")));
+        CHECK(std::regex_search(r.out, std::regex("\nattempt #2 c2 bind=- at=\\S+Z sent command_status=0x00000000 "
+                                                  "\\(ESME_ROK\\) carrier_message_id=" + moved->message_id + "\n")));
+        CHECK(r.out.find("\ncost 0.000000 (0 micros, 1 segment)\n") != std::string::npos);
+        CHECK(r.out.ends_with("duplicate_risk no\n"));
+        const auto record = r.out;
+        r = smppctl("message --carrier c2 " + moved->message_id + " --socket " + socket.string());
+        CHECK(r.status == 0);
+        const auto found_by = "found by carrier c2 id '" + moved->message_id + "'";
+        CHECK(r.out.find(found_by) == id.size() + 6);  // after "<id> sent\n"
+        CHECK(r.out.substr(r.out.find('\n', id.size() + 6) + 1) == record.substr(record.find('\n') + 1));
+        r = smppctl("message --carrier c1 " + moved->message_id + "x --socket " + socket.string());
+        CHECK(r.status == 1);
+    }
     REQUIRE(server->terminate() == 0);
 
     std::vector<SimSubmit> accepted;

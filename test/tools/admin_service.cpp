@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
+
+#include "store/in_memory_ledger.hpp"
+
 using namespace smpp;
 using namespace smpp::admin;
 using namespace std::chrono_literals;
@@ -90,7 +94,7 @@ TEST_CASE("admin_service: reload says ok or the file:line, bad requests get an e
 
     CHECK(service.execute("") == "error empty request (try: help)\n");
     CHECK(service.execute("  \t ") == "error empty request (try: help)\n");
-    CHECK(service.execute("launch") == "error unknown command 'launch' (binds, health, reload, help)\n");
+    CHECK(service.execute("launch") == "error unknown command 'launch' (binds, health, reload, message, help)\n");
     CHECK(service.execute("help").starts_with("ok commands\nbinds "));
     CHECK(service.execute("chaos c1 20s").starts_with("error chaos acts in smpp-sim "));
     // Nothing configured: each command says so instead of answering empty.
@@ -98,4 +102,66 @@ TEST_CASE("admin_service: reload says ok or the file:line, bad requests get an e
     CHECK(service.execute("health") == "error no health monitor (no carriers configured)\n");
     AdminService none({});
     CHECK(none.execute("reload") == "error no route table to reload (no carriers configured)\n");
+}
+
+TEST_CASE("admin_service: message shows one record, by our id or by the carrier's", "[tools][admin][message]") {
+    const store::Timestamp noon = std::chrono::sys_days{std::chrono::year{2025} / 5 / 1} + 12h;
+    store::InMemoryLedger ledger;
+    auto ok = [](store::Status st) { REQUIRE(st.ok()); };
+    store::MessageRecord r;
+    r.id = store::MessageId::make(noon, 0, 1);
+    r.account = "acme";
+    r.destination = {1, 1, "447700900123"};
+    r.segment_count = 2;
+    r.status = store::MessageStatus::sending;
+    r.route = {"c1", "route 44 (lcr): c1; skipped c2 (circuit open)"};
+    r.attempts.push_back({.carrier = "c1", .at = noon, .status = store::MessageStatus::sending});
+    r.accepted_at = r.updated_at = noon;
+    r.cost_micros = 2 * 6'000;
+    ledger.accept(r, ok);
+    ledger.sent(r.id, "c1", "4D2", "4d2", noon + 40ms, ok);
+    ledger.update(r.id, {.status = store::MessageStatus::undeliverable, .at = noon + 3s, .error_code = 1}, ok);
+    const relay::CarrierIdBook book{{"c1", {}}};
+    AdminService service({.message = [&](const MessageQuery& q) { return find_message(ledger, book, q); }});
+
+    const auto id = r.id.to_string();
+    const auto text = service.execute("message " + id + "\n");
+    INFO(text);
+    REQUIRE(text.starts_with("ok " + id + " undeliverable\naccount acme "));
+    CHECK(text.find("\ncost 0.012000 (12000 micros, 2 segments)\n") != std::string::npos);
+    CHECK(text.find("\nroute c1: route 44 (lcr): c1; skipped c2 (circuit open)\n") != std::string::npos);
+    CHECK(text.find("\nattempt #1 c1 bind=- at=2025-05-01T12:00:00.000Z sent command_status=0x00000000 (ESME_ROK) "
+                    "carrier_message_id=4D2\n") != std::string::npos);
+    CHECK(text.find("\nfinal 2025-05-01T12:00:03.000Z\n") != std::string::npos);
+    // Lower case is the same id (Crockford base32).
+    CHECK(service.execute("message " + [&] {
+        std::string lower = id;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return lower;
+    }()) == text);
+
+    // The carrier asks about their id: decimal 1234 is the 0x4D2 they answered with.
+    const auto by_carrier = service.execute("message c1 1234");
+    CHECK(by_carrier == "ok " + id + " undeliverable\nfound by carrier c1 id '1234' (index key 4d2)\n" +
+                            text.substr(text.find('\n') + 1));
+
+    const auto unknown = store::MessageId::make(noon, 0, 2).to_string();
+    CHECK(service.execute("message " + unknown) == "error no message " + unknown + "\n");
+    CHECK(service.execute("message c1 999") ==
+          "error no message for carrier c1 id '999' (keys tried: 999, 2457, 3e7)\n");
+    CHECK(service.execute("message 12345") ==
+          "error '12345' is not a message id (13 characters of Crockford base32, as our submit_sm_resp gave it; "
+          "for a carrier's id: message <carrier> <carrier-message-id>)\n");
+    CHECK(service.execute("message 0000000000000").starts_with("error '0000000000000' is not a message id ("));
+    CHECK(service.execute("message") == "error usage: message <id> | message <carrier> <carrier-message-id>\n");
+    CHECK(service.execute("message a b c") == "error usage: message <id> | message <carrier> <carrier-message-id>\n");
+    CHECK(service.execute("help").find("\nmessage <id> ") != std::string::npos);
+    // No ledger (a connector without carriers).
+    CHECK(AdminService({}).execute("message " + id) == "error no ledger here (no carriers configured)\n");
+    // A ledger that fails to read says so, not "no message".
+    AdminService broken({.message = [](const MessageQuery&) -> store::StatusOr<FoundMessage> {
+        return store::Status(store::StatusCode::io_error, "disk gone");
+    }});
+    CHECK(broken.execute("message " + id).starts_with("error ledger: "));
+    CHECK(broken.execute("message " + id).find("disk gone") != std::string::npos);
 }

@@ -10,8 +10,15 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "routing/shm_table.hpp"
+#include "store/in_memory_ledger.hpp"
+#include "tools/smpp-connector/admin_service.hpp"
+#include "tools/smpp-connector/admin_socket.hpp"
 
 namespace {
 
@@ -138,11 +145,89 @@ TEST_CASE("smppctl binds/health/reload/chaos say clearly when there is nobody to
     CHECK(r.status == 2);
     r = run("chaos c1 --sim 1 --error-rate 1.5");
     CHECK(r.status == 2);
+    r = run("message 0ABCDEFGHJKMN --socket " + missing);
+    CHECK(r.status == 4);
+    r = run("message");
+    CHECK(r.status == 2);
+    r = run("message 'a b' --socket " + missing);
+    CHECK(r.status == 2);
+    CHECK(r.out == "smppctl: message ids and carrier names cannot be empty or hold spaces\n");
+    r = run("message 1234 --carrier '' --socket " + missing);
+    CHECK(r.status == 2);
     r = run("binds --bogus");
     CHECK(r.status == 2);
     r = run("--help");
     CHECK(r.status == 0);
     CHECK(r.out.find("Exit codes: 0 ok; 1 ") != std::string::npos);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
+TEST_CASE("smppctl message prints one ledger record from the connector's admin socket", "[tools][smppctl][message]") {
+    namespace asio = boost::asio;
+    using namespace std::chrono_literals;
+    const fs::path dir = fs::temp_directory_path() / ("smppctl-message-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto path = (dir / "admin.sock").string();
+
+    // The connector's admin socket as main.cpp wires it, over an in-memory ledger.
+    const store::Timestamp noon = std::chrono::sys_days{std::chrono::year{2025} / 5 / 1} + 12h;
+    store::InMemoryLedger ledger;
+    auto ok = [](store::Status st) { REQUIRE(st.ok()); };
+    store::MessageRecord m;
+    m.id = store::MessageId::make(noon, 0, 1);
+    m.account = "acme";
+    m.status = store::MessageStatus::sending;
+    m.segment_count = 3;
+    m.route = {"c1", "route 44 (priority): c1"};
+    m.attempts.push_back({.carrier = "c1", .at = noon, .status = store::MessageStatus::sending});
+    m.accepted_at = m.updated_at = noon;
+    m.cost_micros = 12'000;
+    ledger.accept(m, ok);
+    ledger.sent(m.id, "c1", "77", "77", noon + 5ms, ok);
+    const relay::CarrierIdBook book{{"c1", {}}};
+    asio::io_context io;
+    std::string why;
+    auto socket = admin::AdminSocket::open(
+        io.get_executor(), {.path = path},
+        admin::AdminSocket::Handler([service = admin::AdminService(
+                                         {.message = [&](const admin::MessageQuery& q) {
+                                             return admin::find_message(ledger, book, q);
+                                         }})](std::string_view line) { return service.execute(line); }),
+        why);
+    REQUIRE(socket);
+    socket->start();
+    std::thread thread([&io] { io.run(); });
+
+    const auto id = m.id.to_string();
+    auto r = run("message " + id + " --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with(id + " sent\naccount acme "));
+    CHECK(r.out.find("\ncost 0.012000 (12000 micros, 3 segments)\n") != std::string::npos);
+    CHECK(r.out.find("\nroute c1: route 44 (priority): c1\n") != std::string::npos);
+    CHECK(r.out.find(" sent command_status=0x00000000 (ESME_ROK) carrier_message_id=77\n") != std::string::npos);
+    // The carrier's id: 77 decimal, and its hex (0x4d) as a receipt might quote it.
+    r = run("message --carrier c1 77 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with(id + " sent\nfound by carrier c1 id '77' (index key 77)\naccount acme "));
+    r = run("message --carrier c1 4D --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with(id + " sent\nfound by carrier c1 id '4D' (index key 77)\n"));
+    // Refusals: exit 1 with the connector's reason.
+    const auto other = store::MessageId::make(noon, 0, 2).to_string();
+    r = run("message " + other + " --socket " + path);
+    CHECK(r.status == 1);
+    CHECK(r.out == "smppctl: smpp-connector: no message " + other + "\n");
+    r = run("message --carrier c1 999999 --socket " + path);
+    CHECK(r.status == 1);
+    CHECK(r.out.starts_with("smppctl: smpp-connector: no message for carrier c1 id '999999' (keys tried: "));
+    r = run("message 12345 --socket " + path);
+    CHECK(r.status == 1);
+    CHECK(r.out.starts_with("smppctl: smpp-connector: '12345' is not a message id ("));
+
+    asio::post(io, [&] { socket->stop(); });
+    asio::post(io, [&] { io.stop(); });
+    thread.join();
     std::error_code ec;
     fs::remove_all(dir, ec);
 }

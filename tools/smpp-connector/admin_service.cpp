@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "tools/smpp-connector/message_text.hpp"
+
 namespace smpp::admin {
 
 namespace {
@@ -47,6 +49,37 @@ std::string one_line(std::string_view s) {
     return out;
 }
 
+constexpr std::string_view message_usage = "error usage: message <id> | message <carrier> <carrier-message-id>\n";
+
+std::string message_reply(const AdminSources& sources, const std::vector<std::string_view>& words) {
+    if (words.size() < 2 || words.size() > 3) return std::string(message_usage);
+    if (!sources.message) return "error no ledger here (no carriers configured)\n";
+    MessageQuery query;
+    if (words.size() == 2) {
+        const auto id = store::MessageId::parse(words[1]);
+        if (!id || !id->valid())
+            return fmt::format("error '{}' is not a message id ({} characters of Crockford base32, as our "
+                               "submit_sm_resp gave it; for a carrier's id: message <carrier> <carrier-message-id>)\n",
+                               one_line(words[1]), store::MessageId::text_size);
+        query.id = *id;
+    } else {
+        query.carrier = std::string(words[1]);
+        query.carrier_message_id = std::string(words[2]);
+    }
+    const auto found = sources.message(query);
+    if (!found.ok()) {
+        if (found.status().code() == store::StatusCode::not_found)
+            return "error no message " + one_line(found.status().message()) + "\n";
+        return "error ledger: " + one_line(found.status().to_string()) + "\n";
+    }
+    const auto& r = found->record;
+    std::string out = fmt::format("ok {} {}\n", r.id.to_string(), store::name(r.status));
+    if (!found->index_key.empty())
+        out += fmt::format("found by carrier {} id '{}' (index key {})\n", query.carrier, query.carrier_message_id,
+                           found->index_key);
+    return out + message_text(r);
+}
+
 std::string reload_reply(const ReloadResult& r) { return (r.ok ? "ok " : "error ") + one_line(r.message) + "\n"; }
 
 constexpr std::string_view help_text =
@@ -54,6 +87,9 @@ constexpr std::string_view help_text =
     "binds                        every carrier and its binds: state, since, endpoint, window, last error\n"
     "health [carrier] [country]   circuits per carrier x country: state per traffic class, rates, latency\n"
     "reload                       load the route table again (as SIGHUP); a bad table keeps the old one\n"
+    "message <id>                 one message's ledger record: addresses, segments, cost, route and reason,\n"
+    "                             every attempt, receipt state, timestamps, duplicate risk\n"
+    "message <carrier> <their-id> the same, found by the id the carrier gave it (as its receipts match)\n"
     "help                         this list\n";
 
 }  // namespace
@@ -125,11 +161,13 @@ std::string AdminService::execute(std::string_view line) const {
         return reload_reply(sources_.reload());
     }
 
+    if (cmd == "message") return message_reply(sources_, words);
+
     if (cmd == "chaos")
         return "error chaos acts in smpp-sim (the carrier misbehaves, the connector sees real errors): "
                "smppctl chaos <carrier> --sim <control port> --for 20s --error-rate 0.5\n";
 
-    return "error unknown command '" + one_line(cmd) + "' (binds, health, reload, help)\n";
+    return "error unknown command '" + one_line(cmd) + "' (binds, health, reload, message, help)\n";
 }
 
 }  // namespace smpp::admin

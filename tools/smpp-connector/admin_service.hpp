@@ -1,11 +1,13 @@
 #pragma once
 // The connector's admin commands (the protocol behind its admin socket and
-// `smppctl binds|health|reload`), apart from any socket so tests call it
-// directly. One request line in, one reply out:
+// `smppctl binds|health|reload|message`), apart from any socket so tests
+// call it directly. One request line in, one reply out:
 //
 //   binds                        every carrier and each of its binds
 //   health [carrier] [country]   circuits per carrier x country (routing/health)
 //   reload                       the route table again, as SIGHUP does
+//   message <id>                 one message's ledger record (message_text.hpp)
+//   message <carrier> <their id> the same, found by the carrier's message id
 //   help
 //
 // The reply's first line is "ok[ <summary>]" or "error <why>"; the body
@@ -19,6 +21,7 @@
 
 #include "routing/health/health_monitor.hpp"
 #include "smpp/carrier/carrier.hpp"
+#include "tools/smpp-connector/message_lookup.hpp"
 
 namespace smpp::admin {
 
@@ -36,6 +39,9 @@ struct AdminSources {
     // The same reload, off the caller's thread (reload_worker.hpp): it calls
     // back, from any thread, once done. Preferred over `reload` when set.
     std::function<void(std::function<void(const ReloadResult&)>)> reload_async{};
+    // One record from the ledger (find_message in message_lookup.hpp); a
+    // point read, fine on the caller's thread.
+    std::function<store::StatusOr<FoundMessage>(const MessageQuery&)> message{};
 };
 
 // "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s"

@@ -39,6 +39,7 @@
 #include "smpp/upstream/upstream_session_handler.hpp"
 #include "tools/smpp-connector/admin_service.hpp"
 #include "tools/smpp-connector/admin_socket.hpp"
+#include "tools/smpp-connector/message_lookup.hpp"
 #include "tools/smpp-connector/reload_worker.hpp"
 #include "store/message_id.hpp"
 #include "store/rocksdb_ledger.hpp"
@@ -399,7 +400,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     };
     await_hangup();
 
-    // The admin socket (smppctl binds / health / reload), on this io thread.
+    // The admin socket (smppctl binds / health / reload / message), on this io thread.
     std::shared_ptr<smpp::admin::AdminSocket> admin;
     const std::string admin_path = config.admin_socket.value_or(
         smpp::admin::default_socket_path(config.listener.port ? config.listener.port : local.port()));
@@ -416,6 +417,12 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                 reloads.reload(std::move(done));
             };
         }
+        // Point reads of the ledger, thread-safe (RocksDB Get): fine on the io
+        // thread. The ledger outlives `admin`, which is declared after it.
+        if (ledger)
+            sources.message = [&ledger, &carrier_ids](const smpp::admin::MessageQuery& q) {
+                return smpp::admin::find_message(*ledger, carrier_ids, q);
+            };
         std::string why;
         admin = smpp::admin::AdminSocket::open(
             io.get_executor(), {.path = admin_path},

@@ -1,9 +1,9 @@
 // smppctl: the operators' tool. `route lookup` and `route explain` read the
 // route table a running smpp-connector publishes in shared memory (the same
 // bytes its forward path selects from); `route check` validates a table
-// file before it is deployed. `binds`, `health` and `reload` ask a running
-// connector over its admin socket; `chaos` degrades a simulated carrier
-// (smpp-sim's control port) for a while.
+// file before it is deployed. `binds`, `health`, `reload` and `message`
+// ask a running connector over its admin socket; `chaos` degrades a
+// simulated carrier (smpp-sim's control port) for a while.
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -34,9 +34,10 @@ constexpr int exit_usage = 2;        // bad arguments
 constexpr int exit_unreachable = 4;  // no admin socket / control port, or nobody answers on it
 
 constexpr const char* exit_codes_text =
-    "Exit codes: 0 ok; 1 the connector (or simulator) refused: its error is printed, or no route table is "
-    "published; 2 bad arguments; 3 no route (route lookup/explain); 4 cannot reach the connector's admin socket "
-    "or the simulator's control port (not running, wrong --port/--socket/--sim, permissions).";
+    "Exit codes: 0 ok; 1 the connector (or simulator) refused: its error is printed (an unknown message id "
+    "too), or no route table is published; 2 bad arguments; 3 no route (route lookup/explain); 4 cannot reach "
+    "the connector's admin socket or the simulator's control port (not running, wrong --port/--socket/--sim, "
+    "permissions).";
 
 struct Reply {
     int code = exit_ok;
@@ -239,6 +240,15 @@ int main(int argc, char** argv) {
     add_target(health);
     auto* reload = app.add_subcommand("reload", "load the route table again (as SIGHUP); prints ok or file:line");
     add_target(reload);
+    std::string message_id, message_carrier;
+    auto* message = app.add_subcommand(
+        "message", "one message's ledger record: addresses, segments, cost, route and reason, every attempt, "
+                   "receipt state, timestamps: smppctl message <our id> | smppctl message --carrier C <their id>");
+    message->add_option("id", message_id, "our message id (as submit_sm_resp gave it), or with --carrier the "
+                                          "carrier's message id")
+        ->required();
+    message->add_option("--carrier", message_carrier, "the id is this carrier's (its submit_sm_resp or receipt id)");
+    add_target(message);
 
     std::string sim_at, chaos_carrier, chaos_for = "30s", status = "0x08";
     std::optional<double> error_rate, receipt_loss, no_response;
@@ -302,6 +312,20 @@ int main(int argc, char** argv) {
         return print_reply(ask_admin(socket_path, request), "smpp-connector");
     }
     if (*reload) return print_reply(ask_admin(socket_path, "reload"), "smpp-connector");
+    if (*message) {
+        // The admin protocol is words on one line: an id with a space or a
+        // line break could not be asked for as it is.
+        const auto bad = [](const std::string& s) {
+            return s.empty() || s.find_first_of(" \t\r\n") != std::string::npos;
+        };
+        if (bad(message_id) || (message->count("--carrier") && bad(message_carrier))) {
+            std::fprintf(stderr, "smppctl: message ids and carrier names cannot be empty or hold spaces\n");
+            return exit_usage;
+        }
+        const std::string request =
+            message_carrier.empty() ? "message " + message_id : "message " + message_carrier + " " + message_id;
+        return print_reply(ask_admin(socket_path, request), "smpp-connector");
+    }
     if (*chaos) {
         if (chaos_list) return print_reply(ask_sim(sim_at, "chaos list"), "smpp-sim");
         if (chaos_carrier.empty()) {

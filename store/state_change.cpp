@@ -43,6 +43,13 @@ Status apply(MessageRecord& r, const StateChange& change) {
     if (is_final(change.status)) r.final_at = change.at;
     r.retry_at = Timestamp{};
     if (change.duplicate_risk) r.duplicate_risk = true;
+    if (change.last_attempt_refused)
+        for (auto it = r.attempts.rbegin(); it != r.attempts.rend(); ++it)
+            if (it->status == MessageStatus::sending && it->carrier_message_id.empty()) {
+                it->status = MessageStatus::failed;
+                it->command_status = *change.last_attempt_refused;
+                break;
+            }
     if (change.attempt) r.attempts.push_back(*change.attempt);
     if (change.route) r.route = *change.route;
     if (change.error_code) r.error_code = *change.error_code;

@@ -42,6 +42,12 @@ struct StateChange {
     std::optional<Replacement> replacement{};
     // Set the record's duplicate_risk (a re-send while a carrier may have it).
     bool duplicate_risk = false;
+    // The carrier's answer to the newest attempt still `sending` when it
+    // refused for now (a transient command_status, or 0 when it never left
+    // us): that attempt becomes `failed` with it, before `attempt` is
+    // appended. The next carrier or a retry follows, and the record keeps
+    // why each carrier did not take it.
+    std::optional<std::uint32_t> last_attempt_refused{};
 };
 
 // A final record never changes again (a late or duplicate receipt must not

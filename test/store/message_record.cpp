@@ -162,6 +162,41 @@ TEST_CASE("state change: final records never change; retries are cancelled by an
     CHECK(check_acceptable(MessageRecord{}).code() == StatusCode::invalid_argument);
 }
 
+TEST_CASE("state change: a carrier's transient refusal closes its attempt before the next one") {
+    MessageRecord r;
+    r.id = MessageId(44);
+    const Attempt first{"carrier-a", "", at_ms(10), MessageStatus::sending, 0, ""};
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::sending, .at = at_ms(10), .attempt = first}).ok());
+    // carrier-a answers ESME_RSYSERR: failover to carrier-b.
+    const Attempt second{"carrier-b", "", at_ms(12), MessageStatus::sending, 0, ""};
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::sending,
+                                 .at = at_ms(12),
+                                 .attempt = second,
+                                 .last_attempt_refused = 0x08})
+                .ok());
+    REQUIRE(r.attempts.size() == 2);
+    CHECK(r.attempts[0].status == MessageStatus::failed);
+    CHECK(r.attempts[0].command_status == 0x08);
+    CHECK(r.attempts[1].status == MessageStatus::sending);
+    // carrier-b throttles too: a retry later; the record says why.
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::queued, .at = at_ms(13), .last_attempt_refused = 0x58}).ok());
+    CHECK(r.attempts[1].status == MessageStatus::failed);
+    CHECK(r.attempts[1].command_status == 0x58);
+    // Nothing open any more: a further refusal changes no attempt.
+    const auto before = r.attempts;
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::queued, .at = at_ms(14), .last_attempt_refused = 0x14}).ok());
+    CHECK(r.attempts == before);
+    // An attempt that got its carrier id is never closed as refused.
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::sending,
+                                 .at = at_ms(20),
+                                 .attempt = Attempt{"carrier-a", "", at_ms(20), MessageStatus::sending, 0, ""}})
+                .ok());
+    REQUIRE(apply_sent(r, "carrier-a", "X9", at_ms(21)).ok());
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::queued, .at = at_ms(22), .last_attempt_refused = 0x08}).ok());
+    CHECK(r.attempts.back().status == MessageStatus::sent);
+    CHECK(r.attempts.back().carrier_message_id == "X9");
+}
+
 TEST_CASE("pending receipt: value round trip and corruption") {
     PendingReceipt r{"acme", MessageId(9), MessageStatus::undeliverable, 0x0B, at_ms(1'700'000'000'000)};
     PendingReceipt back{"acme", MessageId(9)};

@@ -1,6 +1,7 @@
 #include "smpp/protocol/delivery_receipt.hpp"
 
 #include <array>
+#include <charconv>
 #include <fmt/format.h>
 
 #include "smpp/protocol/segments.hpp"
@@ -68,13 +69,16 @@ struct Key {
 std::optional<Key> key_at(std::string_view s, std::size_t at) {
     if (at >= s.size() || !alpha(s[at])) return std::nullopt;
     if (at > 0 && !space(s[at - 1])) return std::nullopt;
-    std::string name;
+    // At most 24 characters are looked at: the name fits on the stack.
+    std::array<char, 24> buffer;
+    std::size_t length = 0;
+    auto name = [&] { return std::string_view(buffer.data(), length); };
     std::size_t i = at;
-    for (; i < s.size() && i - at < 24; ++i) {
+    for (; i < s.size() && i - at < buffer.size(); ++i) {
         const char c = s[i];
         if (alpha(c)) {
-            name.push_back(lower(c));
-        } else if (c == '_' || (c == ' ' && (name == "submit" || name == "done") &&
+            buffer[length++] = lower(c);
+        } else if (c == '_' || (c == ' ' && (name() == "submit" || name() == "done") &&
                                 (iequals(s.substr(i + 1, 4), "date") || iequals(s.substr(i + 1, 4), "time")))) {
             // Only "submit date" and "done date" take a space, so "DLR id:1"
             // stays "id" and "Done err:0" stays "err".
@@ -84,7 +88,7 @@ std::optional<Key> key_at(std::string_view s, std::size_t at) {
         }
     }
     if (i >= s.size() || s[i] != ':') return std::nullopt;
-    return Key{field_of(name), i + 1};
+    return Key{field_of(name()), i + 1};
 }
 
 std::size_t skip_spaces(std::string_view s, std::size_t i) {
@@ -198,10 +202,12 @@ std::string_view stat_name(message_state s) noexcept {
 namespace {
 
 // Every field the text has, with or without an id (extract_receipt may get
-// the id from receipted_message_id).
-DeliveryReceipt parse_fields(std::string_view s) {
+// the id from receipted_message_id). The text becomes r.raw, parsed in
+// place: one copy of it per receipt, not two.
+DeliveryReceipt parse_fields(std::string text) {
     DeliveryReceipt r;
-    r.raw = s;
+    r.raw = std::move(text);
+    const std::string_view s = r.raw;
     Seen seen;
     std::size_t i = 0;
     while (i < s.size()) {
@@ -247,7 +253,7 @@ DeliveryReceipt parse_fields(std::string_view s) {
 }  // namespace
 
 std::variant<DeliveryReceipt, ReceiptError> parse_receipt_text(std::string_view s) {
-    auto r = parse_fields(s);
+    auto r = parse_fields(std::string(s));
     if (r.id.empty()) return ReceiptError{receipt_errc::no_id};
     return r;
 }
@@ -270,8 +276,8 @@ std::variant<DeliveryReceipt, ReceiptError> extract_receipt(const Pdu& pdu) {
     const auto kind = classify_esm_class(esm);
     if (kind == deliver_kind::mobile_originated) return ReceiptError{receipt_errc::not_a_receipt};
 
-    const std::string text = encoding_of(data_coding) == sm_encoding::ucs2 ? from_ucs2(body) : std::string(body);
-    DeliveryReceipt r = parse_fields(text);
+    DeliveryReceipt r =
+        parse_fields(encoding_of(data_coding) == sm_encoding::ucs2 ? from_ucs2(body) : std::string(body));
     r.kind = kind;
     if (const auto id = tlvs->receipted_message_id(); id && !id->empty()) r.id = *id;
     if (const auto st = tlvs->message_state()) {
@@ -280,7 +286,7 @@ std::variant<DeliveryReceipt, ReceiptError> extract_receipt(const Pdu& pdu) {
     }
     if (const auto nec = tlvs->network_error_code()) {
         r.network_error_code = nec;
-        r.err = fmt::format("{:03}", nec->error_code);
+        r.err = format_receipt_number(nec->error_code);
     }
     if (r.id.empty()) return ReceiptError{receipt_errc::no_id};
     return r;
@@ -302,9 +308,33 @@ std::string format_receipt_date(system_clock::time_point tp) {
     const auto today = floor<days>(tp);
     const year_month_day ymd{today};
     const hh_mm_ss hms{floor<seconds>(tp - today)};
-    return fmt::format("{:02}{:02}{:02}{:02}{:02}", static_cast<int>(ymd.year()) % 100,
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                       hms.minutes().count());
+    // Two digits each, by hand: twice per receipt sent upstream. A year
+    // before 2000 (or after 9999) keeps its sign the way "{:02}" printed it.
+    const int yy = static_cast<int>(ymd.year()) % 100;
+    if (yy < 0)
+        return fmt::format("{:02}{:02}{:02}{:02}{:02}", yy, static_cast<unsigned>(ymd.month()),
+                           static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count());
+    std::string out(10, '0');
+    auto put = [&](std::size_t at, long v) {
+        out[at] = static_cast<char>('0' + v / 10);
+        out[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    put(0, yy);
+    put(2, static_cast<unsigned>(ymd.month()));
+    put(4, static_cast<unsigned>(ymd.day()));
+    put(6, hms.hours().count());
+    put(8, hms.minutes().count());
+    return out;
+}
+
+std::string format_receipt_number(std::uint32_t v) {
+    char digits[10];
+    const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+    std::string out;
+    const auto n = static_cast<std::size_t>(end - digits);
+    if (n < 3) out.assign(3 - n, '0');
+    out.append(digits, n);
+    return out;
 }
 
 std::string format_receipt_text(const DeliveryReceipt& r) {
@@ -321,10 +351,21 @@ std::string format_receipt_text(const DeliveryReceipt& r) {
         const auto cp = utf8::next(r.text, cut);
         cut += cp ? cp->length : 1;
     }
-    return fmt::format("id:{} sub:{} dlvrd:{} submit date:{} done date:{} stat:{} err:{} text:{}", r.id,
-                       r.sub.empty() ? "001" : r.sub, r.dlvrd.empty() ? (delivered ? "001" : "000") : r.dlvrd,
-                       r.submit_date, r.done_date, stat, r.err.empty() ? "000" : r.err,
-                       std::string_view(r.text).substr(0, cut));
+    // Appended piece by piece into one allocation: once per receipt sent upstream.
+    const std::string_view sub = r.sub.empty() ? "001" : std::string_view(r.sub);
+    const std::string_view dlvrd = r.dlvrd.empty() ? (delivered ? "001" : "000") : std::string_view(r.dlvrd);
+    const std::string_view err = r.err.empty() ? "000" : std::string_view(r.err);
+    const std::string_view text = std::string_view(r.text).substr(0, cut);
+    std::string out;
+    out.reserve(80 + r.id.size() + sub.size() + dlvrd.size() + r.submit_date.size() + r.done_date.size() +
+                stat.size() + err.size() + text.size());
+    for (const std::string_view part : {std::string_view("id:"), std::string_view(r.id), std::string_view(" sub:"), sub,
+                                        std::string_view(" dlvrd:"), dlvrd, std::string_view(" submit date:"),
+                                        std::string_view(r.submit_date), std::string_view(" done date:"),
+                                        std::string_view(r.done_date), std::string_view(" stat:"), stat,
+                                        std::string_view(" err:"), err, std::string_view(" text:"), text})
+        out.append(part);
+    return out;
 }
 
 DeliverSm make_receipt_deliver_sm(const DeliveryReceipt& r, Address source, Address dest) {

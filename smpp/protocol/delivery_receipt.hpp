@@ -86,6 +86,10 @@ std::optional<std::chrono::system_clock::time_point> parse_receipt_date(std::str
 // "YYMMDDhhmm" of tp in UTC.
 std::string format_receipt_date(std::chrono::system_clock::time_point tp);
 
+// sub, dlvrd and err as Appendix B writes them: decimal, zero-padded to
+// three digits ("007", "000", "1234").
+std::string format_receipt_number(std::uint32_t n);
+
 // Appendix B text for a receipt we send upstream, under our id. Empty sub /
 // dlvrd / err become "001" / ("001" when delivered, else "000") / "000";
 // stat is the Appendix B name (stat_text when stat is nullopt, else

@@ -1,6 +1,7 @@
 #include "smpp/relay/carrier_id.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 
 namespace smpp::relay {
@@ -59,9 +60,23 @@ std::string canonical_digits(std::string_view digits) {
 }
 
 // Multiplies the little-endian digit vector by `from` and adds each input
-// digit: schoolbook, fine for the 64 characters an id may have.
+// digit: schoolbook, fine for the 64 characters an id may have. Every
+// receipt converts its id (receipt_lookup_keys), and most carrier ids fit
+// in 64 bits: those take one integer and no digit vector.
 std::string convert(std::string_view digits, unsigned from, unsigned to) {
+    const std::size_t first = digits.find_first_not_of('0');
+    if (first == std::string_view::npos) return "0";
+    digits.remove_prefix(first);
+    // 16 hex digits or 19 decimal ones never overflow 64 bits.
+    if (digits.size() <= (from == 16 ? 16u : 19u)) {
+        std::uint64_t value = 0;
+        for (char c : digits) value = value * from + static_cast<unsigned>(hex_value(c));
+        char text[24];
+        const auto end = std::to_chars(text, text + sizeof text, value, static_cast<int>(to)).ptr;
+        return std::string(text, end);  // to_chars writes lower-case hex digits
+    }
     std::vector<std::uint8_t> out;  // little-endian digits in base `to`
+    out.reserve(digits.size() * 2);
     for (char c : digits) {
         unsigned carry = static_cast<unsigned>(hex_value(c));
         for (auto& d : out) {
@@ -151,6 +166,7 @@ std::vector<std::string> receipt_lookup_keys(std::string_view receipt_id, const 
     std::vector<std::string> keys;
     auto b = body(receipt_id, s);
     if (!b) return keys;
+    keys.reserve(3);
     keys.push_back(canonical_body(*b, s));
     auto add = [&](std::optional<std::string> k) {
         if (k && std::find(keys.begin(), keys.end(), *k) == keys.end()) keys.push_back(std::move(*k));

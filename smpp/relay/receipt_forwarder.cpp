@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "smpp/protocol/delivery_receipt.hpp"
@@ -50,22 +50,56 @@ bool is_text_coding(std::uint8_t data_coding) noexcept {
 
 protocol::Address to_pdu(const store::Address& a) { return {a.ton, a.npi, a.address}; }
 
-// The fields of a record make_upstream_receipt reads, from a receipt's envelope.
-store::MessageRecord record_of(const store::PendingReceipt& r) {
-    const auto& e = *r.envelope;
-    store::MessageRecord m;
-    m.id = r.id;
-    m.account = r.account;
-    m.source = e.source;
-    m.destination = e.destination;
-    m.registered_delivery = e.registered_delivery;
-    m.data_coding = e.data_coding;
-    m.accepted_at = e.accepted_at;
-    m.updated_at = e.updated_at;
-    m.payload = e.text;
-    m.synthetic_receipt = e.synthetic_receipt;
-    m.upstream_id = e.upstream_id;
-    return m;
+// What the upstream deliver_sm takes from the message: the fields of its
+// record, or of the envelope the receipt was parked with, by reference
+// (no MessageRecord is built per receipt for an envelope).
+struct Origin {
+    const store::Address& source;
+    const store::Address& destination;
+    std::uint8_t data_coding;
+    store::Timestamp accepted_at;
+    store::Timestamp updated_at;
+    std::string_view text;
+    bool synthetic_receipt;
+    MessageId upstream_id;
+};
+
+Origin origin_of(const store::MessageRecord& m) {
+    return {m.source,     m.destination,   m.data_coding,       m.accepted_at,
+            m.updated_at, m.payload,       m.synthetic_receipt, m.upstream_id};
+}
+
+Origin origin_of(const store::ReceiptEnvelope& e) {
+    return {e.source,     e.destination, e.data_coding,       e.accepted_at,
+            e.updated_at, e.text,        e.synthetic_receipt, e.upstream_id};
+}
+
+protocol::DeliverSm upstream_receipt(const Origin& o, const store::PendingReceipt& r, bool intermediate) {
+    protocol::DeliveryReceipt d;
+    d.kind = intermediate ? protocol::deliver_kind::intermediate_notification : protocol::deliver_kind::delivery_receipt;
+    // A submit_multi's destinations: the id its submit_multi_resp gave.
+    d.id = (o.upstream_id.valid() ? o.upstream_id : r.id).to_string();
+    d.sub = "001";
+    d.dlvrd = r.status == MessageStatus::delivered ? "001" : "000";
+    d.submit_date = protocol::format_receipt_date(o.accepted_at);
+    d.done_date = protocol::format_receipt_date(r.done_at.time_since_epoch().count() != 0 ? r.done_at : o.updated_at);
+    d.stat = message_state_of(r.status);
+    // Our own timeout said "no receipt came": UNKNOWN is the honest stat
+    // (an account asking for EXPIRED gets the record marked expired).
+    if (o.synthetic_receipt && r.status == MessageStatus::undeliverable) d.stat = protocol::message_state::unknown;
+    d.err = protocol::format_receipt_number(r.error_code);
+    if (r.error_code != 0) d.network_error_code = protocol::NetworkErrorCode{3, static_cast<std::uint16_t>(r.error_code)};
+    if (is_text_coding(o.data_coding)) d.text = o.text.substr(0, 20);
+    // One receipt for every part of a concatenated message
+    // (store/multipart_receipts.hpp): sub and dlvrd count the parts, the
+    // text says how each fared.
+    if (r.parts != 0) {
+        d.sub = protocol::format_receipt_number(r.parts);
+        d.dlvrd = protocol::format_receipt_number(r.parts_delivered);
+        d.text = r.detail;
+    }
+    // The receipt travels back: from the handset to the upstream's sender.
+    return protocol::make_receipt_deliver_sm(d, to_pdu(o.destination), to_pdu(o.source));
 }
 
 }  // namespace
@@ -81,32 +115,11 @@ receipt_decision decide(std::uint8_t registered_delivery, MessageStatus status) 
 
 protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, const store::PendingReceipt& r,
                                           bool intermediate) {
-    protocol::DeliveryReceipt d;
-    d.kind = intermediate ? protocol::deliver_kind::intermediate_notification : protocol::deliver_kind::delivery_receipt;
-    // A submit_multi's destinations: the id its submit_multi_resp gave.
-    d.id = (record.upstream_id.valid() ? record.upstream_id : r.id).to_string();
-    d.sub = "001";
-    d.dlvrd = r.status == MessageStatus::delivered ? "001" : "000";
-    d.submit_date = protocol::format_receipt_date(record.accepted_at);
-    d.done_date = protocol::format_receipt_date(r.done_at.time_since_epoch().count() != 0 ? r.done_at
-                                                                                          : record.updated_at);
-    d.stat = message_state_of(r.status);
-    // Our own timeout said "no receipt came": UNKNOWN is the honest stat
-    // (an account asking for EXPIRED gets the record marked expired).
-    if (record.synthetic_receipt && r.status == MessageStatus::undeliverable) d.stat = protocol::message_state::unknown;
-    d.err = fmt::format("{:03}", r.error_code);
-    if (r.error_code != 0) d.network_error_code = protocol::NetworkErrorCode{3, static_cast<std::uint16_t>(r.error_code)};
-    if (is_text_coding(record.data_coding)) d.text = record.payload.substr(0, 20);
-    // One receipt for every part of a concatenated message
-    // (store/multipart_receipts.hpp): sub and dlvrd count the parts, the
-    // text says how each fared.
-    if (r.parts != 0) {
-        d.sub = fmt::format("{:03}", r.parts);
-        d.dlvrd = fmt::format("{:03}", r.parts_delivered);
-        d.text = r.detail;
-    }
-    // The receipt travels back: from the handset to the upstream's sender.
-    return protocol::make_receipt_deliver_sm(d, to_pdu(record.destination), to_pdu(record.source));
+    return upstream_receipt(origin_of(record), r, intermediate);
+}
+
+protocol::DeliverSm make_upstream_receipt(const store::PendingReceipt& r, bool intermediate) {
+    return upstream_receipt(origin_of(*r.envelope), r, intermediate);
 }
 
 protocol::DeliverSm make_upstream_mo(const store::MobileOriginated& m) {
@@ -121,6 +134,12 @@ protocol::DeliverSm make_upstream_mo(const store::MobileOriginated& m) {
     return d;
 }
 
+struct ItemHash {
+    std::size_t operator()(const ReceiptForwarder::Item& i) const noexcept {
+        return std::hash<std::uint64_t>{}(i.id.value()) ^ static_cast<std::size_t>(i.mo);
+    }
+};
+
 struct ReceiptForwarder::Account {
     struct Link {
         std::shared_ptr<session::Session> session;
@@ -132,7 +151,9 @@ struct ReceiptForwarder::Account {
     };
     std::vector<Link> links;
     std::size_t next = 0;         // round-robin cursor among equally roomy links
-    std::set<Item> busy;          // a deliver_sm or a removal outstanding
+    // A deliver_sm or a removal outstanding. Hashed: every drain asks it
+    // about each item it reads, the busy ones at the head included.
+    std::unordered_set<Item, ItemHash> busy;
     std::map<Item, Waiting> waiting;
     bool drain_posted = false;
     // Receipt removals gathered on the strand and written as one
@@ -309,28 +330,34 @@ void ReceiptForwarder::drain(const std::string& account) {
         }
         // What the deliver_sm needs travels with the receipt; only one parked
         // before it did is looked up in its record.
-        auto record = rc.envelope ? store::StatusOr<store::MessageRecord>(record_of(rc)) : ledger_.find(rc.id);
-        if (!record.ok()) {
-            if (record.status().code() != store::StatusCode::not_found) {
-                ++counters_.ledger_errors;
-                spdlog::error("receipts account={} id={}: reading the record failed: {}", account, rc.id.to_string(),
-                              record.status().message());
-                arm_timer(a, account, mono + settings_.retry_base);
-                return;
+        std::optional<store::StatusOr<store::MessageRecord>> record;
+        if (!rc.envelope) {
+            record = ledger_.find(rc.id);
+            if (!record->ok()) {
+                if (record->status().code() != store::StatusCode::not_found) {
+                    ++counters_.ledger_errors;
+                    spdlog::error("receipts account={} id={}: reading the record failed: {}", account,
+                                  rc.id.to_string(), record->status().message());
+                    arm_timer(a, account, mono + settings_.retry_base);
+                    return;
+                }
+                spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account,
+                             rc.id.to_string());
+                remove(account, item, &counters_.orphaned);
+                continue;
             }
-            spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account, rc.id.to_string());
-            remove(account, item, &counters_.orphaned);
-            continue;
         }
-        const auto decision = decide(record->registered_delivery, rc.status);
+        const auto decision =
+            decide(rc.envelope ? rc.envelope->registered_delivery : (*record)->registered_delivery, rc.status);
         if (decision == receipt_decision::drop) {
             remove(account, item, &counters_.dropped_by_registered_delivery);
             continue;
         }
         const auto link = pick();
         if (link == a.links.size()) break;
+        const bool intermediate = decision == receipt_decision::send_intermediate;
         send(a, account, link, item,
-             make_upstream_receipt(*record, rc, decision == receipt_decision::send_intermediate));
+             rc.envelope ? make_upstream_receipt(rc, intermediate) : make_upstream_receipt(**record, rc, intermediate));
     }
     if (earliest_wait) arm_timer(a, account, *earliest_wait);
 }

@@ -89,6 +89,9 @@ receipt_decision decide(std::uint8_t registered_delivery, store::MessageStatus s
 // parts and r.detail as its text.
 protocol::DeliverSm make_upstream_receipt(const store::MessageRecord& record, const store::PendingReceipt& r,
                                           bool intermediate = false);
+// The same from the envelope `r` was parked with (r.envelope must be set):
+// what the forwarder sends without reading the record.
+protocol::DeliverSm make_upstream_receipt(const store::PendingReceipt& r, bool intermediate = false);
 
 // The deliver_sm an upstream gets for a mobile-originated message: the
 // handset's source and the account's destination as received (not

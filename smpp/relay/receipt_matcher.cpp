@@ -113,13 +113,14 @@ void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& p
     c.received_at = now;
     auto parsed = protocol::extract_receipt(pdu);
     if (auto* r = std::get_if<protocol::DeliveryReceipt>(&parsed)) {
-        c.carrier_message_id = r->id;
         c.keys = receipt_lookup_keys(r->id, settings_of(carrier_id));
         c.status = reported_status(r->stat);
         c.error_code = receipt_error_code(*r);
         if (auto done = protocol::parse_receipt_date(r->done_date))
             c.done_at = std::chrono::time_point_cast<std::chrono::milliseconds>(*done);
-        c.raw = r->raw.empty() ? raw_text_of(pdu) : r->raw;
+        // The parsed receipt is done with: its strings move, not copy.
+        c.carrier_message_id = std::move(r->id);
+        c.raw = r->raw.empty() ? raw_text_of(pdu) : std::move(r->raw);
     } else {
         c.raw = raw_text_of(pdu);
     }
@@ -152,8 +153,10 @@ void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& p
                 break;
             case store::receipt_outcome::parked: self->counters_.parked.fetch_add(1, std::memory_order_relaxed); break;
         }
-        respond(command_status::ESME_ROK);
+        // The forwarder first: whoever waits for our deliver_sm_resp then
+        // finds the receipt already on its way upstream.
         if (m->owes_upstream && self->owed_) self->owed_(m->account);
+        respond(command_status::ESME_ROK);
     });
 }
 
@@ -215,8 +218,8 @@ void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protoco
                 return respond(command_status::ESME_RX_T_APPN);
             }
             self->counters_.mo_parked.fetch_add(1, std::memory_order_relaxed);
-            respond(command_status::ESME_ROK);
             if (self->owed_) self->owed_(account);
+            respond(command_status::ESME_ROK);
         });
     };
     const auto sender = mo_digits(mo.source.address);

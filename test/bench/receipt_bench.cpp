@@ -3,21 +3,32 @@
 // deliver_sm receipt per message fed to ReceiptMatcher::on_deliver as fast
 // as the ledger takes them (at most `in_flight` unanswered), owed receipts
 // forwarded by a ReceiptForwarder to an in-process ESME bound as receiver
-// over 127.0.0.1, which answers ESME_ROK. Reports receipts/s and the
+// over 127.0.0.1 (`binds` receiver binds of the one account, which the
+// forwarder fills by window room), which answers ESME_ROK. Reports receipts/s and the
 // carrier -> upstream latency (on_deliver call -> deliver_sm decoded at the
 // ESME) p50/p99/max. Plain main: the figures that matter are percentiles.
 //
-//   bench_receipts [messages=100000] [sync=both|0|1] [in_flight=4096] [window=256] [rate=0] [path=/tmp/receipt-bench]
+//   bench_receipts [messages=100000] [sync=both|0|1] [in_flight=4096] [window=256] [rate=0] [path=/tmp/receipt-bench] [binds=1]
+//
+// The arguments go by position as above, or as key=value in any order
+// (`bench_receipts binds=4 window=256 sync=0`); the forms mix, the k-th
+// bare value being the k-th positional one (`bench_receipts 200000 0
+// binds=4`). binds=B opens B receiver binds of the one account, all on the
+// ESME's network thread; the forwarder spreads the receipts over them.
 //
 // rate=0 offers receipts as fast as the ledger takes them (throughput; the
 // latency then is mostly time queued behind the backlog); rate=R paces
 // them at R/s, for the latency of an unsaturated path.
 //
 // Threads: the ledger's writer, the connector's network thread (listener,
-// upstream session, forwarder), the ESME's network thread, and the feeder
-// (main), which mostly waits for room.
+// upstream sessions, forwarder; named connector-net), the ESME's network
+// thread (esme-net), and the feeder (main, named feeder: ReceiptMatcher::
+// on_deliver), which mostly waits for room. Each one's CPU per receipt is
+// printed, so a change on one of them is measurable on a loaded box.
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +36,7 @@
 #include <fstream>
 #include <map>
 #include <future>
+#include <pthread.h>
 #include <semaphore>
 #include <string>
 #include <thread>
@@ -61,6 +73,7 @@ struct Options {
     std::uint32_t window = 256;
     std::string path = "/tmp/receipt-bench";
     double rate = 0;  // receipts/s offered; 0 = as fast as the ledger takes them
+    std::uint32_t binds = 1;  // upstream receiver binds of the account
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -68,11 +81,54 @@ struct Options {
     std::exit(1);
 }
 
-// A thread running one io_context until stopped.
+// Options from argv: positional (the usage line's order) and key=value.
+Options parse_options(int argc, char** argv) {
+    static constexpr std::array<std::string_view, 7> keys = {"messages", "sync", "in_flight", "window",
+                                                             "rate",     "path", "binds"};
+    Options o;
+    auto number = [](std::string_view key, std::string_view v, auto& out) {
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+        if (ec != std::errc{} || end != v.data() + v.size())
+            die("bad " + std::string(key) + " '" + std::string(v) + "': not a number");
+    };
+    auto set = [&](std::string_view key, std::string_view v) {
+        if (key == "messages") number(key, v, o.messages);
+        else if (key == "sync") o.sync = v;
+        else if (key == "in_flight") number(key, v, o.in_flight);
+        else if (key == "window") number(key, v, o.window);
+        else if (key == "rate") number(key, v, o.rate);
+        else if (key == "path") o.path = v;
+        else if (key == "binds") number(key, v, o.binds);
+        else die("unknown option '" + std::string(key) + "' (messages, sync, in_flight, window, rate, path, binds)");
+    };
+    std::size_t position = 0;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (const auto eq = arg.find('='); eq != std::string_view::npos) {
+            set(arg.substr(0, eq), arg.substr(eq + 1));
+        } else {
+            if (position == keys.size()) die("too many arguments: '" + std::string(arg) + "'");
+            set(keys[position++], arg);
+        }
+    }
+    if (o.messages == 0 || o.in_flight == 0 || o.window == 0) die("messages, in_flight and window must be > 0");
+    if (o.binds == 0 || o.binds > upstream::Account::max_binds_limit)
+        die("binds must be 1.." + std::to_string(upstream::Account::max_binds_limit));
+    if (o.sync != "both" && o.sync != "0" && o.sync != "1") die("sync must be both, 0 or 1");
+    if (o.rate < 0) die("rate must be >= 0");
+    return o;
+}
+
+// A thread running one io_context until stopped, named for the per-thread figures.
 struct NetThread {
+    explicit NetThread(const char* name)
+        : thread{[this, name] {
+              pthread_setname_np(pthread_self(), name);
+              ioc.run();
+          }} {}
     boost::asio::io_context ioc{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{ioc.get_executor()};
-    std::thread thread{[this] { ioc.run(); }};
+    std::thread thread;
     ~NetThread() {
         guard.reset();
         ioc.stop();
@@ -89,7 +145,8 @@ struct NetThread {
     }
 };
 
-// The upstream: answers every deliver_sm ESME_ROK and times it.
+// The upstream: answers every deliver_sm ESME_ROK and times it. One
+// handler for all its binds: they all run on the ESME's one network thread.
 class Esme final : public session::SessionHandler {
 public:
     Esme(const std::unordered_map<std::string, std::uint32_t>& index, const std::vector<Clock::time_point>& fed)
@@ -150,12 +207,18 @@ protocol::Pdu receipt_pdu(const std::string& id) {
 
 // CPU time (ns) each thread of this process has run so far, by tid: what
 // the run costs independently of how loaded the shared box is.
-std::map<int, std::uint64_t> thread_cpu_ns() {
-    std::map<int, std::uint64_t> out;
+struct ThreadCpu {
+    std::string name;
+    std::uint64_t ns = 0;
+};
+std::map<int, ThreadCpu> thread_cpu_ns() {
+    std::map<int, ThreadCpu> out;
     for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
         std::ifstream in(e.path() / "schedstat");
-        std::uint64_t ns = 0;
-        if (in >> ns) out[std::stoi(e.path().filename().string())] = ns;
+        std::ifstream comm(e.path() / "comm");
+        ThreadCpu t;
+        std::getline(comm, t.name);
+        if (in >> t.ns) out[std::stoi(e.path().filename().string())] = std::move(t);
     }
     return out;
 }
@@ -177,7 +240,7 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     if (!opened.ok()) die("open: " + opened.status().to_string());
     auto& ledger = **opened;
 
-    NetThread server, client;
+    NetThread server("connector-net"), client("esme-net");
     std::shared_ptr<relay::ReceiptForwarder> forwarder =
         relay::ReceiptForwarder::create(server.ioc.get_executor(), ledger);
     auto matcher = relay::ReceiptMatcher::create(ledger, {}, [&](const std::string& account) {
@@ -220,7 +283,7 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
         a.system_id = "acme";
         a.password_hash = password_hash;
         a.bind_types = {session::bind_type::receiver, session::bind_type::transceiver};
-        a.max_binds = 4;
+        a.max_binds = std::max<std::uint32_t>(4, o.binds);
         accounts.accounts.push_back(a);
     }
     upstream::Authenticator authenticator(accounts);
@@ -242,7 +305,7 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
 
     std::vector<Clock::time_point> fed(n);
     auto esme = std::make_shared<Esme>(index, fed);
-    std::shared_ptr<session::Client> receiver;
+    std::vector<std::shared_ptr<session::Client>> receivers;
     client.run_sync([&] {
         session::ClientSettings cs;
         cs.endpoints = {{"127.0.0.1", listener->local_endpoint().port()}};
@@ -252,19 +315,25 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
         cs.session.system_id = "esme";
         cs.session.enquire_link_interval = 0ms;
         cs.session.window = o.window;
-        receiver = session::Client::create(client.ioc.get_executor(), cs, esme);
-        receiver->start();
+        for (std::uint32_t b = 0; b < o.binds; ++b) {
+            receivers.push_back(session::Client::create(client.ioc.get_executor(), cs, esme));
+            receivers.back()->start();
+        }
     });
+    std::uint32_t bound = 0;
     for (int k = 0; k < 500; ++k) {
-        bool bound = false;
         client.run_sync([&] {
-            auto s = receiver->session();
-            bound = s && session::is_bound(s->state());
+            bound = 0;
+            for (const auto& r : receivers) {
+                auto s = r->session();
+                bound += s && session::is_bound(s->state());
+            }
         });
-        if (bound) break;
+        if (bound == o.binds) break;
         std::this_thread::sleep_for(10ms);
     }
-    std::this_thread::sleep_for(50ms);  // the forwarder has the bind
+    if (bound != o.binds) die(std::to_string(bound) + " of " + std::to_string(o.binds) + " receiver binds came up");
+    std::this_thread::sleep_for(50ms);  // the forwarder has the binds
 
     // The receipts, built before the clock starts.
     std::vector<protocol::Pdu> pdus;
@@ -274,6 +343,12 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     std::counting_semaphore<> room(static_cast<std::ptrdiff_t>(o.in_flight));
     std::atomic<std::uint64_t> answered{0}, refused{0};
     std::atomic<std::int64_t> matched_at{0};
+    // Named only now: threads inherit the name of the thread creating them.
+    std::array<char, 16> main_name{};
+    pthread_getname_np(pthread_self(), main_name.data(), main_name.size());
+    pthread_setname_np(pthread_self(), "feeder");
+    std::printf("  feeding %zu receipts\n", n);  // a profiler's cue (perf record -p)
+    std::fflush(stdout);
     const auto cpu0 = thread_cpu_ns();
     const auto start = Clock::now();
     for (std::size_t i = 0; i < n; ++i) {
@@ -306,12 +381,18 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     const double drained = std::chrono::duration<double>(Clock::now() - start).count();
     // Per receipt: all threads, and the busiest one (the bound on one core each).
     std::uint64_t cpu_total = 0, cpu_busiest = 0;
-    for (const auto& [tid, ns] : thread_cpu_ns()) {
+    std::vector<std::pair<std::uint64_t, std::string>> per_thread;
+    for (const auto& [tid, t] : thread_cpu_ns()) {
         const auto it = cpu0.find(tid);
-        const auto used = ns - (it == cpu0.end() ? 0 : it->second);
+        const auto used = t.ns - (it == cpu0.end() ? 0 : it->second.ns);
         cpu_total += used;
         cpu_busiest = std::max(cpu_busiest, used);
+        // Unnamed threads (the program's name) are the ledger's: its writer.
+        per_thread.emplace_back(used, (t.name == main_name.data() ? std::string("ledger") : t.name) + "[" +
+                                          std::to_string(tid) + "]");
     }
+    std::sort(per_thread.rbegin(), per_thread.rend());
+    pthread_setname_np(pthread_self(), main_name.data());
     // What one forwarder drain's FIFO read costs now that every receipt was
     // removed (their tombstones sit at the head of the account's range).
     const auto scan0 = Clock::now();
@@ -325,8 +406,8 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     const auto m = matcher->counters();
     const auto f = forwarder->counters();
     const auto w = ledger.writer_stats();
-    std::printf("  sync=%d receipts=%zu in_flight=%zu window=%u offered=%s\n", sync ? 1 : 0, n, o.in_flight, o.window,
-                o.rate > 0 ? (std::to_string(static_cast<long>(o.rate)) + "/s").c_str() : "max");
+    std::printf("  sync=%d receipts=%zu in_flight=%zu window=%u binds=%u offered=%s\n", sync ? 1 : 0, n, o.in_flight,
+                o.window, o.binds, o.rate > 0 ? (std::to_string(static_cast<long>(o.rate)) + "/s").c_str() : "max");
     std::printf("  matched (deliver_sm_resp to carrier): %.0f /s  (%.2f s)\n",
                 static_cast<double>(n) / (static_cast<double>(matched_at.load()) / 1e9),
                 static_cast<double>(matched_at.load()) / 1e9);
@@ -338,6 +419,10 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
                 static_cast<double>(cpu_total) / 1e3 / static_cast<double>(n),
                 static_cast<double>(cpu_busiest) / 1e3 / static_cast<double>(n),
                 cpu_busiest ? 1e9 * static_cast<double>(n) / static_cast<double>(cpu_busiest) : 0.0);
+    std::printf("  cpu per receipt by thread (us):");
+    for (const auto& [ns, name] : per_thread)
+        if (ns * 100 >= cpu_total) std::printf(" %s %.2f", name.c_str(), static_cast<double>(ns) / 1e3 / static_cast<double>(n));
+    std::printf("\n");
     std::printf("  matcher matched=%llu dup=%llu parked=%llu refused=%llu | forwarder forwarded=%llu retried=%llu | "
                 "esme got=%llu dup=%llu unknown=%llu | pending left=%zu | writer groups=%llu writes=%llu (%.0f/group)\n",
                 (unsigned long long)m.matched, (unsigned long long)m.duplicates, (unsigned long long)m.parked,
@@ -348,9 +433,11 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     std::printf("  one pending_receipts(acme, %u) read after the run: %.2f ms\n", o.window, scan_ms);
     std::fflush(stdout);
 
-    std::promise<void> stopped;
-    client.run_sync([&] { receiver->stop([&] { stopped.set_value(); }); });
-    stopped.get_future().wait_for(3s);
+    std::vector<std::promise<void>> stopped(receivers.size());
+    client.run_sync([&] {
+        for (std::size_t b = 0; b < receivers.size(); ++b) receivers[b]->stop([&, b] { stopped[b].set_value(); });
+    });
+    for (auto& p : stopped) p.get_future().wait_for(3s);
     std::promise<void> closed;
     server.run_sync([&] { listener->stop([&] { closed.set_value(); }); });
     closed.get_future().wait_for(3s);
@@ -361,14 +448,7 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Options o;
-    if (argc > 1) o.messages = std::strtoull(argv[1], nullptr, 10);
-    if (argc > 2) o.sync = argv[2];
-    if (argc > 3) o.in_flight = std::strtoull(argv[3], nullptr, 10);
-    if (argc > 4) o.window = static_cast<std::uint32_t>(std::strtoul(argv[4], nullptr, 10));
-    if (argc > 5) o.rate = std::strtod(argv[5], nullptr);
-    if (argc > 6) o.path = argv[6];
-    if (o.messages == 0 || o.in_flight == 0 || o.window == 0) die("messages, in_flight and window must be > 0");
+    const Options o = parse_options(argc, argv);
     spdlog::set_level(spdlog::level::warn);
     const std::string hash = *upstream::hash_password("acmepw");
     std::printf("bench_receipts: %u hardware threads\n", std::thread::hardware_concurrency());

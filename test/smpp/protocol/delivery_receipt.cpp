@@ -342,6 +342,45 @@ TEST_CASE("receipt: dates") {
     CHECK_FALSE(parse_receipt_date("2503142430"));
     CHECK_FALSE(parse_receipt_date("25031415a0"));
     CHECK(format_receipt_date(sys_days{2025y / 3 / 14} + hours{15} + minutes{30} + seconds{59}) == "2503141530");
+    // Every field zero-padded, and the century dropped.
+    CHECK(format_receipt_date(sys_days{2001y / 1 / 2} + hours{3} + minutes{4}) == "0101020304");
+    CHECK(format_receipt_date(sys_days{1999y / 12 / 31} + hours{23} + minutes{59} + seconds{59}) == "9912312359");
+    CHECK(format_receipt_date(sys_days{2100y / 10 / 9}) == "0010090000");
+    CHECK(format_receipt_date(system_clock::time_point{}) == "7001010000");
+    // Every date it writes reads back (minutes precision).
+    for (auto day = sys_days{2024y / 1 / 1}; day < sys_days{2025y / 1 / 1}; day += days{37}) {
+        const auto tp = day + hours{day.time_since_epoch().count() % 24} + minutes{day.time_since_epoch().count() % 60};
+        CHECK(parse_receipt_date(format_receipt_date(tp)) == tp);
+    }
+}
+
+TEST_CASE("receipt: numbers are written with at least three digits") {
+    CHECK(format_receipt_number(0) == "000");
+    CHECK(format_receipt_number(7) == "007");
+    CHECK(format_receipt_number(27) == "027");
+    CHECK(format_receipt_number(100) == "100");
+    CHECK(format_receipt_number(1234) == "1234");
+    CHECK(format_receipt_number(4294967295u) == "4294967295");
+}
+
+TEST_CASE("receipt: raw keeps the whole text the fields were cut from") {
+    // The text is parsed where raw keeps it: every field survives the move.
+    const std::string text =
+        "id:0123456789abcdef0123 sub:001 dlvrd:001 submit date:2503141530 done date:2503141531 stat:DELIVRD "
+        "err:000 text:a text long enough to be on the heap";
+    const auto r = parsed(text);
+    CHECK(r.raw == text);
+    CHECK(r.id == "0123456789abcdef0123");
+    CHECK(r.done_date == "2503141531");
+    CHECK(r.stat_text == "DELIVRD");
+    CHECK(r.text == "a text long enough to be on the heap");
+    const auto e = extracted(deliver(text));
+    CHECK(e.raw == text);
+    CHECK(e.text == r.text);
+    CHECK(e.id == r.id);
+    // A key as long as the scan looks (24 characters) is no key.
+    CHECK(parsed("id:1 abcdefghijklmnopqrstuvwx:2 stat:DELIVRD").stat == message_state::delivered);
+    CHECK(parsed("id:1 abcdefghijklmnopqrstuvwxyz:2 stat:DELIVRD").stat == message_state::delivered);
 }
 
 TEST_CASE("receipt: format writes Appendix B and parses back") {

@@ -108,6 +108,30 @@ TEST_CASE("carrier id: big numbers convert as digit strings") {
     CHECK(finds(*relay::hex_to_decimal("abcdef0123456789abcdef01"), "00abcdef0123456789ABCDEF01", s));
 }
 
+TEST_CASE("carrier id: numbers within 64 bits convert as the digit strings do, at the edges too") {
+    // The 64-bit shortcut ends at 16 hex / 19 decimal significant digits;
+    // leading zeros do not count, beyond it the digit strings take over.
+    CHECK(relay::hex_to_decimal("fffffffffffffff") == "1152921504606846975");       // 15 digits
+    CHECK(relay::hex_to_decimal("FFFFFFFFFFFFFFFF") == "18446744073709551615");     // 16, upper case
+    CHECK(relay::hex_to_decimal("0000ffffffffffffffff") == "18446744073709551615"); // 16 after zeros
+    CHECK(relay::hex_to_decimal("1ffffffffffffffff") == "36893488147419103231");    // 17
+    CHECK(relay::decimal_to_hex("9999999999999999999") == "8ac7230489e7ffff");      // 19 digits
+    CHECK(relay::decimal_to_hex("00009999999999999999999") == "8ac7230489e7ffff");
+    CHECK(relay::decimal_to_hex("10000000000000000000") == "8ac7230489e80000");     // 20: digit strings
+    CHECK(relay::decimal_to_hex("18446744073709551615") == "ffffffffffffffff");
+    CHECK(relay::decimal_to_hex("7000000000") == "1a13b8600");
+    CHECK(relay::hex_to_decimal("7000000000") == "481036337152");
+    CHECK(relay::hex_to_decimal("0001A2b") == "6699");
+    CHECK(relay::decimal_to_hex("00") == "0");
+    // Round trips across the edge, through both paths.
+    for (std::string h : {"1", "f", "10", "ffffffff", "100000000", "fffffffffffffff", "ffffffffffffffff",
+                          "10000000000000000", "123456789abcdef01", "8000000000000000"}) {
+        const auto d = relay::hex_to_decimal(h);
+        REQUIRE(d);
+        CHECK(relay::decimal_to_hex(*d) == h);
+    }
+}
+
 TEST_CASE("carrier id: hex <-> decimal in both directions, and the ambiguity") {
     CarrierIdSettings a;  // automatic
     CHECK(receipt_lookup_keys("6699", a) == std::vector<std::string>{"6699", "26265", "1a2b"});

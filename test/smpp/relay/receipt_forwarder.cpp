@@ -231,6 +231,46 @@ TEST_CASE("receipt forwarder: the upstream deliver_sm carries our id, swapped ad
     CHECK(d.tlvs.message_state() == protocol::message_state::enroute);
 }
 
+TEST_CASE("receipt forwarder: the deliver_sm built from the envelope is the one built from the record") {
+    // The forwarder sends what the envelope says without reading (or
+    // building) the record: every field the record path reads must agree.
+    store::MessageIdGenerator ids{1};
+    store::MessageRecord rec;
+    rec.id = ids.next();
+    rec.source = {5, 0, "ACME"};
+    rec.destination = {1, 1, "447700900123"};
+    rec.payload = "hello receipts, a long text";
+    rec.accepted_at = store::Timestamp{std::chrono::milliseconds{1'767'225'600'000}};
+    rec.updated_at = rec.accepted_at + std::chrono::minutes{7};
+    store::PendingReceipt r{"acme", rec.id, MessageStatus::undeliverable, 11, {}};
+    auto same = [&](bool intermediate) {
+        r.envelope = store::envelope_of(rec);
+        CHECK(relay::make_upstream_receipt(r, intermediate) == relay::make_upstream_receipt(rec, r, intermediate));
+    };
+    same(false);  // done_at unset: updated_at is the done date
+    CHECK(relay::make_upstream_receipt(r).short_message.find("done date:2601010007 ") != std::string::npos);
+    r.done_at = rec.accepted_at + std::chrono::minutes{5};
+    same(false);
+    r.status = MessageStatus::sent;
+    same(true);
+    r.status = MessageStatus::delivered;
+    r.error_code = 0;
+    same(false);
+    rec.synthetic_receipt = true;
+    r.status = MessageStatus::undeliverable;
+    same(false);
+    rec.data_coding = 8;  // no text from a UCS-2 payload
+    same(false);
+    rec.data_coding = 0;
+    rec.upstream_id = ids.next();
+    same(false);
+    r.parts = 3;
+    r.parts_delivered = 2;
+    r.detail = "1:DELIVRD 2:DELIVRD 3:UNDELIV";
+    same(false);
+    CHECK(relay::make_upstream_receipt(r).short_message.find(" sub:003 dlvrd:002 ") != std::string::npos);
+}
+
 TEST_CASE("receipt forwarder: a submit_multi destination's receipt carries the submit_multi's id") {
     store::MessageIdGenerator ids{1};
     const auto multi = ids.next();

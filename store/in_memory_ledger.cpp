@@ -279,13 +279,13 @@ void InMemoryLedger::drop_mo_sightings_before(Timestamp cutoff, Completion done)
     done({});
 }
 
-StatusOr<std::vector<MobileOriginated>> InMemoryLedger::pending_mo(std::string_view account,
-                                                                   std::size_t limit) const {
+StatusOr<std::vector<MobileOriginated>> InMemoryLedger::pending_mo(std::string_view account, std::size_t limit,
+                                                                   const IdFilter& skip) const {
     std::lock_guard lock(mutex_);
     std::vector<MobileOriginated> out;
     for (auto it = mos_.lower_bound(std::make_pair(std::string(account), MessageId{}));
          it != mos_.end() && it->first.first == account && out.size() < limit; ++it)
-        out.push_back(it->second);
+        if (!skip || !skip(it->second.id)) out.push_back(it->second);
     return out;
 }
 
@@ -342,13 +342,13 @@ StatusOr<std::vector<MessageId>> InMemoryLedger::due_retries(Timestamp now, std:
     return due;
 }
 
-StatusOr<std::vector<PendingReceipt>> InMemoryLedger::pending_receipts(std::string_view account,
-                                                                       std::size_t limit) const {
+StatusOr<std::vector<PendingReceipt>> InMemoryLedger::pending_receipts(std::string_view account, std::size_t limit,
+                                                                       const IdFilter& skip) const {
     std::lock_guard lock(mutex_);
     std::vector<PendingReceipt> out;
     for (auto it = receipts_.lower_bound(std::make_pair(std::string(account), MessageId{}));
          it != receipts_.end() && it->first.first == account && out.size() < limit; ++it)
-        out.push_back(it->second);
+        if (!skip || !skip(it->second.id)) out.push_back(it->second);
     return out;
 }
 

@@ -43,9 +43,12 @@ public:
     StatusOr<MessageId> find_by_carrier_id(std::string_view carrier,
                                            std::string_view carrier_message_id) const override;
     StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const override;
-    StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
-                                                           std::size_t limit) const override;
-    StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit) const override;
+    using Ledger::pending_mo;
+    using Ledger::pending_receipts;
+    StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account, std::size_t limit,
+                                                           const IdFilter& skip) const override;
+    StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit,
+                                                       const IdFilter& skip) const override;
     StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
                                                                   MessageId after = {}) const override;
     StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,

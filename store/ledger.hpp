@@ -110,12 +110,23 @@ public:
     // Retries due at `now`, earliest first (ties by id), at most `limit`.
     // They stay scheduled until a state change (update/sent) takes them.
     virtual StatusOr<std::vector<MessageId>> due_retries(Timestamp now, std::size_t limit) const = 0;
-    // The account's parked receipts, oldest message first, at most `limit`.
-    virtual StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account,
-                                                                   std::size_t limit) const = 0;
-    // The account's parked mobile-originated messages, oldest first, at most `limit`.
-    virtual StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account,
-                                                               std::size_t limit) const = 0;
+    // Ids a reader of the owed receipts or MOs passes over: the forwarder's
+    // own in flight, which sit at the head of the FIFO. Asked under the
+    // ledger's lock, before anything is copied: keep it cheap.
+    using IdFilter = std::function<bool(MessageId)>;
+    // The account's parked receipts, oldest message first, at most `limit`
+    // of those `skip` (if set) does not pass over.
+    virtual StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account, std::size_t limit,
+                                                                   const IdFilter& skip) const = 0;
+    StatusOr<std::vector<PendingReceipt>> pending_receipts(std::string_view account, std::size_t limit) const {
+        return pending_receipts(account, limit, {});
+    }
+    // The account's parked mobile-originated messages, the same way.
+    virtual StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit,
+                                                               const IdFilter& skip) const = 0;
+    StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit) const {
+        return pending_mo(account, limit, {});
+    }
     // Records still `sent` (no final receipt) whose last change is before
     // `cutoff`, oldest first from the id after `after`, at most `limit`.
     virtual StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,

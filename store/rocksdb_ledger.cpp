@@ -1071,23 +1071,25 @@ StatusOr<std::vector<MessageId>> RocksDbLedger::due_retries(Timestamp now, std::
     return due;
 }
 
-StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::string_view account,
-                                                                      std::size_t limit) const {
+StatusOr<std::vector<PendingReceipt>> RocksDbLedger::pending_receipts(std::string_view account, std::size_t limit,
+                                                                      const IdFilter& skip) const {
     std::vector<PendingReceipt> out;
     std::lock_guard lock(impl_->pending_mutex);
     auto it = impl_->pending.find(account);
     if (it == impl_->pending.end()) return out;
-    for (auto r = it->second.begin(); r != it->second.end() && out.size() < limit; ++r) out.push_back(r->second);
+    for (auto r = it->second.begin(); r != it->second.end() && out.size() < limit; ++r)
+        if (!skip || !skip(r->second.id)) out.push_back(r->second);
     return out;
 }
 
-StatusOr<std::vector<MobileOriginated>> RocksDbLedger::pending_mo(std::string_view account,
-                                                                  std::size_t limit) const {
+StatusOr<std::vector<MobileOriginated>> RocksDbLedger::pending_mo(std::string_view account, std::size_t limit,
+                                                                  const IdFilter& skip) const {
     std::vector<MobileOriginated> out;
     std::lock_guard lock(impl_->pending_mutex);
     auto it = impl_->pending_mos.find(account);
     if (it == impl_->pending_mos.end()) return out;
-    for (auto m = it->second.begin(); m != it->second.end() && out.size() < limit; ++m) out.push_back(m->second);
+    for (auto m = it->second.begin(); m != it->second.end() && out.size() < limit; ++m)
+        if (!skip || !skip(m->second.id)) out.push_back(m->second);
     return out;
 }
 

@@ -261,11 +261,16 @@ void ReceiptForwarder::drain(const std::string& account) {
     for (const auto& l : a.links) total_room += room(l);
     if (total_room == 0) return;  // a response frees room and drains again
 
-    // Busy and backing-off items are at the head of the FIFO too: read
-    // past them (receipts and MOs share the sets, so this over-reads a little).
-    const std::size_t limit = a.busy.size() + a.waiting.size() + total_room;
-    auto pending = ledger_.pending_receipts(account, limit);
-    auto mos = ledger_.pending_mo(account, limit);
+    // Busy items (in flight, or acknowledged and awaiting removal) sit at
+    // the head of the FIFO: the ledger passes over them before copying
+    // anything (copying them cost more than the deliver_sm at 4 binds).
+    // Backing-off ones are read past (receipts and MOs share that set, so
+    // this over-reads a little).
+    const std::size_t limit = a.waiting.size() + total_room;
+    auto pending = ledger_.pending_receipts(account, limit, [&a](store::MessageId id) {
+        return a.busy.count(Item{false, id}) > 0;
+    });
+    auto mos = ledger_.pending_mo(account, limit, [&a](store::MessageId id) { return a.busy.count(Item{true, id}) > 0; });
     if (!pending.ok() || !mos.ok()) {
         ++counters_.ledger_errors;
         spdlog::error("receipts account={}: reading parked receipts/MOs failed: {}", account,

@@ -243,6 +243,10 @@ TEMPLATE_TEST_CASE("ledger: receipts parked for an unbound upstream", "[ledger]"
     CHECK(f.get().pending_receipts("acme", 1).value() == std::vector<PendingReceipt>{r1});
     CHECK(f.get().pending_receipts("acme2", 10).value() == std::vector<PendingReceipt>{other});
     CHECK(f.get().pending_receipts("acm", 10).value().empty());
+    // A reader's own in-flight ids are passed over before `limit` counts.
+    const auto not_r1 = [&](MessageId id) { return id == r1.id; };
+    CHECK(f.get().pending_receipts("acme", 1, not_r1).value() == std::vector<PendingReceipt>{r2});
+    CHECK(f.get().pending_receipts("acme", 10, [](MessageId) { return true; }).value().empty());
 
     f.reopen();
     REQUIRE(remove("acme", r1.id).ok());
@@ -634,6 +638,8 @@ TEMPLATE_TEST_CASE("ledger: mobile-originated messages parked per account, oldes
 
     CHECK(f.get().pending_mo("acme", 10).value() == std::vector<MobileOriginated>{m1, m2});
     CHECK(f.get().pending_mo("acme", 1).value() == std::vector<MobileOriginated>{m1});
+    CHECK(f.get().pending_mo("acme", 1, [&](MessageId id) { return id == m1.id; }).value() ==
+          std::vector<MobileOriginated>{m2});
     CHECK(f.get().pending_mo("acme2", 10).value() == std::vector<MobileOriginated>{other});
     CHECK(f.get().pending_mo("acm", 10).value().empty());
     // Receipts and MOs are kept apart.

@@ -54,7 +54,8 @@ public:
     void remove_receipt(std::string, store::MessageId, store::Completion done) override { done(busy()); }
     void park_mo(store::MobileOriginated, store::Completion done) override { done(busy()); }
     void remove_mo(std::string, store::MessageId, store::Completion done) override { done(busy()); }
-    store::StatusOr<std::vector<store::MobileOriginated>> pending_mo(std::string_view, std::size_t) const override {
+    store::StatusOr<std::vector<store::MobileOriginated>> pending_mo(std::string_view, std::size_t,
+                                                                     const IdFilter&) const override {
         return std::vector<store::MobileOriginated>{};
     }
     void add_opt_out(std::string, std::string, store::Completion done) override { done(busy()); }
@@ -67,7 +68,8 @@ public:
     store::StatusOr<std::vector<store::MessageId>> due_retries(store::Timestamp, std::size_t) const override {
         return std::vector<store::MessageId>{};
     }
-    store::StatusOr<std::vector<store::PendingReceipt>> pending_receipts(std::string_view, std::size_t) const override {
+    store::StatusOr<std::vector<store::PendingReceipt>> pending_receipts(std::string_view, std::size_t,
+                                                                         const IdFilter&) const override {
         return std::vector<store::PendingReceipt>{};
     }
     store::StatusOr<std::vector<store::CarrierReceipt>> unmatched_receipts(std::string_view,

@@ -224,6 +224,11 @@ struct RocksDbLedger::Impl {
     // reading `unmatched` for every message.
     std::unordered_map<std::uint64_t, MessageRecord> open_cache;
     std::unordered_set<std::string> unmatched_keys;
+    // Durable carrier_ids entries written since the last time it filled up
+    // (then it starts again empty): a receipt's index lookup mostly hits
+    // here instead of RocksDB's memtable skiplist (~1.7 us per receipt, a
+    // quarter of the writer's time). A miss falls through to RocksDB.
+    std::unordered_map<std::string, std::string> recent_carrier_ids;
 
     // Every receipt owed upstream, per account in id order: the durable
     // content of `receipts`, so pending_receipts() never walks the deletion
@@ -408,6 +413,12 @@ struct RocksDbLedger::Impl {
             } else if (open_cache.size() < settings.open_record_cache) {
                 open_cache.emplace(id, std::move(record));
             }
+        }
+        if (recent_carrier_ids.size() + group.carrier_id_overlay.size() > 2 * settings.open_record_cache)
+            recent_carrier_ids.clear();
+        for (auto& [key, value] : group.carrier_id_overlay) {
+            if (value) recent_carrier_ids.insert_or_assign(key, *value);
+            else recent_carrier_ids.erase(key);
         }
         for (const auto& k : group.unmatched_erased) {
             if (next)
@@ -619,6 +630,9 @@ StatusOr<std::optional<std::string>> Group::get(Family family, const std::string
     for (const Group* g = this; g; g = g == this ? behind : nullptr)
         if (const auto* overlay = overlay_of(*g, family))
             if (auto it = overlay->find(key); it != overlay->end()) return it->second;
+    if (family == carrier_ids)
+        if (auto it = impl.recent_carrier_ids.find(key); it != impl.recent_carrier_ids.end())
+            return std::optional<std::string>(it->second);
     std::string value;
     auto s = impl.db->Get(rocksdb::ReadOptions(), impl.cf(family), key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();

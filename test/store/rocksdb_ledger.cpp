@@ -353,3 +353,52 @@ TEST_CASE("rocksdb ledger: changes chain across the group in flight") {
     REQUIRE(opened.ok());
     check(**opened);
 }
+
+// The writer remembers recent carrier-ID entries (up to twice
+// open_record_cache, then it starts over) and falls back to RocksDB: with a
+// tiny cache most receipts miss it; every one must still find its record,
+// also after a reopen (an empty map).
+TEST_CASE("rocksdb ledger: receipts match whether the index entry is remembered or only in RocksDB") {
+    TempDir dir;
+    auto s = settings_at(dir.path);
+    s.open_record_cache = 4;
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    auto ledger = std::move(opened).value();
+    MessageIdGenerator ids(1);
+    std::vector<MessageId> all;
+    for (int i = 0; i < 60; ++i) {
+        const auto id = ids.next();
+        all.push_back(id);
+        auto r = record(id);
+        r.registered_delivery = 1;
+        REQUIRE(wait_for([&](Completion d) { ledger->accept(r, std::move(d)); }).ok());
+        REQUIRE(wait_for([&](Completion d) {
+                    ledger->sent(id, "carrier-a", "K" + std::to_string(i), {}, id.time(), std::move(d));
+                }).ok());
+    }
+    auto receipt = [&](RocksDbLedger& l, int i, MessageStatus st) {
+        const std::string k = "K" + std::to_string(i);
+        std::promise<StatusOr<ReceiptMatch>> got;
+        l.apply_receipt(CarrierReceipt{.carrier = "carrier-a", .keys = {k}, .carrier_message_id = k, .status = st,
+                                       .received_at = all[static_cast<std::size_t>(i)].time()},
+                        [&](StatusOr<ReceiptMatch> m) { got.set_value(std::move(m)); });
+        return got.get_future().get();
+    };
+    for (int i = 0; i < 30; ++i) {
+        auto m = receipt(*ledger, i, MessageStatus::delivered);
+        REQUIRE(m.ok());
+        CHECK(m->outcome == receipt_outcome::matched);
+        CHECK(m->id == all[static_cast<std::size_t>(i)]);
+    }
+    ledger.reset();
+    opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    for (int i = 0; i < 60; ++i) {
+        auto m = receipt(**opened, i, MessageStatus::delivered);
+        REQUIRE(m.ok());
+        CHECK(m->outcome == (i < 30 ? receipt_outcome::duplicate : receipt_outcome::matched));
+        CHECK(m->id == all[static_cast<std::size_t>(i)]);
+        CHECK((*opened)->find(all[static_cast<std::size_t>(i)])->status == MessageStatus::delivered);
+    }
+}

@@ -1,6 +1,7 @@
 #include "smpp/protocol/gsm7.hpp"
 
 #include <array>
+#include <cstdint>
 
 #include "smpp/protocol/utf8.hpp"
 
@@ -42,8 +43,7 @@ constexpr std::array<Extension, 10> extension_table = {{
     {0x65, U'€'},
 }};
 
-// The default-table septet for cp, or -1.
-int default_septet(char32_t cp) noexcept {
+constexpr int search_default(char32_t cp) noexcept {
     if (cp == 0) return -1;
     for (std::size_t i = 0; i < default_table.size(); ++i) {
         if (default_table[i] == cp) return static_cast<int>(i);
@@ -51,11 +51,34 @@ int default_septet(char32_t cp) noexcept {
     return -1;
 }
 
-int extension_septet(char32_t cp) noexcept {
+constexpr int extension_septet(char32_t cp) noexcept {
     for (const auto& e : extension_table) {
         if (e.cp == cp) return e.septet;
     }
     return -1;
+}
+
+// The searches above for the 7-bit range, done at compile time: senders
+// and most texts are ASCII, and a search of the table per character cost
+// more than the rest of checking a sender.
+struct AsciiEntry {
+    std::int8_t septet = -1;       // in the default table, or -1
+    std::uint8_t septets = 0;      // what septets_of answers
+};
+constexpr std::array<AsciiEntry, 128> ascii_table = [] {
+    std::array<AsciiEntry, 128> t{};
+    for (char32_t c = 0; c < 128; ++c) {
+        const int d = search_default(c);
+        t[c].septet = static_cast<std::int8_t>(d);
+        t[c].septets = d >= 0 ? 1 : extension_septet(c) >= 0 ? 2 : 0;
+    }
+    return t;
+}();
+
+// The default-table septet for cp, or -1.
+int default_septet(char32_t cp) noexcept {
+    if (cp < ascii_table.size()) return ascii_table[cp].septet;
+    return search_default(cp);
 }
 
 char32_t extension_char(std::uint8_t septet) noexcept {
@@ -70,6 +93,7 @@ char32_t extension_char(std::uint8_t septet) noexcept {
 bool representable(char32_t cp) noexcept { return septets_of(cp) != 0; }
 
 std::size_t septets_of(char32_t cp) noexcept {
+    if (cp < ascii_table.size()) return ascii_table[cp].septets;
     if (default_septet(cp) >= 0) return 1;
     if (extension_septet(cp) >= 0) return 2;
     return 0;

@@ -144,6 +144,14 @@ void drop_carriers(routing::Decision& d, const std::vector<std::string>& had) {
     d.costs = std::move(costs);
 }
 
+// The forward path routes by its own table and never reads the number's
+// region: not resolving it spares libphonenumber's pattern matching for
+// shared country codes (+1, +44, +7...) on every submit.
+upstream::SubmitPolicy forward_policy(upstream::SubmitPolicy p) {
+    p.numbers.resolve_region = false;
+    return p;
+}
+
 // An account's class and profile, as routing/ and the carrier queues know them.
 struct AccountRouting {
     routing::TrafficClass traffic_class = routing::TrafficClass::transactional;
@@ -201,7 +209,7 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       carriers_(std::move(carriers)),
       settings_(settings) {
     for (const auto& a : settings_.accounts.accounts) {
-        policies_.emplace(a.system_id, upstream::submit_policy_of(a));
+        policies_.emplace(a.system_id, forward_policy(upstream::submit_policy_of(a)));
         auto b = std::make_unique<Backlog>();
         b->max = a.max_backlog;
         backlogs_.emplace(a.system_id, std::move(b));
@@ -225,7 +233,8 @@ std::uint32_t ForwardPath::backlog(std::string_view account) const {
 }
 
 const upstream::SubmitPolicy& ForwardPath::policy_of(std::string_view account) const {
-    static const upstream::SubmitPolicy none{};  // an account not configured: the defaults (immutable)
+    // An account not configured: the defaults (immutable).
+    static const upstream::SubmitPolicy none = forward_policy({});
     auto it = policies_.find(account);
     return it == policies_.end() ? none : it->second;
 }

@@ -84,7 +84,7 @@ std::string region_of(const pn::PhoneNumber& n) {
 
 // libphonenumber itself: Parse, IsPossibleNumberWithReason, IsValidNumber.
 std::variant<NormalisedAddress, NumberError> reference(const std::string& text, const std::string& region,
-                                                       bool require_valid) {
+                                                       bool require_valid, bool resolve_region) {
     pn::PhoneNumber n;
     if (auto e = util().Parse(text, region, &n); e != pn::PhoneNumberUtil::NO_PARSING_ERROR)
         return NumberError{parse_error(e)};
@@ -94,7 +94,7 @@ std::variant<NormalisedAddress, NumberError> reference(const std::string& text, 
     a.kind = address_kind::e164;
     util().Format(n, pn::PhoneNumberUtil::E164, &a.address);
     a.address.erase(0, 1);  // '+'
-    a.region = region_of(n);
+    if (resolve_region) a.region = region_of(n);
     return a;
 }
 
@@ -497,7 +497,7 @@ std::variant<NormalisedAddress, NumberError> NumberNormaliser::normalise(std::ui
 }
 
 std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::international_fast(
-    std::string_view d) const {
+    std::string_view d, bool resolve_region) const {
     const std::size_t cc_len = tables_->code_length(d);
     const std::size_t nsn_len = d.size() - cc_len;
     if (cc_len == 0 || nsn_len < min_nsn || nsn_len > max_nsn) return std::nullopt;
@@ -508,7 +508,9 @@ std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::in
     const bool risky = (c.risky_first_digits >> first) & 1u;
     if (risky || (c.shared && first == 0)) return std::nullopt;
     if (c.by_length[nsn_len] != Tables::possible) return NumberError{static_cast<number_errc>(c.by_length[nsn_len])};
-    NormalisedAddress a{address_kind::e164, std::string(d), c.main_region};
+    NormalisedAddress a{address_kind::e164, std::string(d), {}};
+    if (!resolve_region) return a;
+    a.region = c.main_region;
     if (c.shared) {
         pn::PhoneNumber n;
         n.set_country_code(cc);
@@ -529,7 +531,7 @@ std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::in
 // significant number s, and Parse(d, region) gives the same PhoneNumber as
 // Parse("+" cc s), which international_fast answers (or defers).
 std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::national_fast(
-    std::string_view d, std::string_view region) const {
+    std::string_view d, std::string_view region, bool resolve_region) const {
     const auto index = Tables::region_index(region);
     if (!index) return std::nullopt;
     const auto& n = tables_->nationals[*index];
@@ -549,7 +551,7 @@ std::optional<std::variant<NormalisedAddress, NumberError>> NumberNormaliser::na
     international.reserve(n.code.size() + s.size());
     international += n.code;
     international += s;
-    return international_fast(international);
+    return international_fast(international, resolve_region);
 }
 
 std::variant<NormalisedAddress, NumberError> NumberNormaliser::phone_number(std::uint8_t t, std::string_view d,
@@ -572,16 +574,16 @@ std::variant<NormalisedAddress, NumberError> NumberNormaliser::phone_number(std:
     const bool fast = mode_ == mode::fast && !policy.require_valid;
     if (!international) {
         if (fast)
-            if (auto a = national_fast(d, policy.default_region)) return std::move(*a);
-        return reference(std::string(d), policy.default_region, policy.require_valid);
+            if (auto a = national_fast(d, policy.default_region, policy.resolve_region)) return std::move(*a);
+        return reference(std::string(d), policy.default_region, policy.require_valid, policy.resolve_region);
     }
     if (fast)
-        if (auto a = international_fast(d)) return std::move(*a);
+        if (auto a = international_fast(d, policy.resolve_region)) return std::move(*a);
     std::string text;
     text.reserve(d.size() + 1);
     text += '+';
     text += d;
-    return reference(text, "ZZ", policy.require_valid);
+    return reference(text, "ZZ", policy.require_valid, policy.resolve_region);
 }
 
 }  // namespace smpp::upstream

@@ -108,7 +108,7 @@ struct NormalisedAddress {
     // e164 only: ISO 3166-1 alpha-2 ("GB"), "001" for non-geographic codes
     // (+800, +882...). The region the number is valid in; when it is valid
     // in none (possible-only policy), the main region of its country code
-    // ("US" for +1).
+    // ("US" for +1). "" when NumberPolicy::resolve_region is false.
     std::string region;
     friend bool operator==(const NormalisedAddress&, const NormalisedAddress&) = default;
 };
@@ -117,6 +117,12 @@ struct NumberPolicy {
     // ISO 3166-1 alpha-2 for national numbers; "" = none (see above).
     std::string default_region{};
     bool require_valid = false;
+    // NormalisedAddress::region. For a shared country code (+1, +44, +7...)
+    // finding it means matching the number against each region's patterns,
+    // libphonenumber's costliest step and most of a submit_sm's validation;
+    // a caller that never reads it (the forward path routes by its own
+    // table) says false and gets "" (the address and verdict are the same).
+    bool resolve_region = true;
 };
 
 class NumberNormaliser {
@@ -143,9 +149,11 @@ private:
                                                               const NumberPolicy& policy) const;
     // The tables' answers for digits libphonenumber would read the same way;
     // nullopt: ask libphonenumber.
-    std::optional<std::variant<NormalisedAddress, NumberError>> international_fast(std::string_view digits) const;
+    std::optional<std::variant<NormalisedAddress, NumberError>> international_fast(std::string_view digits,
+                                                                                   bool resolve_region) const;
     std::optional<std::variant<NormalisedAddress, NumberError>> national_fast(std::string_view digits,
-                                                                              std::string_view region) const;
+                                                                              std::string_view region,
+                                                                              bool resolve_region) const;
     mode mode_;
     std::unique_ptr<const Tables> tables_;
 };

@@ -263,6 +263,40 @@ TEST_CASE("fast mode's region cache agrees with libphonenumber on shared country
     CHECK(mismatches == 0);
 }
 
+// The forward path does not ask for the region: every verdict and address
+// stays what it is with the region, in both modes, and the region is "".
+TEST_CASE("without resolve_region the verdict and address are the same, the region empty",
+          "[upstream][number_normaliser]") {
+    std::mt19937_64 rng(777);
+    std::uniform_int_distribution<int> digit(0, 9), length(1, 16), pick(0, 5);
+    const std::vector<std::string> regions{"", "GB", "US", "DE", "CA", "JE"};
+    const std::vector<std::string> starts{"", "+", "00", "1", "44", "7"};
+    std::size_t mismatches = 0;
+    for (int i = 0; i < 20'000; ++i) {
+        std::string a = starts[static_cast<std::size_t>(pick(rng))];
+        const int n = length(rng);
+        for (int k = 0; k < n; ++k) a += char('0' + digit(rng));
+        const auto t = static_cast<std::uint8_t>(pick(rng) % 3);  // unknown, international, national
+        NumberPolicy with{regions[static_cast<std::size_t>(pick(rng))], pick(rng) == 0};
+        NumberPolicy without = with;
+        without.resolve_region = false;
+        const auto role = pick(rng) % 2 ? address_role::source : address_role::destination;
+        for (const auto* numbers : {&fast(), &reference()}) {
+            auto expected = numbers->normalise(t, npi::isdn, a, role, with);
+            if (auto* e = std::get_if<NormalisedAddress>(&expected)) e->region.clear();
+            auto got = numbers->normalise(t, npi::isdn, a, role, without);
+            if (got != expected && ++mismatches <= 20)
+                FAIL_CHECK(a << " ton " << int(t) << " region '" << with.default_region << "': "
+                             << describe(got) << ", expected " << describe(expected));
+        }
+    }
+    CHECK(mismatches == 0);
+    NumberPolicy without;
+    without.resolve_region = false;
+    CHECK(fast().normalise(ton::international, npi::isdn, "447911123456", address_role::destination, without) ==
+          e164("447911123456", ""));
+}
+
 TEST_CASE("one normaliser serves many threads", "[upstream][number_normaliser]") {
     const std::vector<std::string> numbers{"447400123456", "14165550143", "4915112345678", "919876543210",
                                            "440740012345", "447911123456"};

@@ -205,6 +205,14 @@ struct RocksDbLedger::Impl {
     std::array<Slot, 2> slots;
     // Handed to the committer under `mutex`; `written` set back by it.
     Group* to_write = nullptr;
+    // A group is with the committer (under `mutex`). Meanwhile an op queued
+    // wakes the writer only once per wake_batch: it cannot be written
+    // before that group is anyway, and a wake-up per op (a futex call and a
+    // context switch each) cost more than building the ops did.
+    bool flight = false;
+    static constexpr std::size_t wake_batch = 32;
+    // Ops queued at hand-over time for the committer to take the write.
+    static constexpr std::size_t pipeline_backlog = 64;
     std::condition_variable commit_wake;
     bool committer_stopping = false;
     bool written = false;
@@ -212,6 +220,11 @@ struct RocksDbLedger::Impl {
     std::atomic<std::uint64_t> groups{0};
     std::atomic<std::uint64_t> writes{0};
     std::atomic<std::uint64_t> overlapped{0};  // groups begun while the previous one was written
+    // Writer thread only: the highest id accept() has written (seeded from
+    // the last key of `messages` at open). Our ids grow with time, so a new
+    // record's id is above it and cannot exist yet: accept() skips the read
+    // that proves it (a RocksDB miss through memtable and every level).
+    std::uint64_t max_accepted = 0;
     // Orders raw receipts within a millisecond; seeded from the clock so a
     // restart within the same millisecond cannot reuse a key.
     std::atomic<std::uint64_t> raw_sequence{0};
@@ -251,7 +264,7 @@ struct RocksDbLedger::Impl {
             std::lock_guard lock(mutex);
             if (!stopping && queue.size() < settings.max_queued_writes) {
                 queue.push_back(std::move(op));
-                wake.notify_one();
+                if (!flight || queue.size() % wake_batch == 0 || queue.back().exclusive) wake.notify_one();
                 return;
             }
         }
@@ -292,6 +305,7 @@ struct RocksDbLedger::Impl {
                 if (flying && written) {
                     finish_flight = true;
                     written = false;
+                    flight = false;
                     flight_status = std::move(written_status);
                 } else if (can_take()) {
                     const bool exclusive = queue.front().exclusive;
@@ -311,17 +325,31 @@ struct RocksDbLedger::Impl {
             }
             if (!taken.empty()) build(*building, taken, flying);
             if (!flying && !building->ops.empty()) {
+                Slot& other = slots[building == &slots[0] ? 1 : 0];
                 if (building->group->batch.Count() == 0) {
-                    finish(*building, Status{}, slots[building == &slots[0] ? 1 : 0]);  // nothing to write
-                } else {
-                    {
-                        std::lock_guard lock(mutex);
-                        to_write = &*building->group;
-                    }
-                    commit_wake.notify_one();
-                    flying = building;
-                    building = building == &slots[0] ? &slots[1] : &slots[0];
+                    finish(*building, Status{}, other);  // nothing to write
+                    continue;
                 }
+                // Handed to the committer only with a backlog to build
+                // meanwhile: otherwise the two hand-overs (two wake-ups, on
+                // a busy 2-core box each may wait for a time slice) cost
+                // more latency than the overlap saves.
+                bool hand_over = false;
+                {
+                    std::lock_guard lock(mutex);
+                    if (queue.size() >= pipeline_backlog) {
+                        to_write = &*building->group;
+                        flight = true;
+                        hand_over = true;
+                    }
+                }
+                if (!hand_over) {
+                    finish(*building, write(*building->group), other);
+                    continue;
+                }
+                commit_wake.notify_one();
+                flying = building;
+                building = &other;
             }
         }
     }
@@ -343,8 +371,14 @@ struct RocksDbLedger::Impl {
         taken.clear();
     }
 
-    // The committer: one rocksdb::Write (WAL append, memtable inserts, the
-    // fsync with sync: true) per group handed over.
+    // One rocksdb::Write: WAL append, memtable inserts, the fsync with sync: true.
+    Status write(Group& group) {
+        rocksdb::WriteOptions options;
+        options.sync = settings.sync;
+        return from_rocksdb(db->Write(options, &group.batch));
+    }
+
+    // The committer: write() for each group handed over.
     void run_committer() {
         for (;;) {
             Group* group = nullptr;
@@ -354,9 +388,7 @@ struct RocksDbLedger::Impl {
                 if (!to_write) return;
                 group = to_write;
             }
-            rocksdb::WriteOptions options;
-            options.sync = settings.sync;
-            Status status = from_rocksdb(db->Write(options, &group->batch));
+            Status status = write(*group);
             {
                 std::lock_guard lock(mutex);
                 to_write = nullptr;
@@ -803,6 +835,13 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
         for (it->SeekToFirst(); it->Valid(); it->Next()) impl->unmatched_keys.insert(it->key().ToString());
         if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
     }
+    {
+        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(messages)));
+        it->SeekToLast();
+        if (it->Valid())
+            if (auto id = MessageId::from_key(view(it->key()))) impl->max_accepted = id->value();
+        if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
+    }
     impl->raw_sequence.store(static_cast<std::uint64_t>(
                                  std::chrono::steady_clock::now().time_since_epoch().count())
                              << 16);
@@ -830,10 +869,14 @@ RocksDbLedger::~RocksDbLedger() {
 void RocksDbLedger::accept(MessageRecord record, Completion done) {
     impl_->enqueue({[record = std::move(record)](Group& g) mutable -> Status {
                         if (auto s = check_acceptable(record); !s.ok()) return s;
-                        auto existing = g.read(record.id);
-                        if (existing.ok())
-                            return Status(StatusCode::already_exists, "message " + record.id.to_string());
-                        if (existing.status().code() != StatusCode::not_found) return existing.status();
+                        auto& highest = g.impl.max_accepted;
+                        if (record.id.value() <= highest) {
+                            auto existing = g.read(record.id);
+                            if (existing.ok())
+                                return Status(StatusCode::already_exists, "message " + record.id.to_string());
+                            if (existing.status().code() != StatusCode::not_found) return existing.status();
+                        }
+                        highest = std::max(highest, record.id.value());
                         g.write_record(nullptr, record);
                         return {};
                     },

@@ -50,6 +50,7 @@ struct BenchSettings {
     std::chrono::milliseconds reconnect{0};
     // One line per submit_sm outcome: "<index> <bind> <sequence_number> <status> <message_id>".
     std::string acks_file;
+    std::string latency_log_file;  // "<ms into the run when sent> <latency us>" per answer
     std::uint64_t seed = 1;
 
     std::string validate() const;

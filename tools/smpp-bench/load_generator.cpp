@@ -40,6 +40,7 @@ struct Shared {
     clock::time_point hard_deadline{};  // written before threads start
     std::FILE* acks = nullptr;
     std::mutex acks_mutex;
+    std::FILE* latency_log = nullptr;  // under acks_mutex too
 
     explicit Shared(const BenchSettings& s) : settings(s) {}
 
@@ -283,6 +284,7 @@ private:
         } else {
             ++report_.responses;
             report_.latency.record(now - t0);
+            latency_line(t0, now);
             ++report_.statuses[static_cast<std::uint32_t>(p.status)];
             std::string message_id;
             if (const auto* r = p.as<protocol::SubmitSmResp>()) message_id = r->message_id;
@@ -316,11 +318,26 @@ private:
         flush_acks(false);
     }
 
+    // "<ms from the start to the send> <latency us>": when in the run the
+    // slow answers came (a stall hits every message in flight at once).
+    void latency_line(clock::time_point sent, clock::time_point answered) {
+        if (!shared_.latency_log) return;
+        const auto at_us = std::chrono::duration_cast<std::chrono::microseconds>(sent - shared_.start).count();
+        const auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(answered - sent).count();
+        char line[64];
+        const int n = std::snprintf(line, sizeof line, "%.3f %lld\n", static_cast<double>(at_us) / 1000.0,
+                                    static_cast<long long>(took_us));
+        latencies_.append(line, static_cast<std::size_t>(n));
+        flush_acks(false);
+    }
+
     void flush_acks(bool all) {
-        if (!shared_.acks || acks_.empty() || (!all && acks_.size() < (64u << 10))) return;
+        const bool acks = shared_.acks && !acks_.empty() && (all || acks_.size() >= (64u << 10));
+        const bool lat = shared_.latency_log && !latencies_.empty() && (all || latencies_.size() >= (64u << 10));
+        if (!acks && !lat) return;
         std::lock_guard lock(shared_.acks_mutex);
-        std::fwrite(acks_.data(), 1, acks_.size(), shared_.acks);
-        acks_.clear();
+        if (acks) std::fwrite(acks_.data(), 1, acks_.size(), shared_.acks), acks_.clear();
+        if (lat) std::fwrite(latencies_.data(), 1, latencies_.size(), shared_.latency_log), latencies_.clear();
     }
 
     void schedule_tick() {
@@ -415,6 +432,7 @@ private:
     bool finishing_ = false;
     int hard_stop_ticks_ = 0;
     std::string acks_;
+    std::string latencies_;
 
 public:
     clock::time_point first_send_{};
@@ -484,6 +502,10 @@ BenchReport run_load(const BenchSettings& settings) {
         shared.acks = std::fopen(settings.acks_file.c_str(), "w");
         if (!shared.acks) throw std::runtime_error("cannot write " + settings.acks_file);
     }
+    if (!settings.latency_log_file.empty()) {
+        shared.latency_log = std::fopen(settings.latency_log_file.c_str(), "w");
+        if (!shared.latency_log) throw std::runtime_error("cannot write " + settings.latency_log_file);
+    }
 
     const unsigned threads = std::min(settings.threads, settings.binds);
     std::vector<std::unique_ptr<Worker>> workers;
@@ -515,6 +537,7 @@ BenchReport run_load(const BenchSettings& settings) {
     }
     if (first_send != clock::time_point{} && last_response > first_send) report.elapsed = last_response - first_send;
     if (shared.acks) std::fclose(shared.acks);
+    if (shared.latency_log) std::fclose(shared.latency_log);
     return report;
 }
 

@@ -116,6 +116,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--acks", s.acks_file,
                    "write '<index> <bind> <sequence_number> <status hex|error> <message_id>' per submit_sm outcome");
+    app.add_option("--latency-log", s.latency_log_file,
+                   "write '<ms into the run when sent> <latency us>' per submit_sm_resp (where the tail comes from)");
     app.add_option("--seed", s.seed, "random destinations seed")->capture_default_str();
     app.add_option("--log-level", log_level, "spdlog level")->capture_default_str();
     CLI11_PARSE(app, argc, argv);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ struct ForwardPath::Flight {
     std::size_t next = 0;                 // the candidate to try next
     std::uint32_t rounds = 0;             // retry rounds scheduled so far
     std::uint32_t last_status = static_cast<std::uint32_t>(protocol::command_status::ESME_RSUBMITFAIL);
+    // The last attempt was refused for now and the record does not say so
+    // yet: the carrier's command_status (0: it never left us). The next
+    // write about this message closes that attempt with it.
+    std::optional<std::uint32_t> unrecorded_refusal;
     carrier::message_class cls = carrier::message_class::transactional;
     std::string country;  // of the route, for health per carrier x country
     std::chrono::steady_clock::time_point submitted_at{};

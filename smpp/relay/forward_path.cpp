@@ -6,6 +6,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <utility>
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
@@ -574,7 +575,8 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             .at = at,
             .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
             .cost_micros = cost_of(*f, f->next),
-            .only_revision = f->revision};
+            .only_revision = f->revision,
+            .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt)};
         ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
             // Possibly on the ledger's writer thread: only post from here.
             boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
@@ -649,6 +651,9 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     }
     // Transient, or refused before it left us: the next carrier, or later.
     if (auto* t = std::get_if<carrier::Transient>(&outcome)) f->last_status = static_cast<std::uint32_t>(t->status);
+    f->unrecorded_refusal = std::holds_alternative<carrier::Transient>(outcome)
+                                ? static_cast<std::uint32_t>(std::get<carrier::Transient>(outcome).status)
+                                : 0;
     spdlog::debug("message {} not taken by {}: {}", id, carrier_id, carrier::describe(outcome));
     ++f->next;
     dispatch(std::move(f));
@@ -685,10 +690,18 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
         counters_.failed.fetch_add(1, std::memory_order_relaxed);
         release(*f);
         spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
-        store::StateChange change{
-            .status = MessageStatus::failed, .at = at, .error_code = f->last_status, .cost_micros = 0};
+        store::StateChange change{.status = MessageStatus::failed,
+                                  .at = at,
+                                  .error_code = f->last_status,
+                                  .cost_micros = 0,
+                                  .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt)};
         return ledger_.update(f->id, std::move(change), final_written("failed", id, f->account));
     }
+    // The refusal that sends it to a retry goes on its attempt first (the
+    // ledger keeps the order: the retry below is written after it).
+    if (auto refused = std::exchange(f->unrecorded_refusal, std::nullopt))
+        ledger_.update(f->id, store::StateChange{.status = MessageStatus::queued, .at = at, .last_attempt_refused = refused},
+                       [](store::Status) {});  // final meanwhile (cancel_sm): nothing to note
     auto delay = settings_.retry_base;
     for (std::uint32_t i = 0; i < f->rounds && delay < settings_.retry_max; ++i) delay *= 2;
     delay = std::min(delay, settings_.retry_max);

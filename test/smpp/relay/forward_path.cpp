@@ -227,6 +227,9 @@ TEST_CASE("forward path: a carrier that refuses hands the message to the next on
         REQUIRE(r->attempts.size() == 2);
         CHECK(r->attempts[0].carrier == "carrier00");
         CHECK(r->attempts[0].carrier_message_id.empty());
+        // Closed as refused, before it left us (a disabled carrier): no command_status.
+        CHECK(r->attempts[0].status == store::MessageStatus::failed);
+        CHECK(r->attempts[0].command_status == 0);
         CHECK(r->attempts[1].carrier == "carrier01");
         CHECK(r->attempts[1].status == store::MessageStatus::sent);
     }

@@ -406,8 +406,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     YAML::Node root = parse_yaml(yaml, file);
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
-    r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "carriers_file", "routes",
-                      "routes_file", "ledger", "mo", "health", "admin", "receipt_timeouts",
+    r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "io_threads", "carriers_file",
+                      "routes", "routes_file", "ledger", "mo", "health", "admin", "receipt_timeouts",
                       "routing_policies"});
 
     ConnectorConfig c;
@@ -420,6 +420,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
         if (std::find(std::begin(log_levels), std::end(log_levels), c.log_level) == std::end(log_levels))
             r.fail(v, "log_level", "must be one of trace, debug, info, warn, error, critical, off");
     }
+    if (const YAML::Node v = root["io_threads"]; v.IsDefined())
+        c.io_threads = static_cast<unsigned>(r.integer(v, "io_threads", 1, 64));
     if (const YAML::Node v = root["carriers_file"]; v.IsDefined()) read_carriers_file(r, v, c);
     if (const YAML::Node v = root["routes"]; v.IsDefined()) read_routes(r, v, c);
     if (const YAML::Node v = root["routes_file"]; v.IsDefined()) {

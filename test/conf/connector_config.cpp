@@ -111,6 +111,8 @@ TEST_CASE("a valid configuration loads with its values", "[conf]") {
     CHECK(c.session.write_queue_limit == 65536);
     CHECK(c.session.max_command_length == 8192);
     CHECK(c.log_level == "debug");
+    CHECK(c.io_threads == 1);  // not set: the default
+    CHECK(load_connector_config(TempConfig(with_line(12, "io_threads: 3")).path()).io_threads == 3);
     REQUIRE(c.accounts.accounts.size() == 2);
     const auto& acme = c.accounts.accounts[0];
     CHECK(acme.system_id == "acme");
@@ -319,6 +321,8 @@ TEST_CASE("out of range values are errors at the value's line", "[conf]") {
           "6: session.response_timeout_ms: must be between 0 and 86400000");
     CHECK(error_of(with_line(12, "log_level: verbose")) ==
           "12: log_level: must be one of trace, debug, info, warn, error, critical, off");
+    CHECK(error_of(with_line(12, "io_threads: 0")) == "12: io_threads: must be between 1 and 64");
+    CHECK(error_of(with_line(12, "io_threads: two")) == "12: io_threads: must be an integer");
     CHECK(error_of(with_line(21, "      - transciever")) ==
           "21: accounts[1].bind_types[0]: must be one of transmitter, receiver, transceiver");
     CHECK(error_of(with_line(15, "    password_hash: hunter2")) ==
@@ -340,7 +344,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers, "
           "default_region, require_valid_numbers, schedule)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
-          "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, "
+          "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, io_threads, "
           "carriers_file, routes, routes_file, ledger, mo, health, admin, receipt_timeouts, routing_policies)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
 }

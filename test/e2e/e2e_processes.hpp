@@ -344,7 +344,9 @@ inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim
     std::ofstream out(f.config);
     out << "listener:\n  host: 127.0.0.1\n  port: " << f.port
         << "\nsession:\n  window: 1000\n  enquire_link_interval_ms: 0\n  unbind_timeout_ms: 2000\n"
-           "log_level: info\naccounts:\n  - system_id: e2e\n    password_hash: \""
+           // Two io threads: the end-to-end tests (and their ThreadSanitizer
+           // run in tools/test) drive the server multi-threaded.
+           "log_level: info\nio_threads: 2\naccounts:\n  - system_id: e2e\n    password_hash: \""
         << hash_of("e2epass")
         << "\"\n    bind_types: [transmitter, transceiver]\n    max_binds: 8\n"
            "carriers_file: carriers.yaml\nroutes:\n";

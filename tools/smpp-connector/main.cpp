@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <termios.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -155,7 +159,13 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     // strands, then the forward path and the carriers, then the ledger
     // (which commits what is queued and posts its last completions), and
     // the io_context last.
-    asio::io_context io(1);
+    // io_threads threads run it (conf/connector_config.hpp); every session,
+    // carrier and relay object that keeps state is a strand or locks.
+    asio::io_context io(static_cast<int>(config.io_threads));
+    // The server's own housekeeping (signals, the retention timer, the bind
+    // watch, the admin socket) on one strand: the shutdown below cancels
+    // them from a signal handler, which must not race their handlers.
+    auto control = asio::make_strand(io);
 
     std::unique_ptr<smpp::store::RocksDbLedger> ledger;
     // Node 0 until the configuration names nodes (one server per ledger).
@@ -172,7 +182,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     auto health = std::make_shared<smpp::routing::health::HealthMonitor>(config.health);
     std::shared_ptr<smpp::relay::ReceiptTimeouts> timeouts;
     std::shared_ptr<smpp::relay::BindWatch> bind_watch;
-    asio::steady_timer retention(io);
+    asio::steady_timer retention(control);
     std::function<void()> sweep_retention;
     if (!config.carriers.empty()) {
         // Each account's receipts.multipart, applied by the ledger in the
@@ -323,7 +333,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
         // A carrier with no bound bind is down for the health monitor (one
         // disabled on purpose is not).
-        bind_watch = smpp::relay::BindWatch::create(io.get_executor(), carriers, health);
+        bind_watch = smpp::relay::BindWatch::create(control, carriers, health);
         bind_watch->start();
 
         // Retention, hourly: final records (and raw receipts) older than
@@ -389,7 +399,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
 
     // SIGHUP: the configuration's routes again; a bad file keeps the table
     // that is serving. reload_routes logs the outcome.
-    asio::signal_set hangups(io, SIGHUP);
+    asio::signal_set hangups(control, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
@@ -425,7 +435,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             };
         std::string why;
         admin = smpp::admin::AdminSocket::open(
-            io.get_executor(), {.path = admin_path},
+            control, {.path = admin_path},
             smpp::admin::AdminSocket::AsyncHandler(
                 [service = smpp::admin::AdminService(std::move(sources))](
                     std::string line, smpp::admin::AdminSocket::Reply reply) { service.execute(line, std::move(reply)); }),
@@ -438,11 +448,12 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         spdlog::info("admin socket {} (smppctl binds --socket {})", admin_path, admin_path);
     }
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::signal_set signals(control, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signo) {
         if (ec) return;
         spdlog::info("signal {}: unbinding every session, then exiting", signo);
-        listener->stop([&] {
+        // Its callback runs on the listener's strand: back to `control`.
+        listener->stop([&] { asio::post(control, [&] {
             spdlog::info("all sessions closed");
             if (forward) forward->stop();
             if (forwarder) forwarder->stop();
@@ -453,17 +464,18 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             if (admin) admin->stop();
             // Submits on the wire complete (and are recorded); queued ones
             // stay accepted in the ledger and are resumed on the next start.
-            auto left = std::make_shared<std::size_t>(carriers.size());
-            if (*left == 0) return io.stop();
+            // Each carrier reports on its own strand, maybe on another thread.
+            auto left = std::make_shared<std::atomic<std::size_t>>(carriers.size());
+            if (left->load() == 0) return io.stop();
             for (auto& [id, c] : carriers) {
                 c->stop([&io, left] {
-                    if (--*left == 0) {
+                    if (left->fetch_sub(1) == 1) {
                         spdlog::info("all carriers unbound");
                         io.stop();
                     }
                 });
             }
-        });
+        }); });
         // A second signal means "now".
         signals.async_wait([&io](boost::system::error_code ec2, int signo2) {
             if (ec2) return;
@@ -472,7 +484,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         });
     });
 
+    spdlog::info("{} io thread(s)", config.io_threads);
+    std::vector<std::thread> io_threads;
+    for (unsigned i = 1; i < config.io_threads; ++i) io_threads.emplace_back([&io] { io.run(); });
     io.run();
+    for (auto& t : io_threads) t.join();
     listener.reset();
     if (forward) {
         const auto n = forward->counters();

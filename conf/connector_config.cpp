@@ -313,7 +313,8 @@ void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLo
 
 void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings& out) {
     const std::string path = "ledger";
-    r.expect_mapping(node, path, {"path", "sync", "retention_days", "rocksdb_options", "background_low_priority"});
+    r.expect_mapping(node, path,
+                     {"path", "sync", "retention_days", "rocksdb_options", "background_low_priority", "open_record_cache"});
     if (const YAML::Node v = node["path"]; v.IsDefined()) {
         out.path = r.string(v, path + ".path");
         if (out.path.empty()) r.fail(v, path + ".path", "must not be empty");
@@ -325,6 +326,10 @@ void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings&
         out.rocksdb_options = r.string(v, path + ".rocksdb_options");
     if (const YAML::Node v = node["background_low_priority"]; v.IsDefined())
         out.background_low_priority = r.boolean(v, path + ".background_low_priority");
+    // Records not final kept in the writer's memory (~1 KB each): a receipt
+    // for one beyond it reads its record from RocksDB (docs/PERFORMANCE.md).
+    if (const YAML::Node v = node["open_record_cache"]; v.IsDefined())
+        out.open_record_cache = static_cast<std::size_t>(r.integer(v, path + ".open_record_cache", 0, 50'000'000));
     if (auto problem = out.validate(); !problem.empty()) r.fail(node, path, problem);
 }
 

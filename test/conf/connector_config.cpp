@@ -433,12 +433,14 @@ TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
     CHECK(error_of(with_forward("ledger:\n  sync: maybe\n")).starts_with("25: ledger.sync: "));
     CHECK(error_of(with_forward("ledger:\n  size: 3\n")) ==
           "25: ledger.size: unknown key (expected one of: path, sync, retention_days, rocksdb_options, "
-          "background_low_priority)");
+          "background_low_priority, open_record_cache)");
+    CHECK(error_of(with_forward("ledger:\n  open_record_cache: -1\n")) ==
+          "25: ledger.open_record_cache: must be between 0 and 50000000");
 }
 
 TEST_CASE("routes_file loads a YAML or CSV route table beside the config; its errors name its own line",
           "[conf][routing]") {
-    TempConfig f(with_forward("routes_file: routes.csv\nledger:\n  retention_days: 7\n"));
+    TempConfig f(with_forward("routes_file: routes.csv\nledger:\n  retention_days: 7\n  open_record_cache: 1000000\n"));
     const auto dir = fs::path(f.path()).parent_path();
     std::ofstream(dir / "routes.csv") << "prefix,country,carrier,priority,cost,weight,classes,sender_types,data_codings,"
                                          "profile,window,utc_offset,zone\n"
@@ -450,6 +452,7 @@ TEST_CASE("routes_file loads a YAML or CSV route table beside the config; its er
     CHECK(c.routes_file == (dir / "routes.csv").string());
     REQUIRE(c.route_table.entries.size() == 2);
     CHECK(c.ledger.retention_days == 7);
+    CHECK(c.ledger.open_record_cache == 1'000'000);
 
     std::ofstream(dir / "routes.yaml") << "routes:\n"
                                           "  - prefix: \"44\"\n"

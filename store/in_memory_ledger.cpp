@@ -73,8 +73,8 @@ void InMemoryLedger::update(MessageId id, StateChange change, Completion done) {
     done(std::move(s));
 }
 
-void InMemoryLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key,
-                          Timestamp at, Completion done) {
+void InMemoryLedger::sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
+                          std::string index_key, Timestamp at, Completion done) {
     if (index_key.empty()) index_key = carrier_message_id;
     Status s;
     std::optional<ReceiptMatch> late;
@@ -85,7 +85,7 @@ void InMemoryLedger::sent(MessageId id, std::string carrier, std::string carrier
             s = unknown(id);
         } else {
             MessageRecord next = it->second;
-            s = apply_sent(next, carrier, carrier_message_id, at);
+            s = apply_sent(next, carrier, carrier_message_id, at, bind);
             if (s.ok()) {
                 store(&it->second, std::move(next));
                 carrier_ids_.insert_or_assign({carrier, index_key}, id);

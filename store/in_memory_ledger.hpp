@@ -21,8 +21,9 @@ public:
 
     void accept(MessageRecord record, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
-    void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key, Timestamp at,
-              Completion done) override;
+    void sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
+              std::string index_key, Timestamp at, Completion done) override;
+    using Ledger::sent;
     void set_receipt_listener(ReceiptListener listener) override;
     void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) override;
     void expire_unmatched(Timestamp cutoff, Completion done) override;

@@ -56,8 +56,15 @@ public:
     // it) and carrier-ID index entry (under `index_key`, the normalised id;
     // empty: the id as written) in one write. A receipt parked under that
     // key is applied in the same write and reported to the ReceiptListener.
-    virtual void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key,
-                      Timestamp at, Completion done) = 0;
+    // `bind`: which of the carrier's binds answered (carrier::bind_label),
+    // kept on the attempt; empty when unknown.
+    virtual void sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
+                      std::string index_key, Timestamp at, Completion done) = 0;
+    void sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key, Timestamp at,
+              Completion done) {
+        sent(id, std::move(carrier), std::string(), std::move(carrier_message_id), std::move(index_key), at,
+             std::move(done));
+    }
     // Set once, before the first write.
     virtual void set_receipt_listener(ReceiptListener listener) = 0;
 

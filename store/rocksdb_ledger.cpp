@@ -889,13 +889,13 @@ void RocksDbLedger::update(MessageId id, StateChange change, Completion done) {
                     std::move(done)});
 }
 
-void RocksDbLedger::sent(MessageId id, std::string carrier, std::string carrier_message_id, std::string index_key,
-                         Timestamp at, Completion done) {
+void RocksDbLedger::sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
+                         std::string index_key, Timestamp at, Completion done) {
     if (index_key.empty()) index_key = carrier_message_id;
-    impl_->enqueue({[this, id, carrier = std::move(carrier), cmid = std::move(carrier_message_id),
+    impl_->enqueue({[this, id, carrier = std::move(carrier), bind = std::move(bind), cmid = std::move(carrier_message_id),
                      key = std::move(index_key), at](Group& g) {
                         auto s = impl_->change_record(
-                            g, id, [&](MessageRecord& r) { return apply_sent(r, carrier, cmid, at); });
+                            g, id, [&](MessageRecord& r) { return apply_sent(r, carrier, cmid, at, bind); });
                         if (!s.ok()) return s;
                         // Same batch as the record: a receipt can never find
                         // the index without the record, nor the reverse.

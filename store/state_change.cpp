@@ -48,6 +48,7 @@ Status apply(MessageRecord& r, const StateChange& change) {
             if (it->status == MessageStatus::sending && it->carrier_message_id.empty()) {
                 it->status = MessageStatus::failed;
                 it->command_status = *change.last_attempt_refused;
+                if (!change.last_attempt_bind.empty()) it->bind = change.last_attempt_bind;
                 break;
             }
     if (change.attempt) r.attempts.push_back(*change.attempt);
@@ -57,7 +58,8 @@ Status apply(MessageRecord& r, const StateChange& change) {
     return {};
 }
 
-Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view carrier_message_id, Timestamp at) {
+Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view carrier_message_id, Timestamp at,
+                  std::string_view bind) {
     if (carrier.empty() || carrier_message_id.empty())
         return Status(StatusCode::invalid_argument, "sent needs a carrier and its message_id");
     if (auto s = check_key_part("carrier", carrier); !s.ok()) return s;
@@ -76,6 +78,7 @@ Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view c
     waiting->status = MessageStatus::sent;
     waiting->command_status = 0;
     waiting->carrier_message_id = std::string(carrier_message_id);
+    if (!bind.empty()) waiting->bind = std::string(bind);
     r.status = MessageStatus::sent;
     r.updated_at = at;
     r.retry_at = Timestamp{};

@@ -48,6 +48,9 @@ struct StateChange {
     // appended. The next carrier or a retry follows, and the record keeps
     // why each carrier did not take it.
     std::optional<std::uint32_t> last_attempt_refused{};
+    // With last_attempt_refused: the carrier's bind that refused (empty when
+    // it never reached one), kept on that attempt.
+    std::string last_attempt_bind{};
 };
 
 // A final record never changes again (a late or duplicate receipt must not
@@ -58,7 +61,9 @@ Status apply(MessageRecord& r, const StateChange& change);
 // The carrier answered submit_sm with ESME_ROK and its message_id: the last
 // attempt on that carrier still waiting for its id gets it, or a new attempt
 // is recorded.
-Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view carrier_message_id, Timestamp at);
+// `bind` (when not empty) names the carrier's bind on that attempt.
+Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view carrier_message_id, Timestamp at,
+                  std::string_view bind = {});
 
 // Park the record until `when`; it waits as `queued`.
 Status apply_retry(MessageRecord& r, Timestamp when);

@@ -340,6 +340,9 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void finish(BindPool::Bind& b, Entry e, SubmitOutcome o) {
+        // The record's attempt names the bind (pool index, as smppctl binds).
+        set_bind(o, bind_label(static_cast<std::size_t>(&b - pool.binds().data()),
+                               b.client ? b.client->endpoint() : std::string()));
         struct Count {
             BindCounters& c;
             void operator()(const Sent&) { ++c.sent; }

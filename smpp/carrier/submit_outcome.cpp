@@ -33,6 +33,23 @@ bool is_throttling(command_status s) noexcept {
     return s == command_status::ESME_RTHROTTLED || s == command_status::ESME_RMSGQFUL;
 }
 
+std::string bind_label(std::size_t index, std::string_view endpoint) {
+    std::string out = "#" + std::to_string(index);
+    if (!endpoint.empty()) {
+        out += '@';
+        out += endpoint;
+    }
+    return out;
+}
+
+void set_bind(SubmitOutcome& o, std::string bind) {
+    std::visit(
+        [&bind](auto& x) {
+            if constexpr (requires { x.bind; }) x.bind = std::move(bind);
+        },
+        o);
+}
+
 SubmitOutcome outcome_for(command_status s) {
     if (classify(s) == status_class::transient) return Transient{s};
     return Permanent{s};

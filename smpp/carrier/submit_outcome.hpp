@@ -18,15 +18,18 @@ namespace smpp::carrier {
 // The carrier accepted it: submit_sm_resp / data_sm_resp ESME_ROK.
 struct Sent {
     std::string carrier_message_id;
+    std::string bind{};  // which of the carrier's binds answered: "#<index>@<host:port>" (bind_label)
 };
 // The carrier refused it for now (ESME_RTHROTTLED after our own retries,
 // ESME_RSYSERR, ...): trying again later or elsewhere is reasonable.
 struct Transient {
     protocol::command_status status;
+    std::string bind{};  // empty when no bind answered (requeued, then given up)
 };
 // The carrier will never take it (ESME_RINVDSTADR, ...).
 struct Permanent {
     protocol::command_status status;
+    std::string bind{};
 };
 
 enum class in_doubt_reason {
@@ -36,6 +39,7 @@ enum class in_doubt_reason {
 };
 struct InDoubt {
     in_doubt_reason reason;
+    std::string bind{};  // the bind it was on the wire to
 };
 
 // It never left us: nothing was written to a carrier, so routing it
@@ -63,6 +67,13 @@ status_class classify(protocol::command_status s) noexcept;
 bool is_throttling(protocol::command_status s) noexcept;
 
 SubmitOutcome outcome_for(protocol::command_status s);
+
+// How a bind is named on the record's attempts: "#<index>@<host:port>", the
+// index as `smppctl binds` lists it (no spaces: `smppctl message` prints
+// it as bind=<label>). The endpoint may be empty (never connected).
+std::string bind_label(std::size_t index, std::string_view endpoint);
+// Stamps `bind` on an outcome that came from a bind (not on Refused).
+void set_bind(SubmitOutcome& o, std::string bind);
 
 std::string_view name(in_doubt_reason r) noexcept;
 std::string_view name(refusal r) noexcept;

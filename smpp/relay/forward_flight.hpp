@@ -31,6 +31,7 @@ struct ForwardPath::Flight {
     // yet: the carrier's command_status (0: it never left us). The next
     // write about this message closes that attempt with it.
     std::optional<std::uint32_t> unrecorded_refusal;
+    std::string unrecorded_refusal_bind;  // the bind that refused it (carrier::bind_label), if one did
     carrier::message_class cls = carrier::message_class::transactional;
     std::string country;  // of the route, for health per carrier x country
     std::chrono::steady_clock::time_point submitted_at{};

@@ -576,7 +576,8 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
             .cost_micros = cost_of(*f, f->next),
             .only_revision = f->revision,
-            .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt)};
+            .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
+            .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())};
         ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
             // Possibly on the ledger's writer thread: only post from here.
             boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
@@ -624,7 +625,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         if (!key)
             spdlog::warn("message {}: carrier {} answered with message_id '{}', which no receipt can be matched to",
                          id, carrier_id, sent->carrier_message_id);
-        return ledger_.sent(f->id, carrier_id, sent->carrier_message_id, key.value_or(std::string{}), at,
+        return ledger_.sent(f->id, carrier_id, sent->bind, sent->carrier_message_id, key.value_or(std::string{}), at,
                             log_failure("sent", id));
     }
     if (auto* p = std::get_if<carrier::Permanent>(&outcome)) {
@@ -633,6 +634,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         store::StateChange change{.status = MessageStatus::rejected,
                                   .at = at,
                                   .attempt = store::Attempt{.carrier = carrier_id,
+                                                            .bind = p->bind,
                                                             .at = at,
                                                             .status = MessageStatus::rejected,
                                                             .command_status = code},
@@ -646,7 +648,10 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         store::StateChange change{
             .status = MessageStatus::in_doubt,
             .at = at,
-            .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::in_doubt}};
+            .attempt = store::Attempt{.carrier = carrier_id,
+                                      .bind = std::get<carrier::InDoubt>(outcome).bind,
+                                      .at = at,
+                                      .status = MessageStatus::in_doubt}};
         return ledger_.update(f->id, std::move(change), log_failure("in_doubt", id));
     }
     // Transient, or refused before it left us: the next carrier, or later.
@@ -654,6 +659,8 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     f->unrecorded_refusal = std::holds_alternative<carrier::Transient>(outcome)
                                 ? static_cast<std::uint32_t>(std::get<carrier::Transient>(outcome).status)
                                 : 0;
+    f->unrecorded_refusal_bind =
+        std::holds_alternative<carrier::Transient>(outcome) ? std::get<carrier::Transient>(outcome).bind : std::string();
     spdlog::debug("message {} not taken by {}: {}", id, carrier_id, carrier::describe(outcome));
     ++f->next;
     dispatch(std::move(f));
@@ -694,13 +701,18 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
                                   .at = at,
                                   .error_code = f->last_status,
                                   .cost_micros = 0,
-                                  .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt)};
+                                  .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
+                                  .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())};
         return ledger_.update(f->id, std::move(change), final_written("failed", id, f->account));
     }
     // The refusal that sends it to a retry goes on its attempt first (the
     // ledger keeps the order: the retry below is written after it).
     if (auto refused = std::exchange(f->unrecorded_refusal, std::nullopt))
-        ledger_.update(f->id, store::StateChange{.status = MessageStatus::queued, .at = at, .last_attempt_refused = refused},
+        ledger_.update(f->id,
+                       store::StateChange{.status = MessageStatus::queued,
+                                          .at = at,
+                                          .last_attempt_refused = refused,
+                                          .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())},
                        [](store::Status) {});  // final meanwhile (cancel_sm): nothing to note
     auto delay = settings_.retry_base;
     for (std::uint32_t i = 0; i < f->rounds && delay < settings_.retry_max; ++i) delay *= 2;

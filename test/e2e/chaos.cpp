@@ -249,9 +249,9 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
         CHECK(r.status == 0);
         CHECK(r.out.starts_with(id + " sent\naccount e2e "));
         CHECK(r.out.find("\nroute c1: ") != std::string::npos);
-        CHECK(std::regex_search(r.out, std::regex("\nattempt #1 c1 bind=- at=\\S+Z failed command_status=0x00000008 "
+        CHECK(std::regex_search(r.out, std::regex("\nattempt #1 c1 bind=#\\d+@127\\.0\\.0\\.1:\\d+ at=\\S+Z failed command_status=0x00000008 "
                                                   "\\(ESME_RSYSERR\\) carrier_message_id=-\n")));
-        CHECK(std::regex_search(r.out, std::regex("\nattempt #2 c2 bind=- at=\\S+Z sent command_status=0x00000000 "
+        CHECK(std::regex_search(r.out, std::regex("\nattempt #2 c2 bind=#\\d+@127\\.0\\.0\\.1:\\d+ at=\\S+Z sent command_status=0x00000000 "
                                                   "\\(ESME_ROK\\) carrier_message_id=" + moved->message_id + "\n")));
         CHECK(r.out.find("\ncost 0.000000 (0 micros, 1 segment)\n") != std::string::npos);
         CHECK(r.out.ends_with("duplicate_risk no\n"));

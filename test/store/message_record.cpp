@@ -140,9 +140,10 @@ TEST_CASE("state change: final records never change; retries are cancelled by an
     CHECK(r.retry_at == Timestamp{});
     CHECK(r.attempts.size() == 1);
 
-    REQUIRE(apply_sent(r, "carrier-a", "X1", at_ms(11)).ok());
+    REQUIRE(apply_sent(r, "carrier-a", "X1", at_ms(11), "#1@10.0.0.1:2775").ok());
     CHECK(r.attempts.size() == 1);
     CHECK(r.attempts[0].carrier_message_id == "X1");
+    CHECK(r.attempts[0].bind == "#1@10.0.0.1:2775");  // the bind that answered replaces the planned one
     CHECK(r.attempts[0].status == MessageStatus::sent);
 
     REQUIRE(apply(r, StateChange{.status = MessageStatus::delivered, .at = at_ms(20)}).ok());
@@ -179,9 +180,15 @@ TEST_CASE("state change: a carrier's transient refusal closes its attempt before
     CHECK(r.attempts[0].command_status == 0x08);
     CHECK(r.attempts[1].status == MessageStatus::sending);
     // carrier-b throttles too: a retry later; the record says why.
-    REQUIRE(apply(r, StateChange{.status = MessageStatus::queued, .at = at_ms(13), .last_attempt_refused = 0x58}).ok());
+    REQUIRE(apply(r, StateChange{.status = MessageStatus::queued,
+                                 .at = at_ms(13),
+                                 .last_attempt_refused = 0x58,
+                                 .last_attempt_bind = "#1@10.0.0.2:2775"})
+                .ok());
     CHECK(r.attempts[1].status == MessageStatus::failed);
     CHECK(r.attempts[1].command_status == 0x58);
+    CHECK(r.attempts[1].bind == "#1@10.0.0.2:2775");  // the bind that throttled
+    CHECK(r.attempts[0].bind.empty());
     // Nothing open any more: a further refusal changes no attempt.
     const auto before = r.attempts;
     REQUIRE(apply(r, StateChange{.status = MessageStatus::queued, .at = at_ms(14), .last_attempt_refused = 0x14}).ok());

@@ -1,6 +1,8 @@
 #include "smpp/carrier/carrier.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -31,6 +33,11 @@ TEST_CASE("carrier: 2 binds x window 5 are never exceeded, both binds carry traf
     CHECK(per_bind.size() == 2);
     const auto& first = std::get<Sent>(out.got.front().second);
     CHECK(first.carrier_message_id.starts_with("id-m"));
+    // Each outcome names the bind that answered, as smppctl binds lists it.
+    std::set<std::string> binds;
+    for (const auto& [name, o] : out.got) binds.insert(std::get<Sent>(o).bind);
+    const auto port = std::to_string(smsc.port());
+    CHECK(binds == std::set<std::string>{"#0@127.0.0.1:" + port, "#1@127.0.0.1:" + port});
 
     const auto snap = c->snapshot();
     REQUIRE(snap.binds.size() == 2);

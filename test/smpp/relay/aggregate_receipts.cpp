@@ -157,6 +157,15 @@ TEST_CASE("aggregate receipts: a refused last part completes the aggregate, whic
     const auto p3 = submit(3);
     REQUIRE(loop.run_until([&] { return !inbox->got.empty(); }, 10s));
     CHECK(status_is(p3, MessageStatus::rejected));
+    {
+        // The refusal's attempt names the carrier's bind that answered.
+        auto r = ledger.find(p3);
+        REQUIRE(r.ok());
+        REQUIRE_FALSE(r->attempts.empty());
+        CHECK(r->attempts.back().status == MessageStatus::rejected);
+        CHECK(r->attempts.back().bind.starts_with("#"));
+        CHECK(r->attempts.back().bind.find("@127.0.0.1:" + std::to_string(smsc.port())) != std::string::npos);
+    }
     CHECK(owed == std::vector<std::string>{"acme"});
     const auto& d = inbox->got.front();
     CHECK(d.esm_class == 0x04);

@@ -35,7 +35,7 @@ class BusyLedger final : public store::Ledger {
 public:
     void accept(store::MessageRecord, store::Completion done) override { done(busy()); }
     void update(store::MessageId, store::StateChange, store::Completion done) override { done(busy()); }
-    void sent(store::MessageId, std::string, std::string, std::string, store::Timestamp,
+    void sent(store::MessageId, std::string, std::string, std::string, std::string, store::Timestamp,
               store::Completion done) override {
         done(busy());
     }
@@ -122,6 +122,9 @@ void thousand_reach_the_carrier(store::Ledger& ledger) {
         REQUIRE(r->attempts.size() == 1);
         CHECK(r->attempts[0].carrier == "carrier01");
         CHECK(r->attempts[0].carrier_message_id == "id-m" + std::to_string(i));
+        // carrier01 has two binds; the attempt names the one that answered.
+        const auto port = std::to_string(rig.smsc.port());
+        CHECK((r->attempts[0].bind == "#0@127.0.0.1:" + port || r->attempts[0].bind == "#1@127.0.0.1:" + port));
         CHECK(r->attempts[0].status == store::MessageStatus::sent);  // the durable `sending` attempt, completed
         auto back = ledger.find_by_carrier_id("carrier01", "id-m" + std::to_string(i));
         REQUIRE(back.ok());

@@ -576,6 +576,26 @@ TEMPLATE_TEST_CASE("ledger: a message with no receipt in time gets a synthetic o
     REQUIRE(waiting->size() == 1);
     CHECK(waiting->front().id == old.id);
 
+    // Born `sending` (the forward path's one write at acceptance), then the
+    // carrier's answer: waiting too; one still unanswered is not.
+    {
+        TestType g;
+        auto answered = record(id_at(0, 1));
+        answered.status = MessageStatus::sending;
+        answered.attempts.push_back(Attempt{.carrier = "carrier-a", .at = at(5), .status = MessageStatus::sending});
+        auto unanswered = record(id_at(0, 2));
+        unanswered.status = MessageStatus::sending;
+        unanswered.attempts = answered.attempts;
+        for (const auto* r : {&answered, &unanswered}) REQUIRE(accept(g, *r).ok());
+        REQUIRE(sent(g, answered.id, "carrier-a", "B1", at(10)).ok());
+        g.reopen();
+        auto w = g.get().awaiting_receipt(at(100), 10);
+        REQUIRE(w.ok());
+        REQUIRE(w->size() == 1);
+        CHECK(w->front().id == answered.id);
+        CHECK(w->front().status == MessageStatus::sent);
+    }
+
     std::promise<StatusOr<ReceiptMatch>> done;
     f.get().time_out(old.id, MessageStatus::expired, at(100),
                      [&done](StatusOr<ReceiptMatch> m) { done.set_value(std::move(m)); });

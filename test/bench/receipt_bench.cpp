@@ -9,6 +9,7 @@
 // ESME) p50/p99/max. Plain main: the figures that matter are percentiles.
 //
 //   bench_receipts [messages=100000] [sync=both|0|1] [in_flight=4096] [window=256] [rate=0] [path=/tmp/receipt-bench] [binds=1]
+//                  [cache=200000] [rocksdb_options=STR]
 //
 // The arguments go by position as above, or as key=value in any order
 // (`bench_receipts binds=4 window=256 sync=0`); the forms mix, the k-th
@@ -19,6 +20,9 @@
 // rate=0 offers receipts as fast as the ledger takes them (throughput; the
 // latency then is mostly time queued behind the backlog); rate=R paces
 // them at R/s, for the latency of an unsaturated path.
+//
+// cache= and rocksdb_options= (key=value only) are the ledger's
+// open_record_cache and rocksdb_options settings, for experiments.
 //
 // Threads: the ledger's writer, the connector's network thread (listener,
 // upstream sessions, forwarder; named connector-net), the ESME's network
@@ -74,6 +78,8 @@ struct Options {
     std::string path = "/tmp/receipt-bench";
     double rate = 0;  // receipts/s offered; 0 = as fast as the ledger takes them
     std::uint32_t binds = 1;  // upstream receiver binds of the account
+    std::size_t cache = store::LedgerSettings{}.open_record_cache;
+    std::string rocksdb_options{};
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -99,7 +105,10 @@ Options parse_options(int argc, char** argv) {
         else if (key == "rate") number(key, v, o.rate);
         else if (key == "path") o.path = v;
         else if (key == "binds") number(key, v, o.binds);
-        else die("unknown option '" + std::string(key) + "' (messages, sync, in_flight, window, rate, path, binds)");
+        else if (key == "cache") number(key, v, o.cache);
+        else if (key == "rocksdb_options") o.rocksdb_options = v;
+        else die("unknown option '" + std::string(key) +
+                 "' (messages, sync, in_flight, window, rate, path, binds, cache, rocksdb_options)");
     };
     std::size_t position = 0;
     for (int i = 1; i < argc; ++i) {
@@ -236,6 +245,8 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     store::LedgerSettings ls;
     ls.path = path;
     ls.sync = sync;
+    ls.open_record_cache = o.cache;
+    ls.rocksdb_options = o.rocksdb_options;
     auto opened = store::RocksDbLedger::open(ls);
     if (!opened.ok()) die("open: " + opened.status().to_string());
     auto& ledger = **opened;

@@ -102,6 +102,7 @@ std::string encode(const MessageRecord& r) {
     put_string(out, r.service_type);
     put_varint(out, r.revision);
     put_u8(out, r.duplicate_risk ? 1 : 0);
+    put_string(out, r.upstream_bind);
     return out;
 }
 
@@ -170,6 +171,7 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
         if (!in.get_u8(risk) || risk > 1) return corrupt("duplicate_risk");
         r.duplicate_risk = risk == 1;
     }
+    if (version >= 4 && !in.get_string(r.upstream_bind)) return corrupt("upstream_bind");
     if (!in.done()) return corrupt("trailing bytes");
     return r;
 }

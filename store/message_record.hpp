@@ -115,13 +115,19 @@ struct MessageRecord {
     // The message went to a second carrier while the first may still deliver
     // it (re-sent after a receipt timeout): the handset may get it twice.
     bool duplicate_risk = false;
+    // The upstream bind that submitted it, `<bind type>@<address>:<port>`
+    // (transceiver@10.0.0.5:41234): which of an account's connections sent
+    // it, when an aggregator's reconnects or duplicates need explaining.
+    // Empty for records written before version 4.
+    std::string upstream_bind{};
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
 
 // Version 2 added synthetic_receipt, version 3 upstream_id, service_type,
-// revision and duplicate_risk; older records still decode.
-inline constexpr std::uint8_t message_record_version = 3;
+// revision and duplicate_risk, version 4 upstream_bind; older records still
+// decode.
+inline constexpr std::uint8_t message_record_version = 4;
 
 std::string encode(const MessageRecord& r);
 StatusOr<MessageRecord> decode_message_record(std::string_view bytes);

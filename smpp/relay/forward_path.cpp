@@ -15,6 +15,7 @@
 #include "smpp/relay/forward_flight.hpp"
 #include "smpp/relay/query_service.hpp"
 #include "smpp/upstream/data_sm_intake.hpp"
+#include "smpp/upstream/upstream_bind_label.hpp"
 
 namespace smpp::relay {
 
@@ -384,6 +385,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
         return s->respond(answer(submit_sm_resp(seq, *status)));
     }
     auto& p = std::get<Prepared>(prepared);
+    p.record.upstream_bind = upstream::upstream_bind_label(*s);
     auto flight = std::move(p.flight);
     ledger_.accept(std::move(p.record), [self = shared_from_this(), s = std::move(s), seq, flight, answer](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "smpp/relay/forward_flight.hpp"
+#include "smpp/upstream/upstream_bind_label.hpp"
 
 namespace smpp::relay {
 
@@ -227,8 +228,10 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
     // The first record's id names them all upstream.
     multi->upstream_id = accepted.front().record.id;
     multi->left = accepted.size();
+    const auto upstream_bind = upstream::upstream_bind_label(*s);
     for (auto& p : accepted) {
         p.record.upstream_id = multi->upstream_id;
+        p.record.upstream_bind = upstream_bind;
         auto flight = std::move(p.flight);
         auto dest = protocol::Address{p.record.destination.ton, p.record.destination.npi, p.record.destination.address};
         ledger_.accept(std::move(p.record), [self = shared_from_this(), s, seq, multi, flight, dest](store::Status st) {

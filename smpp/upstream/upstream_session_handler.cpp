@@ -3,16 +3,15 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "smpp/upstream/upstream_bind_label.hpp"
+
 namespace smpp::upstream {
 
 using protocol::command_id;
 using protocol::command_status;
 
 namespace {
-std::string peer_label(const session::Session& s) {
-    const auto& ep = s.remote_endpoint();
-    return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
+std::string peer_label(const session::Session& s) { return endpoint_label(s.remote_endpoint()); }
 }  // namespace
 
 UpstreamSessionHandler::UpstreamSessionHandler(Authenticator& authenticator, MessageSink* sink,

@@ -4,6 +4,7 @@
 // sent with the carrier's message id, and the carriers must have received
 // exactly those messages, each once.
 #include <cstdlib>
+#include <regex>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -55,4 +56,12 @@ TEST_CASE("100,000 submit_sm over 4 binds: every ESME_ROK is sent once and in th
     CHECK(result.lost == 0);
     CHECK(result.in_doubt == 0);
     CHECK(result.sim_not_acked == 0);
+    // Each record names the upstream bind it came in on: smpp-bench's 4.
+    CHECK(result.upstream_binds.size() == 4);
+    const std::regex upstream_bind(R"((transceiver|transmitter)@127\.0\.0\.1:\d+)");
+    for (const auto& [bind, count] : result.upstream_binds) {
+        INFO(bind << ": " << count << " records");
+        CHECK(std::regex_match(bind, upstream_bind));
+        CHECK(count > 0);
+    }
 }

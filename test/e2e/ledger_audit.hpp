@@ -28,6 +28,8 @@ struct Audit {
     std::size_t doubled = 0;          // tokens the sim received more than once
     std::size_t sim_total = 0;
     std::size_t sim_not_acked = 0;    // the sim got it but the client saw no ESME_ROK (in flight at a crash)
+    // The acked records per upstream bind that submitted them (`upstream_bind`).
+    std::map<std::string, std::size_t> upstream_binds;
     std::vector<std::string> examples;
 
     void example(std::string s) {
@@ -81,6 +83,7 @@ inline Audit audit(const std::vector<Ack>& acks, const std::filesystem::path& le
             a.example("lost: " + token + " " + ack.message_id);
             continue;
         }
+        ++a.upstream_binds[record->upstream_bind];
         if (token_of(record->payload) != token) {
             ++a.wrong_payload;
             a.example("payload of " + ack.message_id + " is '" + record->payload + "', expected " + token);

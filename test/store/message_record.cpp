@@ -87,13 +87,17 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     bad_version[0] = 9;
     CHECK(decode_message_record(bad_version).status().message() == "message record: unknown version 9");
 
-    // Versions 1 (before synthetic_receipt) and 2 (before upstream_id,
-    // service_type, revision, duplicate_risk) still decode, with defaults.
+    // Versions 1 (before synthetic_receipt), 2 (before upstream_id,
+    // service_type, revision, duplicate_risk) and 3 (before upstream_bind)
+    // still decode, with defaults.
     auto marked = full_record();
     marked.synthetic_receipt = true;
     marked.service_type = {};
-    auto v3 = encode(marked);
+    auto v4 = encode(marked);
+    auto v3 = v4.substr(0, v4.size() - 1);  // an empty upstream_bind: one byte
+    v3[0] = 3;
     CHECK(decode_message_record(v3)->synthetic_receipt);
+    CHECK(*decode_message_record(v3) == marked);
     auto v2 = v3.substr(0, v3.size() - 4);  // four empty v3 fields: one byte each
     v2[0] = 2;
     auto older = decode_message_record(v2);
@@ -114,6 +118,15 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     multi.revision = 300;
     multi.duplicate_risk = true;
     CHECK(*decode_message_record(encode(multi)) == multi);
+
+    // Version 4's field round-trips; a version 3 record carrying one is
+    // longer than version 3 allows (trailing bytes).
+    auto bound = full_record();
+    bound.upstream_bind = "transceiver@10.0.0.5:41234";
+    auto v4_bytes = encode(bound);
+    CHECK(*decode_message_record(v4_bytes) == bound);
+    v4_bytes[0] = 3;
+    CHECK(decode_message_record(v4_bytes).status().code() == StatusCode::corruption);
 
     // Any byte of a record replaced by any of a few values decodes or fails
     // cleanly, and never builds something larger than its input suggests.

@@ -67,10 +67,12 @@ TEST_CASE("message_text: every field of a record, one fact per line", "[tools][a
     r.cost_micros = 12'000;
     r.currency = "EUR";
     r.duplicate_risk = true;
+    r.upstream_bind = "transceiver@10.0.0.5:41234";
 
     const auto text = message_text(r);
     CHECK(text ==
-          "account acme sequence_number=42 user_message_reference=9 service_type=- upstream_id=-\n"
+          "account acme sequence_number=42 user_message_reference=9 service_type=- upstream_id=- "
+          "bind=transceiver@10.0.0.5:41234\n"
           "source ton=5 npi=0 ACME\n"
           "destination ton=1 npi=1 447700900123\n"
           "data_coding=0x08 esm_class=0x40 registered_delivery=0x01 priority_flag=0 payload=320 octets\n"
@@ -109,7 +111,8 @@ TEST_CASE("message_text: a fresh record, and peer text that would break lines", 
     r.error_code = 0xFE;
     r.cost_micros = 4'000;
     const auto text = message_text(r);
-    CHECK(text.find("service_type=CMT upstream_id=" + r.upstream_id.to_string() + "\n") != std::string::npos);
+    // A record from before version 4 names no upstream bind.
+    CHECK(text.find("service_type=CMT upstream_id=" + r.upstream_id.to_string() + " bind=-\n") != std::string::npos);
     CHECK(text.find("payload=1 octet\n") != std::string::npos);
     CHECK(text.find("\nsegments 1\n") != std::string::npos);
     CHECK(text.find("\nclass -\n") != std::string::npos);

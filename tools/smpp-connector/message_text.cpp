@@ -65,10 +65,12 @@ std::string units_of_micros(std::int64_t micros) {
 
 std::string message_text(const store::MessageRecord& r) {
     std::string out;
-    out += fmt::format("account {} sequence_number={} user_message_reference={} service_type={} upstream_id={}\n",
+    out += fmt::format("account {} sequence_number={} user_message_reference={} service_type={} upstream_id={} "
+                       "bind={}\n",
                        or_dash(one_line(r.account)), r.upstream_sequence_number,
                        r.user_message_reference ? std::to_string(*r.user_message_reference) : "-",
-                       or_dash(one_line(r.service_type)), r.upstream_id.valid() ? r.upstream_id.to_string() : "-");
+                       or_dash(one_line(r.service_type)), r.upstream_id.valid() ? r.upstream_id.to_string() : "-",
+                       or_dash(one_line(r.upstream_bind)));
     out += "source " + address_text(r.source) + "\n";
     out += "destination " + address_text(r.destination) + "\n";
     out += fmt::format("data_coding=0x{:02X} esm_class=0x{:02X} registered_delivery=0x{:02X} priority_flag={} "

@@ -115,6 +115,9 @@ void thousand_reach_the_carrier(store::Ledger& ledger) {
         auto r = ledger.find(id);
         REQUIRE(r.ok());
         CHECK(r->account == "acme");
+        // The upstream bind it came in on: the rig's one transceiver.
+        CHECK(r->upstream_bind.starts_with("transceiver@127.0.0.1:"));
+        CHECK(r->upstream_bind.size() > std::string_view("transceiver@127.0.0.1:").size());
         CHECK(r->payload == "m" + std::to_string(i));
         CHECK(r->destination.address == "447700900123");
         CHECK(r->segment_count == 1);

@@ -1,5 +1,6 @@
 // cancel_sm, replace_sm, submit_multi, schedule_delivery_time and
 // validity_period through the forward path (smpp/relay/forward_requests.cpp).
+#include <regex>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -275,6 +276,8 @@ TEST_CASE("forward requests: submit_multi stores one record per destination and 
     REQUIRE(first.ok());
     CHECK(first->destination.address == "447700900001");
     CHECK(first->upstream_id == multi);
+    // Every destination's record names the upstream bind the submit_multi came on.
+    CHECK(std::regex_match(first->upstream_bind, std::regex(R"(transceiver@127\.0\.0\.1:\d+)")));
     // The second destination's record: the next id minted, under the same upstream id.
     std::set<std::string> dests;
     for (const auto& seen : rig.smsc.submits) dests.insert(seen.pdu.dest.addr);

@@ -35,6 +35,9 @@ struct CarrierReceipt {
     Timestamp done_at{};
     Timestamp received_at{};
     std::string raw{};  // the receipt text as received: replay after a parser fix
+    // Write a raw copy (raw_receipts) with it. A replay of a kept copy does
+    // not keep another one. Not encoded: a decoded receipt keeps its raw.
+    bool keep_raw = true;
     friend bool operator==(const CarrierReceipt&, const CarrierReceipt&) = default;
 };
 

@@ -124,7 +124,7 @@ void InMemoryLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion don
     StatusOr<ReceiptMatch> result = ReceiptMatch{.outcome = receipt_outcome::parked};
     {
         std::lock_guard lock(mutex_);
-        raw_receipts_.emplace(receipt.received_at, receipt);
+        if (receipt.keep_raw) raw_receipts_.emplace(receipt.received_at, receipt);
         bool matched = false;
         for (const auto& key : receipt.keys) {
             auto it = carrier_ids_.find(std::make_pair(receipt.carrier, key));

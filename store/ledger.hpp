@@ -71,7 +71,7 @@ public:
     // A carrier's delivery receipt (carrier_receipt.hpp): applied to the
     // record it matches, with the PendingReceipt the account is owed, in one
     // write; or parked as unmatched until sent() brings its key. Its raw
-    // copy is kept either way.
+    // copy is kept either way (unless keep_raw is false: a replay of one).
     virtual void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) = 0;
     // The receipt timeout (carrier_receipt.hpp apply_timeout): the record
     // and what the account is owed, in one write.

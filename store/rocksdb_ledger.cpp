@@ -916,7 +916,9 @@ void RocksDbLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done
     auto result = std::make_shared<StatusOr<ReceiptMatch>>(Status(StatusCode::io_error, "receipt write not run"));
     const auto sequence = impl_->raw_sequence.fetch_add(1, std::memory_order_relaxed);
     impl_->enqueue({[this, receipt = std::move(receipt), result, sequence](Group& g) -> Status {
-                        g.put(Family::raw_receipts, raw_receipt_key(receipt.received_at, sequence), encode(receipt));
+                        if (receipt.keep_raw)
+                            g.put(Family::raw_receipts, raw_receipt_key(receipt.received_at, sequence),
+                                  encode(receipt));
                         for (const auto& key : receipt.keys) {
                             auto found = g.get(carrier_ids, pair_key(receipt.carrier, key));
                             if (!found.ok()) return found.status();

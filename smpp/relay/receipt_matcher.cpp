@@ -241,6 +241,32 @@ void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protoco
     });
 }
 
+void ReceiptMatcher::replay(const store::CarrierReceipt& kept, ReplayDone done) {
+    store::CarrierReceipt c = kept;  // the carrier, when it came, its text, and what was read then
+    c.keep_raw = false;
+    c.keys.clear();
+    auto parsed = protocol::parse_receipt_text(kept.raw);
+    if (auto* r = std::get_if<protocol::DeliveryReceipt>(&parsed)) {
+        if (c.carrier_message_id.empty()) c.carrier_message_id = r->id;
+        if (c.status == store::MessageStatus::sent) c.status = reported_status(r->stat);
+        if (c.error_code == 0) c.error_code = receipt_error_code(*r);
+        if (c.done_at == store::Timestamp{})
+            if (auto d = protocol::parse_receipt_date(r->done_date))
+                c.done_at = std::chrono::time_point_cast<std::chrono::milliseconds>(*d);
+    }
+    if (!c.carrier_message_id.empty()) c.keys = receipt_lookup_keys(c.carrier_message_id, settings_of(c.carrier));
+    // Still no id: it stays kept raw, parked as it was; nothing to write.
+    if (c.keys.empty()) return done(std::optional<store::ReceiptMatch>{});
+    ledger_.apply_receipt(std::move(c), [self = shared_from_this(),
+                                         done = std::move(done)](store::StatusOr<store::ReceiptMatch> m) {
+        if (!m.ok()) return done(m.status());
+        // Not told to on_matched_: the health windows follow what carriers
+        // do now, and a replayed receipt may be days old.
+        if (m->owes_upstream && self->owed_) self->owed_(m->account);
+        done(std::optional<store::ReceiptMatch>(std::move(*m)));
+    });
+}
+
 ReceiptMatcherCounters ReceiptMatcher::counters() const {
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     return {get(counters_.matched),  get(counters_.duplicates),        get(counters_.parked),

@@ -42,6 +42,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "smpp/carrier/carrier.hpp"
@@ -108,6 +109,20 @@ public:
     // One deliver_sm / data_sm from carrier `carrier_id`.
     void on_deliver(const std::string& carrier_id, protocol::Pdu&& pdu,
                     std::function<void(protocol::command_status)> respond);
+
+    // Replays a receipt copy the ledger kept (Ledger::raw_receipts) through
+    // today's parser and carrier-ID settings: after a parser fix, or a
+    // corrected id_translation, a receipt that found no message finds it.
+    // The replay only fills in what the first reading lacked: an id, a
+    // final state for one read as intermediate, an error code, a done
+    // date. What it read then stands (the TLVs, which win over the text,
+    // are not kept). Keys come from today's settings. Applied like a new
+    // receipt, without another raw copy: one already applied is absorbed as
+    // a duplicate (no second receipt upstream); a match owes the upstream
+    // its receipt as usual. `done` (any thread) gets the ledger's outcome,
+    // or nullopt when the text still names no message (nothing written).
+    using ReplayDone = std::function<void(store::StatusOr<std::optional<store::ReceiptMatch>>)>;
+    void replay(const store::CarrierReceipt& kept, ReplayDone done);
 
     ReceiptMatcherCounters counters() const;
 

@@ -19,6 +19,7 @@
 #include "store/in_memory_ledger.hpp"
 #include "tools/smpp-connector/admin_service.hpp"
 #include "tools/smpp-connector/admin_socket.hpp"
+#include "tools/smpp-connector/receipt_replay.hpp"
 
 namespace {
 
@@ -224,6 +225,90 @@ TEST_CASE("smppctl message prints one ledger record from the connector's admin s
     r = run("message 12345 --socket " + path);
     CHECK(r.status == 1);
     CHECK(r.out.starts_with("smppctl: smpp-connector: '12345' is not a message id ("));
+
+    asio::post(io, [&] { socket->stop(); });
+    asio::post(io, [&] { io.stop(); });
+    thread.join();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
+TEST_CASE("smppctl receipts replay runs the connector's kept receipts through its matcher", "[tools][smppctl][replay]") {
+    namespace asio = boost::asio;
+    using namespace std::chrono_literals;
+    const fs::path dir = fs::temp_directory_path() / ("smppctl-replay-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto path = (dir / "admin.sock").string();
+
+    // A receipt that came as MSG-7A3F for a message whose submit_sm_resp
+    // said 7A3F: kept raw and parked, until the carrier's settings learn
+    // to strip the MSG-.
+    store::InMemoryLedger ledger;
+    const store::Timestamp t0 = std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + 10h;
+    store::MessageRecord m;
+    m.id = store::MessageId::make(t0, 0, 1);
+    m.account = "acme";
+    m.registered_delivery = 1;
+    m.accepted_at = m.updated_at = t0;
+    ledger.accept(m, [](store::Status s) { REQUIRE(s.ok()); });
+    ledger.sent(m.id, "c1", "7A3F", "7a3f", t0, [](store::Status s) { REQUIRE(s.ok()); });
+    store::CarrierReceipt kept;
+    kept.carrier = "c1";
+    kept.keys = {"msg-7a3f"};
+    kept.carrier_message_id = "MSG-7A3F";
+    kept.received_at = t0 + 1s;
+    kept.raw = "id:MSG-7A3F sub:001 dlvrd:001 submit date:2611231000 done date:2611231001 stat:DELIVRD err:000 text:";
+    ledger.apply_receipt(kept, [](store::StatusOr<store::ReceiptMatch> r) {
+        REQUIRE(r.ok());
+        CHECK(r->outcome == store::receipt_outcome::parked);
+    });
+    relay::CarrierIdBook fixed;
+    fixed["c1"].strip_prefixes = {"MSG-"};
+    auto matcher = relay::ReceiptMatcher::create(ledger, fixed, {});
+
+    // The admin socket as main.cpp wires it: pages read on the io thread.
+    asio::io_context io;
+    std::string why;
+    admin::AdminSources sources;
+    sources.replay_receipts = [&](const admin::ReplayRequest& request,
+                                  std::function<void(const admin::ReplayResult&)> done) {
+        admin::replay_receipts(ledger, matcher, io.get_executor(), request, std::move(done));
+    };
+    auto socket = admin::AdminSocket::open(
+        io.get_executor(), {.path = path},
+        admin::AdminSocket::AsyncHandler([service = admin::AdminService(std::move(sources))](
+                                             std::string line, admin::AdminSocket::Reply reply) {
+            service.execute(line, std::move(reply));
+        }),
+        why);
+    REQUIRE(socket);
+    socket->start();
+    std::thread thread([&io] { io.run(); });
+
+    auto r = run("receipts replay --since 2026-11-23T10:00:00Z --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out == "replayed 1 raw receipts (of 1 read, received 2026-11-23T10:00:01.000Z .. "
+                   "2026-11-23T10:00:01.000Z): 1 matched, 0 duplicate, 0 parked, 0 without an id, 0 failed\n");
+    CHECK(ledger.find(m.id)->status == store::MessageStatus::delivered);
+    CHECK(ledger.pending_receipts("acme", 10)->size() == 1);
+    // Again: absorbed, still one receipt owed upstream.
+    r = run("receipts replay --since 2026-11-23T10:00:00Z --carrier c1 --limit 5 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("1 duplicate") != std::string::npos);
+    CHECK(ledger.pending_receipts("acme", 10)->size() == 1);
+    r = run("receipts replay --since 1h --carrier c2 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with("replayed 0 raw receipts"));
+    // Refusals and bad arguments.
+    r = run("receipts replay --since yesterday --socket " + path);
+    CHECK(r.status == 1);
+    CHECK(r.out == "smppctl: smpp-connector: bad since 'yesterday': 2h, 90m, 7d or 2026-11-23T10:00:00Z (UTC)\n");
+    CHECK(run("receipts replay --socket " + path).status == 2);
+    CHECK(run("receipts replay --since 2h --limit 0 --socket " + path).status == 2);
+    CHECK(run("receipts --socket " + path).status == 2);
+    r = run("receipts replay --since '2 h' --socket " + path);
+    CHECK(r.status == 2);
+    CHECK(r.out == "smppctl: --since and --carrier cannot be empty or hold spaces\n");
 
     asio::post(io, [&] { socket->stop(); });
     asio::post(io, [&] { io.stop(); });

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <ctime>
+#include <future>
 #include <tuple>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -90,7 +93,42 @@ constexpr std::string_view help_text =
     "message <id>                 one message's ledger record: addresses, segments, cost, route and reason,\n"
     "                             every attempt, receipt state, timestamps, duplicate risk\n"
     "message <carrier> <their-id> the same, found by the id the carrier gave it (as its receipts match)\n"
+    "receipts replay <since> [limit] [carrier]\n"
+    "                             the raw receipts kept since then (2h, 7d, 2026-11-23T10:00:00Z), through\n"
+    "                             today's parser and carrier-ID settings: unmatched ones find their message,\n"
+    "                             applied ones are absorbed (limit default 10000, at most 100000)\n"
     "help                         this list\n";
+
+constexpr std::string_view receipts_usage =
+    "error usage: receipts replay <since: 2h | 7d | 2026-11-23T10:00:00Z> [limit 1-100000] [carrier]\n";
+
+// The request `receipts replay <since> [limit] [carrier]` asks for, or the
+// error line for it.
+std::variant<std::string, ReplayRequest> replay_request(const std::vector<std::string_view>& words) {
+    if (words.size() < 3 || words.size() > 5 || words[1] != "replay") return std::string(receipts_usage);
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    ReplayRequest request;
+    const auto since = parse_since(words[2], now);
+    if (!since) return "error bad since '" + one_line(words[2]) + "': 2h, 90m, 7d or 2026-11-23T10:00:00Z (UTC)\n";
+    request.since = *since;
+    bool limit_given = false;
+    for (std::size_t i = 3; i < words.size(); ++i) {
+        const auto w = words[i];
+        std::size_t n = 0;
+        auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), n);
+        if (ec == std::errc{} && end == w.data() + w.size() && !limit_given) {
+            if (n < 1 || n > replay_limit_max)
+                return fmt::format("error bad limit {}: 1 to {} per replay\n", n, replay_limit_max);
+            request.limit = n;
+            limit_given = true;
+        } else if (request.carrier.empty()) {
+            request.carrier = std::string(w);
+        } else {
+            return std::string(receipts_usage);
+        }
+    }
+    return request;
+}
 
 }  // namespace
 
@@ -120,6 +158,13 @@ void AdminService::execute(std::string_view line, std::function<void(std::string
     const auto words = words_of(trimmed);
     if (sources_.reload_async && words.size() == 1 && words[0] == "reload")
         return sources_.reload_async([reply = std::move(reply)](const ReloadResult& r) { reply(reload_reply(r)); });
+    if (sources_.replay_receipts && !words.empty() && words[0] == "receipts") {
+        auto request = replay_request(words);
+        if (auto* error = std::get_if<std::string>(&request)) return reply(*error);
+        const auto r = std::get<ReplayRequest>(request);
+        return sources_.replay_receipts(
+            r, [r, reply = std::move(reply)](const ReplayResult& result) { reply(replay_text(r, result)); });
+    }
     reply(execute(line));
 }
 
@@ -163,11 +208,22 @@ std::string AdminService::execute(std::string_view line) const {
 
     if (cmd == "message") return message_reply(sources_, words);
 
+    if (cmd == "receipts") {
+        auto request = replay_request(words);
+        if (auto* error = std::get_if<std::string>(&request)) return *error;
+        if (!sources_.replay_receipts) return "error no receipt path here (no carriers configured)\n";
+        const auto r = std::get<ReplayRequest>(request);
+        std::promise<std::string> answer;
+        auto text = answer.get_future();
+        sources_.replay_receipts(r, [&answer, r](const ReplayResult& result) { answer.set_value(replay_text(r, result)); });
+        return text.get();
+    }
+
     if (cmd == "chaos")
         return "error chaos acts in smpp-sim (the carrier misbehaves, the connector sees real errors): "
                "smppctl chaos <carrier> --sim <control port> --for 20s --error-rate 0.5\n";
 
-    return "error unknown command '" + one_line(cmd) + "' (binds, health, reload, message, help)\n";
+    return "error unknown command '" + one_line(cmd) + "' (binds, health, reload, message, receipts, help)\n";
 }
 
 }  // namespace smpp::admin

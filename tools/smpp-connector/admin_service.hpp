@@ -8,6 +8,9 @@
 //   reload                       the route table again, as SIGHUP does
 //   message <id>                 one message's ledger record (message_text.hpp)
 //   message <carrier> <their id> the same, found by the carrier's message id
+//   receipts replay <since> [limit] [carrier]
+//                                the ledger's raw receipts since then, replayed
+//                                through the receipt matcher (receipt_replay.hpp)
 //   help
 //
 // The reply's first line is "ok[ <summary>]" or "error <why>"; the body
@@ -22,6 +25,7 @@
 #include "routing/health/health_monitor.hpp"
 #include "smpp/carrier/carrier.hpp"
 #include "tools/smpp-connector/message_lookup.hpp"
+#include "tools/smpp-connector/receipt_replay.hpp"
 
 namespace smpp::admin {
 
@@ -42,6 +46,10 @@ struct AdminSources {
     // One record from the ledger (find_message in message_lookup.hpp); a
     // point read, fine on the caller's thread.
     std::function<store::StatusOr<FoundMessage>(const MessageQuery&)> message{};
+    // `receipts replay` (replay_receipts in receipt_replay.hpp): answers
+    // through the callback once every receipt is through the ledger, from
+    // any thread.
+    std::function<void(const ReplayRequest&, std::function<void(const ReplayResult&)>)> replay_receipts{};
 };
 
 // "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s"
@@ -53,9 +61,12 @@ public:
     explicit AdminService(AdminSources sources) : sources_(std::move(sources)) {}
     // Runs one request line (a trailing '\r' or '\n' is ignored).
     std::string execute(std::string_view line) const;
+    // (`receipts replay` waits here for the ledger: tests only, the socket
+    // uses the form below.)
     // The same, answering through `reply` (any thread, once): at once,
-    // except for `reload` with reload_async, which answers when it is done,
-    // so the caller's thread keeps serving meanwhile.
+    // except for `reload` with reload_async and `receipts replay`, which
+    // answer when they are done, so the caller's thread keeps serving
+    // meanwhile.
     void execute(std::string_view line, std::function<void(std::string)> reply) const;
 
 private:

@@ -44,6 +44,8 @@
 #include "tools/smpp-connector/admin_service.hpp"
 #include "tools/smpp-connector/admin_socket.hpp"
 #include "tools/smpp-connector/message_lookup.hpp"
+#include "tools/smpp-connector/message_text.hpp"
+#include "tools/smpp-connector/receipt_replay.hpp"
 #include "tools/smpp-connector/reload_worker.hpp"
 #include "store/message_id.hpp"
 #include "store/rocksdb_ledger.hpp"
@@ -410,7 +412,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     };
     await_hangup();
 
-    // The admin socket (smppctl binds / health / reload / message), on this io thread.
+    // The admin socket (smppctl binds / health / reload / message / receipts), on this io thread.
     std::shared_ptr<smpp::admin::AdminSocket> admin;
     const std::string admin_path = config.admin_socket.value_or(
         smpp::admin::default_socket_path(config.listener.port ? config.listener.port : local.port()));
@@ -432,6 +434,24 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         if (ledger)
             sources.message = [&ledger, &carrier_ids](const smpp::admin::MessageQuery& q) {
                 return smpp::admin::find_message(*ledger, carrier_ids, q);
+            };
+        // Raw receipts back through the matcher, read a page at a time on
+        // `control` (between other housekeeping), written by the ledger's
+        // writer like any receipt.
+        if (ledger && matcher)
+            sources.replay_receipts = [&ledger, matcher, control](
+                                          const smpp::admin::ReplayRequest& request,
+                                          std::function<void(const smpp::admin::ReplayResult&)> done) {
+                spdlog::info("receipts replay since {} limit {}{}", smpp::admin::utc_millis(request.since),
+                             request.limit, request.carrier.empty() ? "" : " carrier " + request.carrier);
+                smpp::admin::replay_receipts(*ledger, matcher, control, request,
+                                             [done = std::move(done)](const smpp::admin::ReplayResult& r) {
+                                                 spdlog::info("receipts replay: {} replayed, {} matched, {} "
+                                                              "duplicate, {} parked, {} without an id, {} failed",
+                                                              r.replayed, r.matched, r.duplicate, r.parked, r.no_id,
+                                                              r.failed);
+                                                 done(r);
+                                             });
             };
         std::string why;
         admin = smpp::admin::AdminSocket::open(

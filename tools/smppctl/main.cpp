@@ -1,8 +1,8 @@
 // smppctl: the operators' tool. `route lookup` and `route explain` read the
 // route table a running smpp-connector publishes in shared memory (the same
 // bytes its forward path selects from); `route check` validates a table
-// file before it is deployed. `binds`, `health`, `reload` and `message`
-// ask a running connector over its admin socket; `chaos` degrades a
+// file before it is deployed. `binds`, `health`, `reload`, `message` and
+// `receipts replay` ask a running connector over its admin socket; `chaos` degrades a
 // simulated carrier (smpp-sim's control port) for a while.
 #include <cstdio>
 #include <iostream>
@@ -250,6 +250,21 @@ int main(int argc, char** argv) {
     message->add_option("--carrier", message_carrier, "the id is this carrier's (its submit_sm_resp or receipt id)");
     add_target(message);
 
+    std::string replay_since, replay_carrier;
+    std::size_t replay_limit = 10'000;
+    auto* receipts = app.add_subcommand("receipts", "carrier receipts the ledger kept");
+    receipts->require_subcommand(1);
+    auto* replay = receipts->add_subcommand(
+        "replay", "replay the raw receipts kept since a time through the connector's current parser and carrier-ID "
+                  "settings (after a parser fix or an id_translation change): unmatched ones find their message, "
+                  "ones already applied are absorbed, none reaches the upstream twice");
+    replay->add_option("--since", replay_since, "2h, 90m, 7d back from now, or UTC 2026-11-23T10:00:00Z")->required();
+    replay->add_option("--carrier", replay_carrier, "only this carrier's receipts");
+    replay->add_option("--limit", replay_limit, "raw receipts read at most (the reply says where to go on)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100'000));
+    add_target(replay);
+
     std::string sim_at, chaos_carrier, chaos_for = "30s", status = "0x08";
     std::optional<double> error_rate, receipt_loss, no_response;
     std::optional<unsigned> latency_ms;
@@ -324,6 +339,16 @@ int main(int argc, char** argv) {
         }
         const std::string request =
             message_carrier.empty() ? "message " + message_id : "message " + message_carrier + " " + message_id;
+        return print_reply(ask_admin(socket_path, request), "smpp-connector");
+    }
+    if (*replay) {
+        const auto bad = [](const std::string& s) { return s.find_first_of(" \t\r\n") != std::string::npos; };
+        if (replay_since.empty() || bad(replay_since) || bad(replay_carrier)) {
+            std::fprintf(stderr, "smppctl: --since and --carrier cannot be empty or hold spaces\n");
+            return exit_usage;
+        }
+        std::string request = "receipts replay " + replay_since + " " + std::to_string(replay_limit);
+        if (!replay_carrier.empty()) request += " " + replay_carrier;
         return print_reply(ask_admin(socket_path, request), "smpp-connector");
     }
     if (*chaos) {

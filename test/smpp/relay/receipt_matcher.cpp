@@ -204,3 +204,95 @@ TEST_CASE("receipt matcher: unparseable receipts are kept raw; MO stays with the
     CHECK(m->counters().mobile_originated == 1);
     CHECK(ledger.raw_receipts(store::Timestamp{}, 10)->size() == 1);
 }
+
+namespace {
+
+// Replays one kept copy; InMemoryLedger completes inline.
+store::StatusOr<std::optional<store::ReceiptMatch>> replay(ReceiptMatcher& m, const store::CarrierReceipt& kept) {
+    std::optional<store::StatusOr<std::optional<store::ReceiptMatch>>> out;
+    m.replay(kept, [&](store::StatusOr<std::optional<store::ReceiptMatch>> r) { out = std::move(r); });
+    REQUIRE(out);
+    return std::move(*out);
+}
+
+}  // namespace
+
+TEST_CASE("receipt matcher: a kept receipt replayed after an id_translation fix finds its message, once") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto r = record(store::MessageId::make(t0, 1, 6));
+    // submit_sm_resp said 7A3F; the carrier's receipts say MSG-7A3F, and
+    // nobody told us to strip the MSG- yet.
+    accept_and_send(ledger, r, "carrier01", "7A3F");
+    {
+        auto before = ReceiptMatcher::create(ledger, {}, owed.callback());
+        CHECK(deliver(*before, "carrier01", receipt_pdu("MSG-7A3F", message_state::delivered, false)) ==
+              command_status::ESME_ROK);
+        CHECK(before->counters().parked == 1);
+    }
+    CHECK(ledger.find(r.id)->status == MessageStatus::sent);
+    CHECK(owed.get().empty());
+    auto kept = ledger.raw_receipts(store::Timestamp{}, 10);
+    REQUIRE(kept->size() == 1);
+
+    // The carrier's settings fixed (a restart with strip_prefixes: [MSG-]).
+    relay::CarrierIdBook fixed;
+    fixed["carrier01"].strip_prefixes = {"MSG-"};
+    auto after = ReceiptMatcher::create(ledger, fixed, owed.callback());
+    auto first = replay(*after, kept->front());
+    REQUIRE(first.ok());
+    REQUIRE(first->has_value());
+    CHECK((*first)->outcome == store::receipt_outcome::matched);
+    CHECK((*first)->id == r.id);
+    CHECK(ledger.find(r.id)->status == MessageStatus::delivered);
+    CHECK(owed.get() == std::vector<std::string>{"acme"});
+    REQUIRE(ledger.pending_receipts("acme", 10)->size() == 1);
+
+    // Replayed again: absorbed, nothing more owed upstream, and no second
+    // raw copy of the same receipt either time.
+    auto second = replay(*after, kept->front());
+    REQUIRE(second.ok());
+    REQUIRE(second->has_value());
+    CHECK((*second)->outcome == store::receipt_outcome::duplicate);
+    CHECK(owed.get().size() == 1);
+    CHECK(ledger.pending_receipts("acme", 10)->size() == 1);
+    CHECK(ledger.raw_receipts(store::Timestamp{}, 10)->size() == 1);
+}
+
+TEST_CASE("receipt matcher: a replay keeps what the first reading took from the TLVs, and skips text without an id") {
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 7));
+    accept_and_send(ledger, r, "carrier01", "abc-7");
+
+    // The id and the state came from receipted_message_id and
+    // message_state then (TLVs are not kept); the text has neither.
+    store::CarrierReceipt kept;
+    kept.carrier = "carrier01";
+    kept.carrier_message_id = "abc-7";
+    kept.status = MessageStatus::undeliverable;
+    kept.error_code = 0x45;
+    kept.received_at = t0;
+    kept.raw = "err:000 text:hello";
+    kept.keys = {"stale-key"};  // recomputed from today's settings, not reused
+    auto out = replay(*m, kept);
+    REQUIRE(out.ok());
+    REQUIRE(out->has_value());
+    CHECK((*out)->outcome == store::receipt_outcome::matched);
+    auto now = ledger.find(r.id);
+    CHECK(now->status == MessageStatus::undeliverable);
+    CHECK(now->error_code == 0x45);
+
+    // Text that still names no message: nothing is written or owed.
+    store::CarrierReceipt junk;
+    junk.carrier = "carrier01";
+    junk.status = MessageStatus::sent;
+    junk.received_at = t0;
+    junk.raw = "this is not a receipt";
+    auto none = replay(*m, junk);
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->has_value());
+    CHECK(ledger.raw_receipts(store::Timestamp{}, 10)->empty());
+    CHECK(owed.get().size() == 1);
+}

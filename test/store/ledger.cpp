@@ -469,6 +469,15 @@ TEMPLATE_TEST_CASE("ledger: a receipt matches its record through the carrier-ID 
     CHECK((*raw)[0].keys == std::vector<std::string>{"nope", "00AB12"});
     CHECK((*raw)[3].carrier == "carrier-b");
     CHECK((*raw)[2].raw == "id:00AB12 stat:undeliverable");
+
+    // A replay of a kept copy (keep_raw false) is applied, and not kept twice.
+    auto replayed = carrier_receipt("carrier-b", {"00AB12"}, MessageStatus::delivered, 40);
+    replayed.keep_raw = false;
+    m = receipt(f, replayed);
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::parked);
+    f.reopen();
+    CHECK(f.get().raw_receipts(at(0), 10)->size() == 4);
 }
 
 TEMPLATE_TEST_CASE("ledger: a receipt before submit_sm_resp is parked and taken by sent()", "[ledger][receipts]",

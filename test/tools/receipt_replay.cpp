@@ -104,17 +104,35 @@ TEST_CASE("receipt replay: a carrier, a limit, a start time", "[tools][admin][re
     CHECK(c2.replayed == 1);
     CHECK(c2.parked == 1);
 
-    // Four read (three at t0, one at t0+1): there may be more after t0+1.
-    auto four = k.run({.since = t0, .limit = 4}, {.page = 3});
-    CHECK(four.read == 4);
-    CHECK(four.replayed == 4);
-    CHECK(four.duplicate == 4);
-    CHECK(four.last == t0 + 1ms);
-    CHECK(four.more);
-    CHECK(replay_text({.since = t0, .limit = 4}, four) ==
-          "ok replayed 4 raw receipts (of 4 read, received 2026-11-23T10:00:00.000Z .. 2026-11-23T10:00:00.001Z): "
-          "0 matched, 4 duplicate, 0 parked, 0 without an id, 0 failed\n"
-          "more may follow: the limit (4) was reached; go on with --since 2026-11-23T10:00:00.001Z\n");
+    // A limit of 4 stops inside t0+1 (three at t0, then id3): the rest of
+    // that millisecond is read too, so going on from t0+2 misses nothing
+    // and reads nothing twice.
+    for (std::size_t page : {1, 2, 3, 100}) {
+        INFO("page " << page);
+        auto four = k.run({.since = t0, .limit = 4}, {.page = page});
+        CHECK(four.read == 6);
+        CHECK(four.replayed == 6);
+        CHECK(four.duplicate == 5);
+        CHECK(four.parked == 1);
+        CHECK(four.last == t0 + 1ms);
+        CHECK(four.more);
+        CHECK(replay_text({.since = t0, .limit = 4}, four) ==
+              "ok replayed 6 raw receipts (of 6 read, received 2026-11-23T10:00:00.000Z .. "
+              "2026-11-23T10:00:00.001Z): 0 matched, 5 duplicate, 1 parked, 0 without an id, 0 failed\n"
+              "more may follow: the limit (4) was reached (its last millisecond read to the end); go on with "
+              "--since 2026-11-23T10:00:00.002Z\n");
+        auto rest = k.run({.since = t0 + 2ms, .limit = 4}, {.page = page});
+        CHECK(rest.read == 4);  // id5..id8, all of t0+2: the limit ends with the millisecond
+        CHECK(rest.more);
+        auto last = k.run({.since = t0 + 3ms, .limit = 4}, {.page = page});
+        CHECK(last.read == 1);
+        CHECK_FALSE(last.more);
+    }
+    // A limit of 1 at a millisecond of four still reads all four.
+    auto one = k.run({.since = t0 + 2ms, .limit = 1}, {.page = 1});
+    CHECK(one.read == 4);
+    CHECK(one.parked == 4);
+    CHECK(one.more);
 
     // From t0+2: id5..id9.
     auto late = k.run({.since = t0 + 2ms, .carrier = "c1"});

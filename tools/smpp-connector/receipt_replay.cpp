@@ -92,20 +92,42 @@ void pump(const std::shared_ptr<Replay>& r) {
     boost::asio::post(r->executor, [r] { read_page(r); });
 }
 
+void finish(const std::shared_ptr<Replay>& r, const store::Status& error) {
+    r->result.error = error.to_string();
+    r->done(r->result);
+}
+
 void read_page(const std::shared_ptr<Replay>& r) {
     const std::size_t wanted = std::min(r->pacing.page, r->request.limit - r->result.read);
     auto copies = r->ledger->raw_receipts(r->from, wanted + r->seen_at_from);
-    if (!copies.ok()) {
-        r->result.error = copies.status().to_string();
-        return r->done(r->result);
-    }
-    auto& got = *copies;
-    const bool source_exhausted = got.size() < wanted + r->seen_at_from;
+    if (!copies.ok()) return finish(r, copies.status());
+    auto got = std::move(*copies);
+    bool exhausted = got.size() < wanted + r->seen_at_from;
     // Skip what the previous page already read at `from`.
     std::size_t skip = 0;
     while (skip < r->seen_at_from && skip < got.size() && got[skip].received_at == r->from) ++skip;
     got.erase(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(skip));
     if (got.size() > wanted) got.resize(wanted);
+    const bool limit_reached = r->result.read + got.size() >= r->request.limit;
+    if (limit_reached && !exhausted && !got.empty()) {
+        // A run the limit ends still reads its last millisecond to the end,
+        // so `--since` one millisecond later goes on exactly where it stopped.
+        const auto boundary = got.back().received_at;
+        std::size_t have = (boundary == r->from ? r->seen_at_from : 0);
+        for (const auto& c : got) have += c.received_at == boundary;
+        for (std::size_t ask = have + 256;; ask *= 2) {
+            auto rest = r->ledger->raw_receipts(boundary, ask);
+            if (!rest.ok()) return finish(r, rest.status());
+            std::size_t at_boundary = 0;
+            while (at_boundary < rest->size() && (*rest)[at_boundary].received_at == boundary) ++at_boundary;
+            if (at_boundary < rest->size() || rest->size() < ask) {
+                got.insert(got.end(), std::make_move_iterator(rest->begin() + static_cast<std::ptrdiff_t>(have)),
+                           std::make_move_iterator(rest->begin() + static_cast<std::ptrdiff_t>(at_boundary)));
+                exhausted = at_boundary == rest->size();
+                break;
+            }
+        }
+    }
     if (!got.empty()) {
         if (r->result.read == 0) r->result.first = got.front().received_at;
         r->result.last = got.back().received_at;
@@ -114,9 +136,8 @@ void read_page(const std::shared_ptr<Replay>& r) {
         for (const auto& c : got) r->seen_at_from += c.received_at == r->from;
     }
     r->result.read += got.size();
-    const bool limit_reached = r->result.read >= r->request.limit;
-    r->result.more = limit_reached && !source_exhausted;
-    r->last_page = source_exhausted || limit_reached || got.empty();
+    r->result.more = limit_reached && !exhausted;
+    r->last_page = exhausted || limit_reached || got.empty();
     if (!r->request.carrier.empty())
         std::erase_if(got, [&](const store::CarrierReceipt& c) { return c.carrier != r->request.carrier; });
     r->result.replayed += got.size();
@@ -165,8 +186,9 @@ std::string replay_text(const ReplayRequest& request, const ReplayResult& result
     if (result.failed > 0)
         out += "the ledger refused some (busy or closing): run the same replay again; what it applied is absorbed\n";
     if (result.more)
-        out += fmt::format("more may follow: the limit ({}) was reached; go on with --since {}\n", request.limit,
-                           utc_millis(result.last));
+        out += fmt::format("more may follow: the limit ({}) was reached (its last millisecond read to the end); "
+                           "go on with --since {}\n",
+                           request.limit, utc_millis(result.last + std::chrono::milliseconds(1)));
     return out;
 }
 

@@ -6,9 +6,10 @@
 // already applied are absorbed as duplicates, so a replay is safe to run
 // twice and never sends an upstream a second receipt.
 //
-// One command reads at most `limit` copies (oldest first; at most
-// replay_limit_max), so it answers within smppctl's timeout; the reply says
-// where to go on from when there may be more.
+// One command reads about `limit` copies (oldest first; at most
+// replay_limit_max, plus the rest of the millisecond it stops in), so it
+// answers within smppctl's timeout; the reply says where to go on from
+// when there may be more.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -42,7 +43,7 @@ struct ReplayResult {
     std::size_t no_id = 0;     // the text still names no message
     std::size_t failed = 0;    // the ledger refused the write (busy, closing, I/O)
     store::Timestamp first{}, last{};  // received_at of the first and last copy read
-    bool more = false;         // `limit` copies read: more may follow `last`
+    bool more = false;         // the limit stopped it: more may follow `last`
     std::string error{};       // the copies could not be read at all
 };
 

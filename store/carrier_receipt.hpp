@@ -38,6 +38,11 @@ struct CarrierReceipt {
     // Write a raw copy (raw_receipts) with it. A replay of a kept copy does
     // not keep another one. Not encoded: a decoded receipt keeps its raw.
     bool keep_raw = true;
+    // A replay: the keys the kept copy was parked under when it came. Once
+    // it finds its record (matched or duplicate), that parking (the entry
+    // holding this very receipt: same received_at and raw text) is dropped
+    // in the same write, so it no longer shows as unmatched. Not encoded.
+    std::vector<std::string> parked_under{};
     friend bool operator==(const CarrierReceipt&, const CarrierReceipt&) = default;
 };
 

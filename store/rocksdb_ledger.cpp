@@ -531,6 +531,22 @@ struct RocksDbLedger::Impl {
         return !step.owed.empty();
     }
 
+    // A replayed receipt found its record: the parking it got when it came
+    // (carrier_receipt.hpp, parked_under) goes, if it still holds it.
+    Status drop_own_parking(Group& group, const CarrierReceipt& r) {
+        for (const auto& k : r.parked_under) {
+            const auto key = pair_key(r.carrier, k);
+            if (!unmatched_keys.count(key)) continue;
+            auto parked = group.get(unmatched, key);
+            if (!parked.ok()) return parked.status();
+            if (!*parked) continue;
+            auto c = decode_carrier_receipt(**parked);
+            if (!c.ok()) return c.status();
+            if (c->received_at == r.received_at && c->raw == r.raw) group.erase(unmatched, key);
+        }
+        return {};
+    }
+
     // sent() just indexed `key`: a receipt parked under it is this message's.
     Status take_unmatched(Group& group, MessageId id, const std::string& key) {
         if (!unmatched_keys.count(key)) return {};
@@ -931,7 +947,7 @@ void RocksDbLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done
                             if (!m.ok() && m.status().code() == StatusCode::not_found) continue;
                             if (!m.ok()) return m.status();
                             *result = std::move(*m);
-                            return {};
+                            return impl_->drop_own_parking(g, receipt);
                         }
                         // Parked under every key it may match; a final receipt
                         // is not replaced by a later intermediate one.

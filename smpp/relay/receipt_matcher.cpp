@@ -244,6 +244,7 @@ void ReceiptMatcher::on_mobile_originated(const std::string& carrier_id, protoco
 void ReceiptMatcher::replay(const store::CarrierReceipt& kept, ReplayDone done) {
     store::CarrierReceipt c = kept;  // the carrier, when it came, its text, and what was read then
     c.keep_raw = false;
+    c.parked_under = std::move(c.keys);  // if it finds its record, that parking goes
     c.keys.clear();
     auto parsed = protocol::parse_receipt_text(kept.raw);
     if (auto* r = std::get_if<protocol::DeliveryReceipt>(&parsed)) {

@@ -119,8 +119,10 @@ public:
     // are not kept). Keys come from today's settings. Applied like a new
     // receipt, without another raw copy: one already applied is absorbed as
     // a duplicate (no second receipt upstream); a match owes the upstream
-    // its receipt as usual. `done` (any thread) gets the ledger's outcome,
-    // or nullopt when the text still names no message (nothing written).
+    // its receipt as usual. Either way the parking it got when it came is
+    // dropped, so it no longer lists as unmatched. `done` (any thread) gets
+    // the ledger's outcome, or nullopt when the text still names no message
+    // (nothing written).
     using ReplayDone = std::function<void(store::StatusOr<std::optional<store::ReceiptMatch>>)>;
     void replay(const store::CarrierReceipt& kept, ReplayDone done);
 

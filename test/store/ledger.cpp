@@ -470,6 +470,27 @@ TEMPLATE_TEST_CASE("ledger: a receipt matches its record through the carrier-ID 
     CHECK((*raw)[3].carrier == "carrier-b");
     CHECK((*raw)[2].raw == "id:00AB12 stat:undeliverable");
 
+    // A replay of a kept copy that finds its record drops the parking it got
+    // when it came (and only that receipt's: same received_at and text).
+    {
+        auto came = carrier_receipt("carrier-a", {"WRONG-00AB12"}, MessageStatus::delivered, 50);
+        REQUIRE(receipt(f, came)->outcome == receipt_outcome::parked);
+        auto other = carrier_receipt("carrier-a", {"OTHER"}, MessageStatus::delivered, 51);
+        REQUIRE(receipt(f, other)->outcome == receipt_outcome::parked);
+        auto again = came;
+        again.keep_raw = false;
+        again.parked_under = {"WRONG-00AB12", "OTHER"};
+        again.keys = {"00AB12"};
+        auto back = receipt(f, again);
+        REQUIRE(back.ok());
+        CHECK(back->outcome == receipt_outcome::duplicate);  // the record was already delivered
+        auto left = f.get().unmatched_receipts("carrier-a", 10);
+        REQUIRE(left->size() == 1);
+        CHECK(left->front().keys == std::vector<std::string>{"OTHER"});
+        f.reopen();
+        CHECK(f.get().unmatched_receipts("carrier-a", 10)->size() == 1);
+    }
+
     // A replay of a kept copy (keep_raw false) is applied, and not kept twice.
     auto replayed = carrier_receipt("carrier-b", {"00AB12"}, MessageStatus::delivered, 40);
     replayed.keep_raw = false;
@@ -477,7 +498,7 @@ TEMPLATE_TEST_CASE("ledger: a receipt matches its record through the carrier-ID 
     REQUIRE(m.ok());
     CHECK(m->outcome == receipt_outcome::parked);
     f.reopen();
-    CHECK(f.get().raw_receipts(at(0), 10)->size() == 4);
+    CHECK(f.get().raw_receipts(at(0), 10)->size() == 6);
 }
 
 TEMPLATE_TEST_CASE("ledger: a receipt before submit_sm_resp is parked and taken by sent()", "[ledger][receipts]",

@@ -234,6 +234,7 @@ TEST_CASE("receipt matcher: a kept receipt replayed after an id_translation fix 
     CHECK(owed.get().empty());
     auto kept = ledger.raw_receipts(store::Timestamp{}, 10);
     REQUIRE(kept->size() == 1);
+    CHECK(ledger.unmatched_receipts("carrier01", 10)->size() == 1);
 
     // The carrier's settings fixed (a restart with strip_prefixes: [MSG-]).
     relay::CarrierIdBook fixed;
@@ -247,6 +248,8 @@ TEST_CASE("receipt matcher: a kept receipt replayed after an id_translation fix 
     CHECK(ledger.find(r.id)->status == MessageStatus::delivered);
     CHECK(owed.get() == std::vector<std::string>{"acme"});
     REQUIRE(ledger.pending_receipts("acme", 10)->size() == 1);
+    // It no longer lists as unmatched: its parking went with the match.
+    CHECK(ledger.unmatched_receipts("carrier01", 10)->empty());
 
     // Replayed again: absorbed, nothing more owed upstream, and no second
     // raw copy of the same receipt either time.

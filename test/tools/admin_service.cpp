@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <cctype>
-#include <optional>
 
 #include "store/in_memory_ledger.hpp"
 
@@ -166,61 +165,4 @@ TEST_CASE("admin_service: message shows one record, by our id or by the carrier'
     }});
     CHECK(broken.execute("message " + id).starts_with("error ledger: "));
     CHECK(broken.execute("message " + id).find("disk gone") != std::string::npos);
-}
-
-TEST_CASE("admin_service: receipts replay passes since, limit and carrier, and answers when done", "[tools][admin]") {
-    std::vector<ReplayRequest> asked;
-    AdminSources sources;
-    sources.replay_receipts = [&asked](const ReplayRequest& r, std::function<void(const ReplayResult&)> done) {
-        asked.push_back(r);
-        ReplayResult result;
-        result.read = result.replayed = 2;
-        result.matched = 1;
-        result.duplicate = 1;
-        result.first = r.since;
-        result.last = r.since + std::chrono::milliseconds(5);
-        done(result);
-    };
-    AdminService service(std::move(sources));
-    const auto before = std::chrono::system_clock::now();
-    CHECK(service.execute("receipts replay 2026-11-23T10:00:00Z 500 c1") ==
-          "ok replayed 2 raw receipts of carrier c1 (of 2 read, received 2026-11-23T10:00:00.000Z .. "
-          "2026-11-23T10:00:00.005Z): 1 matched, 1 duplicate, 0 parked, 0 without an id, 0 failed\n");
-    REQUIRE(asked.size() == 1);
-    CHECK(asked[0].limit == 500);
-    CHECK(asked[0].carrier == "c1");
-    // A relative time is back from now; the limit defaults; a numeric
-    // carrier name after the limit stays a carrier.
-    std::optional<std::string> answer;
-    service.execute("receipts replay 2h", [&](std::string a) { answer = std::move(a); });
-    REQUIRE(answer);
-    CHECK(answer->starts_with("ok replayed 2 raw receipts (of 2 read"));
-    REQUIRE(asked.size() == 2);
-    CHECK(asked[1].limit == replay_limit_default);
-    CHECK(asked[1].carrier.empty());
-    CHECK(asked[1].since >= std::chrono::time_point_cast<std::chrono::milliseconds>(before) - std::chrono::hours(2) -
-                                std::chrono::seconds(1));
-    CHECK(asked[1].since <= std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) -
-                                std::chrono::hours(2));
-    service.execute("receipts replay 7d 10 1234", [](std::string) {});
-    REQUIRE(asked.size() == 3);
-    CHECK(asked[2].limit == 10);
-    CHECK(asked[2].carrier == "1234");
-
-    const std::string usage =
-        "error usage: receipts replay <since: 2h | 7d | 2026-11-23T10:00:00Z> [limit 1-100000] [carrier]\n";
-    CHECK(service.execute("receipts") == usage);
-    CHECK(service.execute("receipts replay") == usage);
-    CHECK(service.execute("receipts forget 2h") == usage);
-    CHECK(service.execute("receipts replay 2h 10 c1 c2") == usage);
-    CHECK(service.execute("receipts replay yesterday") ==
-          "error bad since 'yesterday': 2h, 90m, 7d or 2026-11-23T10:00:00Z (UTC)\n");
-    CHECK(service.execute("receipts replay 2h 0") == "error bad limit 0: 1 to 100000 per replay\n");
-    CHECK(service.execute("receipts replay 2h 100001") == "error bad limit 100001: 1 to 100000 per replay\n");
-    CHECK(asked.size() == 3);  // none of those reached the ledger
-    AdminService none({});
-    CHECK(none.execute("receipts replay 2h") == "error no receipt path here (no carriers configured)\n");
-    std::optional<std::string> none_async;
-    none.execute("receipts replay 2h", [&](std::string a) { none_async = std::move(a); });
-    CHECK(none_async == "error no receipt path here (no carriers configured)\n");
 }

@@ -270,7 +270,11 @@ TEST_CASE("smppctl receipts replay runs the connector's kept receipts through it
     asio::io_context io;
     std::string why;
     admin::AdminSources sources;
-    sources.replay_receipts = [&](const admin::ReplayRequest& request,
+    sources.receipts.unmatched = [&](const std::string& carrier, std::size_t limit) {
+        return ledger.unmatched_receipts(carrier, limit);
+    };
+    sources.receipts.raw = [&](store::Timestamp since, std::size_t limit) { return ledger.raw_receipts(since, limit); };
+    sources.receipts.replay = [&](const admin::ReplayRequest& request,
                                   std::function<void(const admin::ReplayResult&)> done) {
         admin::replay_receipts(ledger, matcher, io.get_executor(), request, std::move(done));
     };
@@ -285,12 +289,26 @@ TEST_CASE("smppctl receipts replay runs the connector's kept receipts through it
     socket->start();
     std::thread thread([&io] { io.run(); });
 
-    auto r = run("receipts replay --since 2026-11-23T10:00:00Z --socket " + path);
+    // What an operator sees first: the receipt parked, and kept raw.
+    auto r = run("receipts unmatched --carrier c1 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out == "1 unmatched receipts of carrier c1\n2026-11-23T10:00:01.000Z c1 id=MSG-7A3F stat=delivered err=0 "
+                   "keys=msg-7a3f text=\"" + kept.raw + "\"\n");
+    r = run("receipts raw --since 2026-11-23T10:00:00Z --carrier c1 --limit 10 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with("1 raw receipts of carrier c1 since 2026-11-23T10:00:00.000Z (1 read)\n"));
+    CHECK(run("receipts unmatched --socket " + path).status == 2);
+    CHECK(run("receipts raw --carrier c1 --socket " + path).status == 2);
+    CHECK(run("receipts raw --since 2h --limit 1001 --socket " + path).status == 2);
+
+    r = run("receipts replay --since 2026-11-23T10:00:00Z --socket " + path);
     CHECK(r.status == 0);
     CHECK(r.out == "replayed 1 raw receipts (of 1 read, received 2026-11-23T10:00:01.000Z .. "
                    "2026-11-23T10:00:01.000Z): 1 matched, 0 duplicate, 0 parked, 0 without an id, 0 failed\n");
     CHECK(ledger.find(m.id)->status == store::MessageStatus::delivered);
     CHECK(ledger.pending_receipts("acme", 10)->size() == 1);
+    r = run("receipts unmatched --carrier c1 --socket " + path);
+    CHECK(r.out == "0 unmatched receipts of carrier c1\n");
     // Again: absorbed, still one receipt owed upstream.
     r = run("receipts replay --since 2026-11-23T10:00:00Z --carrier c1 --limit 5 --socket " + path);
     CHECK(r.status == 0);

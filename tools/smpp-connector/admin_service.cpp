@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <ctime>
 #include <future>
 #include <tuple>
-#include <variant>
 
 #include <fmt/format.h>
 
@@ -93,42 +91,16 @@ constexpr std::string_view help_text =
     "message <id>                 one message's ledger record: addresses, segments, cost, route and reason,\n"
     "                             every attempt, receipt state, timestamps, duplicate risk\n"
     "message <carrier> <their-id> the same, found by the id the carrier gave it (as its receipts match)\n"
+    "receipts unmatched <carrier> [limit]\n"
+    "                             receipts parked for a carrier id no message has (yet)\n"
+    "receipts raw <since> [limit] [carrier]\n"
+    "                             every receipt as it came, kept after its parking expired (since: 2h, 7d,\n"
+    "                             2026-11-23T10:00:00Z; limit default 100, at most 1000)\n"
     "receipts replay <since> [limit] [carrier]\n"
-    "                             the raw receipts kept since then (2h, 7d, 2026-11-23T10:00:00Z), through\n"
-    "                             today's parser and carrier-ID settings: unmatched ones find their message,\n"
-    "                             applied ones are absorbed (limit default 10000, at most 100000)\n"
+    "                             the raw receipts again, through today's parser and carrier-ID settings:\n"
+    "                             unmatched ones find their message, applied ones are absorbed (limit\n"
+    "                             default 10000, at most 100000)\n"
     "help                         this list\n";
-
-constexpr std::string_view receipts_usage =
-    "error usage: receipts replay <since: 2h | 7d | 2026-11-23T10:00:00Z> [limit 1-100000] [carrier]\n";
-
-// The request `receipts replay <since> [limit] [carrier]` asks for, or the
-// error line for it.
-std::variant<std::string, ReplayRequest> replay_request(const std::vector<std::string_view>& words) {
-    if (words.size() < 3 || words.size() > 5 || words[1] != "replay") return std::string(receipts_usage);
-    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    ReplayRequest request;
-    const auto since = parse_since(words[2], now);
-    if (!since) return "error bad since '" + one_line(words[2]) + "': 2h, 90m, 7d or 2026-11-23T10:00:00Z (UTC)\n";
-    request.since = *since;
-    bool limit_given = false;
-    for (std::size_t i = 3; i < words.size(); ++i) {
-        const auto w = words[i];
-        std::size_t n = 0;
-        auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), n);
-        if (ec == std::errc{} && end == w.data() + w.size() && !limit_given) {
-            if (n < 1 || n > replay_limit_max)
-                return fmt::format("error bad limit {}: 1 to {} per replay\n", n, replay_limit_max);
-            request.limit = n;
-            limit_given = true;
-        } else if (request.carrier.empty()) {
-            request.carrier = std::string(w);
-        } else {
-            return std::string(receipts_usage);
-        }
-    }
-    return request;
-}
 
 }  // namespace
 
@@ -158,13 +130,7 @@ void AdminService::execute(std::string_view line, std::function<void(std::string
     const auto words = words_of(trimmed);
     if (sources_.reload_async && words.size() == 1 && words[0] == "reload")
         return sources_.reload_async([reply = std::move(reply)](const ReloadResult& r) { reply(reload_reply(r)); });
-    if (sources_.replay_receipts && !words.empty() && words[0] == "receipts") {
-        auto request = replay_request(words);
-        if (auto* error = std::get_if<std::string>(&request)) return reply(*error);
-        const auto r = std::get<ReplayRequest>(request);
-        return sources_.replay_receipts(
-            r, [r, reply = std::move(reply)](const ReplayResult& result) { reply(replay_text(r, result)); });
-    }
+    if (!words.empty() && words[0] == "receipts") return receipts_command(sources_.receipts, words, std::move(reply));
     reply(execute(line));
 }
 
@@ -209,13 +175,10 @@ std::string AdminService::execute(std::string_view line) const {
     if (cmd == "message") return message_reply(sources_, words);
 
     if (cmd == "receipts") {
-        auto request = replay_request(words);
-        if (auto* error = std::get_if<std::string>(&request)) return *error;
-        if (!sources_.replay_receipts) return "error no receipt path here (no carriers configured)\n";
-        const auto r = std::get<ReplayRequest>(request);
+        // Waits for a replay: tests only (the socket uses the async form).
         std::promise<std::string> answer;
         auto text = answer.get_future();
-        sources_.replay_receipts(r, [&answer, r](const ReplayResult& result) { answer.set_value(replay_text(r, result)); });
+        receipts_command(sources_.receipts, words, [&answer](std::string a) { answer.set_value(std::move(a)); });
         return text.get();
     }
 

@@ -8,9 +8,9 @@
 //   reload                       the route table again, as SIGHUP does
 //   message <id>                 one message's ledger record (message_text.hpp)
 //   message <carrier> <their id> the same, found by the carrier's message id
-//   receipts replay <since> [limit] [carrier]
-//                                the ledger's raw receipts since then, replayed
-//                                through the receipt matcher (receipt_replay.hpp)
+//   receipts replay|unmatched|raw ...
+//                                the receipts the ledger keeps: listed, or
+//                                replayed through the matcher (receipts_command.hpp)
 //   help
 //
 // The reply's first line is "ok[ <summary>]" or "error <why>"; the body
@@ -25,7 +25,7 @@
 #include "routing/health/health_monitor.hpp"
 #include "smpp/carrier/carrier.hpp"
 #include "tools/smpp-connector/message_lookup.hpp"
-#include "tools/smpp-connector/receipt_replay.hpp"
+#include "tools/smpp-connector/receipts_command.hpp"
 
 namespace smpp::admin {
 
@@ -46,10 +46,8 @@ struct AdminSources {
     // One record from the ledger (find_message in message_lookup.hpp); a
     // point read, fine on the caller's thread.
     std::function<store::StatusOr<FoundMessage>(const MessageQuery&)> message{};
-    // `receipts replay` (replay_receipts in receipt_replay.hpp): answers
-    // through the callback once every receipt is through the ledger, from
-    // any thread.
-    std::function<void(const ReplayRequest&, std::function<void(const ReplayResult&)>)> replay_receipts{};
+    // `receipts replay|unmatched|raw` (receipts_command.hpp).
+    ReceiptsSources receipts{};
 };
 
 // "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s"

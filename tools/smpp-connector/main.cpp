@@ -435,11 +435,18 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             sources.message = [&ledger, &carrier_ids](const smpp::admin::MessageQuery& q) {
                 return smpp::admin::find_message(*ledger, carrier_ids, q);
             };
-        // Raw receipts back through the matcher, read a page at a time on
-        // `control` (between other housekeeping), written by the ledger's
-        // writer like any receipt.
-        if (ledger && matcher)
-            sources.replay_receipts = [&ledger, matcher, control](
+        // The receipts the ledger keeps: listed (short reads, on `control`),
+        // or replayed through the matcher, read a page at a time on
+        // `control` (between other housekeeping) and written by the
+        // ledger's writer like any receipt.
+        if (ledger && matcher) {
+            sources.receipts.unmatched = [&ledger](const std::string& carrier, std::size_t limit) {
+                return ledger->unmatched_receipts(carrier, limit);
+            };
+            sources.receipts.raw = [&ledger](smpp::store::Timestamp since, std::size_t limit) {
+                return ledger->raw_receipts(since, limit);
+            };
+            sources.receipts.replay = [&ledger, matcher, control](
                                           const smpp::admin::ReplayRequest& request,
                                           std::function<void(const smpp::admin::ReplayResult&)> done) {
                 spdlog::info("receipts replay since {} limit {}{}", smpp::admin::utc_millis(request.since),
@@ -453,6 +460,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                                                  done(r);
                                              });
             };
+        }
         std::string why;
         admin = smpp::admin::AdminSocket::open(
             control, {.path = admin_path},

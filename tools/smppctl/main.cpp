@@ -2,7 +2,7 @@
 // route table a running smpp-connector publishes in shared memory (the same
 // bytes its forward path selects from); `route check` validates a table
 // file before it is deployed. `binds`, `health`, `reload`, `message` and
-// `receipts replay` ask a running connector over its admin socket; `chaos` degrades a
+// `receipts replay|unmatched|raw` ask a running connector over its admin socket; `chaos` degrades a
 // simulated carrier (smpp-sim's control port) for a while.
 #include <cstdio>
 #include <iostream>
@@ -264,6 +264,20 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 100'000));
     add_target(replay);
+    std::string list_since, list_carrier;
+    std::size_t list_limit = 100;
+    auto* unmatched = receipts->add_subcommand(
+        "unmatched", "receipts parked for a carrier message id no message has (yet): the receipt that beat its "
+                     "submit_sm_resp, or one whose id the carrier writes differently (see id_translation)");
+    unmatched->add_option("--carrier", list_carrier, "the carrier")->required();
+    unmatched->add_option("--limit", list_limit, "at most this many")->capture_default_str()->check(CLI::Range(1, 1000));
+    add_target(unmatched);
+    auto* raw = receipts->add_subcommand(
+        "raw", "every receipt as the carrier sent it, oldest first, kept after its parking expired");
+    raw->add_option("--since", list_since, "2h, 90m, 7d back from now, or UTC 2026-11-23T10:00:00Z")->required();
+    raw->add_option("--carrier", list_carrier, "only this carrier's receipts");
+    raw->add_option("--limit", list_limit, "at most this many")->capture_default_str()->check(CLI::Range(1, 1000));
+    add_target(raw);
 
     std::string sim_at, chaos_carrier, chaos_for = "30s", status = "0x08";
     std::optional<double> error_rate, receipt_loss, no_response;
@@ -339,6 +353,18 @@ int main(int argc, char** argv) {
         }
         const std::string request =
             message_carrier.empty() ? "message " + message_id : "message " + message_carrier + " " + message_id;
+        return print_reply(ask_admin(socket_path, request), "smpp-connector");
+    }
+    if (*unmatched || *raw) {
+        const auto bad = [](const std::string& s) { return s.find_first_of(" \t\r\n") != std::string::npos; };
+        if (bad(list_since) || bad(list_carrier) || (*unmatched && list_carrier.empty()) ||
+            (*raw && list_since.empty())) {
+            std::fprintf(stderr, "smppctl: --since and --carrier cannot be empty or hold spaces\n");
+            return exit_usage;
+        }
+        std::string request = *unmatched ? "receipts unmatched " + list_carrier + " " + std::to_string(list_limit)
+                                         : "receipts raw " + list_since + " " + std::to_string(list_limit);
+        if (*raw && !list_carrier.empty()) request += " " + list_carrier;
         return print_reply(ask_admin(socket_path, request), "smpp-connector");
     }
     if (*replay) {

@@ -103,3 +103,15 @@ TEST_CASE("kept receipts: a carrier's raw copies across pages, each once", "[too
     CHECK_FALSE(none->more);
     CHECK(none->scanned == 2500);
 }
+
+TEST_CASE("kept receipts: a carrier filter reads at most kept_receipts_scan_max copies", "[tools][admin][receipts]") {
+    FakeRaw raw;
+    for (std::size_t i = 0; i < kept_receipts_scan_max + 500; ++i)
+        raw.all.push_back(kept_copy("c1", "r" + std::to_string(i), t0 + std::chrono::milliseconds(i / 10)));
+    auto none = list_raw_receipts(raw.reader(), t0, "c2", 10);
+    REQUIRE(none.ok());
+    CHECK(none->receipts.empty());
+    CHECK(none->scanned == kept_receipts_scan_max);
+    CHECK(none->more);
+    CHECK(none->last_scanned == t0 + std::chrono::milliseconds((kept_receipts_scan_max - 1) / 10));
+}

@@ -47,6 +47,7 @@ store::StatusOr<RawListing> list_raw_receipts(const RawReader& read, store::Time
         listing.scanned = std::min(got->size(), limit);
         listing.more = got->size() > limit;
         if (listing.more) got->resize(limit);
+        if (!got->empty()) listing.last_scanned = got->back().received_at;
         listing.receipts = std::move(*got);
         return listing;
     }
@@ -65,6 +66,7 @@ store::StatusOr<RawListing> list_raw_receipts(const RawReader& read, store::Time
         for (; i < got->size(); ++i) {
             auto& c = (*got)[i];
             ++listing.scanned;
+            listing.last_scanned = c.received_at;
             if (c.received_at != from) {
                 from = c.received_at;
                 seen_at_from = 0;

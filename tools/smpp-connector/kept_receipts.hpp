@@ -19,8 +19,10 @@ namespace smpp::admin {
 
 inline constexpr std::size_t kept_receipts_limit_default = 100;
 inline constexpr std::size_t kept_receipts_limit_max = 1'000;
-// `receipts raw` with a carrier reads at most this many copies looking for its ones.
-inline constexpr std::size_t kept_receipts_scan_max = 100'000;
+// `receipts raw` with a carrier reads at most this many copies looking for
+// its ones: the listing runs on the connector's io thread, and 20,000
+// decoded copies hold it for tens of milliseconds, not hundreds.
+inline constexpr std::size_t kept_receipts_scan_max = 20'000;
 
 std::string kept_receipt_line(const store::CarrierReceipt& c);
 std::string kept_receipts_text(const std::vector<store::CarrierReceipt>& receipts);
@@ -32,6 +34,7 @@ std::string kept_receipts_text(const std::vector<store::CarrierReceipt>& receipt
 struct RawListing {
     std::vector<store::CarrierReceipt> receipts;
     std::size_t scanned = 0;
+    store::Timestamp last_scanned{};  // received_at of the last copy read
     bool more = false;
 };
 using RawReader = std::function<store::StatusOr<std::vector<store::CarrierReceipt>>(store::Timestamp, std::size_t)>;

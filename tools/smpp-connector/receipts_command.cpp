@@ -91,7 +91,8 @@ std::string raw_reply(const ReceiptsSources& sources, const std::vector<std::str
         out += fmt::format("more may follow: go on with --since {} (receipts of that millisecond show again)\n",
                            utc_millis(listing->receipts.back().received_at));
     else if (listing->more)
-        out += fmt::format("none in the first {} read: go on with a later --since\n", listing->scanned);
+        out += fmt::format("none of its receipts in the {} read: go on with --since {}\n", listing->scanned,
+                           utc_millis(listing->last_scanned));
     return out;
 }
 

@@ -264,6 +264,17 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
         r = smppctl("message --carrier c1 " + moved->message_id + "x --socket " + socket.string());
         CHECK(r.status == 1);
     }
+    // The receipts commands reach the real server's ledger and matcher (no
+    // receipts were asked for here: registered_delivery 0).
+    r = smppctl("receipts unmatched --carrier c1 --socket " + socket.string());
+    CHECK(r.status == 0);
+    CHECK(r.out == "0 unmatched receipts of carrier c1\n");
+    r = smppctl("receipts raw --since 1h --socket " + socket.string());
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with("0 raw receipts since "));
+    r = smppctl("receipts replay --since 1h --carrier c2 --socket " + socket.string());
+    CHECK(r.status == 0);
+    CHECK(r.out.starts_with("replayed 0 raw receipts: none kept since "));
     REQUIRE(server->terminate() == 0);
 
     std::vector<SimSubmit> accepted;

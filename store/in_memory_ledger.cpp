@@ -133,6 +133,7 @@ void InMemoryLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion don
             if (!m.ok() && m.status().code() == StatusCode::not_found) continue;
             result = std::move(m);
             matched = true;
+            if (!result.ok()) break;
             for (const auto& k : receipt.parked_under) {
                 auto parked = unmatched_.find(std::make_pair(receipt.carrier, k));
                 if (parked != unmatched_.end() && parked->second.received_at == receipt.received_at &&

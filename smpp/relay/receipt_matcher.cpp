@@ -256,11 +256,14 @@ void ReceiptMatcher::replay(const store::CarrierReceipt& kept, ReplayDone done) 
                 c.done_at = std::chrono::time_point_cast<std::chrono::milliseconds>(*d);
     }
     if (!c.carrier_message_id.empty()) c.keys = receipt_lookup_keys(c.carrier_message_id, settings_of(c.carrier));
+    counters_.replayed.fetch_add(1, std::memory_order_relaxed);
     // Still no id: it stays kept raw, parked as it was; nothing to write.
     if (c.keys.empty()) return done(std::optional<store::ReceiptMatch>{});
     ledger_.apply_receipt(std::move(c), [self = shared_from_this(),
                                          done = std::move(done)](store::StatusOr<store::ReceiptMatch> m) {
         if (!m.ok()) return done(m.status());
+        if (m->outcome == store::receipt_outcome::matched)
+            self->counters_.replay_matched.fetch_add(1, std::memory_order_relaxed);
         // Not told to on_matched_: the health windows follow what carriers
         // do now, and a replayed receipt may be days old.
         if (m->owes_upstream && self->owed_) self->owed_(m->account);
@@ -273,7 +276,8 @@ ReceiptMatcherCounters ReceiptMatcher::counters() const {
     return {get(counters_.matched),  get(counters_.duplicates),        get(counters_.parked),
             get(counters_.late_matched), get(counters_.unparsed), get(counters_.mobile_originated),
             get(counters_.refused), get(counters_.mo_parked), get(counters_.mo_unowned),
-            get(counters_.mo_opt_outs), get(counters_.mo_refused), get(counters_.mo_duplicates)};
+            get(counters_.mo_opt_outs), get(counters_.mo_refused), get(counters_.mo_duplicates),
+            get(counters_.replayed), get(counters_.replay_matched)};
 }
 
 }  // namespace smpp::relay

@@ -69,6 +69,8 @@ struct ReceiptMatcherCounters {
     std::uint64_t mo_opt_outs = 0;    // opt-out keywords applied
     std::uint64_t mo_refused = 0;     // MOs answered ESME_RX_T_APPN (ledger could not store)
     std::uint64_t mo_duplicates = 0;  // a carrier's copies of an MO already stored (ESME_ROK, dropped)
+    std::uint64_t replayed = 0;       // kept receipts run through replay()
+    std::uint64_t replay_matched = 0; // ... that changed their record then (not counted in matched)
 };
 
 // What the matcher needs for mobile-originated messages.
@@ -143,7 +145,7 @@ private:
     struct AtomicCounters {
         std::atomic<std::uint64_t> matched{0}, duplicates{0}, parked{0}, late_matched{0}, unparsed{0},
             mobile_originated{0}, refused{0}, mo_parked{0}, mo_unowned{0}, mo_opt_outs{0}, mo_refused{0},
-            mo_duplicates{0};
+            mo_duplicates{0}, replayed{0}, replay_matched{0};
     };
     mutable AtomicCounters counters_;
 };

@@ -526,9 +526,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     if (matcher) {
         const auto m = matcher->counters();
         spdlog::info("carrier receipts: {} matched, {} parked ({} matched later), {} duplicates, {} unparsed, "
-                     "{} refused; MO: {} parked, {} opt-outs, {} for no account",
-                     m.matched, m.parked, m.late_matched, m.duplicates, m.unparsed, m.refused, m.mo_parked,
-                     m.mo_opt_outs, m.mo_unowned);
+                     "{} refused; replays: {} ({} matched); MO: {} parked, {} opt-outs, {} for no account",
+                     m.matched, m.parked, m.late_matched, m.duplicates, m.unparsed, m.refused, m.replayed,
+                     m.replay_matched, m.mo_parked, m.mo_opt_outs, m.mo_unowned);
     }
     if (forwarder) {
         const auto f = forwarder->counters();

@@ -260,6 +260,9 @@ TEST_CASE("receipt matcher: a kept receipt replayed after an id_translation fix 
     CHECK(owed.get().size() == 1);
     CHECK(ledger.pending_receipts("acme", 10)->size() == 1);
     CHECK(ledger.raw_receipts(store::Timestamp{}, 10)->size() == 1);
+    CHECK(after->counters().replayed == 2);
+    CHECK(after->counters().replay_matched == 1);
+    CHECK(after->counters().matched == 0);  // live receipts only
 }
 
 TEST_CASE("receipt matcher: a replay keeps what the first reading took from the TLVs, and skips text without an id") {

@@ -314,12 +314,17 @@ void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLo
 void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings& out) {
     const std::string path = "ledger";
     r.expect_mapping(node, path,
-                     {"path", "sync", "retention_days", "rocksdb_options", "background_low_priority", "open_record_cache"});
+                     {"path", "sync", "journal", "journal_segment_mb", "retention_days", "rocksdb_options",
+                      "background_low_priority", "open_record_cache"});
     if (const YAML::Node v = node["path"]; v.IsDefined()) {
         out.path = r.string(v, path + ".path");
         if (out.path.empty()) r.fail(v, path + ".path", "must not be empty");
     }
     if (const YAML::Node v = node["sync"]; v.IsDefined()) out.sync = r.boolean(v, path + ".sync");
+    if (const YAML::Node v = node["journal"]; v.IsDefined()) out.journal = r.boolean(v, path + ".journal");
+    if (const YAML::Node v = node["journal_segment_mb"]; v.IsDefined())
+        out.journal_segment_mb =
+            static_cast<std::size_t>(r.integer(v, path + ".journal_segment_mb", 1, 2048));
     if (const YAML::Node v = node["retention_days"]; v.IsDefined())
         out.retention_days = static_cast<std::uint32_t>(r.integer(v, path + ".retention_days", 1, 3650));
     if (const YAML::Node v = node["rocksdb_options"]; v.IsDefined())

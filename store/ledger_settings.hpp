@@ -16,6 +16,15 @@ struct LedgerSettings {
     // (survives power loss). false: written to the WAL without fsync
     // (survives a process crash, not a power loss); faster.
     bool sync = true;
+    // With sync: where the fsync goes. true: to the ledger journal
+    // (ledger_journal.hpp), preallocated files overwritten in place, while
+    // RocksDB's WAL is written without sync and synced in the background;
+    // at open the journal's last records are replayed. false: RocksDB's own
+    // synced WAL write per group.
+    bool journal = true;
+    // Size of each of the journal's two segment files. A group larger than
+    // a segment goes through RocksDB's synced write instead.
+    std::size_t journal_segment_mb = 32;
     // Final records older than this are dropped by the retention sweep.
     std::uint32_t retention_days = 30;
     // Most writes committed as one group (one WAL write, one fsync).

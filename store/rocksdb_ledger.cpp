@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/ledger_journal.hpp"
 #include "store/ledger_options.hpp"
 #include "store/recent_entries.hpp"
 
@@ -191,6 +193,9 @@ struct RocksDbLedger::Impl {
     std::condition_variable wake;  // the builder: ops queued, or the group in flight written
     std::deque<Op> queue;
     bool stopping = false;
+    // Where the fsync of each group goes (settings.journal, ledger_journal.hpp); null without.
+    std::unique_ptr<LedgerJournal> journal;
+    std::uint64_t journal_replayed = 0;  // records replayed at open
     std::thread writer;     // builds groups and finishes them
     std::thread committer;  // writes them (rocksdb::Write, the WAL fsync)
     // A group with the ops it holds, in their order, and what each build returned.
@@ -375,10 +380,55 @@ struct RocksDbLedger::Impl {
     }
 
     // One rocksdb::Write: WAL append, memtable inserts, the fsync with sync: true.
+    // With the journal: RocksDB first, unsynced (a group it refuses is not
+    // journaled, so a replay never applies a write that failed), then the
+    // journal record and its fdatasync. A group too large for a segment is
+    // synced by RocksDB itself, and a mark tells a replay to start after it.
     Status write(Group& group) {
         rocksdb::WriteOptions options;
         options.sync = settings.sync;
-        return from_rocksdb(db->Write(options, &group.batch));
+        if (!journal) return from_rocksdb(db->Write(options, &group.batch));
+        const bool fits = journal->fits(group.batch.GetDataSize());
+        options.sync = !fits;
+        if (auto s = from_rocksdb(db->Write(options, &group.batch)); !s.ok()) return s;
+        return fits ? journal->append(group.batch.Data()) : journal->mark();
+    }
+
+    // At open: replays what the journal holds beyond RocksDB's synced WAL,
+    // then starts it (or, with the journal off now, removes it).
+    Status open_journal() {
+        const std::string dir = settings.path + "/journal";
+        const bool use = settings.sync && settings.journal;
+        std::error_code ec;
+        if (!use && !std::filesystem::exists(dir, ec)) return {};
+        auto opened = LedgerJournal::open(dir, settings.journal_segment_mb << 20,
+                                          [this] { return from_rocksdb(db->SyncWAL()); });
+        if (!opened.ok()) return opened.status();
+        auto j = std::move(*opened);
+        for (const auto& rep : j->recovered()) {
+            rocksdb::WriteBatch batch(rep);
+            if (auto s = from_rocksdb(db->Write(rocksdb::WriteOptions(), &batch)); !s.ok())
+                return Status(s.code(), "ledger journal replay: " + s.message());
+            ++journal_replayed;
+        }
+        if (journal_replayed > 0)
+            if (auto s = from_rocksdb(db->SyncWAL()); !s.ok()) return s;
+        if (!use) {
+            j.reset();
+            return LedgerJournal::remove(dir);
+        }
+        if (auto s = j->start(); !s.ok()) return s;
+        journal = std::move(j);
+        return {};
+    }
+
+    // At a clean close: RocksDB's WAL synced and a mark, so the next open
+    // replays nothing.
+    void close_journal() {
+        if (!journal) return;
+        // Failing either only costs the next open a replay.
+        if (from_rocksdb(db->SyncWAL()).ok()) static_cast<void>(journal->mark());
+        journal.reset();
     }
 
     // The committer: write() for each group handed over.
@@ -818,6 +868,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     // handles[0] is the default family, which we do not use.
     db->DestroyColumnFamilyHandle(handles[0]);
     impl->families.assign(handles.begin() + 1, handles.end());
+    if (auto st = impl->open_journal(); !st.ok()) return st;
 
     {
         std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(receipts)));
@@ -879,6 +930,7 @@ RocksDbLedger::~RocksDbLedger() {
     }
     impl_->commit_wake.notify_one();
     impl_->committer.join();
+    impl_->close_journal();
 }
 
 void RocksDbLedger::accept(MessageRecord record, Completion done) {
@@ -1232,7 +1284,15 @@ StatusOr<Recovery> RocksDbLedger::recover(Timestamp now) {
 }
 
 RocksDbLedger::WriterStats RocksDbLedger::writer_stats() const {
-    return {impl_->groups.load(), impl_->writes.load(), impl_->overlapped.load()};
+    WriterStats w{impl_->groups.load(), impl_->writes.load(), impl_->overlapped.load()};
+    w.journal_replayed = impl_->journal_replayed;
+    if (impl_->journal) {
+        const auto c = impl_->journal->counters();
+        w.journal_records = c.records;
+        w.journal_switches = c.switches;
+        w.journal_waits = c.waits;
+    }
+    return w;
 }
 
 Status RocksDbLedger::compact_carrier_ids() {

@@ -26,7 +26,13 @@
 // writer thread, in queue order) and hands N+1 over. If N's write fails,
 // N+1 fails with it: it was built on N. Changes within a group, and across
 // the group in flight, see each other (two updates of one message chain
-// correctly). Reads go to RocksDB directly and so only see committed groups.
+// correctly). Reads go to RocksDB directly. With RocksDB's own sync they
+// only see committed groups; with the journal (the default) a group is in
+// RocksDB a moment before its journal record is synced, so a read may see
+// it early. No peer is answered on such a read alone: every answer that
+// commits to a state (submit_sm_resp, a receipt forwarded, a
+// deliver_sm_resp) waits for its own group's completion, which follows
+// the journal's fsync of that group and of every group before it.
 //
 // Retention: ids are time-ordered, so "minted before the cutoff" is a key
 // range of `messages`. The few records in that range that are not final are
@@ -96,6 +102,10 @@ public:
         std::uint64_t groups = 0;
         std::uint64_t writes = 0;
         std::uint64_t overlapped = 0;  // groups built while the one before was being written
+        std::uint64_t journal_records = 0;   // groups whose fsync went to the journal
+        std::uint64_t journal_switches = 0;  // journal segment switches
+        std::uint64_t journal_waits = 0;     // switches that waited for RocksDB's WAL sync
+        std::uint64_t journal_replayed = 0;  // journal records replayed at open
     };
     WriterStats writer_stats() const;
 

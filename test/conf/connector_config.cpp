@@ -432,8 +432,11 @@ TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
     CHECK(error_of(with_forward("ledger:\n  path: ''\n")) == "25: ledger.path: must not be empty");
     CHECK(error_of(with_forward("ledger:\n  sync: maybe\n")).starts_with("25: ledger.sync: "));
     CHECK(error_of(with_forward("ledger:\n  size: 3\n")) ==
-          "25: ledger.size: unknown key (expected one of: path, sync, retention_days, rocksdb_options, "
-          "background_low_priority, open_record_cache)");
+          "25: ledger.size: unknown key (expected one of: path, sync, journal, journal_segment_mb, retention_days, "
+          "rocksdb_options, background_low_priority, open_record_cache)");
+    CHECK(error_of(with_forward("ledger:\n  journal_segment_mb: 0\n")) ==
+          "25: ledger.journal_segment_mb: must be between 1 and 2048");
+    CHECK(error_of(with_forward("ledger:\n  journal: often\n")).starts_with("25: ledger.journal: "));
     CHECK(error_of(with_forward("ledger:\n  open_record_cache: -1\n")) ==
           "25: ledger.open_record_cache: must be between 0 and 50000000");
 }

@@ -19,6 +19,13 @@ TEST_CASE("ledger options: defaults keep fdatasync and take the write buffer siz
     CHECK(db.recycle_log_file_num == 0u);
     CHECK_FALSE(s.background_low_priority);
     CHECK(family.write_buffer_size == 16u << 20);
+    // The journal (on by default) takes the fsync; RocksDB writes its WAL
+    // back as it goes instead of in bursts.
+    CHECK(db.wal_bytes_per_sync == 256u << 10);
+    s.journal = false;
+    rocksdb::DBOptions own;
+    REQUIRE(configure_rocksdb(s, own, family).ok());
+    CHECK(own.wal_bytes_per_sync == 0u);
 }
 
 TEST_CASE("ledger options: the option string overrides DB and family options") {

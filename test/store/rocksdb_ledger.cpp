@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <set>
@@ -256,6 +257,163 @@ TEST_CASE("rocksdb ledger: acknowledged records survive SIGKILL") {
         if (!r.ok() || *r != record(MessageId(v))) ++missing;
     }
     CHECK(missing == 0);
+}
+
+namespace {
+
+// What a power cut would leave of an open ledger's directory: every file as
+// it is now, except RocksDB's WAL files, which lose everything (the journal
+// setting writes them without sync). `keep_journal` false drops the
+// journal as well: the control that shows the cut really loses writes.
+void copy_after_power_cut(const std::string& from, const std::string& to, bool keep_journal) {
+    namespace fs = std::filesystem;
+    fs::copy(from, to, fs::copy_options::recursive);
+    int logs = 0;
+    for (const auto& e : fs::directory_iterator(to))
+        if (e.path().extension() == ".log") {
+            fs::resize_file(e.path(), 0);
+            ++logs;
+        }
+    REQUIRE(logs > 0);
+    if (!keep_journal) fs::remove_all(to + "/journal");
+}
+
+Status update_to(Ledger& ledger, MessageId id, MessageStatus status, Timestamp at) {
+    return wait_for([&](Completion done) {
+        ledger.update(id, StateChange{.status = status, .at = at}, std::move(done));
+    });
+}
+
+}  // namespace
+
+// The journal's promise: what was acknowledged is in RocksDB after a
+// restart even if RocksDB's unsynced WAL never reached the disk, because
+// the journal's records are replayed in order (a record RocksDB already had,
+// replayed again and followed by the later ones, changes nothing).
+TEST_CASE("rocksdb ledger: with the journal, acknowledged writes survive losing RocksDB's WAL") {
+    TempDir dir, cut, control;
+    MessageIdGenerator ids(3);
+    std::vector<MessageRecord> expected;
+    auto opened = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE(opened.ok());
+    auto& ledger = **opened;
+    for (int i = 0; i < 300; ++i) {
+        auto r = record(ids.next());
+        REQUIRE(wait_for([&](Completion done) { ledger.accept(r, std::move(done)); }).ok());
+        expected.push_back(r);
+    }
+    // Later changes of the same records: a replay must end in these.
+    for (std::size_t i = 0; i < expected.size(); i += 3) {
+        REQUIRE(update_to(ledger, expected[i].id, MessageStatus::queued, expected[i].accepted_at + milliseconds(5))
+                    .ok());
+        auto found = ledger.find(expected[i].id);
+        REQUIRE(found.ok());
+        expected[i] = *found;
+    }
+    CHECK(ledger.writer_stats().journal_records >= 400);
+    copy_after_power_cut(dir.path, cut.path + "/db", true);
+    copy_after_power_cut(dir.path, control.path + "/db", false);
+    {
+        auto lost = RocksDbLedger::open(settings_at(control.path + "/db"));
+        REQUIRE(lost.ok());
+        CHECK((*lost)->find(expected.front().id).status().code() == StatusCode::not_found);
+        CHECK((*lost)->writer_stats().journal_replayed == 0);
+    }
+    {
+        auto back = RocksDbLedger::open(settings_at(cut.path + "/db"));
+        REQUIRE(back.ok());
+        CHECK((*back)->writer_stats().journal_replayed >= 400);
+        std::size_t wrong = 0;
+        for (const auto& r : expected) {
+            auto found = (*back)->find(r.id);
+            if (!found.ok() || *found != r) ++wrong;
+        }
+        CHECK(wrong == 0);
+        // It goes on from there: a new write, and a clean close leaves
+        // nothing to replay.
+        auto more = record(ids.next());
+        REQUIRE(wait_for([&](Completion done) { (*back)->accept(more, std::move(done)); }).ok());
+        expected.push_back(more);
+    }
+    auto again = RocksDbLedger::open(settings_at(cut.path + "/db"));
+    REQUIRE(again.ok());
+    CHECK((*again)->writer_stats().journal_replayed == 0);
+    for (const auto& r : expected) CHECK((*again)->find(r.id).ok());
+}
+
+TEST_CASE("rocksdb ledger: a journal left by an earlier run is replayed even with the journal now off") {
+    TempDir dir, cut;
+    MessageIdGenerator ids(4);
+    std::vector<MessageId> accepted;
+    {
+        auto opened = RocksDbLedger::open(settings_at(dir.path));
+        REQUIRE(opened.ok());
+        for (int i = 0; i < 50; ++i) {
+            auto r = record(ids.next());
+            REQUIRE(wait_for([&](Completion done) { (*opened)->accept(r, std::move(done)); }).ok());
+            accepted.push_back(r.id);
+        }
+        copy_after_power_cut(dir.path, cut.path + "/db", true);
+    }
+    auto s = settings_at(cut.path + "/db");
+    s.journal = false;
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    CHECK((*opened)->writer_stats().journal_replayed == 50);
+    for (auto id : accepted) CHECK((*opened)->find(id).ok());
+    // Its records are in RocksDB and synced: the journal is gone, so a later
+    // run with it on again cannot replay stale records over newer writes.
+    CHECK_FALSE(std::filesystem::exists(cut.path + "/db/journal"));
+    auto r = record(ids.next());
+    REQUIRE(wait_for([&](Completion done) { (*opened)->accept(r, std::move(done)); }).ok());
+    CHECK((*opened)->writer_stats().journal_records == 0);
+}
+
+// A group larger than a journal segment is synced by RocksDB and followed
+// by a mark, so a replay starts after it: replaying the journaled accept of
+// X from before it would turn X back from `queued` to `accepted`.
+TEST_CASE("rocksdb ledger: groups larger than a journal segment go through RocksDB's synced write") {
+    TempDir dir, copy;
+    auto s = settings_at(dir.path);
+    s.journal_segment_mb = 1;
+    MessageIdGenerator ids(5);
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    auto& ledger = **opened;
+    auto x = record(ids.next());
+    REQUIRE(wait_for([&](Completion done) { ledger.accept(x, std::move(done)); }).ok());
+    auto big = [&](int n) {
+        auto r = record(ids.next());
+        r.payload = std::string(1'200'000, static_cast<char>('a' + n));
+        return r;
+    };
+    const auto z = big(0);
+    const auto y = big(1);
+    // Queued back to back: while z's group is written, the change of x and
+    // y wait and then (almost always) share the next group, over 1 MB.
+    std::promise<Status> z_done, x_done, y_done;
+    ledger.accept(z, [&](Status st) { z_done.set_value(st); });
+    ledger.update(x.id, StateChange{.status = MessageStatus::queued, .at = x.accepted_at + milliseconds(1)},
+                  [&](Status st) { x_done.set_value(st); });
+    ledger.accept(y, [&](Status st) { y_done.set_value(st); });
+    REQUIRE(z_done.get_future().get().ok());
+    REQUIRE(x_done.get_future().get().ok());
+    REQUIRE(y_done.get_future().get().ok());
+    const auto stats = ledger.writer_stats();
+    // x's accept; z's and y's groups went to RocksDB (x's change with y's
+    // unless the writer took it alone: then it is journaled after the mark).
+    CHECK(stats.journal_records >= 1);
+    CHECK(stats.journal_records <= 2);
+    // A kill -9 view: RocksDB's files as they are (its WAL is in the page cache).
+    std::filesystem::copy(dir.path, copy.path + "/db", std::filesystem::copy_options::recursive);
+    auto back = RocksDbLedger::open(settings_at(copy.path + "/db"));
+    REQUIRE(back.ok());
+    CHECK((*back)->writer_stats().journal_replayed == 0);
+    auto found = (*back)->find(x.id);
+    REQUIRE(found.ok());
+    CHECK(found->status == MessageStatus::queued);
+    CHECK((*back)->find(y.id).ok());
+    CHECK((*back)->find(z.id).ok());
 }
 
 // The writer builds one group while the previous one is written (fsync on,

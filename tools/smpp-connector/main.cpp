@@ -206,8 +206,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             spdlog::error("ledger recovery at {} failed: {}", config.ledger.path, recovery.status().to_string());
             return 1;
         }
-        spdlog::info("ledger {} (sync {}): {} messages to resume, {} in doubt", config.ledger.path,
-                     config.ledger.sync, recovery->resume.size(), recovery->in_doubt.size());
+        const bool journaled = config.ledger.sync && config.ledger.journal;
+        spdlog::info("ledger {} (sync {}, fsync on {}): {} journal records replayed, {} messages to resume, {} in doubt",
+                     config.ledger.path, config.ledger.sync,
+                     journaled ? "the ledger journal" : (config.ledger.sync ? "RocksDB's WAL" : "nothing"),
+                     ledger->writer_stats().journal_replayed, recovery->resume.size(), recovery->in_doubt.size());
         // The receipt path: carriers' receipts are matched in the ledger
         // (ReceiptMatcher), and what each upstream account is owed goes out
         // on its receiver/transceiver binds (ReceiptForwarder).

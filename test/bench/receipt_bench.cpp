@@ -9,7 +9,7 @@
 // ESME) p50/p99/max. Plain main: the figures that matter are percentiles.
 //
 //   bench_receipts [messages=100000] [sync=both|0|1] [in_flight=4096] [window=256] [rate=0] [path=/tmp/receipt-bench] [binds=1]
-//                  [cache=200000] [rocksdb_options=STR]
+//                  [cache=200000] [rocksdb_options=STR] [journal=1|0]
 //
 // The arguments go by position as above, or as key=value in any order
 // (`bench_receipts binds=4 window=256 sync=0`); the forms mix, the k-th
@@ -22,7 +22,8 @@
 // them at R/s, for the latency of an unsaturated path.
 //
 // cache= and rocksdb_options= (key=value only) are the ledger's
-// open_record_cache and rocksdb_options settings, for experiments.
+// open_record_cache and rocksdb_options settings, for experiments; journal=0
+// puts the fsync on RocksDB's own WAL (the ledger's journal setting).
 //
 // Threads: the ledger's writer, the connector's network thread (listener,
 // upstream sessions, forwarder; named connector-net), the ESME's network
@@ -80,6 +81,7 @@ struct Options {
     std::uint32_t binds = 1;  // upstream receiver binds of the account
     std::size_t cache = store::LedgerSettings{}.open_record_cache;
     std::string rocksdb_options{};
+    bool journal = store::LedgerSettings{}.journal;
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -107,8 +109,9 @@ Options parse_options(int argc, char** argv) {
         else if (key == "binds") number(key, v, o.binds);
         else if (key == "cache") number(key, v, o.cache);
         else if (key == "rocksdb_options") o.rocksdb_options = v;
-        else die("unknown option '" + std::string(key) +
-                 "' (messages, sync, in_flight, window, rate, path, binds, cache, rocksdb_options)");
+        else if (key == "journal" && (v == "0" || v == "1")) o.journal = v == "1";
+        else die("unknown option or value '" + std::string(key) + "=" + std::string(v) +
+                 "' (messages, sync, in_flight, window, rate, path, binds, cache, rocksdb_options, journal=0|1)");
     };
     std::size_t position = 0;
     for (int i = 1; i < argc; ++i) {
@@ -247,6 +250,7 @@ void run(const Options& o, bool sync, const std::string& password_hash) {
     ls.sync = sync;
     ls.open_record_cache = o.cache;
     ls.rocksdb_options = o.rocksdb_options;
+    ls.journal = o.journal;
     auto opened = store::RocksDbLedger::open(ls);
     if (!opened.ok()) die("open: " + opened.status().to_string());
     auto& ledger = **opened;

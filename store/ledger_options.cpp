@@ -15,9 +15,10 @@ Status configure_rocksdb(const LedgerSettings& settings, rocksdb::DBOptions& db,
     // recycle_log_file_num (WAL rewritten in place, no size change to
     // journal) needs wal_recovery_mode=kSkipAnyCorruptedRecords in 7.8 and
     // crashed the connector in DBImpl::MarkLogsSynced during a memtable
-    // flush; wal_bytes_per_sync and manual_wal_flush buy nothing when every
-    // group is synced anyway; bytes_per_sync and max_background_jobs showed
-    // no difference beyond the box's noise.
+    // flush (the ledger journal, ledger_journal.hpp, gets the overwrite
+    // fsync another way); manual_wal_flush buys nothing; bytes_per_sync,
+    // max_background_jobs and a rate limiter on flush and compaction showed
+    // no gain beyond the box's noise (the rate limiter a loss).
     if (settings.sync && settings.journal) {
         // The WAL is written without sync (the journal takes the fsync):
         // without this the kernel gathers tens of MB of it and writes them

@@ -261,6 +261,7 @@ struct RocksDbLedger::Impl {
     std::map<std::string, std::map<std::uint64_t, MobileOriginated>, std::less<>> pending_mos;
 
     ~Impl() {
+        journal.reset();  // its keeper syncs through db: stopped first
         for (auto* h : families) db->DestroyColumnFamilyHandle(h);
         if (db) db->Close();
     }

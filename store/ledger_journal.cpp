@@ -23,6 +23,7 @@ namespace {
 constexpr std::size_t header_size = 17;
 constexpr std::uint8_t kind_batch = 0;
 constexpr std::uint8_t kind_mark = 1;
+constexpr std::uint8_t kind_void = 2;  // payload: the sequence number of the batch record it voids
 
 void put_u32(char* p, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
@@ -95,7 +96,7 @@ void scan(const std::string& data, std::size_t segment, std::vector<Found>& out)
         const std::uint32_t size = get_u32(h);
         const std::uint64_t seq = get_u64(h + 8);
         const auto kind = static_cast<std::uint8_t>(h[16]);
-        if (seq == 0 || seq <= previous || kind > kind_mark || size > data.size() - at - header_size) return;
+        if (seq == 0 || seq <= previous || kind > kind_void || size > data.size() - at - header_size) return;
         if (checksum(h, std::string_view(h + header_size, size)) != get_u32(h + 4)) return;
         out.push_back(Found{seq, kind, segment, at + header_size, size});
         previous = seq;
@@ -144,8 +145,15 @@ Status LedgerJournal::read_existing() {
     while (begin > 0 && found[begin - 1].seq + 1 == found[begin].seq) --begin;
     for (std::size_t i = begin; i < found.size(); ++i)
         if (found[i].kind == kind_mark) begin = i + 1;
+    std::vector<std::uint64_t> voided;
     for (std::size_t i = begin; i < found.size(); ++i)
+        if (found[i].kind == kind_void && found[i].size == 8)
+            voided.push_back(get_u64(data[found[i].segment].data() + found[i].offset));
+    for (std::size_t i = begin; i < found.size(); ++i) {
+        if (found[i].kind != kind_batch) continue;
+        if (std::find(voided.begin(), voided.end(), found[i].seq) != voided.end()) continue;
         recovered_.emplace_back(data[found[i].segment], found[i].offset, found[i].size);
+    }
     return {};
 }
 
@@ -208,6 +216,18 @@ Status LedgerJournal::append(std::string_view batch) { return write_record(kind_
 
 Status LedgerJournal::mark() { return write_record(kind_mark, {}); }
 
+Status LedgerJournal::void_last() {
+    std::uint64_t last = 0;
+    {
+        std::lock_guard lock(mutex_);
+        last = last_batch_;
+    }
+    if (last == 0) return Status(StatusCode::failed_precondition, "ledger journal: no record to void");
+    char payload[8];
+    put_u64(payload, last);
+    return write_record(kind_void, std::string_view(payload, sizeof payload));
+}
+
 LedgerJournal::Counters LedgerJournal::counters() const {
     std::lock_guard lock(mutex_);
     return counters_;
@@ -233,6 +253,9 @@ Status LedgerJournal::switch_segment(std::unique_lock<std::mutex>& lock) {
 }
 
 Status LedgerJournal::write_record(std::uint8_t kind, std::string_view payload) {
+    // One record at a time: the ledger never appends from two threads at
+    // once, and this keeps offsets and sequence numbers right if it did.
+    std::lock_guard one_at_a_time(append_mutex_);
     std::unique_lock lock(mutex_);
     if (!failed_.ok()) return failed_;
     if (!started_) return Status(StatusCode::failed_precondition, "ledger journal not started");
@@ -291,7 +314,10 @@ Status LedgerJournal::write_record(std::uint8_t kind, std::string_view payload) 
     }
     offset_ = at + total;
     ++next_seq_;
-    if (kind == kind_batch) ++counters_.records;
+    if (kind == kind_batch) {
+        ++counters_.records;
+        last_batch_ = seq;
+    }
     return {};
 }
 

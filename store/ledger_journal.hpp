@@ -10,20 +10,25 @@
 // segment files are written out in full once and afterwards only
 // overwritten in place, so its fdatasync flushes data and nothing else.
 //
-// The rule the ledger keeps: a group is acknowledged once RocksDB accepted
-// it (WAL written, not synced) and its journal record is fdatasynced. A
-// segment is overwritten only after RocksDB's WAL was synced past the
-// segment's last record (the keeper thread, at each switch). At open, the
-// records after the newest mark, in one unbroken sequence, are replayed
-// into RocksDB in order. Each record is one WriteBatch of whole values
-// (puts, deletes, range deletes; the ledger uses no merges), so replaying
-// records RocksDB already has, followed by all the later ones, ends in the
-// state the last record left: nothing acknowledged is lost, nothing is
-// applied twice in effect.
-//
-// A mark says "everything before me is durable in RocksDB": written at
-// open (after any replay and a WAL sync), at a clean close, and after a
-// group too large for a segment went through RocksDB's own synced write.
+// The rules the ledger keeps:
+// - A group goes to the journal (written and fdatasynced) before RocksDB
+//   gets it, unsynced; it is acknowledged after both. So whatever RocksDB
+//   holds after a crash (a kill -9 keeps its unsynced WAL in the page
+//   cache, a power cut may not) is a prefix of what the journal holds.
+// - A segment is overwritten only after RocksDB's WAL was synced past the
+//   segment's last record (the keeper thread, at each switch).
+// - At open, the records after the newest mark, in one unbroken sequence,
+//   are replayed into RocksDB in order. Each is one WriteBatch of whole
+//   values (puts, deletes, range deletes; the ledger uses no merges), so
+//   replaying records RocksDB already has, followed by all the later ones,
+//   ends in the state the last record left: every group whole, nothing
+//   acknowledged lost, nothing applied twice in effect.
+// - A mark says "everything before me is durable in RocksDB": written at
+//   open (after any replay and a WAL sync), at a clean close, and before a
+//   group too large for a segment goes through RocksDB's own synced write
+//   (after a WAL sync).
+// - A group RocksDB refused after it was journaled is voided by a record
+//   that names it, so a replay does not apply what was reported failed.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -79,6 +84,9 @@ public:
     // Appends a mark (see above), synced.
     Status mark();
 
+    // Appends a record that voids the last batch appended (see above), synced.
+    Status void_last();
+
     Counters counters() const;
 
     // Removes a journal directory left by an earlier run (for a ledger that
@@ -101,6 +109,7 @@ private:
     std::uint64_t next_seq_ = 1;
     bool started_ = false;
 
+    std::mutex append_mutex_;  // held for a whole record
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::size_t current_ = 0;
@@ -110,6 +119,7 @@ private:
     bool stopping_ = false;
     Status failed_;
     Counters counters_;
+    std::uint64_t last_batch_ = 0;  // sequence number of the last batch record
     std::thread keeper_;
 };
 

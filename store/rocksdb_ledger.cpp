@@ -381,18 +381,29 @@ struct RocksDbLedger::Impl {
     }
 
     // One rocksdb::Write: WAL append, memtable inserts, the fsync with sync: true.
-    // With the journal: RocksDB first, unsynced (a group it refuses is not
-    // journaled, so a replay never applies a write that failed), then the
-    // journal record and its fdatasync. A group too large for a segment is
-    // synced by RocksDB itself, and a mark tells a replay to start after it.
+    // With the journal: the journal record and its fdatasync first, then
+    // RocksDB without sync, so RocksDB never holds a group the journal lacks
+    // (a replay then only ever moves RocksDB forward, whole groups at a
+    // time; ledger_journal.hpp). A group RocksDB refuses is voided in the
+    // journal. A group too large for a segment: RocksDB's WAL is synced, a
+    // mark says a replay starts after it, and RocksDB syncs the group itself.
     Status write(Group& group) {
         rocksdb::WriteOptions options;
         options.sync = settings.sync;
         if (!journal) return from_rocksdb(db->Write(options, &group.batch));
-        const bool fits = journal->fits(group.batch.GetDataSize());
-        options.sync = !fits;
-        if (auto s = from_rocksdb(db->Write(options, &group.batch)); !s.ok()) return s;
-        return fits ? journal->append(group.batch.Data()) : journal->mark();
+        if (!journal->fits(group.batch.GetDataSize())) {
+            if (auto s = from_rocksdb(db->SyncWAL()); !s.ok()) return s;
+            if (auto s = journal->mark(); !s.ok()) return s;
+            options.sync = true;
+            return from_rocksdb(db->Write(options, &group.batch));
+        }
+        if (auto s = journal->append(group.batch.Data()); !s.ok()) return s;
+        options.sync = false;
+        auto s = from_rocksdb(db->Write(options, &group.batch));
+        // If the void cannot be written either, a replay may still apply
+        // this group: as with RocksDB's own sync failing after its write.
+        if (!s.ok()) static_cast<void>(journal->void_last());
+        return s;
     }
 
     // At open: replays what the journal holds beyond RocksDB's synced WAL,

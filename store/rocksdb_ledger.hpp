@@ -26,13 +26,9 @@
 // writer thread, in queue order) and hands N+1 over. If N's write fails,
 // N+1 fails with it: it was built on N. Changes within a group, and across
 // the group in flight, see each other (two updates of one message chain
-// correctly). Reads go to RocksDB directly. With RocksDB's own sync they
-// only see committed groups; with the journal (the default) a group is in
-// RocksDB a moment before its journal record is synced, so a read may see
-// it early. No peer is answered on such a read alone: every answer that
-// commits to a state (submit_sm_resp, a receipt forwarded, a
-// deliver_sm_resp) waits for its own group's completion, which follows
-// the journal's fsync of that group and of every group before it.
+// correctly). Reads go to RocksDB directly and so only see committed groups
+// (with the journal, the default, a group reaches RocksDB after its journal
+// record is synced).
 //
 // Retention: ids are time-ordered, so "minted before the cutoff" is a key
 // range of `messages`. The few records in that range that are not final are

@@ -68,6 +68,21 @@ TEST_CASE("ledger journal: what was appended since the last mark comes back, in 
     CHECK(j->recovered() == std::vector<std::string>{batch(4)});
 }
 
+TEST_CASE("ledger journal: a voided record is not replayed, the ones around it are") {
+    TempDir dir;
+    {
+        auto j = open_journal(dir.path, 1 << 16);
+        REQUIRE(j->start().ok());
+        CHECK(j->void_last().code() == StatusCode::failed_precondition);  // nothing appended yet
+        REQUIRE(j->append(batch(0)).ok());
+        REQUIRE(j->append(batch(1)).ok());
+        REQUIRE(j->void_last().ok());  // batch 1: the store refused it after it was journaled
+        REQUIRE(j->append(batch(2)).ok());
+    }
+    auto j = open_journal(dir.path, 1 << 16);
+    CHECK(j->recovered() == std::vector<std::string>{batch(0), batch(2)});
+}
+
 TEST_CASE("ledger journal: a torn or corrupted last record is not replayed, nor anything after it") {
     TempDir dir;
     {

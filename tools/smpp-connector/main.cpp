@@ -538,6 +538,15 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         spdlog::info("upstream receipts: {} forwarded, {} retried, {} expired, {} not requested, {} orphaned",
                      f.forwarded, f.retried, f.expired, f.dropped_by_registered_delivery, f.orphaned);
     }
+    if (ledger) {
+        // How group commit went: writes per fsync, and the journal's segment
+        // switches that had to wait for RocksDB's WAL sync (should stay 0).
+        const auto w = ledger->writer_stats();
+        spdlog::info("ledger: {} writes in {} groups, {} built during the previous write; journal: {} records, "
+                     "{} segment switches ({} waited), {} replayed at start",
+                     w.writes, w.groups, w.overlapped, w.journal_records, w.journal_switches, w.journal_waits,
+                     w.journal_replayed);
+    }
     reloads.stop();  // a reload still running publishes before the segment goes
     if (publisher) publisher->remove();
     spdlog::info("smpp-connector stopped");

@@ -179,6 +179,7 @@ TEST_CASE("ledger journal: sizes and bad settings") {
     CHECK(small.status().message() == "ledger journal: segment size must be 4 KiB..2 GiB");
     auto one = LedgerJournal::open(dir.path + "/other", 4096, [] { return Status{}; }, 1);
     REQUIRE_FALSE(one.ok());
+    CHECK(one.status().message() == "ledger journal: needs at least 2 segments");
     auto unwritable = LedgerJournal::open("/proc/no-journal-here", 4096, [] { return Status{}; });
     REQUIRE_FALSE(unwritable.ok());
     CHECK(unwritable.status().code() == StatusCode::io_error);

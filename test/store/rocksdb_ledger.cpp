@@ -1,6 +1,7 @@
 // What only the RocksDB ledger has to prove: settings, shutdown, durability
 // across kill -9, and the carrier-ID index after retention.
 #include "store/rocksdb_ledger.hpp"
+#include "store/ledger_journal.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -57,6 +58,8 @@ TEST_CASE("rocksdb ledger: settings are validated before opening") {
     CHECK(broken([](auto& c) { c.max_group_size = 0; }) == "max_group_size must be >= 1");
     CHECK(broken([](auto& c) { c.max_queued_writes = 10; }) == "max_queued_writes must be >= max_group_size");
     CHECK(broken([](auto& c) { c.write_buffer_mb = 0; }) == "write_buffer_mb must be between 1 and 4096");
+    CHECK(broken([](auto& c) { c.journal_segment_mb = 0; }) == "journal_segment_mb must be between 1 and 2048");
+    CHECK(broken([](auto& c) { c.journal_segment_mb = 4096; }) == "journal_segment_mb must be between 1 and 2048");
 
     auto opened = RocksDbLedger::open(LedgerSettings{});
     REQUIRE_FALSE(opened.ok());
@@ -339,6 +342,26 @@ TEST_CASE("rocksdb ledger: with the journal, acknowledged writes survive losing 
     REQUIRE(again.ok());
     CHECK((*again)->writer_stats().journal_replayed == 0);
     for (const auto& r : expected) CHECK((*again)->find(r.id).ok());
+}
+
+TEST_CASE("rocksdb ledger: a journal record RocksDB cannot apply stops the open with a clear error") {
+    TempDir dir;
+    {
+        auto opened = RocksDbLedger::open(settings_at(dir.path));
+        REQUIRE(opened.ok());
+    }
+    {
+        // A record whose crc is right but whose batch is not a WriteBatch.
+        auto j = LedgerJournal::open(dir.path + "/journal", LedgerSettings{}.journal_segment_mb << 20,
+                                     [] { return Status{}; });
+        REQUIRE(j.ok());
+        REQUIRE((*j)->start().ok());
+        REQUIRE((*j)->append("not a batch").ok());
+    }
+    auto opened = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.status().code() == StatusCode::corruption);
+    CHECK(opened.status().message().starts_with("ledger journal replay: "));
 }
 
 TEST_CASE("rocksdb ledger: a journal left by an earlier run is replayed even with the journal now off") {

@@ -111,7 +111,7 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
     "address_range", "bind_mode", "binds", "window", "max_tps", "enquire_link_interval_ms", "response_timeout_ms",
     "bind_timeout_ms", "connect_timeout_ms", "reconnect", "max_failed_binds", "hold_off_ms", "throttle",
     "default_data_coding", "default_alphabet", "receipt_id_format", "accepts_message_payload", "max_message_parts",
-    "queue_limit", "backup"});
+    "queue_limit", "max_sending", "backup"});
     CarrierSettings c;
     auto str = [&](const char* key, std::string& field) {
         if (const YAML::Node v = node[key]; v.IsDefined()) field = r.string(v, Reader::child(path, key));
@@ -178,6 +178,7 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
     u32("max_message_parts", c.max_message_parts, 1, 255);
     if (const YAML::Node v = node["queue_limit"]; v.IsDefined())
         c.queue_limit = static_cast<std::size_t>(r.integer(v, path + ".queue_limit", 1, 10'000'000));
+    u32("max_sending", c.max_sending, 1, 10'000'000);
     flag("backup", c.backup);
 
     if (auto e = c.validate()) {

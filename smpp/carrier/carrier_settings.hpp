@@ -71,6 +71,10 @@ struct CarrierSettings {
     bool accepts_message_payload = false;
     std::uint32_t max_message_parts = 10;
     std::size_t queue_limit = 10'000;  // queued submits before submit() refuses
+    // Messages the forward path lets be `sending` to this carrier at once;
+    // the rest wait there as queued, by class (relay/carrier_credits.hpp).
+    // 0: binds x window + max_tps / 10.
+    std::uint32_t max_sending = 0;
     // A backup carrier keeps its binds up and warm (enquire_link) and takes
     // no traffic until it is made active.
     bool backup = false;

@@ -40,6 +40,7 @@ struct ForwardPath::Flight {
     store::Timestamp expires_at{};  // validity_period; epoch: the carrier's default
     bool born_sending = false;      // accepted as `sending` to candidates[0] (no separate write)
     Backlog* backlog = nullptr;     // the account's, when it has one
+    Credits* credit = nullptr;      // the carrier credit it holds (carrier_credits.hpp), if any
     std::atomic<bool> held{false};  // counted in the backlog and listed in held_
 };
 

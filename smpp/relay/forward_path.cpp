@@ -216,6 +216,16 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
         b->max = a.max_backlog;
         backlogs_.emplace(a.system_id, std::move(b));
     }
+    for (const auto& [id, c] : carriers_) {
+        const auto& cs = c->settings();
+        const auto n = cs.max_sending != 0 ? cs.max_sending : default_credits(cs.binds, cs.window, cs.max_tps);
+        credits_.emplace(id, std::make_unique<Credits>(n, cs.queue_limit, settings_.carrier_stall));
+    }
+}
+
+ForwardPath::Credits::Counts ForwardPath::credits(std::string_view carrier_id) const {
+    auto it = credits_.find(carrier_id);
+    return it == credits_.end() ? Credits::Counts{} : it->second->counts(Credits::clock::now());
 }
 
 ForwardPath::Backlog* ForwardPath::backlog_of(std::string_view account) const {
@@ -342,11 +352,15 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     r.expires_at = expires_at;
     r.service_type = sm.service_type;
     // Nothing to wait for: the record is born `sending` to the route's first
-    // carrier, one ledger write instead of two (accepted, then sending). A
-    // crash after it is durable leaves it in doubt, as a crash after a
-    // separate `sending` would: the carrier's queue sits between either and
-    // the wire. If that carrier refuses, the next gets its own `sending`.
-    const bool direct = deliver_at == store::Timestamp{} && carriers_.count(decision.carriers.front()) != 0;
+    // carrier, one ledger write instead of two (accepted, then sending), when
+    // that carrier has a credit free (carrier_credits.hpp). A crash after it
+    // is durable leaves it in doubt, as a crash after a separate `sending`
+    // would. If that carrier refuses, the next gets its own `sending`.
+    Credits* credit = nullptr;
+    if (deliver_at == store::Timestamp{})
+        if (auto it = credits_.find(decision.carriers.front()); it != credits_.end())
+            if (it->second->try_take(Credits::clock::now())) credit = it->second.get();
+    const bool direct = credit != nullptr;
     if (direct) {
         r.status = MessageStatus::sending;
         r.attempts.push_back(store::Attempt{.carrier = decision.carriers.front(), .at = at, .status = MessageStatus::sending});
@@ -354,6 +368,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
 
     auto& f = p.flight = std::make_shared<Flight>();
     f->born_sending = direct;
+    f->credit = credit;
     f->id = r.id;
     f->account = account;
     f->pdu = std::move(sm);
@@ -393,6 +408,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
         boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flight = std::move(flight),
                                st = std::move(st), answer]() mutable {
             if (!st.ok()) {
+                self->give_back(*flight);
                 self->release(*flight);
                 self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("message {} not stored: {}", flight->id.to_string(), st.to_string());
@@ -558,49 +574,123 @@ void ForwardPath::back_to_sent(store::MessageRecord record) {
 }
 
 void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
+    using taken = Credits::taken;
     while (f->next < f->candidates.size()) {
         const std::string& carrier_id = f->candidates[f->next];
-        auto it = carriers_.find(carrier_id);
-        if (it == carriers_.end()) {
+        auto it = credits_.find(carrier_id);
+        if (it == credits_.end()) {
             // conf/ checks route carriers against the carriers file; a gap
             // here is a programming error, not a reason to lose the message.
             spdlog::error("message {}: route names carrier {} which is not running", f->id.to_string(), carrier_id);
             ++f->next;
             continue;
         }
-        // `sending` is durable before the submit_sm leaves us: after a crash,
-        // recover() turns it into in_doubt instead of resending a message the
-        // carrier may already have (nothing doubled without the account's say).
-        const auto at = now_ms();
-        store::StateChange sending{
-            .status = MessageStatus::sending,
-            .at = at,
-            .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
-            .cost_micros = cost_of(*f, f->next),
-            .only_revision = f->revision,
-            .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
-            .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())};
-        ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
-            // Possibly on the ledger's writer thread: only post from here.
-            boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
-                if (st.code() == StatusCode::failed_precondition) {
-                    // Final meanwhile (cancel_sm): nothing left to send.
-                    spdlog::info("message {} is final ({}); not sent", f->id.to_string(), st.to_string());
-                    return self->release(*f);
-                }
-                if (st.code() == StatusCode::aborted) return self->resume_held(std::move(f));  // replace_sm
-                if (!st.ok()) {
-                    self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
-                    spdlog::error("message {}: 'sending' not stored ({}); not submitting now",
-                                  f->id.to_string(), st.to_string());
-                    return self->retry_later(std::move(f));
-                }
-                self->submit_to(std::move(f), carrier_id);
-            });
-        });
-        return;
+        switch (it->second->take(f->cls, f, Credits::clock::now())) {
+            case taken::granted:
+                f->credit = it->second.get();
+                return send_via(std::move(f));
+            case taken::waiting:
+                // granted() picks it up; the record stays accepted/queued
+                // meanwhile, so a crash leaves it to be resumed, not in doubt.
+                return arm_sweep();
+            case taken::full:
+                spdlog::debug("message {}: carrier {} has a full queue; next carrier", f->id.to_string(), carrier_id);
+                break;
+            case taken::stalled:
+                spdlog::debug("message {}: carrier {} is stalled; next carrier", f->id.to_string(), carrier_id);
+                break;
+        }
+        ++f->next;
     }
     retry_later(std::move(f));
+}
+
+void ForwardPath::give_back(Flight& f) {
+    auto* gate = std::exchange(f.credit, nullptr);
+    if (!gate) return;
+    if (auto next = gate->give_back(Credits::clock::now())) {
+        (*next)->credit = gate;
+        boost::asio::post(ex_, [self = shared_from_this(), w = std::move(*next)]() mutable {
+            self->granted(std::move(w));
+        });
+    }
+}
+
+void ForwardPath::granted(std::shared_ptr<Flight> f) {
+    // Stopping: it stays accepted/queued, and recover() resumes it.
+    if (stopping_.load()) return give_back(*f);
+    // It may have waited long: its validity is checked again.
+    if (f->expires_at != store::Timestamp{} && f->expires_at <= now_ms()) {
+        give_back(*f);
+        return expire(std::move(f));
+    }
+    send_via(std::move(f));
+}
+
+void ForwardPath::arm_sweep() {
+    if (stopping_.load() || sweep_armed_.exchange(true)) return;
+    auto timer = std::make_shared<boost::asio::steady_timer>(ex_);
+    timer->expires_after(std::clamp(settings_.carrier_stall / 4, std::chrono::milliseconds{10},
+                                    std::chrono::milliseconds{1'000}));
+    timer->async_wait([self = shared_from_this(), timer](boost::system::error_code) { self->sweep(); });
+}
+
+void ForwardPath::sweep() {
+    // Cleared first: a waiter queued from here on arms the next sweep itself.
+    sweep_armed_.store(false);
+    if (stopping_.load()) return;
+    const auto now = Credits::clock::now();
+    bool anyone_waits = false;
+    for (const auto& [carrier_id, gate] : credits_) {
+        auto back = gate->overdue(now);
+        if (!back.empty())
+            spdlog::warn("carrier {}: no answer for {} ms with all its {} credits in use; {} message(s) waiting "
+                         "for it go to their route's next carrier",
+                         carrier_id, settings_.carrier_stall.count(), gate->counts(now).credits, back.size());
+        for (auto& f : back) {
+            ++f->next;
+            boost::asio::post(ex_, [self = shared_from_this(), f = std::move(f)]() mutable {
+                self->dispatch(std::move(f));
+            });
+        }
+        anyone_waits = anyone_waits || gate->waiting() > 0;
+    }
+    if (anyone_waits) arm_sweep();
+}
+
+void ForwardPath::send_via(std::shared_ptr<Flight> f) {
+    const std::string& carrier_id = f->candidates[f->next];
+    // `sending` is durable before the submit_sm leaves us: after a crash,
+    // recover() turns it into in_doubt instead of resending a message the
+    // carrier may already have (nothing doubled without the account's say).
+    const auto at = now_ms();
+    store::StateChange sending{
+        .status = MessageStatus::sending,
+        .at = at,
+        .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
+        .cost_micros = cost_of(*f, f->next),
+        .only_revision = f->revision,
+        .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
+        .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())};
+    ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
+        // Possibly on the ledger's writer thread: only post from here.
+        boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
+            if (!st.ok()) self->give_back(*f);  // it does not go to the carrier now
+            if (st.code() == StatusCode::failed_precondition) {
+                // Final meanwhile (cancel_sm): nothing left to send.
+                spdlog::info("message {} is final ({}); not sent", f->id.to_string(), st.to_string());
+                return self->release(*f);
+            }
+            if (st.code() == StatusCode::aborted) return self->resume_held(std::move(f));  // replace_sm
+            if (!st.ok()) {
+                self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
+                spdlog::error("message {}: 'sending' not stored ({}); not submitting now",
+                              f->id.to_string(), st.to_string());
+                return self->retry_later(std::move(f));
+            }
+            self->submit_to(std::move(f), carrier_id);
+        });
+    });
 }
 
 void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id) {
@@ -616,6 +706,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
                              carrier::SubmitOutcome outcome) {
     const auto at = now_ms();
     const auto id = f->id.to_string();
+    give_back(*f);  // the carrier is done with it, whatever the outcome
     report_health(*f, carrier_id, outcome);
     if (!std::holds_alternative<carrier::Transient>(outcome) && !std::holds_alternative<carrier::Refused>(outcome))
         release(*f);

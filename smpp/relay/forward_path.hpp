@@ -74,6 +74,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "smpp/carrier/carrier.hpp"
+#include "smpp/relay/carrier_credits.hpp"
 #include "smpp/relay/held_messages.hpp"
 #include "smpp/relay/message_router.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
@@ -89,6 +90,10 @@ struct ForwardSettings {
     std::chrono::milliseconds retry_base{1'000};   // first retry after this
     std::chrono::milliseconds retry_max{300'000};  // backoff doubles up to this
     std::uint32_t max_retry_rounds = 10;           // then the record is failed
+    // A carrier whose `sending` credits are all taken and that answered
+    // none of them for this long is stalled: messages waiting for it go to
+    // their route's next carrier (carrier_credits.hpp).
+    std::chrono::milliseconds carrier_stall{5'000};
     // How each carrier's submit_sm_resp ids are indexed for its receipts
     // (carrier_id.hpp); a carrier not listed gets the automatic rule.
     CarrierIdBook carrier_ids{};
@@ -195,6 +200,10 @@ public:
     std::size_t held(std::string_view account) const { return held_.size(account); }
 
     struct Flight;
+    using Credits = CarrierCredits<std::shared_ptr<Flight>>;
+    // The carrier's credits now (all zero for a carrier not configured).
+    Credits::Counts credits(std::string_view carrier_id) const;
+
     struct Backlog {
         std::atomic<std::uint32_t> size{0};
         std::uint32_t max = 0;  // 0: no limit
@@ -242,6 +251,17 @@ private:
     // The message left the account's backlog and the held list (a carrier
     // has it, or it is final). Any thread; the first call wins.
     void release(Flight& f) noexcept;
+    // With a credit of candidates[next]: `sending`, durably, then submit_to.
+    void send_via(std::shared_ptr<Flight> f);
+    // A waiter got its credit (any thread): send_via, unless it expired or
+    // we are stopping meanwhile.
+    void granted(std::shared_ptr<Flight> f);
+    // The flight's credit, if it holds one, goes back (to a waiter, if any).
+    void give_back(Flight& f);
+    // Waiters of stalled carriers go on to their next carrier; runs while
+    // anyone waits.
+    void arm_sweep();
+    void sweep();
     // After `sending` is durable: hands the message to the carrier.
     void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
     store::Completion log_failure(std::string what, std::string id);
@@ -261,6 +281,9 @@ private:
     // One per configured account, fixed at construction: read without locks.
     std::map<std::string, std::unique_ptr<Backlog>, std::less<>> backlogs_;
     HeldMessages held_;
+    // One per carrier, fixed at construction: the map is read without locks.
+    std::map<std::string, std::unique_ptr<Credits>, std::less<>> credits_;
+    std::atomic<bool> sweep_armed_{false};
     const upstream::NumberNormaliser numbers_;  // its tables take milliseconds to build: once
     std::map<std::string, upstream::SubmitPolicy, std::less<>> policies_;
 

@@ -407,3 +407,122 @@ TEST_CASE("forward path: a message no carrier took costs nothing, a scheduled on
     CHECK(r.attempts.back().carrier == "carrier00");
     CHECK(r.cost_micros == 4'000);
 }
+
+namespace {
+
+struct StatusCounts {
+    std::size_t accepted = 0, sending = 0, sent = 0, other = 0;
+};
+
+StatusCounts statuses(const store::Ledger& ledger, const std::vector<Answer>& answers) {
+    StatusCounts c;
+    for (const auto& a : answers) {
+        auto r = ledger.find(*store::MessageId::parse(a.message_id));
+        REQUIRE(r.ok());
+        switch (r->status) {
+            case store::MessageStatus::accepted: ++c.accepted; break;
+            case store::MessageStatus::sending: ++c.sending; break;
+            case store::MessageStatus::sent: ++c.sent; break;
+            default: ++c.other; break;
+        }
+    }
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("forward path: a throttled carrier's backlog waits with us as accepted; only max_sending are `sending`",
+          "[relay][forward][credits]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, false, {}, nullptr, [](carrier::CarrierSettings& s) {
+        s.max_tps = 100;
+        s.max_sending = 10;
+    });
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(150, to("447700900123")));
+    for (const auto& a : rig.answers) REQUIRE(a.status == command_status::ESME_ROK);
+
+    // 150 at 100/s: over a second of backlog. A crash now would leave at
+    // most the 10 `sending` in doubt; the rest are accepted and resume.
+    const auto early = statuses(ledger, rig.answers);
+    CHECK(early.sending <= 10);
+    CHECK(early.accepted >= 100);
+    CHECK(early.other == 0);
+    const auto credits = rig.forward->credits("carrier01");
+    CHECK(credits.credits == 10);
+    CHECK(credits.in_use == 10);
+    CHECK(credits.waiting[static_cast<std::size_t>(carrier::message_class::transactional)] == early.accepted);
+    CHECK(rig.carriers.at("carrier01")->snapshot().queued <= 10);
+
+    std::size_t most_sending = 0;
+    REQUIRE(loop.run_until(
+        [&] {
+            const auto c = statuses(ledger, rig.answers);
+            most_sending = std::max(most_sending, c.sending);
+            return c.sent == 150;
+        },
+        10s));
+    CHECK(most_sending <= 10);
+    // Each sent exactly once. First come first served, give or take the two
+    // binds' race: no message overtakes one that waited 10 places before it.
+    REQUIRE(rig.smsc.accepted.size() == 150);
+    std::set<std::string> texts(rig.smsc.accepted.begin(), rig.smsc.accepted.end());
+    CHECK(texts.size() == 150);
+    for (std::size_t i = 0; i < 150; ++i) {
+        const auto n = std::stoul(rig.smsc.accepted[i].substr(1));
+        CHECK(n + 10 >= i);
+        CHECK(n <= i + 10);
+    }
+    CHECK(rig.forward->credits("carrier01").in_use == 0);
+    CHECK(rig.forward->backlog("acme") == 0);
+}
+
+TEST_CASE("forward path: messages waiting for a stalled carrier go to the route's next carrier",
+          "[relay][forward][credits]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    fs.carrier_stall = 300ms;
+    // carrier00, first on the route, never binds: nothing listens on its port.
+    std::uint16_t dead_port = 0;
+    {
+        boost::asio::ip::tcp::acceptor a(loop.ioc, {boost::asio::ip::address_v4::loopback(), 0});
+        dead_port = a.local_endpoint().port();
+    }
+    Rig rig(loop, ledger, true, fs, nullptr, [&](carrier::CarrierSettings& s) {
+        if (s.id != "carrier00") return;
+        s.endpoints = {{"127.0.0.1", dead_port}};
+        s.max_sending = 5;
+    });
+    REQUIRE(rig.ready("carrier00"));
+    REQUIRE(rig.submit(30, to("447700900123")));
+    for (const auto& a : rig.answers) REQUIRE(a.status == command_status::ESME_ROK);
+    // Five took carrier00's credits and wait in its queue for a bind; the
+    // other 25 waited for a credit until carrier00 counted as stalled, then
+    // went to carrier01.
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 25; }, 5s));
+    auto c = statuses(ledger, rig.answers);
+    CHECK(c.sent == 25);
+    CHECK(c.sending == 5);
+    CHECK(rig.forward->credits("carrier00").stalled);
+    CHECK(rig.forward->credits("carrier00").in_use == 5);
+    std::size_t waiting = 0;
+    for (auto n : rig.forward->credits("carrier00").waiting) waiting += n;
+    CHECK(waiting == 0);
+    // Those that went on never reached carrier00: no attempt there.
+    std::size_t through_01 = 0;
+    for (const auto& a : rig.answers) {
+        auto r = ledger.find(*store::MessageId::parse(a.message_id));
+        if (r->status != store::MessageStatus::sent) continue;
+        ++through_01;
+        REQUIRE(r->attempts.size() == 1);
+        CHECK(r->attempts[0].carrier == "carrier01");
+    }
+    CHECK(through_01 == 25);
+    // While it stays stalled, new messages go past it at once.
+    const auto before = std::chrono::steady_clock::now();
+    REQUIRE(rig.submit(10, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 35; }, 5s));
+    CHECK(std::chrono::steady_clock::now() - before < 300ms);
+}

@@ -49,6 +49,14 @@ inline std::uint32_t default_credits(std::uint32_t binds, std::uint32_t window, 
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(n, UINT32_MAX));
 }
 
+// What operations see of one carrier's credits.
+struct CreditCounts {
+    std::uint32_t credits = 0;  // the limit
+    std::uint32_t in_use = 0;   // messages `sending` to the carrier
+    std::array<std::size_t, carrier::message_classes> waiting{};  // by class: otp, transactional, bulk
+    bool stalled = false;
+};
+
 template <class Waiter>
 class CarrierCredits {
 public:
@@ -60,12 +68,7 @@ public:
         stalled,  // no credit came back for `stall`: try elsewhere
     };
 
-    struct Counts {
-        std::uint32_t credits = 0;  // the limit
-        std::uint32_t in_use = 0;
-        std::array<std::size_t, carrier::message_classes> waiting{};  // by class
-        bool stalled = false;
-    };
+    using Counts = CreditCounts;
 
     CarrierCredits(std::uint32_t credits, std::size_t max_waiting, clock::duration stall)
         : credits_(std::max<std::uint32_t>(credits, 1)), max_waiting_(max_waiting), stall_(stall) {}

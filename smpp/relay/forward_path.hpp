@@ -49,6 +49,18 @@
 // price (the carrier may have it). A receipt-timeout re-send (resend())
 // carries the second carrier's price.
 //
+// Credits (carrier_credits.hpp): a message becomes `sending` to a carrier
+// only with one of that carrier's credits (max_sending: its windows and a
+// tenth of a second of its max_tps unless set), and gives it back with the
+// carrier's answer. Without a free credit it waits here, still accepted or
+// queued in the ledger, otp before transactional before bulk; so a crash
+// leaves only what carriers may really have in doubt, and a restart resumes
+// the backlog. Its validity is checked again when its credit comes. Over
+// the carrier's queue_limit waiting, or at a carrier stalled (no answer for
+// carrier_stall with every credit in use), it goes to the route's next
+// carrier as a carrier refusal did; cancel_sm and replace_sm reach it while
+// it waits.
+//
 // After ESME_ROK the message is never dropped: the route's carriers are
 // tried in order (a transient answer or a refusal moves on to the next),
 // and when all have said "not now" the ledger schedules a retry with

@@ -46,6 +46,27 @@ std::vector<carrier::CarrierSnapshot> two_carriers() {
 
 }  // namespace
 
+TEST_CASE("admin_service: binds shows what the forward path holds for each carrier under its line",
+          "[tools][admin]") {
+    AdminSources sources{.binds = two_carriers};
+    sources.credits = [](std::string_view id) -> std::optional<relay::CreditCounts> {
+        if (id != "c1") return std::nullopt;  // c2: the forward path does not know it
+        return relay::CreditCounts{.credits = 150, .in_use = 150, .waiting = {2, 5631, 7}, .stalled = true};
+    };
+    const auto text = AdminService(sources).execute("binds");
+    CHECK(text.starts_with("ok 2 carriers, 2 binds\n"
+                           "c1 running queued=3 (otp=1 transactional=2 bulk=0) in_flight=2 rate=200/s rate_cuts=0\n"
+                           "  forward sending=150/150 waiting=5640 (otp=2 transactional=5631 bulk=7) stalled\n"
+                           "  #0 transceiver bound "));
+    CHECK(text.ends_with("\nc2 disabled backup queued=0 (otp=0 transactional=0 bulk=0) in_flight=0 rate=0/s "
+                         "rate_cuts=0\n"));
+    sources.credits = [](std::string_view) -> std::optional<relay::CreditCounts> {
+        return relay::CreditCounts{.credits = 10, .in_use = 3};
+    };
+    CHECK(AdminService(sources).execute("binds").find("\n  forward sending=3/10 waiting=0 (otp=0 transactional=0 "
+                                                      "bulk=0)\n  #0 ") != std::string::npos);
+}
+
 TEST_CASE("admin_service: binds lists every carrier and each bind on its own line", "[tools][admin]") {
     AdminService service({.binds = two_carriers});
     CHECK(service.execute("binds\n") ==

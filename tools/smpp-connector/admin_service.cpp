@@ -85,7 +85,8 @@ std::string reload_reply(const ReloadResult& r) { return (r.ok ? "ok " : "error 
 
 constexpr std::string_view help_text =
     "ok commands\n"
-    "binds                        every carrier and its binds: state, since, endpoint, window, last error\n"
+    "binds                        every carrier and its binds: state, since, endpoint, window, last error;\n"
+    "                             what the forward path holds for it (sending / credits, waiting by class)\n"
     "health [carrier] [country]   circuits per carrier x country: state per traffic class, rates, latency\n"
     "reload                       load the route table again (as SIGHUP); a bad table keeps the old one\n"
     "message <id>                 one message's ledger record: addresses, segments, cost, route and reason,\n"
@@ -104,13 +105,21 @@ constexpr std::string_view help_text =
 
 }  // namespace
 
-std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers) {
+std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers,
+                       const std::function<std::optional<relay::CreditCounts>(std::string_view)>& credits) {
     std::string out;
     for (const auto& c : carriers) {
         out += fmt::format("{} {}{} queued={} (otp={} transactional={} bulk={}) in_flight={} rate={:.0f}/s "
                            "rate_cuts={}\n",
                            c.id, carrier::name(c.state), c.backup ? " backup" : "", c.queued, c.queued_by_class[0],
                            c.queued_by_class[1], c.queued_by_class[2], c.in_flight, c.rate_tps, c.rate_cuts);
+        if (const auto k = credits ? credits(c.id) : std::nullopt) {
+            // The carrier's queue holds only what the forward path let be
+            // `sending`; its backlog waits in the forward path.
+            const auto& w = k->waiting;
+            out += fmt::format("  forward sending={}/{} waiting={} (otp={} transactional={} bulk={}){}\n", k->in_use,
+                               k->credits, w[0] + w[1] + w[2], w[0], w[1], w[2], k->stalled ? " stalled" : "");
+        }
         for (const auto& b : c.binds) {
             out += fmt::format("  #{} {} {} since {} {} window={}/{} failures={} submits={} sent={} transient={} "
                                "permanent={} in_doubt={} reconnects={} last_error={}\n",
@@ -148,7 +157,8 @@ std::string AdminService::execute(std::string_view line) const {
         const auto carriers = sources_.binds();
         std::size_t binds = 0;
         for (const auto& c : carriers) binds += c.binds.size();
-        return fmt::format("ok {} carriers, {} binds\n", carriers.size(), binds) + binds_text(carriers);
+        return fmt::format("ok {} carriers, {} binds\n", carriers.size(), binds) +
+               binds_text(carriers, sources_.credits);
     }
 
     if (cmd == "health") {

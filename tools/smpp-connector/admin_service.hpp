@@ -18,12 +18,14 @@
 // and tests match whole lines.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "routing/health/health_monitor.hpp"
 #include "smpp/carrier/carrier.hpp"
+#include "smpp/relay/carrier_credits.hpp"
 #include "tools/smpp-connector/message_lookup.hpp"
 #include "tools/smpp-connector/receipts_command.hpp"
 
@@ -38,6 +40,9 @@ struct ReloadResult {
 // (a connector without carriers has no binds, no health, no route table).
 struct AdminSources {
     std::function<std::vector<carrier::CarrierSnapshot>()> binds{};
+    // What the forward path holds back for a carrier (relay/carrier_credits.hpp);
+    // `binds` shows it under the carrier's line.
+    std::function<std::optional<relay::CreditCounts>(std::string_view carrier)> credits{};
     std::function<std::vector<routing::health::HealthEntry>()> health{};
     std::function<ReloadResult()> reload{};
     // The same reload, off the caller's thread (reload_worker.hpp): it calls
@@ -50,9 +55,12 @@ struct AdminSources {
     ReceiptsSources receipts{};
 };
 
-// "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s"
-// and per bind "  #0 transceiver bound since 2024-05-01T12:00:00Z 127.0.0.1:2775 window=2/10 ..."
-std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers);
+// "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s",
+// with `credits`: "  forward sending=150/150 waiting=5631 (otp=0 transactional=5631 bulk=0)"
+// (and " stalled"), and per bind "  #0 transceiver bound since 2024-05-01T12:00:00Z
+// 127.0.0.1:2775 window=2/10 ...".
+std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers,
+                       const std::function<std::optional<relay::CreditCounts>(std::string_view)>& credits = {});
 
 class AdminService {
 public:

@@ -427,6 +427,10 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                 for (const auto& [id, c] : carriers) out.push_back(c->snapshot());
                 return out;
             };
+            if (forward)
+                sources.credits = [forward](std::string_view id) -> std::optional<smpp::relay::CreditCounts> {
+                    return forward->credits(id);
+                };
             sources.health = [health] { return health->snapshot(); };
             sources.reload_async = [&reloads](std::function<void(const smpp::admin::ReloadResult&)> done) {
                 reloads.reload(std::move(done));

@@ -109,7 +109,7 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
                      {
     "id", "name", "endpoints", "tls", "system_id", "password", "system_type", "addr_ton", "addr_npi",
     "address_range", "bind_mode", "binds", "window", "max_tps", "enquire_link_interval_ms", "response_timeout_ms",
-    "bind_timeout_ms", "connect_timeout_ms", "reconnect", "max_failed_binds", "hold_off_ms", "throttle",
+    "bind_timeout_ms", "connect_timeout_ms", "unbound_timeout_ms", "reconnect", "max_failed_binds", "hold_off_ms", "throttle",
     "default_data_coding", "default_alphabet", "receipt_id_format", "accepts_message_payload", "max_message_parts",
     "queue_limit", "max_sending", "backup"});
     CarrierSettings c;
@@ -160,6 +160,7 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
     duration("response_timeout_ms", c.response_timeout, 1);
     duration("bind_timeout_ms", c.bind_timeout, 1);
     duration("connect_timeout_ms", c.connect_timeout, 1);
+    duration("unbound_timeout_ms", c.unbound_timeout, 0);
     if (const YAML::Node v = node["reconnect"]; v.IsDefined()) read_reconnect(r, v, path + ".reconnect", c.reconnect);
     u32("max_failed_binds", c.max_failed_binds, 1, 1000);
     duration("hold_off_ms", c.hold_off, 1);

@@ -114,6 +114,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
           bucket(settings.max_tps, burst_for(settings.max_tps), clock::now()),
           rate(rate_settings(settings), clock::now()),
           token_timer(strand),
+          unbound_timer(strand),
           backup(settings.backup) {
         for (std::uint32_t i = 0; i < settings.binds; ++i) {
             if (settings.mode == bind_mode::transceiver) {
@@ -142,6 +143,13 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     AdaptiveRate rate;
     asio::steady_timer token_timer;
     bool timer_armed = false;
+    // No bind able to submit: since when, and whether unbound_timeout has
+    // passed (then submits are refused as unbound until one binds).
+    asio::steady_timer unbound_timer;
+    bool unbound_armed = false;
+    bool down = false;
+    clock::time_point down_since{};
+    bool refusing_unbound = false;
     carrier_state state = carrier_state::running;
     bool backup = false;
     bool started = false;
@@ -159,6 +167,51 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         if (started || state != carrier_state::running) return;
         started = true;
         start_binds();
+        watch_binds();
+    }
+
+    bool can_submit_somewhere() const noexcept {
+        return std::any_of(pool.binds().begin(), pool.binds().end(), [](const BindPool::Bind& b) {
+            return b.can_submit() && b.session && b.state == bind_state::bound;
+        });
+    }
+
+    // After anything that may change whether a bind can take submits.
+    void watch_binds() {
+        if (settings.unbound_timeout.count() == 0) return;
+        if (!started || !takes_work() || can_submit_somewhere()) {
+            if (refusing_unbound && takes_work())
+                spdlog::info("carrier {}: a bind is up again; taking submits", settings.id);
+            down = false;
+            refusing_unbound = false;
+            return;
+        }
+        if (!down) {
+            down = true;
+            down_since = clock::now();
+        }
+        if (!refusing_unbound && !unbound_armed) arm_unbound_timer();
+    }
+
+    void arm_unbound_timer() {
+        unbound_armed = true;
+        unbound_timer.expires_at(down_since + settings.unbound_timeout);
+        unbound_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            self->unbound_armed = false;
+            if (!ec) self->on_unbound_timer();
+        });
+    }
+
+    void on_unbound_timer() {
+        if (!down || refusing_unbound || !takes_work()) return;
+        // Down, up and down again since it was armed: count from the last time.
+        if (clock::now() < down_since + settings.unbound_timeout) return arm_unbound_timer();
+        refusing_unbound = true;
+        spdlog::warn("carrier {}: no bind up for {} ms; {} queued submit(s) refused, new ones refused until a bind "
+                     "is up",
+                     settings.id, settings.unbound_timeout.count(), queue.size());
+        for (auto& e : queue.take_all()) deliver(e.item.done, Refused{refusal::unbound});
+        publish();
     }
 
     void start_binds() {
@@ -228,6 +281,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
                                std::holds_alternative<protocol::DataSm>(r.pdu);
         if (!takes_work()) return deliver(done, Refused{refusal_now()});
         if (!is_submit) return deliver(done, Refused{refusal::invalid_request});
+        if (refusing_unbound) return deliver(done, Refused{refusal::unbound});
         if (queue.size() >= queue.capacity()) return deliver(done, Refused{refusal::queue_full});
         const auto cls = r.cls;
         queue.push(cls, Pending{std::move(r), std::move(done), 0});
@@ -357,6 +411,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
 
     void after_event() {
         maybe_unbind();
+        watch_binds();
         pump();
         publish();
     }
@@ -376,6 +431,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
                      queue.size(), pool.in_flight());
         refuse_queued();
         token_timer.cancel();
+        unbound_timer.cancel();
         for (auto& b : pool.binds())
             if (b.state == bind_state::bound || b.state == bind_state::connecting) b.enter(bind_state::draining);
         after_event();
@@ -432,6 +488,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         state = carrier_state::running;
         started = true;
         start_binds();
+        watch_binds();
     }
 
     void set_backup(bool b) {

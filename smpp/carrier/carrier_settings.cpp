@@ -63,6 +63,8 @@ std::optional<Error> CarrierSettings::validate() const {
         return err("enquire_link_interval_ms", "must be between 0 and 86400000");
     if (response_timeout.count() < 1 || response_timeout > max_ms)
         return err("response_timeout_ms", "must be between 1 and 86400000");
+    if (unbound_timeout.count() < 0 || unbound_timeout > max_ms)
+        return err("unbound_timeout_ms", "must be between 0 and 86400000");
     if (bind_timeout.count() < 1 || bind_timeout > max_ms) return err("bind_timeout_ms", "must be between 1 and 86400000");
     if (connect_timeout.count() < 1 || connect_timeout > max_ms)
         return err("connect_timeout_ms", "must be between 1 and 86400000");

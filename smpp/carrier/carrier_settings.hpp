@@ -59,6 +59,11 @@ struct CarrierSettings {
     std::chrono::milliseconds response_timeout{10'000};
     std::chrono::milliseconds bind_timeout{10'000};
     std::chrono::milliseconds connect_timeout{5'000};
+    // With no bind able to take submits for this long (down, holding off
+    // after failed binds), the carrier refuses its queue and new submits
+    // (refusal::unbound) until one binds, so they can go elsewhere. 0: they
+    // wait for a bind however long.
+    std::chrono::milliseconds unbound_timeout{10'000};
     session::BackoffSettings reconnect;
     std::uint32_t max_failed_binds = 5;  // consecutive, per bind; then hold_off
     std::chrono::milliseconds hold_off{600'000};

@@ -75,6 +75,7 @@ std::string_view name(refusal r) noexcept {
         case refusal::disabled: return "disabled";
         case refusal::stopped: return "stopped";
         case refusal::invalid_request: return "invalid_request";
+        case refusal::unbound: return "unbound";
     }
     return "?";
 }

@@ -49,6 +49,7 @@ enum class refusal {
     disabled,         // the carrier is disabled, draining or a backup
     stopped,          // the carrier stopped (or is stopping) before it was sent
     invalid_request,  // not a submit_sm / data_sm, or a field does not fit its SMPP size
+    unbound,          // no bind could take submits for unbound_timeout
 };
 struct Refused {
     refusal reason;

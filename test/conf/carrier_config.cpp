@@ -92,7 +92,8 @@ const std::string one_carrier =
     "    queue_limit: 500\n"                    // 34
     "    backup: yes\n"                         // 35
     "    tls: {enabled: false}\n"               // 36
-    "    max_sending: 240\n";                   // 37
+    "    max_sending: 240\n"                    // 37
+    "    unbound_timeout_ms: 0\n";              // 38
 
 // `one_carrier` with the line holding `key` replaced by `line`.
 std::string with(const std::string& key, const std::string& line) {
@@ -150,6 +151,7 @@ TEST_CASE("carriers: every field loads", "[conf]") {
     CHECK(c.max_message_parts == 6);
     CHECK(c.queue_limit == 500);
     CHECK(c.max_sending == 240);
+    CHECK(c.unbound_timeout == 0ms);
     CHECK(c.backup);
     CHECK_FALSE(c.tls.enabled);
 }
@@ -197,6 +199,8 @@ TEST_CASE("carriers: wrong values are errors at their own line", "[conf]") {
     CHECK(error_of(with("max_tps", "    max_tps: lots")) == "14: carriers[0].max_tps: must be an integer");
     CHECK(error_of(with("max_sending", "    max_sending: 0")) ==
           "37: carriers[0].max_sending: must be between 1 and 10000000");
+    CHECK(error_of(with("unbound_timeout_ms", "    unbound_timeout_ms: -1")) ==
+          "38: carriers[0].unbound_timeout_ms: must be between 0 and 86400000");
     CHECK(error_of(with("bind_mode", "    bind_mode: both")) ==
           "11: carriers[0].bind_mode: must be one of transceiver, transmitter_receiver");
     CHECK(error_of(with("receipt_id_format", "    receipt_id_format: base64")) ==
@@ -227,7 +231,7 @@ TEST_CASE("carriers: unknown and duplicate keys, duplicate ids", "[conf]") {
     CHECK(error_of(with("window", "    windw: 20")).starts_with("13: carriers[0].windw: unknown key (expected one of: id, "));
     CHECK(error_of(with("window", "    window: 20\n    window: 30")) == "14: carriers[0].window: duplicate key");
     CHECK(error_of(one_carrier + "  - id: acme\n    endpoints: [\"h:1\"]\n    system_id: c\n    password: p\n") ==
-          "38: carriers[1].id: duplicate carrier id acme");
+          "39: carriers[1].id: duplicate carrier id acme");
 }
 
 TEST_CASE("carriers: TLS files must exist and load, relative paths are read from the config's folder", "[conf]") {

@@ -350,6 +350,68 @@ TEST_CASE("carrier: a full queue refuses at once; non-submits are invalid reques
     smsc.stop();
 }
 
+TEST_CASE("carrier: with no bind up for unbound_timeout, queued and new submits are refused as unbound until one "
+          "binds") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.password = "other";  // every bind fails until the SMSC takes pw01 again
+    auto s = test_settings(smsc.port());
+    s.unbound_timeout = 300ms;
+    s.max_failed_binds = 1000;  // keep trying, no hold-off
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    Outcomes out;
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) submit(*c, out, "m" + std::to_string(i));
+    loop.run_for(150ms);
+    CHECK(out.got.empty());  // a bind may still come: they wait
+    REQUIRE(loop.run_until([&] { return out.got.size() == 3; }, 2s));
+    CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+    for (const auto& [id, o] : out.got) CHECK(std::get<Refused>(o).reason == refusal::unbound);
+    // Still down: refused at once.
+    submit(*c, out, "m3");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 4; }, 100ms));
+    CHECK(std::get<Refused>(out.got[3].second).reason == refusal::unbound);
+    CHECK(smsc.submits.empty());
+    // The SMSC takes the bind again: so does the carrier take submits.
+    smsc.password = "pw01";
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }, 2s));
+    submit(*c, out, "m4");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 5; }, 2s));
+    CHECK(std::holds_alternative<Sent>(out.got[4].second));
+    // Down again (the SMSC drops the bind and refuses it): the clock starts anew.
+    smsc.password = "other";
+    for (auto& sess : smsc.sessions()) sess->close();
+    REQUIRE(loop.run_until([&] { return !all_bound(*c); }, 2s));
+    submit(*c, out, "m5");
+    loop.run_for(150ms);
+    CHECK(out.got.size() == 5);
+    REQUIRE(loop.run_until([&] { return out.got.size() == 6; }, 2s));
+    CHECK(std::get<Refused>(out.got[5].second).reason == refusal::unbound);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: unbound_timeout 0 keeps submits queued for a bind however long") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.password = "other";
+    auto s = test_settings(smsc.port());
+    s.unbound_timeout = 0ms;
+    s.max_failed_binds = 1000;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    Outcomes out;
+    submit(*c, out, "m0");
+    loop.run_for(500ms);
+    CHECK(out.got.empty());
+    smsc.password = "pw01";
+    REQUIRE(loop.run_until([&] { return out.got.size() == 1; }, 3s));
+    CHECK(std::holds_alternative<Sent>(out.got[0].second));
+    stop(loop, *c);
+    smsc.stop();
+}
+
 TEST_CASE("carrier settings that do not validate are refused at create") {
     boost::asio::io_context ioc;
     auto s = test_settings(2775);

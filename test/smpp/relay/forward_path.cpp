@@ -494,6 +494,7 @@ TEST_CASE("forward path: messages waiting for a stalled carrier go to the route'
         if (s.id != "carrier00") return;
         s.endpoints = {{"127.0.0.1", dead_port}};
         s.max_sending = 5;
+        s.unbound_timeout = 1500ms;
     });
     REQUIRE(rig.ready("carrier00"));
     REQUIRE(rig.submit(30, to("447700900123")));
@@ -525,4 +526,21 @@ TEST_CASE("forward path: messages waiting for a stalled carrier go to the route'
     REQUIRE(rig.submit(10, to("447700900123")));
     REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 35; }, 5s));
     CHECK(std::chrono::steady_clock::now() - before < 300ms);
+    // The five in carrier00's queue: refused once it had no bind for its
+    // unbound_timeout, they go to carrier01 as well. Nothing is left behind.
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 40; }, 5s));
+    REQUIRE(loop.run_until([&] { return statuses(ledger, rig.answers).sent == 40; }, 2s));
+    CHECK(rig.forward->credits("carrier00").in_use == 0);
+    std::size_t refused_at_00 = 0;
+    for (const auto& a : rig.answers) {
+        auto r = ledger.find(*store::MessageId::parse(a.message_id));
+        if (r->attempts.size() != 2) continue;
+        ++refused_at_00;
+        CHECK(r->attempts[0].carrier == "carrier00");
+        CHECK(r->attempts[0].status == store::MessageStatus::failed);  // refused before it left us
+        CHECK(r->attempts[1].carrier == "carrier01");
+    }
+    CHECK(refused_at_00 == 5);
+    std::set<std::string> texts(rig.smsc.accepted.begin(), rig.smsc.accepted.end());
+    CHECK(texts.size() == 40);
 }

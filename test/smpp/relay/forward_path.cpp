@@ -544,3 +544,55 @@ TEST_CASE("forward path: messages waiting for a stalled carrier go to the route'
     std::set<std::string> texts(rig.smsc.accepted.begin(), rig.smsc.accepted.end());
     CHECK(texts.size() == 40);
 }
+
+TEST_CASE("forward path: waiting for a carrier's credits, otp goes before bulk that waited longer",
+          "[relay][forward][credits]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    upstream::Account alerts, promo;
+    alerts.system_id = "alerts";
+    alerts.default_class = upstream::traffic_class::otp;
+    promo.system_id = "promo";
+    promo.default_class = upstream::traffic_class::bulk;
+    fs.accounts.accounts = {alerts, promo};
+    Rig rig(loop, ledger, false, fs, nullptr, [](carrier::CarrierSettings& s) {
+        s.max_tps = 20;
+        s.max_sending = 2;
+    });
+    REQUIRE(rig.ready());
+    // Messages a restart found (resume() takes them as recover() hands them
+    // over): 20 bulk ones first, then 5 otp ones.
+    store::MessageIdGenerator ids{9};
+    std::vector<store::MessageRecord> records;
+    for (int i = 0; i < 25; ++i) {
+        store::MessageRecord r;
+        r.id = ids.next();
+        r.account = i < 20 ? "promo" : "alerts";
+        r.destination = {1, 1, "447700900123"};
+        r.source = {5, 0, "Shop"};
+        r.payload = i < 20 ? fmt::format("bulk{}", i) : fmt::format("otp{}", i - 20);
+        r.status = store::MessageStatus::accepted;
+        bool stored = false;
+        ledger.accept(r, [&](store::Status st) { stored = st.ok(); });
+        REQUIRE(stored);
+        records.push_back(r);
+    }
+    for (auto& r : records) rig.forward->resume(r);
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 25; }, 5s));
+    // Two bulk messages had the credits; then every otp one, then the rest
+    // of the bulk in order (seen: bulk0 otp0..otp4 bulk1 ... bulk19).
+    const std::vector<std::string> sent = rig.smsc.accepted;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+        INFO(i << ": " << sent[i]);
+        if (sent[i].starts_with("otp")) CHECK(i < 7);
+        if (i >= 7) CHECK(sent[i].starts_with("bulk"));
+    }
+    REQUIRE(loop.run_until(
+        [&] {
+            for (const auto& r : records)
+                if (ledger.find(r.id)->status != store::MessageStatus::sent) return false;
+            return true;
+        },
+        2s));
+}

@@ -1,6 +1,7 @@
 #include "smpp/carrier/carrier.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 
@@ -157,6 +158,8 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     std::size_t clients_stopping = 0;
     std::vector<std::function<void()>> drain_waiters;
 
+    // Whether a submit now would be queued (published with the snapshot).
+    std::atomic<bool> accepting{true};
     mutable std::mutex snapshot_mu;
     CarrierSnapshot published;
     std::vector<std::shared_ptr<session::Client>> published_clients;
@@ -506,6 +509,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     // clients for their endpoint, error and failures anyway. Rebuilding all
     // of it twice per message cost more than the submit it reported.
     void publish() {
+        accepting.store(takes_work() && !refusing_unbound, std::memory_order_relaxed);
         if (published.binds.size() != pool.size()) return publish_all();
         const auto now = clock::now();
         std::lock_guard lock(snapshot_mu);
@@ -528,6 +532,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void publish_all() {
+        accepting.store(takes_work() && !refusing_unbound, std::memory_order_relaxed);
         CarrierSnapshot s;
         s.id = settings.id;
         s.state = state;
@@ -603,6 +608,8 @@ void Carrier::stop(std::function<void()> done) {
 }
 
 CarrierSnapshot Carrier::snapshot() const { return impl_->snapshot(); }
+
+bool Carrier::accepting() const noexcept { return impl_->accepting.load(std::memory_order_relaxed); }
 
 const CarrierSettings& Carrier::settings() const noexcept { return impl_->settings; }
 

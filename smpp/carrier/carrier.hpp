@@ -101,6 +101,10 @@ public:
 
     // Thread-safe: a copy of the last published state.
     CarrierSnapshot snapshot() const;
+    // Thread-safe and cheap (one atomic load): false while a submit would be
+    // refused at once (disabled, draining, stopped, a backup, or unbound).
+    // As of the last event on the strand: a submit may still be refused.
+    bool accepting() const noexcept;
     const CarrierSettings& settings() const noexcept;
 
 private:

@@ -359,7 +359,8 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     Credits* credit = nullptr;
     if (deliver_at == store::Timestamp{})
         if (auto it = credits_.find(decision.carriers.front()); it != credits_.end())
-            if (it->second->try_take(Credits::clock::now())) credit = it->second.get();
+            if (carriers_.find(it->first)->second->accepting() && it->second->try_take(Credits::clock::now()))
+                credit = it->second.get();
     const bool direct = credit != nullptr;
     if (direct) {
         r.status = MessageStatus::sending;
@@ -582,6 +583,13 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             // conf/ checks route carriers against the carriers file; a gap
             // here is a programming error, not a reason to lose the message.
             spdlog::error("message {}: route names carrier {} which is not running", f->id.to_string(), carrier_id);
+            ++f->next;
+            continue;
+        }
+        if (!carriers_.find(carrier_id)->second->accepting()) {
+            // Disabled, a backup, or no bind up: it would refuse. Passed over
+            // without a `sending` write (a race still ends in its refusal).
+            spdlog::debug("message {}: carrier {} takes no submits now; next carrier", f->id.to_string(), carrier_id);
             ++f->next;
             continue;
         }

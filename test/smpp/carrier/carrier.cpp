@@ -210,6 +210,7 @@ TEST_CASE("carrier: drain answers every queued submit, waits for the window, unb
     auto snap = c->snapshot();
     CHECK(snap.state == carrier_state::disabled);
     CHECK(snap.binds[0].state == bind_state::disabled);
+    CHECK_FALSE(c->accepting());
     REQUIRE(loop.run_until([&] { return smsc.sessions().empty(); }));
 
     submit(*c, out, "while-disabled");
@@ -218,6 +219,7 @@ TEST_CASE("carrier: drain answers every queued submit, waits for the window, unb
 
     c->enable();
     REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    CHECK(c->accepting());
     submit(*c, out, "after-enable");
     REQUIRE(loop.run_until([&] { return out.got.size() == 22; }));
     CHECK(std::holds_alternative<Sent>(out.got.back().second));
@@ -368,6 +370,7 @@ TEST_CASE("carrier: with no bind up for unbound_timeout, queued and new submits 
     REQUIRE(loop.run_until([&] { return out.got.size() == 3; }, 2s));
     CHECK(std::chrono::steady_clock::now() - started >= 300ms);
     for (const auto& [id, o] : out.got) CHECK(std::get<Refused>(o).reason == refusal::unbound);
+    CHECK_FALSE(c->accepting());
     // Still down: refused at once.
     submit(*c, out, "m3");
     REQUIRE(loop.run_until([&] { return out.got.size() == 4; }, 100ms));
@@ -376,6 +379,7 @@ TEST_CASE("carrier: with no bind up for unbound_timeout, queued and new submits 
     // The SMSC takes the bind again: so does the carrier take submits.
     smsc.password = "pw01";
     REQUIRE(loop.run_until([&] { return all_bound(*c); }, 2s));
+    CHECK(c->accepting());
     submit(*c, out, "m4");
     REQUIRE(loop.run_until([&] { return out.got.size() == 5; }, 2s));
     CHECK(std::holds_alternative<Sent>(out.got[4].second));

@@ -209,13 +209,16 @@ TEST_CASE("forward path: a busy ledger gets ESME_RMSGQFUL and never ESME_ROK", "
     CHECK(rig.forward->counters().accepted == 0);
 }
 
-TEST_CASE("forward path: a carrier that refuses hands the message to the next on the route", "[relay][forward]") {
+TEST_CASE("forward path: a disabled carrier is passed over; the next on the route takes the message",
+          "[relay][forward]") {
     store::InMemoryLedger ledger;
     Loop loop;
     Rig rig(loop, ledger, true);
     REQUIRE(rig.ready());
     rig.carriers.at("carrier00")->disable();
     loop.run_until([&] { return rig.carriers.at("carrier00")->snapshot().state == carrier::carrier_state::disabled; });
+    CHECK_FALSE(rig.carriers.at("carrier00")->accepting());
+    CHECK(rig.carriers.at("carrier01")->accepting());
     REQUIRE(rig.submit(10, to("447700900123")));
     for (const auto& a : rig.answers) REQUIRE(a.status == command_status::ESME_ROK);
     auto all_sent = [&] {
@@ -229,17 +232,27 @@ TEST_CASE("forward path: a carrier that refuses hands the message to the next on
     for (const auto& a : rig.answers) {
         auto r = ledger.find(*store::MessageId::parse(a.message_id));
         CHECK(r->route.carrier == "carrier00");  // the route's first choice...
-        // ...refused it (its `sending` attempt was stored first), the next took it.
-        REQUIRE(r->attempts.size() == 2);
-        CHECK(r->attempts[0].carrier == "carrier00");
-        CHECK(r->attempts[0].carrier_message_id.empty());
-        // Closed as refused, before it left us (a disabled carrier): no command_status.
-        CHECK(r->attempts[0].status == store::MessageStatus::failed);
-        CHECK(r->attempts[0].command_status == 0);
-        CHECK(r->attempts[1].carrier == "carrier01");
-        CHECK(r->attempts[1].status == store::MessageStatus::sent);
+        // ...takes no submits: no `sending` to it, the next took it.
+        REQUIRE(r->attempts.size() == 1);
+        CHECK(r->attempts[0].carrier == "carrier01");
+        CHECK(r->attempts[0].status == store::MessageStatus::sent);
     }
     CHECK(rig.smsc.accepted.size() == 10);
+    // Enabled again: it is the first choice again.
+    rig.carriers.at("carrier00")->enable();
+    REQUIRE(loop.run_until([&] { return carrier::test::all_bound(*rig.carriers.at("carrier00")); }, 3s));
+    CHECK(rig.carriers.at("carrier00")->accepting());
+    REQUIRE(rig.submit(1, to("447700900123")));
+    const auto last = rig.answers.back();
+    REQUIRE(loop.run_until(
+        [&] {
+            auto r = ledger.find(*store::MessageId::parse(last.message_id));
+            return r.ok() && r->status == store::MessageStatus::sent;
+        },
+        3s));
+    auto r = ledger.find(*store::MessageId::parse(last.message_id));
+    REQUIRE(r->attempts.size() == 1);
+    CHECK(r->attempts[0].carrier == "carrier00");
 }
 
 TEST_CASE("forward path: a number on the account's opt-out list gets ESME_RX_P_APPN and is not stored",
@@ -346,15 +359,16 @@ TEST_CASE("forward path: after a failover the record costs the carrier that took
         std::uint64_t first, second;
         std::int64_t expected;  // two parts at the second carrier's price
     };
-    // The first carrier refuses; the next is dearer in one case, cheaper in the other.
+    // The first carrier answers ESME_RTHROTTLED (and gives up on it at once);
+    // the next is dearer in one case, cheaper in the other.
     for (const auto c : {Case{1'000, 3'000, 6'000}, Case{4'000, 1'500, 3'000}}) {
         store::InMemoryLedger ledger;
         Loop loop;
-        Rig rig(loop, ledger, true, {}, priced_route(c.first, c.second));
+        Rig rig(loop, ledger, true, {}, priced_route(c.first, c.second), [](carrier::CarrierSettings& s) {
+            if (s.id == "carrier00") s.throttle.max_retries = 0;
+        });
         REQUIRE(rig.ready());
-        rig.carriers.at("carrier00")->disable();
-        REQUIRE(loop.run_until(
-            [&] { return rig.carriers.at("carrier00")->snapshot().state == carrier::carrier_state::disabled; }));
+        rig.smsc.throttle_first = 1;
         auto sm = to("447700900123");
         sm.short_message = std::string(160 + 1, 'x');  // one septet over a single SMS: 2 parts
         REQUIRE(rig.submit(1, sm, true));

@@ -282,9 +282,12 @@ distinct_ids=$(printf '%s\n' "$sent_ids" | sort -u | grep -c FID || true)
 dlr_receivers=$(grep ' Receive DLR \[SMSC:connector\]' "$log" | grep -o '\[to:[0-9]*\]' | sort -u | grep -c . || true)
 # Every warning and error bearerbox wrote, but those about its box: mtbatch
 # leaves once its messages are acknowledged, so the DLRs find no box
-# ("smsbox_list empty!", "Connection to box ... broke"), and the shutdown.
+# ("smsbox_list empty!", "Connection to box ... broke"; or, when a DLR is on
+# its way to mtbatch as it leaves, "Couldn't write Msg to box" after a
+# broken pipe), and the shutdown. SMPP trouble is logged as such
+# ("SMPP[connector]: ...") and still counts.
 problems=$(grep -E '\] (WARNING|ERROR|PANIC):' "$work/bearerbox.log" 2>/dev/null |
-  grep -vE 'smsbox_list empty!|Connection to box <127\.0\.0\.1> broke|Error reading from fd [0-9]+:|System error 104: Connection reset by peer|Killing signal or HTTP admin command received' || true)
+  grep -vE 'smsbox_list empty!|Connection to box <127\.0\.0\.1> broke|Error reading from fd [0-9]+:|System error 104: Connection reset by peer|Killing signal or HTTP admin command received|Error writing [0-9]+ octets to fd [0-9]+:|System error 32: Broken pipe|Couldn.t write Msg to box <127\.0\.0\.1>, disconnecting' || true)
 
 echo "kannel: $sent Sent SMS, $dlrs Receive DLR ($delivered delivered), $send_failed FAILED/REJECTED Send SMS, $distinct_ids message ids"
 echo "connector: $(grep -o 'forward path: .*' "$work/connector.out" || echo 'no forward path line'); $(grep -o 'upstream receipts: .*' "$work/connector.out" || echo 'no upstream receipts line')"

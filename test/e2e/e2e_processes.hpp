@@ -324,7 +324,10 @@ struct ConnectorFiles {
     std::uint16_t port = 0;
 };
 
-inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim) {
+// Every carrier at `max_tps`; `max_sending` 0 leaves the carriers' default
+// credits (relay/carrier_credits.hpp).
+inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim, std::uint32_t max_tps = 100'000,
+                                             std::uint32_t max_sending = 0) {
     ConnectorFiles f;
     f.config = dir / "connector.yaml";
     f.ledger = dir / "ledger";
@@ -337,8 +340,9 @@ inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim
             ++i;
             c << "  - id: " << n << "\n    endpoints: [\"127.0.0.1:" << sim.port(n) << "\"]\n    system_id: " << n
               << "\n    password: pw" << i
-              << "\n    binds: 2\n    window: 200\n    max_tps: 100000\n    queue_limit: 200000\n"
-                 "    enquire_link_interval_ms: 0\n    reconnect: {base_ms: 100, max_ms: 1000, jitter: 0.5}\n";
+              << "\n    binds: 2\n    window: 200\n    max_tps: " << max_tps << "\n    queue_limit: 200000\n"
+              << "    enquire_link_interval_ms: 0\n    reconnect: {base_ms: 100, max_ms: 1000, jitter: 0.5}\n";
+            if (max_sending != 0) c << "    max_sending: " << max_sending << "\n";
         }
     }
     std::ofstream out(f.config);

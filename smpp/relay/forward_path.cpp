@@ -763,6 +763,9 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     f->unrecorded_refusal_bind =
         std::holds_alternative<carrier::Transient>(outcome) ? std::get<carrier::Transient>(outcome).bind : std::string();
     spdlog::debug("message {} not taken by {}: {}", id, carrier_id, carrier::describe(outcome));
+    // Stopping (the carriers refuse what they still queue): no other
+    // carrier now; retry_later() leaves it for the next start.
+    if (stopping_.load()) return retry_later(std::move(f));
     ++f->next;
     dispatch(std::move(f));
 }
@@ -790,8 +793,22 @@ void ForwardPath::report_health(const Flight& f, const std::string& carrier_id,
 }
 
 void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
-    // Stopping: the record stays accepted/queued and recover() resumes it.
-    if (stopping_.load()) return;
+    if (stopping_.load()) {
+        // Stopping: recover() resumes the record on the next start. One a
+        // carrier just refused still says `sending` to it (it never left
+        // us): back to queued with that attempt closed, or the next start
+        // would call it in doubt.
+        if (auto refused = std::exchange(f->unrecorded_refusal, std::nullopt))
+            ledger_.update(f->id,
+                           store::StateChange{.status = MessageStatus::queued,
+                                              .at = now_ms(),
+                                              .only_from = {MessageStatus::sending},
+                                              .last_attempt_refused = refused,
+                                              .last_attempt_bind =
+                                                  std::exchange(f->unrecorded_refusal_bind, std::string())},
+                           log_failure("queued (stopping)", f->id.to_string()));
+        return;
+    }
     const auto id = f->id.to_string();
     const auto at = now_ms();
     if (f->rounds >= settings_.max_retry_rounds) {

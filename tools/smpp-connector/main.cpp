@@ -497,8 +497,10 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             retention.cancel();
             hangups.cancel();
             if (admin) admin->stop();
-            // Submits on the wire complete (and are recorded); queued ones
-            // stay accepted in the ledger and are resumed on the next start.
+            // Submits on the wire complete (and are recorded); those still
+            // in a carrier's queue are refused, and the forward path writes
+            // them back to queued (never in doubt: they never left us); all
+            // waiting ones stay accepted/queued. The next start resumes them.
             // Each carrier reports on its own strand, maybe on another thread.
             auto left = std::make_shared<std::atomic<std::size_t>>(carriers.size());
             if (left->load() == 0) return io.stop();

@@ -610,3 +610,43 @@ TEST_CASE("forward path: waiting for a carrier's credits, otp goes before bulk t
         },
         2s));
 }
+
+TEST_CASE("forward path: a graceful stop with a throttled backlog leaves nothing in doubt; the next start resumes all",
+          "[relay][forward][credits]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, false, {}, nullptr, [](carrier::CarrierSettings& s) {
+        s.max_tps = 50;
+        s.max_sending = 20;
+    });
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(100, to("447700900123")));
+    for (const auto& a : rig.answers) REQUIRE(a.status == command_status::ESME_ROK);
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() >= 5; }, 3s));
+    // The connector's shutdown: the forward path stops, then the carriers,
+    // which refuse what they still queue (up to 20 `sending` records).
+    rig.forward->stop();
+    CHECK(statuses(ledger, rig.answers).sending > 5);
+    bool stopped = false;
+    rig.carriers.at("carrier01")->stop([&] { stopped = true; });
+    REQUIRE(loop.run_until([&] { return stopped; }, 3s));
+    loop.run_for(50ms);  // the ledger's completions
+
+    const auto c = statuses(ledger, rig.answers);
+    CHECK(c.sending == 0);
+    const auto sent = c.sent;
+    CHECK(sent == rig.smsc.accepted.size());
+    auto recovery = ledger.recover(store::MessageIdGenerator::system_clock_ms());
+    REQUIRE(recovery.ok());
+    CHECK(recovery->in_doubt.empty());
+    CHECK(recovery->resume.size() == 100 - sent);
+    // The refused attempt is on the record, closed: the carrier never had it.
+    std::size_t closed = 0;
+    for (const auto& r : recovery->resume)
+        for (const auto& at : r.attempts) {
+            CHECK(at.status != store::MessageStatus::sending);
+            CHECK(at.carrier_message_id.empty());
+            ++closed;
+        }
+    CHECK(closed > 5);
+}

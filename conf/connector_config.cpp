@@ -311,6 +311,31 @@ void read_bind_lockout(const Reader& r, const YAML::Node& node, upstream::BindLo
     }
 }
 
+void read_forward(const Reader& r, const YAML::Node& node, ForwardConfig& out) {
+    const std::string path = "forward";
+    r.expect_mapping(node, path, {"retry_base", "retry_max", "max_retry_rounds", "max_hold", "carrier_stall"});
+    auto within = [&](const char* key, std::chrono::seconds& field, std::chrono::seconds min, std::chrono::seconds max,
+                      const char* range) {
+        const YAML::Node v = node[key];
+        if (!v.IsDefined()) return;
+        field = duration(r, v, Reader::child(path, key));
+        if (field < min || field > max) r.fail(v, Reader::child(path, key), std::string("must be between ") + range);
+    };
+    using std::chrono::hours;
+    using std::chrono::seconds;
+    within("retry_base", out.retry_base, seconds(1), hours(24), "1s and 24h");
+    within("retry_max", out.retry_max, seconds(1), hours(24), "1s and 24h");
+    within("max_hold", out.max_hold, seconds(0), hours(24 * 30), "0s and 30d");
+    within("carrier_stall", out.carrier_stall, seconds(1), hours(1), "1s and 1h");
+    if (const YAML::Node v = node["max_retry_rounds"]; v.IsDefined())
+        out.max_retry_rounds = static_cast<std::uint32_t>(r.integer(v, path + ".max_retry_rounds", 0, 1000));
+    if (out.retry_max < out.retry_base) {
+        const YAML::Node v = node["retry_max"].IsDefined() ? node["retry_max"] : node["retry_base"];
+        r.fail(v, Reader::child(path, node["retry_max"].IsDefined() ? "retry_max" : "retry_base"),
+               "retry_max must be >= retry_base");
+    }
+}
+
 void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings& out) {
     const std::string path = "ledger";
     r.expect_mapping(node, path,
@@ -417,7 +442,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     Reader r(file);
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"listener", "session", "bind_lockout", "accounts", "log_level", "io_threads", "carriers_file",
-                      "routes", "routes_file", "ledger", "mo", "health", "admin", "receipt_timeouts",
+                      "routes", "routes_file", "ledger", "forward", "mo", "health", "admin", "receipt_timeouts",
                       "routing_policies"});
 
     ConnectorConfig c;
@@ -439,6 +464,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
         read_routes_file(r, v, c);
     }
     if (const YAML::Node v = root["ledger"]; v.IsDefined()) read_ledger(r, v, c.ledger);
+    if (const YAML::Node v = root["forward"]; v.IsDefined()) read_forward(r, v, c.forward);
     if (const YAML::Node v = root["mo"]; v.IsDefined()) read_mo(r, v, c.mo);
     if (const YAML::Node v = root["health"]; v.IsDefined()) read_health(r, v, c.health);
     if (const YAML::Node v = root["receipt_timeouts"]; v.IsDefined()) read_receipt_timeouts(r, v, c.receipt_timeouts);

@@ -5,6 +5,7 @@
 // 64"), and unknown keys are rejected too, so a typo never falls back to a
 // default silently. Exceptions here are the edge of the program: main
 // prints what() and exits.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,6 +28,16 @@ namespace smpp::conf {
 struct ListenerSettings {
     std::string host = "127.0.0.1";  // an IPv4 or IPv6 address
     std::uint16_t port = 2775;       // 0 picks a free port
+};
+
+// `forward:` how the forward path retries and how long it holds a message
+// (relay/forward_path.hpp ForwardSettings).
+struct ForwardConfig {
+    std::chrono::seconds retry_base{1};    // the first retry after this
+    std::chrono::seconds retry_max{300};   // backoff doubles up to this
+    std::uint32_t max_retry_rounds = 10;   // rounds with carriers' error answers; then failed
+    std::chrono::seconds max_hold{48 * 3600};  // no validity_period: expires this long after acceptance; 0s: never
+    std::chrono::seconds carrier_stall{5};  // a carrier that answers nothing this long is passed over
 };
 
 struct ConnectorConfig {
@@ -58,6 +69,7 @@ struct ConnectorConfig {
     routing::RouteTable route_table;
     // Only opened when carriers are configured.
     store::LedgerSettings ledger{.path = "var/ledger"};
+    ForwardConfig forward;
     // `mo:` mobile-originated messages (each account's numbers are its
     // accounts[].mo_numbers).
     relay::MoSettings mo;

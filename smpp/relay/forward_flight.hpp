@@ -26,6 +26,11 @@ struct ForwardPath::Flight {
     std::size_t segments = 1;             // parts the carrier bills (the record's segment_count)
     std::size_t next = 0;                 // the candidate to try next
     std::uint32_t rounds = 0;             // retry rounds scheduled so far
+    // Rounds in which a carrier answered with an error (not only refusals:
+    // a carrier that is down or disabled never fails a message), and
+    // whether the current round had such an answer.
+    std::uint32_t answered_rounds = 0;
+    bool answered = false;
     std::uint32_t last_status = static_cast<std::uint32_t>(protocol::command_status::ESME_RSUBMITFAIL);
     // The last attempt was refused for now and the record does not say so
     // yet: the carrier's command_status (0: it never left us). The next
@@ -38,6 +43,7 @@ struct ForwardPath::Flight {
     std::uint32_t revision = 0;     // of the record the pdu was built from
     store::Timestamp deliver_at{};  // not before (schedule or retry); epoch: now
     store::Timestamp expires_at{};  // validity_period; epoch: the carrier's default
+    store::Timestamp hold_until{};  // without a validity_period: accepted + max_hold (epoch: no limit)
     bool born_sending = false;      // accepted as `sending` to candidates[0] (no separate write)
     Backlog* backlog = nullptr;     // the account's, when it has one
     Credits* credit = nullptr;      // the carrier credit it holds (carrier_credits.hpp), if any

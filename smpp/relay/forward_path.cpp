@@ -381,6 +381,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     f->country = decision.country;
     f->deliver_at = deliver_at;
     f->expires_at = expires_at;
+    f->hold_until = hold_until(at);
     f->backlog = backlog;
     f->held.store(true);  // counted in the backlog above; listed by start()
     // The cost follows the carrier the record is `sending` to (dispatch()
@@ -438,9 +439,19 @@ void ForwardPath::start(std::shared_ptr<Flight> f, store::MessageId upstream_id)
     proceed(std::move(f));
 }
 
+store::Timestamp ForwardPath::hold_until(store::Timestamp accepted_at) const {
+    if (settings_.max_hold.count() == 0 || accepted_at == store::Timestamp{}) return {};
+    return accepted_at + settings_.max_hold;
+}
+
+bool ForwardPath::past_deadline(const Flight& f, store::Timestamp now) {
+    const auto deadline = f.expires_at != store::Timestamp{} ? f.expires_at : f.hold_until;
+    return deadline != store::Timestamp{} && deadline <= now;
+}
+
 void ForwardPath::proceed(std::shared_ptr<Flight> f) {
     const auto now = now_ms();
-    if (f->expires_at != store::Timestamp{} && f->expires_at <= now) return expire(std::move(f));
+    if (past_deadline(*f, now)) return expire(std::move(f));
     if (f->deliver_at > now) return sleep_until(std::move(f), f->deliver_at);
     dispatch(std::move(f));
 }
@@ -527,6 +538,8 @@ void ForwardPath::resume(store::MessageRecord record) {
     // resend() it is neither held nor in the backlog.
     const auto had = carriers_with_id(record);
     if (had.empty()) {
+        // Only a message no carrier has can run out of max_hold.
+        flight->hold_until = hold_until(record.accepted_at);
         // Resumed messages count in without a limit: they already have ESME_ROK.
         if (auto* b = backlog_of(record.account)) {
             b->size.fetch_add(1, std::memory_order_relaxed);
@@ -628,7 +641,7 @@ void ForwardPath::granted(std::shared_ptr<Flight> f) {
     // Stopping: it stays accepted/queued, and recover() resumes it.
     if (stopping_.load()) return give_back(*f);
     // It may have waited long: its validity is checked again.
-    if (f->expires_at != store::Timestamp{} && f->expires_at <= now_ms()) {
+    if (past_deadline(*f, now_ms())) {
         give_back(*f);
         return expire(std::move(f));
     }
@@ -756,7 +769,10 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         return ledger_.update(f->id, std::move(change), log_failure("in_doubt", id));
     }
     // Transient, or refused before it left us: the next carrier, or later.
-    if (auto* t = std::get_if<carrier::Transient>(&outcome)) f->last_status = static_cast<std::uint32_t>(t->status);
+    if (auto* t = std::get_if<carrier::Transient>(&outcome)) {
+        f->last_status = static_cast<std::uint32_t>(t->status);
+        f->answered = true;  // this round counts towards max_retry_rounds
+    }
     f->unrecorded_refusal = std::holds_alternative<carrier::Transient>(outcome)
                                 ? static_cast<std::uint32_t>(std::get<carrier::Transient>(outcome).status)
                                 : 0;
@@ -811,10 +827,11 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     }
     const auto id = f->id.to_string();
     const auto at = now_ms();
-    if (f->rounds >= settings_.max_retry_rounds) {
+    if (std::exchange(f->answered, false)) ++f->answered_rounds;
+    if (f->answered_rounds > settings_.max_retry_rounds) {
         counters_.failed.fetch_add(1, std::memory_order_relaxed);
         release(*f);
-        spdlog::warn("message {} failed after {} retry rounds", id, f->rounds);
+        spdlog::warn("message {} failed: {} rounds of carriers' error answers", id, f->answered_rounds);
         store::StateChange change{.status = MessageStatus::failed,
                                   .at = at,
                                   .error_code = f->last_status,

@@ -64,7 +64,10 @@
 // After ESME_ROK the message is never dropped: the route's carriers are
 // tried in order (a transient answer or a refusal moves on to the next),
 // and when all have said "not now" the ledger schedules a retry with
-// exponential backoff; after max_retry_rounds rounds it is marked failed.
+// exponential backoff; after max_retry_rounds rounds with an error answer
+// from a carrier it is marked failed (rounds in which carriers only refused,
+// being down or disabled, do not count); a message no carrier took expires
+// at its validity_period, or max_hold after it was accepted.
 // A permanent answer marks it rejected, an in-doubt one in_doubt (never
 // resent here: the carrier may have it).
 //
@@ -101,7 +104,14 @@ namespace smpp::relay {
 struct ForwardSettings {
     std::chrono::milliseconds retry_base{1'000};   // first retry after this
     std::chrono::milliseconds retry_max{300'000};  // backoff doubles up to this
-    std::uint32_t max_retry_rounds = 10;           // then the record is failed
+    // Rounds in which a carrier answered with an error; then the record is
+    // failed. Rounds in which every carrier refused or was passed over (down,
+    // disabled, stalled) do not count: an outage does not fail messages.
+    std::uint32_t max_retry_rounds = 10;
+    // A message without a validity_period that no carrier took within this
+    // long after it was accepted expires (as SMSCs' default validity does).
+    // 0: it waits however long.
+    std::chrono::milliseconds max_hold{std::chrono::hours{48}};
     // A carrier whose `sending` credits are all taken and that answered
     // none of them for this long is stalled: messages waiting for it go to
     // their route's next carrier (carrier_credits.hpp).
@@ -248,6 +258,10 @@ private:
     // `upstream_id`: the submit_multi's id, for a destination of one.
     void start(std::shared_ptr<Flight> f, store::MessageId upstream_id = {});
     void proceed(std::shared_ptr<Flight> f);
+    // accepted_at + max_hold (epoch: no limit).
+    store::Timestamp hold_until(store::Timestamp accepted_at) const;
+    // Its validity_period, or without one its max_hold, has passed.
+    static bool past_deadline(const Flight& f, store::Timestamp now);
     // After a sleep, or a `sending` refused for an old revision: the record
     // may have been cancelled or replaced meanwhile; read it and go on.
     void resume_held(std::shared_ptr<Flight> f);

@@ -345,8 +345,49 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "default_region, require_valid_numbers, schedule)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, io_threads, "
-          "carriers_file, routes, routes_file, ledger, mo, health, admin, receipt_timeouts, routing_policies)");
+          "carriers_file, routes, routes_file, ledger, forward, mo, health, admin, receipt_timeouts, routing_policies)");
     CHECK(error_of(with_line(6, "  window: 60")) == "6: session.window: duplicate key");
+}
+
+TEST_CASE("forward: retries and holds load with their values and defaults; bad ones name their line", "[conf]") {
+    {
+        TempConfig f(valid_yaml);
+        const auto c = load_connector_config(f.path());
+        CHECK(c.forward.retry_base == std::chrono::seconds(1));
+        CHECK(c.forward.retry_max == std::chrono::seconds(300));
+        CHECK(c.forward.max_retry_rounds == 10);
+        CHECK(c.forward.max_hold == std::chrono::hours(48));
+        CHECK(c.forward.carrier_stall == std::chrono::seconds(5));
+    }
+    TempConfig f(valid_yaml +
+                 "forward:\n"                 // 23
+                 "  retry_base: 2s\n"         // 24
+                 "  retry_max: 10m\n"         // 25
+                 "  max_retry_rounds: 4\n"    // 26
+                 "  max_hold: 3d\n"           // 27
+                 "  carrier_stall: 30s\n");   // 28
+    const auto c = load_connector_config(f.path());
+    CHECK(c.forward.retry_base == std::chrono::seconds(2));
+    CHECK(c.forward.retry_max == std::chrono::minutes(10));
+    CHECK(c.forward.max_retry_rounds == 4);
+    CHECK(c.forward.max_hold == std::chrono::hours(72));
+    CHECK(c.forward.carrier_stall == std::chrono::seconds(30));
+    CHECK(load_connector_config(TempConfig(valid_yaml + "forward: {max_hold: 0s}\n").path()).forward.max_hold ==
+          std::chrono::seconds(0));
+
+    auto with = [](const std::string& extra) { return valid_yaml + extra; };
+    CHECK(error_of(with("forward:\n  retry_base: 0s\n")) == "24: forward.retry_base: must be between 1s and 24h");
+    CHECK(error_of(with("forward:\n  retry_base: 1000\n")) ==
+          "24: forward.retry_base: must be a duration like 90s, 30m, 72h or 3d");
+    CHECK(error_of(with("forward:\n  retry_base: 10m\n  retry_max: 1m\n")) ==
+          "25: forward.retry_max: retry_max must be >= retry_base");
+    CHECK(error_of(with("forward:\n  max_retry_rounds: -1\n")) ==
+          "24: forward.max_retry_rounds: must be between 0 and 1000");
+    CHECK(error_of(with("forward:\n  max_hold: 31d\n")) == "24: forward.max_hold: must be between 0s and 30d");
+    CHECK(error_of(with("forward:\n  carrier_stall: 0s\n")) == "24: forward.carrier_stall: must be between 1s and 1h");
+    CHECK(error_of(with("forward:\n  stall: 5s\n")) ==
+          "24: forward.stall: unknown key (expected one of: retry_base, retry_max, max_retry_rounds, max_hold, "
+          "carrier_stall)");
 }
 
 TEST_CASE("duplicate system_ids are errors at the second one", "[conf]") {

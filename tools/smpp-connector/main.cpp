@@ -250,6 +250,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         smpp::relay::ForwardSettings forward_settings;
         forward_settings.carrier_ids = carrier_ids;
         forward_settings.accounts = config.accounts;
+        forward_settings.retry_base = config.forward.retry_base;
+        forward_settings.retry_max = config.forward.retry_max;
+        forward_settings.max_retry_rounds = config.forward.max_retry_rounds;
+        forward_settings.max_hold = config.forward.max_hold;
+        forward_settings.carrier_stall = config.forward.carrier_stall;
         forward_settings.health = health;
         // A message rejected, failed or expired with us may owe its upstream
         // a failure receipt, parked in the same ledger write.

@@ -650,3 +650,80 @@ TEST_CASE("forward path: a graceful stop with a throttled backlog leaves nothing
         }
     CHECK(closed > 5);
 }
+
+namespace {
+
+store::MessageRecord record_of(store::Ledger& ledger, const Answer& a) {
+    auto r = ledger.find(*store::MessageId::parse(a.message_id));
+    REQUIRE(r.ok());
+    return *r;
+}
+
+relay::ForwardSettings fast_retries() {
+    relay::ForwardSettings fs;
+    fs.retry_base = 10ms;
+    fs.retry_max = 20ms;
+    fs.max_retry_rounds = 2;
+    return fs;
+}
+
+}  // namespace
+
+TEST_CASE("forward path: an outage does not fail messages - rounds in which carriers only refused do not count",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, false, fast_retries());
+    REQUIRE(rig.ready());
+    rig.carriers.at("carrier01")->disable();
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier01")->accepting(); }));
+    REQUIRE(rig.submit(1, to("447700900123")));
+    // Far more than max_retry_rounds (2) rounds of 10-20 ms.
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().retries >= 10; }, 3s));
+    CHECK(rig.forward->counters().failed == 0);
+    CHECK(record_of(ledger, rig.answers[0]).status == store::MessageStatus::queued);
+    // The carrier is back: the message goes.
+    rig.carriers.at("carrier01")->enable();
+    REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::sent; },
+                           3s));
+    CHECK(rig.smsc.accepted.size() == 1);
+}
+
+TEST_CASE("forward path: a carrier's error answers fail the message after max_retry_rounds rounds",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, false, fast_retries());
+    rig.smsc.reject_if = [](const protocol::SubmitSm&) { return true; };
+    rig.smsc.reject_status = command_status::ESME_RSYSERR;  // transient: try again later
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::failed; },
+                           3s));
+    // The first try and max_retry_rounds retries, each answered with the error.
+    CHECK(rig.smsc.submits.size() == 3);
+    CHECK(rig.forward->counters().failed == 1);
+    const auto r = record_of(ledger, rig.answers[0]);
+    CHECK(r.error_code == static_cast<std::uint32_t>(command_status::ESME_RSYSERR));
+    CHECK(r.attempts.size() == 3);
+}
+
+TEST_CASE("forward path: without a validity_period, a message no carrier took expires max_hold after acceptance",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.max_hold = 300ms;
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    rig.carriers.at("carrier01")->disable();
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier01")->accepting(); }));
+    const auto before = std::chrono::steady_clock::now();
+    REQUIRE(rig.submit(1, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::expired; },
+                           3s));
+    CHECK(std::chrono::steady_clock::now() - before >= 290ms);
+    CHECK(rig.forward->counters().expired == 1);
+    CHECK(rig.forward->counters().failed == 0);
+    CHECK(rig.smsc.submits.empty());
+}

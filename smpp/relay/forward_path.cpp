@@ -381,7 +381,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     f->country = decision.country;
     f->deliver_at = deliver_at;
     f->expires_at = expires_at;
-    f->hold_until = hold_until(at);
+    f->hold_until = hold_until(std::max(at, deliver_at));  // a scheduled message's hold starts at its schedule
     f->backlog = backlog;
     f->held.store(true);  // counted in the backlog above; listed by start()
     // The cost follows the carrier the record is `sending` to (dispatch()
@@ -496,6 +496,9 @@ void ForwardPath::resume_held(std::shared_ptr<Flight> f) {
         f->pdu.registered_delivery = record->registered_delivery;
         f->expires_at = record->expires_at;
         stamp_times(f->pdu, f->expires_at);
+        // A new schedule moves the hold with it.
+        if (f->hold_until != store::Timestamp{})
+            f->hold_until = std::max(f->hold_until, hold_until(record->retry_at));
     }
     f->deliver_at = record->retry_at;
     proceed(std::move(f));
@@ -539,7 +542,7 @@ void ForwardPath::resume(store::MessageRecord record) {
     const auto had = carriers_with_id(record);
     if (had.empty()) {
         // Only a message no carrier has can run out of max_hold.
-        flight->hold_until = hold_until(record.accepted_at);
+        flight->hold_until = hold_until(std::max(record.accepted_at, record.retry_at));
         // Resumed messages count in without a limit: they already have ESME_ROK.
         if (auto* b = backlog_of(record.account)) {
             b->size.fetch_add(1, std::memory_order_relaxed);

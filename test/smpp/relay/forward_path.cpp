@@ -727,3 +727,19 @@ TEST_CASE("forward path: without a validity_period, a message no carrier took ex
     CHECK(rig.forward->counters().failed == 0);
     CHECK(rig.smsc.submits.empty());
 }
+
+TEST_CASE("forward path: a scheduled message's max_hold starts at its schedule, not at its acceptance",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.max_hold = 300ms;
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    auto sm = to("447700900123");
+    sm.schedule_delivery_time = "000000000001000R";  // in one second: longer than max_hold
+    REQUIRE(rig.submit(1, sm));
+    REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::sent; },
+                           3s));
+    CHECK(rig.forward->counters().expired == 0);
+}

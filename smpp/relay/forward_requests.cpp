@@ -241,6 +241,7 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
             } else {
                 spdlog::warn("message {} (submit_multi) not stored: {}", flight->id.to_string(), st.to_string());
                 multi->unsuccess.push_back({dest, static_cast<std::uint32_t>(status_for(st))});
+                self->give_back(*flight);  // born with a credit: it goes to no carrier now
                 self->release(*flight);
             }
             if (--multi->left != 0) return;

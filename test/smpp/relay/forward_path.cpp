@@ -207,6 +207,24 @@ TEST_CASE("forward path: a busy ledger gets ESME_RMSGQFUL and never ESME_ROK", "
     loop.run_for(50ms);
     CHECK(rig.smsc.submits.empty());
     CHECK(rig.forward->counters().accepted == 0);
+    // Each was born with a credit for its carrier, given back when the
+    // ledger refused it: none is held by a message that does not exist.
+    CHECK(rig.forward->credits("carrier01").in_use == 0);
+
+    // The same for a submit_multi's destinations.
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.short_message = "to many";
+    for (const char* d : {"447700900001", "447700900002", "447700900003"}) {
+        protocol::MultiDest dest;
+        dest.address = {1, 1, d};
+        m.dests.push_back(dest);
+    }
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    CHECK(resp->status == command_status::ESME_RMSGQFUL);
+    loop.run_for(50ms);
+    CHECK(rig.forward->credits("carrier01").in_use == 0);
 }
 
 TEST_CASE("forward path: a disabled carrier is passed over; the next on the route takes the message",

@@ -95,11 +95,13 @@ public:
     }
 
     // The carrier answered (or the credit went unused). The credit passes to
-    // the waiter returned, if any: it now holds it.
-    std::optional<Waiter> give_back(clock::time_point now) {
+    // the waiter returned, if any: it now holds it. `hand_on` false (the
+    // caller is stopping): it is only freed, and the waiters stay.
+    std::optional<Waiter> give_back(clock::time_point now, bool hand_on = true) {
         std::lock_guard lock(m_);
         last_progress_ = now;
         for (auto& q : queues_) {
+            if (!hand_on) break;
             if (q.empty()) continue;
             auto w = std::move(q.front().waiter);
             q.pop_front();

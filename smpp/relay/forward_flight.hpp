@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "smpp/relay/forward_path.hpp"
 
 namespace smpp::relay {
@@ -47,6 +49,16 @@ struct ForwardPath::Flight {
     bool born_sending = false;      // accepted as `sending` to candidates[0] (no separate write)
     Backlog* backlog = nullptr;     // the account's, when it has one
     Credits* credit = nullptr;      // the carrier credit it holds (carrier_credits.hpp), if any
+
+    Flight() = default;
+    Flight(const Flight&) = delete;
+    Flight& operator=(const Flight&) = delete;
+    // Every path gives its credit back (ForwardPath::give_back); one that
+    // did not would shrink the carrier's credits for good. Said loudly: a
+    // waiter could not be handed the credit from here.
+    ~Flight() {
+        if (credit) spdlog::error("message {}: its carrier credit was never given back (a bug)", id.to_string());
+    }
     std::atomic<bool> held{false};  // counted in the backlog and listed in held_
 };
 

@@ -632,7 +632,9 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
 void ForwardPath::give_back(Flight& f) {
     auto* gate = std::exchange(f.credit, nullptr);
     if (!gate) return;
-    if (auto next = gate->give_back(Credits::clock::now())) {
+    // Stopping: no waiter is handed a credit (the records stay accepted or
+    // queued, and the next start resumes them).
+    if (auto next = gate->give_back(Credits::clock::now(), !stopping_.load())) {
         (*next)->credit = gate;
         boost::asio::post(ex_, [self = shared_from_this(), w = std::move(*next)]() mutable {
             self->granted(std::move(w));

@@ -48,6 +48,16 @@ TEST_CASE("carrier credits: credits up to the limit, then waiters; a credit give
     CHECK(c.counts(t0).in_use == 1);
 }
 
+TEST_CASE("carrier credits: given back without handing on (stopping), a credit is freed and the waiters stay",
+          "[relay][credits]") {
+    Credits c(1, 10, 5s);
+    REQUIRE(c.try_take(t0));
+    REQUIRE(c.take(message_class::bulk, 1, t0) == taken::waiting);
+    CHECK(c.give_back(t0 + 1ms, false) == std::nullopt);
+    CHECK(c.counts(t0).in_use == 0);
+    CHECK(c.waiting() == 1);
+}
+
 TEST_CASE("carrier credits: otp waiters go before transactional before bulk, each oldest first", "[relay][credits]") {
     Credits c(1, 10, 5s);
     REQUIRE(c.try_take(t0));

@@ -38,6 +38,7 @@ struct ForwardConfig {
     std::uint32_t max_retry_rounds = 10;   // rounds with carriers' error answers; then failed
     std::chrono::seconds max_hold{48 * 3600};  // no validity_period: expires this long after acceptance; 0s: never
     std::chrono::seconds carrier_stall{5};  // a carrier that answers nothing this long is passed over
+    std::chrono::seconds outage_retry_max{30};  // retries after rounds of refusals only: at most this apart
 };
 
 struct ConnectorConfig {

@@ -832,7 +832,8 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     }
     const auto id = f->id.to_string();
     const auto at = now_ms();
-    if (std::exchange(f->answered, false)) ++f->answered_rounds;
+    const bool answered = std::exchange(f->answered, false);
+    if (answered) ++f->answered_rounds;
     if (f->answered_rounds > settings_.max_retry_rounds) {
         counters_.failed.fetch_add(1, std::memory_order_relaxed);
         release(*f);
@@ -857,6 +858,9 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     auto delay = settings_.retry_base;
     for (std::uint32_t i = 0; i < f->rounds && delay < settings_.retry_max; ++i) delay *= 2;
     delay = std::min(delay, settings_.retry_max);
+    // Only refusals (carriers down, disabled, stalled): back soon after
+    // they are, rather than up to retry_max later.
+    if (!answered) delay = std::min(delay, std::max(settings_.outage_retry_max, settings_.retry_base));
     ++f->rounds;
     counters_.retries.fetch_add(1, std::memory_order_relaxed);
     const auto when = at + delay;

@@ -112,6 +112,10 @@ struct ForwardSettings {
     // long after it was accepted expires (as SMSCs' default validity does).
     // 0: it waits however long.
     std::chrono::milliseconds max_hold{std::chrono::hours{48}};
+    // The backoff of a round in which every carrier only refused (an
+    // outage) stops growing here: a message goes at most this long after
+    // its carrier is back.
+    std::chrono::milliseconds outage_retry_max{30'000};
     // A carrier whose `sending` credits are all taken and that answered
     // none of them for this long is stalled: messages waiting for it go to
     // their route's next carrier (carrier_credits.hpp).

@@ -761,3 +761,26 @@ TEST_CASE("forward path: a scheduled message's max_hold starts at its schedule, 
                            3s));
     CHECK(rig.forward->counters().expired == 0);
 }
+
+TEST_CASE("forward path: through an outage the retries stay outage_retry_max apart; the message goes soon after",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    fs.retry_base = 10ms;
+    fs.retry_max = 10s;  // carriers' error answers would back off this far
+    fs.outage_retry_max = 40ms;
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    rig.carriers.at("carrier01")->disable();
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier01")->accepting(); }));
+    REQUIRE(rig.submit(1, to("447700900123")));
+    // Doubling up to 10 s, eight rounds would take 2.5 s; capped at 40 ms, 0.3 s.
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().retries >= 8; }, 1500ms));
+    rig.carriers.at("carrier01")->enable();
+    const auto back = std::chrono::steady_clock::now();
+    REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::sent; },
+                           3s));
+    CHECK(std::chrono::steady_clock::now() - back < 1s);  // binding again, then at most 40 ms
+    CHECK(rig.forward->counters().failed == 0);
+}

@@ -650,6 +650,13 @@ void ForwardPath::granted(std::shared_ptr<Flight> f) {
         give_back(*f);
         return expire(std::move(f));
     }
+    // Disabled (or unbound) while it waited: on to the next carrier, without
+    // a `sending` write its refusal would only undo.
+    if (!carriers_.find(f->candidates[f->next])->second->accepting()) {
+        give_back(*f);
+        ++f->next;
+        return dispatch(std::move(f));
+    }
     send_via(std::move(f));
 }
 

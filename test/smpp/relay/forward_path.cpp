@@ -784,3 +784,33 @@ TEST_CASE("forward path: through an outage the retries stay outage_retry_max apa
     CHECK(std::chrono::steady_clock::now() - back < 1s);  // binding again, then at most 40 ms
     CHECK(rig.forward->counters().failed == 0);
 }
+
+TEST_CASE("forward path: messages waiting for a carrier that is disabled meanwhile go on without an attempt there",
+          "[relay][forward][credits]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, nullptr, [](carrier::CarrierSettings& s) {
+        if (s.id != "carrier00") return;
+        s.max_tps = 20;
+        s.max_sending = 3;
+    });
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(30, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() >= 2; }, 3s));
+    const auto waited = rig.forward->credits("carrier00").waiting[1];
+    CHECK(waited >= 20);
+    rig.carriers.at("carrier00")->disable();
+    REQUIRE(loop.run_until([&] { return statuses(ledger, rig.answers).sent == 30; }, 5s));
+    std::size_t refused_at_00 = 0, via_01 = 0;
+    for (const auto& a : rig.answers) {
+        const auto r = record_of(ledger, a);
+        for (const auto& at : r.attempts)
+            if (at.carrier == "carrier00" && at.carrier_message_id.empty()) ++refused_at_00;
+        if (r.attempts.back().carrier == "carrier01") ++via_01;
+    }
+    // Only the credit holders (in carrier00's queue when it was disabled)
+    // have a refused attempt there; the waiters went straight on.
+    CHECK(refused_at_00 <= 3);
+    CHECK(via_01 >= waited);
+    CHECK(rig.forward->credits("carrier00").in_use == 0);
+}

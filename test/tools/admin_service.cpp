@@ -67,6 +67,35 @@ TEST_CASE("admin_service: binds shows what the forward path holds for each carri
                                                       "bulk=0)\n  #0 ") != std::string::npos);
 }
 
+TEST_CASE("admin_service: stats prints the forward path's and the ledger's counters and each account's backlog",
+          "[tools][admin]") {
+    AdminSources sources;
+    CHECK(AdminService(sources).execute("stats") == "error no forward path (no carriers configured)\n");
+    sources.stats = [] {
+        StatsView v;
+        v.forward = {.accepted = 100, .refused = 2, .sent = 90, .retries = 3, .rejected = 1, .in_doubt = 4,
+                     .failed = 0, .expired = 1, .cancelled = 2, .replaced = 1, .ledger_errors = 0};
+        v.ledger = StatsView::Ledger{.writes = 250, .groups = 40, .overlapped = 12, .journal_records = 40,
+                                     .journal_switches = 1, .journal_waits = 0, .journal_replayed = 7};
+        v.accounts = {{"acme", 5, 2}, {"bulk", 0, 0}};
+        return v;
+    };
+    const AdminService service(sources);
+    CHECK(service.execute("stats\n") ==
+          "ok stats\n"
+          "forward accepted=100 refused=2 sent=90 retries=3 rejected=1 in_doubt=4 failed=0 expired=1 cancelled=2 "
+          "replaced=1 ledger_errors=0\n"
+          "ledger writes=250 groups=40 overlapped=12 journal_records=40 journal_switches=1 journal_waits=0 "
+          "journal_replayed=7\n"
+          "account acme backlog=5 held=2\n"
+          "account bulk backlog=0 held=0\n");
+    CHECK(service.execute("stats all") == "error usage: stats\n");
+    CHECK(service.execute("help").find("\nstats ") != std::string::npos);
+    // Without a RocksDB ledger: no ledger line.
+    sources.stats = [] { return StatsView{}; };
+    CHECK(AdminService(sources).execute("stats").find("\nledger ") == std::string::npos);
+}
+
 TEST_CASE("admin_service: binds lists every carrier and each bind on its own line", "[tools][admin]") {
     AdminService service({.binds = two_carriers});
     CHECK(service.execute("binds\n") ==
@@ -116,7 +145,7 @@ TEST_CASE("admin_service: reload says ok or the file:line, bad requests get an e
     CHECK(service.execute("") == "error empty request (try: help)\n");
     CHECK(service.execute("  \t ") == "error empty request (try: help)\n");
     CHECK(service.execute("launch") ==
-          "error unknown command 'launch' (binds, health, reload, message, receipts, help)\n");
+          "error unknown command 'launch' (binds, health, stats, reload, message, receipts, help)\n");
     CHECK(service.execute("help").starts_with("ok commands\nbinds "));
     CHECK(service.execute("chaos c1 20s").starts_with("error chaos acts in smpp-sim "));
     // Nothing configured: each command says so instead of answering empty.

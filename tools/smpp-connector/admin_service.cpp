@@ -88,6 +88,8 @@ constexpr std::string_view help_text =
     "binds                        every carrier and its binds: state, since, endpoint, window, last error;\n"
     "                             what the forward path holds for it (sending / credits, waiting by class)\n"
     "health [carrier] [country]   circuits per carrier x country: state per traffic class, rates, latency\n"
+    "stats                        counters since start: the forward path (accepted, sent, retries, in doubt,\n"
+    "                             failed, ...), the ledger's writes and journal, each account's backlog\n"
     "reload                       load the route table again (as SIGHUP); a bad table keeps the old one\n"
     "message <id>                 one message's ledger record: addresses, segments, cost, route and reason,\n"
     "                             every attempt, receipt state, timestamps, duplicate risk\n"
@@ -104,6 +106,23 @@ constexpr std::string_view help_text =
     "help                         this list\n";
 
 }  // namespace
+
+std::string stats_text(const StatsView& v) {
+    const auto& f = v.forward;
+    std::string out = fmt::format(
+        "ok stats\nforward accepted={} refused={} sent={} retries={} rejected={} in_doubt={} failed={} expired={} "
+        "cancelled={} replaced={} ledger_errors={}\n",
+        f.accepted, f.refused, f.sent, f.retries, f.rejected, f.in_doubt, f.failed, f.expired, f.cancelled, f.replaced,
+        f.ledger_errors);
+    if (const auto& l = v.ledger)
+        out += fmt::format("ledger writes={} groups={} overlapped={} journal_records={} journal_switches={} "
+                           "journal_waits={} journal_replayed={}\n",
+                           l->writes, l->groups, l->overlapped, l->journal_records, l->journal_switches,
+                           l->journal_waits, l->journal_replayed);
+    for (const auto& a : v.accounts)
+        out += fmt::format("account {} backlog={} held={}\n", a.system_id, a.backlog, a.held);
+    return out;
+}
 
 std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers,
                        const std::function<std::optional<relay::CreditCounts>(std::string_view)>& credits) {
@@ -161,6 +180,12 @@ std::string AdminService::execute(std::string_view line) const {
                binds_text(carriers, sources_.credits);
     }
 
+    if (cmd == "stats") {
+        if (words.size() != 1) return "error usage: stats\n";
+        if (!sources_.stats) return "error no forward path (no carriers configured)\n";
+        return stats_text(sources_.stats());
+    }
+
     if (cmd == "health") {
         if (words.size() > 3) return "error usage: health [carrier] [country]\n";
         if (!sources_.health) return "error no health monitor (no carriers configured)\n";
@@ -196,7 +221,7 @@ std::string AdminService::execute(std::string_view line) const {
         return "error chaos acts in smpp-sim (the carrier misbehaves, the connector sees real errors): "
                "smppctl chaos <carrier> --sim <control port> --for 20s --error-rate 0.5\n";
 
-    return "error unknown command '" + one_line(cmd) + "' (binds, health, reload, message, receipts, help)\n";
+    return "error unknown command '" + one_line(cmd) + "' (binds, health, stats, reload, message, receipts, help)\n";
 }
 
 }  // namespace smpp::admin

@@ -4,6 +4,7 @@
 // call it directly. One request line in, one reply out:
 //
 //   binds                        every carrier and each of its binds
+//   stats                        the forward path's and the ledger's counters, each account's backlog
 //   health [carrier] [country]   circuits per carrier x country (routing/health)
 //   reload                       the route table again, as SIGHUP does
 //   message <id>                 one message's ledger record (message_text.hpp)
@@ -17,6 +18,7 @@
 // lines follow, every line ends in '\n'. Text, not JSON: operators read it,
 // and tests match whole lines.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +38,31 @@ struct ReloadResult {
     std::string message;  // "generation 3 published (12 prefixes from conf/routes.yaml)" or "file:line: why"
 };
 
+// What `stats` reports: the forward path's counters since start, the
+// ledger writer's, and each account's messages not yet with a carrier.
+struct StatsView {
+    struct Forward {
+        std::uint64_t accepted = 0, refused = 0, sent = 0, retries = 0, rejected = 0, in_doubt = 0, failed = 0,
+                      expired = 0, cancelled = 0, replaced = 0, ledger_errors = 0;
+    };
+    struct Ledger {
+        std::uint64_t writes = 0, groups = 0, overlapped = 0, journal_records = 0, journal_switches = 0,
+                      journal_waits = 0, journal_replayed = 0;
+    };
+    struct Account {
+        std::string system_id;
+        std::uint32_t backlog = 0;  // accepted, no carrier has it yet (max_backlog counts these)
+        std::size_t held = 0;       // of which in the list cancel_sm / replace_sm search (ForwardPath::held)
+    };
+    Forward forward;
+    std::optional<Ledger> ledger;  // RocksDB's writer (none for another ledger)
+    std::vector<Account> accounts;
+};
+
+// "ok stats" and one line each: "forward accepted=..", "ledger writes=..",
+// "account acme backlog=12 held=3".
+std::string stats_text(const StatsView& v);
+
 // Where the answers come from; a null function means "not configured here"
 // (a connector without carriers has no binds, no health, no route table).
 struct AdminSources {
@@ -51,6 +78,8 @@ struct AdminSources {
     // One record from the ledger (find_message in message_lookup.hpp); a
     // point read, fine on the caller's thread.
     std::function<store::StatusOr<FoundMessage>(const MessageQuery&)> message{};
+    // `stats`: counters since start (thread-safe reads).
+    std::function<StatsView()> stats{};
     // `receipts replay|unmatched|raw` (receipts_command.hpp).
     ReceiptsSources receipts{};
 };

@@ -437,6 +437,23 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                 sources.credits = [forward](std::string_view id) -> std::optional<smpp::relay::CreditCounts> {
                     return forward->credits(id);
                 };
+            if (forward)
+                sources.stats = [forward, &ledger, &config] {
+                    smpp::admin::StatsView v;
+                    const auto c = forward->counters();
+                    v.forward = {c.accepted, c.refused,  c.sent,      c.retries,  c.rejected,     c.in_doubt,
+                                 c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors};
+                    if (ledger) {
+                        const auto w = ledger->writer_stats();
+                        v.ledger = smpp::admin::StatsView::Ledger{w.writes,           w.groups,
+                                                                  w.overlapped,       w.journal_records,
+                                                                  w.journal_switches, w.journal_waits,
+                                                                  w.journal_replayed};
+                    }
+                    for (const auto& a : config.accounts.accounts)
+                        v.accounts.push_back({a.system_id, forward->backlog(a.system_id), forward->held(a.system_id)});
+                    return v;
+                };
             sources.health = [health] { return health->snapshot(); };
             sources.reload_async = [&reloads](std::function<void(const smpp::admin::ReloadResult&)> done) {
                 reloads.reload(std::move(done));

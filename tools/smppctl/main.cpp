@@ -1,7 +1,7 @@
 // smppctl: the operators' tool. `route lookup` and `route explain` read the
 // route table a running smpp-connector publishes in shared memory (the same
 // bytes its forward path selects from); `route check` validates a table
-// file before it is deployed. `binds`, `health`, `reload`, `message` and
+// file before it is deployed. `binds`, `stats`, `health`, `reload`, `message` and
 // `receipts replay|unmatched|raw` ask a running connector over its admin socket; `chaos` degrades a
 // simulated carrier (smpp-sim's control port) for a while.
 #include <cstdio>
@@ -232,6 +232,9 @@ int main(int argc, char** argv) {
     };
     auto* binds = app.add_subcommand("binds", "every carrier's binds: state, since, endpoint, window, last error");
     add_target(binds);
+    auto* stats = app.add_subcommand("stats", "counters since start: the forward path, the ledger's writes and "
+                                              "journal, each account's backlog");
+    add_target(stats);
     std::string health_carrier, health_country;
     auto* health = app.add_subcommand("health", "circuits per carrier x country: state per class, error and "
                                                 "delivery rates, latency, ramp stage");
@@ -334,6 +337,7 @@ int main(int argc, char** argv) {
     }
     if (socket_path.empty()) socket_path = "var/smpp-connector-" + std::to_string(port) + ".sock";
     if (*binds) return print_reply(ask_admin(socket_path, "binds"), "smpp-connector");
+    if (*stats) return print_reply(ask_admin(socket_path, "stats"), "smpp-connector");
     if (*health) {
         std::string request = "health";
         if (!health_carrier.empty()) request += " " + health_carrier;

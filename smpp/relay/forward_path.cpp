@@ -223,6 +223,11 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
     }
 }
 
+bool ForwardPath::accepting(std::string_view carrier_id) const {
+    auto it = carriers_.find(carrier_id);
+    return it != carriers_.end() && it->second->accepting();
+}
+
 ForwardPath::Credits::Counts ForwardPath::credits(std::string_view carrier_id) const {
     auto it = credits_.find(carrier_id);
     return it == credits_.end() ? Credits::Counts{} : it->second->counts(Credits::clock::now());
@@ -359,7 +364,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     Credits* credit = nullptr;
     if (deliver_at == store::Timestamp{})
         if (auto it = credits_.find(decision.carriers.front()); it != credits_.end())
-            if (carriers_.find(it->first)->second->accepting() && it->second->try_take(Credits::clock::now()))
+            if (accepting(it->first) && it->second->try_take(Credits::clock::now()))
                 credit = it->second.get();
     const bool direct = credit != nullptr;
     if (direct) {
@@ -602,7 +607,7 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             ++f->next;
             continue;
         }
-        if (!carriers_.find(carrier_id)->second->accepting()) {
+        if (!accepting(carrier_id)) {
             // Disabled, a backup, or no bind up: it would refuse. Passed over
             // without a `sending` write (a race still ends in its refusal).
             spdlog::debug("message {}: carrier {} takes no submits now; next carrier", f->id.to_string(), carrier_id);
@@ -652,7 +657,7 @@ void ForwardPath::granted(std::shared_ptr<Flight> f) {
     }
     // Disabled (or unbound) while it waited: on to the next carrier, without
     // a `sending` write its refusal would only undo.
-    if (!carriers_.find(f->candidates[f->next])->second->accepting()) {
+    if (!accepting(f->candidates[f->next])) {
         give_back(*f);
         ++f->next;
         return dispatch(std::move(f));

@@ -281,6 +281,8 @@ private:
     // The message left the account's backlog and the held list (a carrier
     // has it, or it is final). Any thread; the first call wins.
     void release(Flight& f) noexcept;
+    // The carrier takes submits now (Carrier::accepting; false when unknown).
+    bool accepting(std::string_view carrier_id) const;
     // With a credit of candidates[next]: `sending`, durably, then submit_to.
     void send_via(std::shared_ptr<Flight> f);
     // A waiter got its credit (any thread): send_via, unless it expired or

@@ -39,6 +39,9 @@ struct ForwardConfig {
     std::chrono::seconds max_hold{48 * 3600};  // no validity_period: expires this long after acceptance; 0s: never
     std::chrono::seconds carrier_stall{5};  // a carrier that answers nothing this long is passed over
     std::chrono::seconds outage_retry_max{30};  // retries after rounds of refusals only: at most this apart
+    // A concatenated message's parts go through the carrier that took the
+    // first; a part waits for it at most this long after the last; 0s: off.
+    std::chrono::seconds concat_window{600};
 };
 
 struct ConnectorConfig {

@@ -49,6 +49,10 @@ struct ForwardPath::Flight {
     bool born_sending = false;      // accepted as `sending` to candidates[0] (no separate write)
     Backlog* backlog = nullptr;     // the account's, when it has one
     Credits* credit = nullptr;      // the carrier credit it holds (carrier_credits.hpp), if any
+    // One part of a concatenated message (part_affinity.hpp): which message,
+    // and which part.
+    std::optional<ConcatKey> part;
+    std::uint8_t part_seqnum = 0;
 
     Flight() = default;
     Flight(const Flight&) = delete;

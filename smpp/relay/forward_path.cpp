@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <utility>
 #include <boost/asio/strand.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "smpp/protocol/segments.hpp"
@@ -209,7 +210,8 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       ids_(ids),
       router_(std::move(router)),
       carriers_(std::move(carriers)),
-      settings_(settings) {
+      settings_(settings),
+      parts_(settings_.concat_window) {
     for (const auto& a : settings_.accounts.accounts) {
         policies_.emplace(a.system_id, forward_policy(upstream::submit_policy_of(a)));
         auto b = std::make_unique<Backlog>();
@@ -226,6 +228,33 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
 bool ForwardPath::accepting(std::string_view carrier_id) const {
     auto it = carriers_.find(carrier_id);
     return it != carriers_.end() && it->second->accepting();
+}
+
+std::optional<std::string> ForwardPath::follow_siblings(const ConcatKey& part, std::vector<std::string>& candidates,
+                                                        std::vector<std::uint64_t>& costs) {
+    auto pin = parts_.pin(part, PartAffinity::clock::now());
+    if (!pin) return std::nullopt;
+    const auto at = std::find(candidates.begin(), candidates.end(), pin->carrier);
+    if (at == candidates.end()) {
+        // The route changed, or a carrier left it: the part goes its own way.
+        if (pin->taken)
+            spdlog::warn("concatenated message {} of {} to {}: carrier {}, which took other parts, is not on its "
+                         "route now; this part goes another way",
+                         part.ref, part.account, part.destination, pin->carrier);
+        return std::nullopt;
+    }
+    // Moved to the front, the others keep their order (and their prices).
+    const auto i = static_cast<std::size_t>(at - candidates.begin());
+    std::rotate(candidates.begin(), at, at + 1);
+    if (costs.size() == candidates.size()) std::rotate(costs.begin(), costs.begin() + i, costs.begin() + i + 1);
+    return pin->carrier;
+}
+
+bool ForwardPath::part_may_go(const Flight& f, std::string_view carrier_id) {
+    if (!f.part) return true;
+    auto pin = parts_.pin(*f.part, PartAffinity::clock::now());
+    if (!pin || !pin->taken || pin->carrier == carrier_id) return true;
+    return std::find(f.candidates.begin(), f.candidates.end(), pin->carrier) == f.candidates.end();
 }
 
 ForwardPath::Credits::Counts ForwardPath::credits(std::string_view carrier_id) const {
@@ -334,6 +363,16 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
         return command_status::ESME_RMSGQFUL;
     }
     const auto account_routing = routing_of(settings_.accounts, account);
+    // A part of a concatenated message goes where its siblings went.
+    std::optional<ConcatKey> part;
+    std::string follows;
+    if (const auto& c = valid.concatenation; c && c->total > 1 && parts_.enabled()) {
+        part = ConcatKey{account, sm.source.addr, sm.dest.addr, c->ref, c->total};
+        if (auto pinned = follow_siblings(*part, decision.carriers, decision.costs))
+            follows = fmt::format("; parts of this message go through {} (part {} of {})", *pinned, c->seqnum,
+                                  c->total);
+        parts_.route(*part, decision.carriers.front(), PartAffinity::clock::now());
+    }
     Prepared p;
     auto& r = p.record;
     r.id = ids_.next();
@@ -351,7 +390,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     if (const auto& c = valid.concatenation) r.concatenation = store::Concatenation{c->ref, c->total, c->seqnum};
     r.status = MessageStatus::accepted;
     r.traffic_class = std::string(account_routing.class_name);
-    r.route = {decision.carriers.front(), route_reason(decision)};
+    r.route = {decision.carriers.front(), route_reason(decision) + follows};
     r.accepted_at = r.updated_at = at;
     r.retry_at = deliver_at;  // the hold a restart resumes
     r.expires_at = expires_at;
@@ -384,6 +423,8 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     f->segments = valid.segments;
     f->cls = account_routing.cls;
     f->country = decision.country;
+    f->part = std::move(part);
+    if (f->part) f->part_seqnum = valid.concatenation->seqnum;
     f->deliver_at = deliver_at;
     f->expires_at = expires_at;
     f->hold_until = hold_until(std::max(at, deliver_at));  // a scheduled message's hold starts at its schedule
@@ -580,6 +621,13 @@ void ForwardPath::resume(store::MessageRecord record) {
     flight->candidates = std::move(match.carriers);
     flight->costs = std::move(match.costs);
     flight->country = match.country;
+    // Its parts find each other again as they go (dispatch() follows the
+    // first one taken); pins do not survive a restart.
+    if (const auto& c = record.concatenation; c && c->total > 1 && parts_.enabled()) {
+        flight->part = ConcatKey{record.account, record.source.address, record.destination.address, c->reference,
+                                 c->total};
+        flight->part_seqnum = c->number;
+    }
     proceed(std::move(flight));
 }
 
@@ -597,6 +645,8 @@ void ForwardPath::back_to_sent(store::MessageRecord record) {
 
 void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
     using taken = Credits::taken;
+    // Each round starts with the carrier its sibling parts went through.
+    if (f->next == 0 && f->part) follow_siblings(*f->part, f->candidates, f->costs);
     while (f->next < f->candidates.size()) {
         const std::string& carrier_id = f->candidates[f->next];
         auto it = credits_.find(carrier_id);
@@ -604,6 +654,14 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             // conf/ checks route carriers against the carriers file; a gap
             // here is a programming error, not a reason to lose the message.
             spdlog::error("message {}: route names carrier {} which is not running", f->id.to_string(), carrier_id);
+            ++f->next;
+            continue;
+        }
+        if (!part_may_go(*f, carrier_id)) {
+            // Another carrier took a sibling part: this one waits for it
+            // (retry rounds) rather than reach the handset another way.
+            spdlog::debug("message {}: its sibling parts went through another carrier; not via {}",
+                          f->id.to_string(), carrier_id);
             ++f->next;
             continue;
         }
@@ -698,6 +756,7 @@ void ForwardPath::sweep() {
 
 void ForwardPath::send_via(std::shared_ptr<Flight> f) {
     const std::string& carrier_id = f->candidates[f->next];
+    if (f->part) parts_.route(*f->part, carrier_id, PartAffinity::clock::now());
     // `sending` is durable before the submit_sm leaves us: after a crash,
     // recover() turns it into in_doubt instead of resending a message the
     // carrier may already have (nothing doubled without the account's say).
@@ -750,6 +809,10 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         release(*f);
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
+        if (f->part && !parts_.taken(*f->part, f->part_seqnum, carrier_id, PartAffinity::clock::now()))
+            spdlog::warn("message {}: part {} of {} went through {}, other parts through another carrier; the "
+                         "handset may not join them",
+                         id, f->part_seqnum, f->part->total, carrier_id);
         auto ids = settings_.carrier_ids.find(carrier_id);
         auto key = index_key(sent->carrier_message_id,
                              ids == settings_.carrier_ids.end() ? CarrierIdSettings{} : ids->second);

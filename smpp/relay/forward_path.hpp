@@ -61,6 +61,14 @@
 // carrier as a carrier refusal did; cancel_sm and replace_sm reach it while
 // it waits.
 //
+// Concatenated messages (part_affinity.hpp): a part goes first to the
+// carrier its message's earlier parts went to, whatever the route's policy
+// would pick for it alone; once that carrier took one of them, the other
+// parts go nowhere else (they wait through retry rounds) until concat_window
+// passes without a part, and the record's route reason names the carrier
+// they follow. Only a carrier no longer on the route breaks a message up
+// (logged).
+//
 // After ESME_ROK the message is never dropped: the route's carriers are
 // tried in order (a transient answer or a refusal moves on to the next),
 // and when all have said "not now" the ledger schedules a retry with
@@ -82,6 +90,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -92,6 +101,7 @@
 #include "smpp/relay/carrier_credits.hpp"
 #include "smpp/relay/held_messages.hpp"
 #include "smpp/relay/message_router.hpp"
+#include "smpp/relay/part_affinity.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/upstream/account.hpp"
 #include "smpp/upstream/message_sink.hpp"
@@ -120,6 +130,11 @@ struct ForwardSettings {
     // none of them for this long is stalled: messages waiting for it go to
     // their route's next carrier (carrier_credits.hpp).
     std::chrono::milliseconds carrier_stall{5'000};
+    // The parts of one concatenated message go through the carrier that
+    // took the first of them (part_affinity.hpp); a part waits for it up to
+    // this long after the message's last part went. 0: each part routes on
+    // its own.
+    std::chrono::milliseconds concat_window{600'000};
     // How each carrier's submit_sm_resp ids are indexed for its receipts
     // (carrier_id.hpp); a carrier not listed gets the automatic rule.
     CarrierIdBook carrier_ids{};
@@ -222,6 +237,10 @@ public:
     // The account's messages accepted and not yet taken by a carrier.
     std::uint32_t backlog(std::string_view account) const;
 
+    // Concatenated messages whose parts are pinned to a carrier now
+    // (part_affinity.hpp): some of their parts are yet to be taken.
+    std::size_t pinned_messages() const { return parts_.size(); }
+
     // The account's messages cancel_sm and replace_sm can still reach.
     std::size_t held(std::string_view account) const { return held_.size(account); }
 
@@ -283,6 +302,13 @@ private:
     void release(Flight& f) noexcept;
     // The carrier takes submits now (Carrier::accepting; false when unknown).
     bool accepting(std::string_view carrier_id) const;
+    // A part of a concatenated message: its pinned carrier first among
+    // `candidates` (and `costs` beside them; part_affinity.hpp). The pinned
+    // carrier, when it is on the route.
+    std::optional<std::string> follow_siblings(const ConcatKey& part, std::vector<std::string>& candidates,
+                                               std::vector<std::uint64_t>& costs);
+    // False for a part whose siblings another carrier on its route took.
+    bool part_may_go(const Flight& f, std::string_view carrier_id);
     // With a credit of candidates[next]: `sending`, durably, then submit_to.
     void send_via(std::shared_ptr<Flight> f);
     // A waiter got its credit (any thread): send_via, unless it expired or
@@ -316,6 +342,7 @@ private:
     // One per carrier, fixed at construction: the map is read without locks.
     std::map<std::string, std::unique_ptr<Credits>, std::less<>> credits_;
     std::atomic<bool> sweep_armed_{false};
+    PartAffinity parts_;
     const upstream::NumberNormaliser numbers_;  // its tables take milliseconds to build: once
     std::map<std::string, upstream::SubmitPolicy, std::less<>> policies_;
 

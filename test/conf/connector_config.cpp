@@ -359,6 +359,7 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
         CHECK(c.forward.max_hold == std::chrono::hours(48));
         CHECK(c.forward.carrier_stall == std::chrono::seconds(5));
         CHECK(c.forward.outage_retry_max == std::chrono::seconds(30));
+        CHECK(c.forward.concat_window == std::chrono::minutes(10));
     }
     TempConfig f(valid_yaml +
                  "forward:\n"                 // 23
@@ -367,7 +368,8 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
                  "  max_retry_rounds: 4\n"    // 26
                  "  max_hold: 3d\n"           // 27
                  "  carrier_stall: 30s\n"     // 28
-                 "  outage_retry_max: 1m\n");  // 29
+                 "  outage_retry_max: 1m\n"   // 29
+                 "  concat_window: 2m\n");     // 30
     const auto c = load_connector_config(f.path());
     CHECK(c.forward.retry_base == std::chrono::seconds(2));
     CHECK(c.forward.retry_max == std::chrono::minutes(10));
@@ -375,6 +377,9 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
     CHECK(c.forward.max_hold == std::chrono::hours(72));
     CHECK(c.forward.carrier_stall == std::chrono::seconds(30));
     CHECK(c.forward.outage_retry_max == std::chrono::minutes(1));
+    CHECK(c.forward.concat_window == std::chrono::minutes(2));
+    CHECK(load_connector_config(TempConfig(valid_yaml + "forward: {concat_window: 0s}\n").path())
+              .forward.concat_window == std::chrono::seconds(0));
     CHECK(load_connector_config(TempConfig(valid_yaml + "forward: {max_hold: 0s}\n").path()).forward.max_hold ==
           std::chrono::seconds(0));
 
@@ -390,7 +395,9 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
     CHECK(error_of(with("forward:\n  carrier_stall: 0s\n")) == "24: forward.carrier_stall: must be between 1s and 1h");
     CHECK(error_of(with("forward:\n  stall: 5s\n")) ==
           "24: forward.stall: unknown key (expected one of: retry_base, retry_max, max_retry_rounds, max_hold, "
-          "carrier_stall, outage_retry_max)");
+          "carrier_stall, outage_retry_max, concat_window)");
+    CHECK(error_of(with("forward:\n  concat_window: 2d\n")) ==
+          "24: forward.concat_window: must be between 0s and 24h");
     CHECK(error_of(with("forward:\n  outage_retry_max: 0s\n")) ==
           "24: forward.outage_retry_max: must be between 1s and 24h");
 }

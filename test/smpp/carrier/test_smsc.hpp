@@ -126,9 +126,13 @@ private:
             auto resp = protocol::make_response(p.id(), p.sequence_number, status);
             if (status == command_status::ESME_ROK) {
                 // message_id is at most 64 octets: a long text gets a numbered id.
+                // A UDH (binary, NULs too) is left out of it.
+                std::string_view text = sm->short_message;
+                if ((sm->esm_class & 0x40) != 0 && !text.empty())
+                    text.remove_prefix(std::min<std::size_t>(text.size(), 1 + static_cast<std::uint8_t>(text[0])));
                 resp.as<protocol::SubmitSmResp>()->message_id =
-                    sm->short_message.size() <= 60 ? "id-" + sm->short_message
-                                                   : "id-long-" + std::to_string(smsc_.submits.size());
+                    text.size() <= 60 ? "id-" + std::string(text)
+                                      : "id-long-" + std::to_string(smsc_.submits.size());
                 smsc_.accepted.push_back(sm->short_message);
             }
             auto sp = s.shared_from_this();

@@ -1,6 +1,7 @@
 #include "smpp/relay/forward_path.hpp"
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <set>
 
@@ -813,4 +814,153 @@ TEST_CASE("forward path: messages waiting for a carrier that is disabled meanwhi
     CHECK(refused_at_00 <= 3);
     CHECK(via_01 >= waited);
     CHECK(rig.forward->credits("carrier00").in_use == 0);
+}
+
+namespace {
+
+// Part `seq` of `total` of the concatenated message `ref` to `dest`: a UDH
+// (IEI 00, 8-bit reference) before the text.
+protocol::SubmitSm part(std::string dest, std::uint8_t ref, std::uint8_t total, std::uint8_t seq) {
+    auto sm = to(std::move(dest));
+    sm.esm_class = 0x40;
+    sm.short_message = std::string{'\x05', '\x00', '\x03', static_cast<char>(ref), static_cast<char>(total),
+                                   static_cast<char>(seq)} +
+                       fmt::format("r{}p{}", ref, seq);
+    return sm;
+}
+
+// A 44 route whose two carriers tie (same priority): messages share them by
+// weight, round-robin.
+std::shared_ptr<relay::MessageRouter> shared_route() {
+    routing::RouteTable table;
+    routing::RouteEntry e;
+    e.prefix = "44";
+    e.country = "GB";
+    for (const char* carrier : {"carrier00", "carrier01"}) {
+        routing::Candidate c;
+        c.carrier = carrier;
+        e.candidates.push_back(std::move(c));
+    }
+    table.entries.push_back(std::move(e));
+    auto r = relay::MessageRouter::from_table(table);
+    REQUIRE(r);
+    return std::move(r).value();
+}
+
+// The carrier that took the record (its last attempt), once it is sent.
+std::string taken_by(Loop& loop, store::Ledger& ledger, const Answer& a) {
+    return sent_record(loop, ledger, a).attempts.back().carrier;
+}
+
+}  // namespace
+
+TEST_CASE("forward path: the parts of one concatenated message go through one carrier where the route shares by "
+          "weight",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, shared_route());
+    REQUIRE(rig.ready());
+    // Five messages of three parts, interleaved as several upstream threads
+    // would send them: every first part, then every second, then every third.
+    // Five: part by part, round-robin would send each message's second part
+    // to the other carrier.
+    for (std::uint8_t seq = 1; seq <= 3; ++seq)
+        for (std::uint8_t ref = 1; ref <= 5; ++ref)
+            REQUIRE(rig.submit(1, part("4477009001" + std::to_string(ref % 3), ref, 3, seq), true));
+    for (const auto& a : rig.answers) REQUIRE(a.status == command_status::ESME_ROK);
+    std::map<std::string, int> messages_per_carrier;
+    for (std::size_t m = 0; m < 5; ++m) {
+        const auto first = taken_by(loop, ledger, rig.answers[m]);
+        ++messages_per_carrier[first];
+        CHECK(taken_by(loop, ledger, rig.answers[5 + m]) == first);
+        CHECK(taken_by(loop, ledger, rig.answers[10 + m]) == first);
+        // The record says why a later part went where it did.
+        CHECK_THAT(record_of(ledger, rig.answers[10 + m]).route.reason,
+                   Catch::Contains("parts of this message go through " + first + " (part 3 of 3)"));
+    }
+    // The messages themselves still share the carriers.
+    CHECK(messages_per_carrier["carrier00"] + messages_per_carrier["carrier01"] == 5);
+    CHECK(messages_per_carrier["carrier00"] >= 2);
+    CHECK(messages_per_carrier["carrier01"] >= 2);
+    // Every part taken: no pin is kept.
+    CHECK(rig.forward->pinned_messages() == 0);
+    // Single-part messages are not pinned: they alternate as before.
+    REQUIRE(rig.submit(4, to("447700900123")));
+    std::set<std::string> singles;
+    for (std::size_t i = 15; i < 19; ++i) singles.insert(taken_by(loop, ledger, rig.answers[i]));
+    CHECK(singles.size() == 2);
+}
+
+TEST_CASE("forward path: a part whose sibling a carrier took waits for that carrier instead of going elsewhere",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.outage_retry_max = 20ms;
+    Rig rig(loop, ledger, true, fs);  // carrier00 first, then carrier01
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, part("447700900123", 9, 2, 1), true));
+    CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier00");
+    // carrier00 goes away between the parts: the second part does not go
+    // to carrier01 (a handset could not join the parts), it waits.
+    rig.carriers.at("carrier00")->disable();
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier00")->accepting(); }));
+    REQUIRE(rig.submit(1, part("447700900123", 9, 2, 2), true));
+    REQUIRE(rig.answers[1].status == command_status::ESME_ROK);
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().retries >= 5; }, 3s));
+    CHECK(record_of(ledger, rig.answers[1]).status == store::MessageStatus::queued);
+    CHECK(rig.forward->counters().failed == 0);
+    CHECK(rig.smsc.accepted.size() == 1);
+    // Meanwhile other messages to the same number still fail over.
+    REQUIRE(rig.submit(1, part("447700900123", 10, 2, 1), true));
+    CHECK(taken_by(loop, ledger, rig.answers[2]) == "carrier01");
+    // carrier00 is back: the waiting part goes there.
+    rig.carriers.at("carrier00")->enable();
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier00");
+    REQUIRE(rig.submit(1, part("447700900123", 10, 2, 2), true));
+    CHECK(taken_by(loop, ledger, rig.answers[3]) == "carrier01");  // with its own first part
+}
+
+TEST_CASE("forward path: a part refused before any sibling was taken follows it to the next carrier",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true);
+    REQUIRE(rig.ready());
+    rig.carriers.at("carrier00")->disable();
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier00")->accepting(); }));
+    REQUIRE(rig.submit(1, part("447700900123", 7, 2, 1), true));
+    CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier01");
+    // carrier00, first on the route, is back; the second part still joins
+    // the first at carrier01.
+    rig.carriers.at("carrier00")->enable();
+    REQUIRE(loop.run_until([&] { return carrier::test::all_bound(*rig.carriers.at("carrier00")); }, 3s));
+    REQUIRE(rig.submit(1, part("447700900123", 7, 2, 2), true));
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier01");
+}
+
+TEST_CASE("forward path: a pin lapses after concat_window without a part, and is off with 0",
+          "[relay][forward][parts]") {
+    for (const auto window : {std::chrono::milliseconds{150}, std::chrono::milliseconds{0}}) {
+        store::InMemoryLedger ledger;
+        Loop loop;
+        auto fs = fast_retries();
+        fs.outage_retry_max = 20ms;
+        fs.concat_window = window;
+        Rig rig(loop, ledger, true, fs);
+        REQUIRE(rig.ready());
+        REQUIRE(rig.submit(1, part("447700900123", 3, 2, 1), true));
+        CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier00");
+        const auto first_taken = std::chrono::steady_clock::now();  // after the pin's last touch
+        rig.carriers.at("carrier00")->disable();
+        REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier00")->accepting(); }));
+        const auto second_sent = std::chrono::steady_clock::now();
+        REQUIRE(rig.submit(1, part("447700900123", 3, 2, 2), true));
+        // Off: it fails over at once; 150 ms: once the pin lapsed.
+        CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier01");
+        const auto now = std::chrono::steady_clock::now();
+        if (window.count() == 0) CHECK(now - second_sent < 100ms);
+        else CHECK(now - first_taken >= window);
+    }
 }

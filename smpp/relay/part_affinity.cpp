@@ -1,0 +1,98 @@
+#include "smpp/relay/part_affinity.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace smpp::relay {
+
+std::string PartAffinity::flat(const ConcatKey& key) {
+    // NUL cannot occur in an SMPP C-Octet String: the fields cannot run
+    // into each other.
+    std::string k;
+    k.reserve(key.account.size() + key.source.size() + key.destination.size() + 6);
+    k.append(key.account).push_back('\0');
+    k.append(key.source).push_back('\0');
+    k.append(key.destination).push_back('\0');
+    k.push_back(static_cast<char>(key.ref >> 8));
+    k.push_back(static_cast<char>(key.ref & 0xff));
+    k.push_back(static_cast<char>(key.total));
+    return k;
+}
+
+PartAffinity::Entry* PartAffinity::live(const std::string& k, clock::time_point now) {
+    auto it = entries_.find(k);
+    if (it == entries_.end()) return nullptr;
+    if (now - it->second.touched >= window_) {
+        entries_.erase(it);
+        return nullptr;
+    }
+    return &it->second;
+}
+
+void PartAffinity::evict(clock::time_point now) {
+    if (now < next_eviction_) return;
+    next_eviction_ = now + window_ / 4;
+    std::erase_if(entries_, [&](const auto& e) { return now - e.second.touched >= window_; });
+}
+
+std::optional<PartAffinity::Pin> PartAffinity::pin(const ConcatKey& key, clock::time_point now) {
+    if (!enabled()) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    const auto* e = live(flat(key), now);
+    if (!e) return std::nullopt;
+    return Pin{e->carrier, e->taken};
+}
+
+PartAffinity::Pin PartAffinity::route(const ConcatKey& key, std::string_view carrier, clock::time_point now) {
+    if (!enabled()) return Pin{std::string(carrier), false};
+    std::lock_guard lock(mutex_);
+    const auto k = flat(key);
+    if (auto* e = live(k, now)) {
+        if (!e->taken) e->carrier = carrier;
+        e->touched = now;
+        return Pin{e->carrier, e->taken};
+    }
+    evict(now);
+    if (entries_.size() >= max_messages_) {
+        if (!std::exchange(warned_full_, true))
+            spdlog::warn("{} concatenated messages pinned to carriers at once, the most kept: further ones route "
+                         "part by part until pins lapse",
+                         entries_.size());
+        return Pin{std::string(carrier), false};
+    }
+    warned_full_ = false;
+    auto& e = entries_[k];
+    e.carrier = carrier;
+    e.touched = now;
+    return Pin{e.carrier, false};
+}
+
+bool PartAffinity::taken(const ConcatKey& key, std::uint8_t seqnum, std::string_view carrier, clock::time_point now) {
+    if (!enabled()) return true;
+    std::lock_guard lock(mutex_);
+    const auto k = flat(key);
+    auto* e = live(k, now);
+    if (!e) {
+        // Lapsed, or never pinned (over max_messages): it pins from here.
+        evict(now);
+        if (entries_.size() >= max_messages_) return true;
+        e = &entries_[k];
+    }
+    const bool joined = !e->taken || e->carrier == carrier;
+    if (!e->taken || !joined) {
+        // After a split the latest carrier leads: later parts join the most
+        // recent ones.
+        e->carrier = carrier;
+        e->taken = true;
+    }
+    e->touched = now;
+    if (seqnum > 0) e->parts.set(seqnum);
+    if (e->parts.count() >= key.total) entries_.erase(k);  // every part taken: nothing left to pin
+    return joined;
+}
+
+std::size_t PartAffinity::size() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+}  // namespace smpp::relay

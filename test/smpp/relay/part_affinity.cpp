@@ -1,0 +1,140 @@
+#include "smpp/relay/part_affinity.hpp"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using smpp::relay::ConcatKey;
+using smpp::relay::PartAffinity;
+
+const auto t0 = PartAffinity::clock::time_point{} + 1h;
+
+ConcatKey key(std::uint16_t ref = 7, std::uint8_t total = 3) {
+    return ConcatKey{"acme", "ACME", "447700900123", ref, total};
+}
+
+}  // namespace
+
+TEST_CASE("part affinity: the first part pins its carrier; the pin follows sending until a carrier takes a part",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    CHECK_FALSE(parts.pin(key(), t0));
+    auto p = parts.route(key(), "carrier00", t0);
+    CHECK(p.carrier == "carrier00");
+    CHECK_FALSE(p.taken);
+    // carrier00 refused the part before taking anything: it went on to
+    // carrier01, and the message's other parts follow it there.
+    p = parts.route(key(), "carrier01", t0 + 1s);
+    CHECK(p.carrier == "carrier01");
+    CHECK(parts.pin(key(), t0 + 1s)->carrier == "carrier01");
+    CHECK(parts.taken(key(), 1, "carrier01", t0 + 2s));
+    auto pin = parts.pin(key(), t0 + 2s);
+    REQUIRE(pin);
+    CHECK(pin->carrier == "carrier01");
+    CHECK(pin->taken);
+    // Taken: a part sent elsewhere (failover past the pin) does not move it.
+    p = parts.route(key(), "carrier00", t0 + 3s);
+    CHECK(p.carrier == "carrier01");
+    CHECK(p.taken);
+}
+
+TEST_CASE("part affinity: a part taken by another carrier is a split; later parts follow the latest carrier",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    parts.route(key(), "carrier00", t0);
+    CHECK(parts.taken(key(), 1, "carrier00", t0));
+    CHECK(parts.taken(key(), 1, "carrier00", t0));  // the same part again: still joined
+    CHECK_FALSE(parts.taken(key(), 2, "carrier01", t0 + 1s));
+    CHECK(parts.pin(key(), t0 + 1s)->carrier == "carrier01");
+}
+
+TEST_CASE("part affinity: once every part is taken the pin is dropped", "[relay][parts]") {
+    PartAffinity parts(10min);
+    parts.route(key(9, 3), "carrier00", t0);
+    CHECK(parts.taken(key(9, 3), 2, "carrier00", t0));
+    CHECK(parts.taken(key(9, 3), 2, "carrier00", t0));  // counted once
+    CHECK(parts.taken(key(9, 3), 1, "carrier00", t0));
+    CHECK(parts.size() == 1);
+    CHECK(parts.taken(key(9, 3), 3, "carrier00", t0));
+    CHECK(parts.size() == 0);
+    CHECK_FALSE(parts.pin(key(9, 3), t0));
+}
+
+TEST_CASE("part affinity: a pin lapses a window after its last part was routed or taken", "[relay][parts]") {
+    PartAffinity parts(1min);
+    parts.route(key(), "carrier00", t0);
+    parts.taken(key(), 1, "carrier00", t0 + 30s);
+    CHECK(parts.pin(key(), t0 + 89s));  // 59 s after it was taken
+    CHECK_FALSE(parts.pin(key(), t0 + 90s));
+    CHECK(parts.size() == 0);
+    // Lapsed: the next part pins anew, wherever it is routed.
+    CHECK(parts.route(key(), "carrier01", t0 + 91s).carrier == "carrier01");
+    // Lapsed pins of other messages go as new ones come (no timer needed).
+    for (std::uint16_t ref = 100; ref < 200; ++ref) parts.route(key(ref), "carrier00", t0 + 2min);
+    CHECK(parts.size() == 101);
+    parts.route(key(500), "carrier00", t0 + 10min);
+    CHECK(parts.size() == 1);
+}
+
+TEST_CASE("part affinity: a window of 0 pins nothing", "[relay][parts]") {
+    PartAffinity parts(0ms);
+    CHECK_FALSE(parts.enabled());
+    CHECK(parts.route(key(), "carrier00", t0).carrier == "carrier00");
+    CHECK(parts.taken(key(), 1, "carrier00", t0));
+    CHECK_FALSE(parts.pin(key(), t0));
+    CHECK(parts.size() == 0);
+}
+
+TEST_CASE("part affinity: at most max_messages pins; beyond them messages go unpinned", "[relay][parts]") {
+    PartAffinity parts(1min, 3);
+    for (std::uint16_t ref = 1; ref <= 3; ++ref) parts.route(key(ref), "carrier00", t0);
+    CHECK(parts.route(key(4), "carrier01", t0).carrier == "carrier01");
+    CHECK(parts.size() == 3);
+    CHECK_FALSE(parts.pin(key(4), t0));
+    CHECK(parts.pin(key(1), t0));
+    // The old ones lapse: room again.
+    parts.route(key(5), "carrier01", t0 + 2min);
+    CHECK(parts.size() == 1);
+    CHECK(parts.pin(key(5), t0 + 2min)->carrier == "carrier01");
+}
+
+TEST_CASE("part affinity: each of account, source, destination, reference and part count tells messages apart",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    const ConcatKey base{"acme", "ACME", "447700900123", 7, 3};
+    parts.route(base, "carrier00", t0);
+    parts.taken(base, 1, "carrier00", t0);
+    for (auto other : {ConcatKey{"acm", "eACME", "447700900123", 7, 3}, ConcatKey{"acme", "ACM", "E447700900123", 7, 3},
+                       ConcatKey{"acme", "ACME", "447700900124", 7, 3}, ConcatKey{"acme", "ACME", "447700900123", 8, 3},
+                       ConcatKey{"acme", "ACME", "447700900123", 7, 2},
+                       ConcatKey{"acme", "ACME", "447700900123", 7 + 256, 3}})
+        CHECK_FALSE(parts.pin(other, t0));
+    CHECK(parts.pin(base, t0));
+}
+
+TEST_CASE("part affinity: threads pinning and taking at once each see their own message's carrier",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    std::vector<std::thread> threads;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            const std::string carrier = "carrier0" + std::to_string(t);
+            for (std::uint16_t ref = 0; ref < 5'000; ++ref) {
+                const ConcatKey k{"acct" + std::to_string(t), "S", "447700900123", ref, 2};
+                parts.route(k, carrier, t0);
+                if (!parts.taken(k, 1, carrier, t0)) ++wrong;
+                auto pin = parts.pin(k, t0);
+                if (!pin || pin->carrier != carrier || !pin->taken) ++wrong;
+                if (!parts.taken(k, 2, carrier, t0)) ++wrong;
+            }
+        });
+    for (auto& t : threads) t.join();
+    CHECK(wrong == 0);
+    CHECK(parts.size() == 0);
+}

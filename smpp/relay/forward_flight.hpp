@@ -53,6 +53,11 @@ struct ForwardPath::Flight {
     // and which part.
     std::optional<ConcatKey> part;
     std::uint8_t part_seqnum = 0;
+    // The retry round it sleeps until (retry_later), and whether a carrier
+    // of its route came back meanwhile (outage_waiters.hpp): then its round
+    // starts now, not at that time.
+    store::Timestamp retry_at{};
+    std::atomic<bool> carrier_back{false};
 
     Flight() = default;
     Flight(const Flight&) = delete;

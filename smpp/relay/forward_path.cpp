@@ -1,6 +1,7 @@
 #include "smpp/relay/forward_path.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <variant>
 #include <vector>
 
@@ -522,6 +523,7 @@ void ForwardPath::sleep_until(std::shared_ptr<Flight> f, store::Timestamp when) 
 
 void ForwardPath::resume_held(std::shared_ptr<Flight> f) {
     if (stopping_.load()) return;
+    outage_.remove(f->id);  // woken early or on time: its round starts now
     auto record = ledger_.find(f->id);
     if (!record.ok()) {
         counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
@@ -547,6 +549,9 @@ void ForwardPath::resume_held(std::shared_ptr<Flight> f) {
             f->hold_until = std::max(f->hold_until, hold_until(record->retry_at));
     }
     f->deliver_at = record->retry_at;
+    // Woken because a carrier of its route is back: the retry it slept
+    // towards starts now (a schedule replace_sm set meanwhile still holds).
+    if (f->carrier_back.exchange(false) && record->retry_at == f->retry_at) f->deliver_at = now_ms();
     proceed(std::move(f));
 }
 
@@ -754,6 +759,47 @@ void ForwardPath::sweep() {
     if (anyone_waits) arm_sweep();
 }
 
+void ForwardPath::arm_watch() {
+    if (stopping_.load() || watch_armed_.exchange(true)) return;
+    auto timer = std::make_shared<boost::asio::steady_timer>(ex_);
+    timer->expires_after(std::chrono::milliseconds{100});
+    timer->async_wait([self = shared_from_this(), timer](boost::system::error_code) { self->watch_outage(); });
+}
+
+void ForwardPath::watch_outage() {
+    // Cleared first: a waiter added from here on arms the next watch itself.
+    watch_armed_.store(false);
+    if (stopping_.load()) return;
+    // A bounded batch per carrier and tick: a backlog of thousands resumes
+    // over a few seconds (each wake reads its record), not in one burst.
+    constexpr std::size_t batch = 1'000;
+    std::vector<OutageWaiters::Waker> wake;
+    bool returning = false;
+    {
+        std::lock_guard lock(watch_mutex_);
+        for (const auto& carrier_id : outage_.awaited()) {
+            const bool now = accepting(carrier_id);
+            auto [it, fresh] = was_accepting_.try_emplace(carrier_id, now);
+            if (!fresh && !it->second && now &&
+                std::find(returning_.begin(), returning_.end(), carrier_id) == returning_.end()) {
+                spdlog::info("carrier {} takes submits again: resuming the messages that waited for it",
+                             carrier_id);
+                returning_.push_back(carrier_id);
+            }
+            it->second = now;
+        }
+        std::erase_if(returning_, [&](const std::string& carrier_id) {
+            auto back = outage_.back(carrier_id, batch);
+            const bool done = back.size() < batch;
+            std::move(back.begin(), back.end(), std::back_inserter(wake));
+            return done;
+        });
+        returning = !returning_.empty();
+    }
+    for (const auto& w : wake) w();
+    if (returning || outage_.size() > 0) arm_watch();
+}
+
 void ForwardPath::send_via(std::shared_ptr<Flight> f) {
     const std::string& carrier_id = f->candidates[f->next];
     if (f->part) parts_.route(*f->part, carrier_id, PartAffinity::clock::now());
@@ -939,15 +985,31 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
     ++f->rounds;
     counters_.retries.fetch_add(1, std::memory_order_relaxed);
     const auto when = at + delay;
-    ledger_.schedule_retry(f->id, when, [self = shared_from_this(), f, when](store::Status st) mutable {
+    ledger_.schedule_retry(f->id, when, [self = shared_from_this(), f, when, answered](store::Status st) mutable {
         if (st.code() == StatusCode::failed_precondition) return self->release(*f);  // final meanwhile (cancel_sm)
         if (!st.ok()) {
             self->counters_.ledger_errors.fetch_add(1, std::memory_order_relaxed);
             spdlog::error("message {}: retry not stored ({}); retrying anyway", f->id.to_string(), st.to_string());
         }
-        boost::asio::post(self->ex_, [self, f = std::move(f), when]() mutable {
+        boost::asio::post(self->ex_, [self, f = std::move(f), when, answered]() mutable {
             f->next = 0;
+            // Only refusals: it goes as soon as one of its carriers is back
+            // (a held message has a waker; a re-send has none and keeps its
+            // timer).
+            const bool outage = !answered && f->held.load();
+            f->retry_at = when;
+            if (outage)
+                self->outage_.add(f->id, f->candidates,
+                                  [weak = std::weak_ptr<ForwardPath>(self), wf = std::weak_ptr<Flight>(f),
+                                   account = f->account, id = f->id] {
+                                      auto self = weak.lock();
+                                      auto f = wf.lock();
+                                      if (!self || !f) return;
+                                      f->carrier_back.store(true);
+                                      self->held_.wake(account, id);
+                                  });
             self->sleep_until(std::move(f), when);
+            if (outage) self->arm_watch();
         });
     });
 }

@@ -90,6 +90,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -101,6 +102,7 @@
 #include "smpp/relay/carrier_credits.hpp"
 #include "smpp/relay/held_messages.hpp"
 #include "smpp/relay/message_router.hpp"
+#include "smpp/relay/outage_waiters.hpp"
 #include "smpp/relay/part_affinity.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/upstream/account.hpp"
@@ -237,6 +239,10 @@ public:
     // The account's messages accepted and not yet taken by a carrier.
     std::uint32_t backlog(std::string_view account) const;
 
+    // Messages sleeping until a carrier of their route is back
+    // (outage_waiters.hpp): their last round met only refusals.
+    std::size_t outage_waiting() const { return outage_.size(); }
+
     // Concatenated messages whose parts are pinned to a carrier now
     // (part_affinity.hpp): some of their parts are yet to be taken.
     std::size_t pinned_messages() const { return parts_.size(); }
@@ -320,6 +326,10 @@ private:
     // anyone waits.
     void arm_sweep();
     void sweep();
+    // Wakes the messages waiting out an outage once one of their carriers
+    // takes submits again; runs while any wait.
+    void arm_watch();
+    void watch_outage();
     // After `sending` is durable: hands the message to the carrier.
     void submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id);
     store::Completion log_failure(std::string what, std::string id);
@@ -343,6 +353,13 @@ private:
     std::map<std::string, std::unique_ptr<Credits>, std::less<>> credits_;
     std::atomic<bool> sweep_armed_{false};
     PartAffinity parts_;
+    OutageWaiters outage_;
+    std::atomic<bool> watch_armed_{false};
+    // Touched by watch_outage() only (under watch_mutex_: a timer armed
+    // meanwhile may run beside the one finishing).
+    std::mutex watch_mutex_;
+    std::map<std::string, bool, std::less<>> was_accepting_;
+    std::vector<std::string> returning_;  // back, with waiters still to wake
     const upstream::NumberNormaliser numbers_;  // its tables take milliseconds to build: once
     std::map<std::string, upstream::SubmitPolicy, std::less<>> policies_;
 

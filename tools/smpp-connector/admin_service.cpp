@@ -114,6 +114,7 @@ std::string stats_text(const StatsView& v) {
         "cancelled={} replaced={} ledger_errors={}\n",
         f.accepted, f.refused, f.sent, f.retries, f.rejected, f.in_doubt, f.failed, f.expired, f.cancelled, f.replaced,
         f.ledger_errors);
+    out += fmt::format("waiting outage={} concat_pinned={}\n", v.outage_waiting, v.concat_pinned);
     if (const auto& l = v.ledger)
         out += fmt::format("ledger writes={} groups={} overlapped={} journal_records={} journal_switches={} "
                            "journal_waits={} journal_replayed={}\n",

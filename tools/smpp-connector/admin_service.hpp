@@ -55,11 +55,16 @@ struct StatsView {
         std::size_t held = 0;       // of which in the list cancel_sm / replace_sm search (ForwardPath::held)
     };
     Forward forward;
+    // Now, not since start: messages sleeping until a carrier of their
+    // route is back, and concatenated messages pinned to a carrier.
+    std::size_t outage_waiting = 0;
+    std::size_t concat_pinned = 0;
     std::optional<Ledger> ledger;  // RocksDB's writer (none for another ledger)
     std::vector<Account> accounts;
 };
 
-// "ok stats" and one line each: "forward accepted=..", "ledger writes=..",
+// "ok stats" and one line each: "forward accepted=..", "waiting outage=..
+// concat_pinned=..", "ledger writes=..",
 // "account acme backlog=12 held=3".
 std::string stats_text(const StatsView& v);
 

@@ -444,6 +444,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                     const auto c = forward->counters();
                     v.forward = {c.accepted, c.refused,  c.sent,      c.retries,  c.rejected,     c.in_doubt,
                                  c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors};
+                    v.outage_waiting = forward->outage_waiting();
+                    v.concat_pinned = forward->pinned_messages();
                     if (ledger) {
                         const auto w = ledger->writer_stats();
                         v.ledger = smpp::admin::StatsView::Ledger{w.writes,           w.groups,

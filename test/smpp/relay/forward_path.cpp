@@ -964,3 +964,29 @@ TEST_CASE("forward path: a pin lapses after concat_window without a part, and is
         else CHECK(now - first_taken >= window);
     }
 }
+
+TEST_CASE("forward path: messages that waited out an outage go as soon as their carrier is back, not at their "
+          "next retry",
+          "[relay][forward][outage]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    fs.retry_base = 4s;  // the next round is 4 s away
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    rig.carriers.at("carrier01")->disable();
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier01")->accepting(); }));
+    REQUIRE(rig.submit(20, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().retries == 20; }, 3s));
+    REQUIRE(loop.run_until([&] { return rig.forward->outage_waiting() == 20; }, 1s));
+    loop.run_for(150ms);  // the watch sees the carrier down
+    rig.carriers.at("carrier01")->enable();
+    const auto back = std::chrono::steady_clock::now();
+    REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 20; }, 10s));
+    // Binding again, then the next watch tick (100 ms): not the 4 s retry.
+    CHECK(std::chrono::steady_clock::now() - back < 2s);
+    REQUIRE(loop.run_until([&] { return statuses(ledger, rig.answers).sent == 20; }, 2s));
+    CHECK(rig.forward->outage_waiting() == 0);
+    CHECK(rig.forward->counters().retries == 20);  // woken, not retried again
+    CHECK(rig.forward->counters().failed == 0);
+}

@@ -53,6 +53,10 @@ Status apply(MessageRecord& r, const StateChange& change) {
             }
     if (change.attempt) r.attempts.push_back(*change.attempt);
     if (change.route) r.route = *change.route;
+    if (change.passed_over) {
+        if (const auto at = r.route.reason.find(passed_over_note); at != std::string::npos) r.route.reason.resize(at);
+        if (!change.passed_over->empty()) r.route.reason.append(passed_over_note).append(*change.passed_over);
+    }
     if (change.error_code) r.error_code = *change.error_code;
     if (change.cost_micros) r.cost_micros = *change.cost_micros;
     return {};

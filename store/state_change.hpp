@@ -51,7 +51,15 @@ struct StateChange {
     // With last_attempt_refused: the carrier's bind that refused (empty when
     // it never reached one), kept on that attempt.
     std::string last_attempt_bind{};
+    // The carriers of the route this round passed over without an attempt,
+    // and why ("carrier00 (disabled), carrier01 (stalled)"): the route
+    // reason ends with "; passed over " and these, in place of what an
+    // earlier round noted there (so it never grows); "" drops that note.
+    std::optional<std::string> passed_over{};
 };
+
+// The route reason's note of carriers passed over (StateChange::passed_over).
+inline constexpr std::string_view passed_over_note = "; passed over ";
 
 // A final record never changes again (a late or duplicate receipt must not
 // resurrect it); nothing goes back to `accepted`. Any state change cancels a

@@ -58,6 +58,11 @@ struct ForwardPath::Flight {
     // starts now, not at that time.
     store::Timestamp retry_at{};
     std::atomic<bool> carrier_back{false};
+    // Carriers this round passed over without an attempt, and why, for the
+    // record's route reason (StateChange::passed_over) with its next write;
+    // whether the record carries such a note now.
+    std::string passed;
+    bool passed_noted = false;
 
     Flight() = default;
     Flight(const Flight&) = delete;

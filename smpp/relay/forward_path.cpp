@@ -251,6 +251,26 @@ std::optional<std::string> ForwardPath::follow_siblings(const ConcatKey& part, s
     return pin->carrier;
 }
 
+void ForwardPath::pass_over(Flight& f, std::string_view carrier_id, std::string_view why) {
+    if (!f.passed.empty()) f.passed += ", ";
+    f.passed.append(carrier_id).append(" (").append(why).append(")");
+}
+
+std::optional<std::string> ForwardPath::passed_note(Flight& f) {
+    if (f.passed.empty() && !f.passed_noted) return std::nullopt;  // nothing to say, nothing to drop
+    f.passed_noted = !f.passed.empty();
+    return std::exchange(f.passed, std::string());
+}
+
+std::string ForwardPath::refusing_why(std::string_view carrier_id) const {
+    auto it = carriers_.find(carrier_id);
+    if (it == carriers_.end()) return "not running";
+    const auto s = it->second->snapshot();
+    if (s.backup) return "a backup";
+    if (s.state != carrier::carrier_state::running) return std::string(carrier::name(s.state));
+    return "no bind up";  // unbound_timeout
+}
+
 bool ForwardPath::part_may_go(const Flight& f, std::string_view carrier_id) {
     if (!f.part) return true;
     auto pin = parts_.pin(*f.part, PartAffinity::clock::now());
@@ -659,6 +679,7 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             // conf/ checks route carriers against the carriers file; a gap
             // here is a programming error, not a reason to lose the message.
             spdlog::error("message {}: route names carrier {} which is not running", f->id.to_string(), carrier_id);
+            pass_over(*f, carrier_id, "not running");
             ++f->next;
             continue;
         }
@@ -667,6 +688,7 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             // (retry rounds) rather than reach the handset another way.
             spdlog::debug("message {}: its sibling parts went through another carrier; not via {}",
                           f->id.to_string(), carrier_id);
+            pass_over(*f, carrier_id, "the other parts went another way");
             ++f->next;
             continue;
         }
@@ -674,6 +696,7 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             // Disabled, a backup, or no bind up: it would refuse. Passed over
             // without a `sending` write (a race still ends in its refusal).
             spdlog::debug("message {}: carrier {} takes no submits now; next carrier", f->id.to_string(), carrier_id);
+            pass_over(*f, carrier_id, refusing_why(carrier_id));
             ++f->next;
             continue;
         }
@@ -687,9 +710,11 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
                 return arm_sweep();
             case taken::full:
                 spdlog::debug("message {}: carrier {} has a full queue; next carrier", f->id.to_string(), carrier_id);
+                pass_over(*f, carrier_id, "queue full");
                 break;
             case taken::stalled:
                 spdlog::debug("message {}: carrier {} is stalled; next carrier", f->id.to_string(), carrier_id);
+                pass_over(*f, carrier_id, "stalled");
                 break;
         }
         ++f->next;
@@ -722,6 +747,7 @@ void ForwardPath::granted(std::shared_ptr<Flight> f) {
     // a `sending` write its refusal would only undo.
     if (!accepting(f->candidates[f->next])) {
         give_back(*f);
+        pass_over(*f, f->candidates[f->next], refusing_why(f->candidates[f->next]));
         ++f->next;
         return dispatch(std::move(f));
     }
@@ -749,6 +775,7 @@ void ForwardPath::sweep() {
                          "for it go to their route's next carrier",
                          carrier_id, settings_.carrier_stall.count(), gate->counts(now).credits, back.size());
         for (auto& f : back) {
+            pass_over(*f, carrier_id, "stalled");
             ++f->next;
             boost::asio::post(ex_, [self = shared_from_this(), f = std::move(f)]() mutable {
                 self->dispatch(std::move(f));
@@ -773,31 +800,15 @@ void ForwardPath::watch_outage() {
     // A bounded batch per carrier and tick: a backlog of thousands resumes
     // over a few seconds (each wake reads its record), not in one burst.
     constexpr std::size_t batch = 1'000;
-    std::vector<OutageWaiters::Waker> wake;
-    bool returning = false;
-    {
-        std::lock_guard lock(watch_mutex_);
-        for (const auto& carrier_id : outage_.awaited()) {
-            const bool now = accepting(carrier_id);
-            auto [it, fresh] = was_accepting_.try_emplace(carrier_id, now);
-            if (!fresh && !it->second && now &&
-                std::find(returning_.begin(), returning_.end(), carrier_id) == returning_.end()) {
-                spdlog::info("carrier {} takes submits again: resuming the messages that waited for it",
-                             carrier_id);
-                returning_.push_back(carrier_id);
-            }
-            it->second = now;
-        }
-        std::erase_if(returning_, [&](const std::string& carrier_id) {
-            auto back = outage_.back(carrier_id, batch);
-            const bool done = back.size() < batch;
-            std::move(back.begin(), back.end(), std::back_inserter(wake));
-            return done;
-        });
-        returning = !returning_.empty();
+    for (const auto& carrier_id : outage_.awaited()) {
+        if (!accepting(carrier_id)) continue;
+        auto wake = outage_.back(carrier_id, batch);
+        if (wake.size() > 0)
+            spdlog::debug("carrier {} takes submits again: {} message(s) that waited for it go now", carrier_id,
+                          wake.size());
+        for (const auto& w : wake) w();
     }
-    for (const auto& w : wake) w();
-    if (returning || outage_.size() > 0) arm_watch();
+    if (outage_.size() > 0) arm_watch();
 }
 
 void ForwardPath::send_via(std::shared_ptr<Flight> f) {
@@ -814,7 +825,8 @@ void ForwardPath::send_via(std::shared_ptr<Flight> f) {
         .cost_micros = cost_of(*f, f->next),
         .only_revision = f->revision,
         .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
-        .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())};
+        .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string()),
+        .passed_over = passed_note(*f)};
     ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.
         boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
@@ -964,17 +976,24 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
                                   .error_code = f->last_status,
                                   .cost_micros = 0,
                                   .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
-                                  .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())};
+                                  .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string()),
+                                  .passed_over = passed_note(*f)};
         return ledger_.update(f->id, std::move(change), final_written("failed", id, f->account));
     }
-    // The refusal that sends it to a retry goes on its attempt first (the
-    // ledger keeps the order: the retry below is written after it).
-    if (auto refused = std::exchange(f->unrecorded_refusal, std::nullopt))
+    // The refusal that sends it to a retry goes on its attempt first, and
+    // the carriers passed over on the route reason (the ledger keeps the
+    // order: the retry below is written after it).
+    auto refused = std::exchange(f->unrecorded_refusal, std::nullopt);
+    if (refused || !f->passed.empty())
         ledger_.update(f->id,
                        store::StateChange{.status = MessageStatus::queued,
                                           .at = at,
+                                          .only_from = refused ? std::vector<MessageStatus>{}
+                                                               : std::vector<MessageStatus>{MessageStatus::accepted,
+                                                                                            MessageStatus::queued},
                                           .last_attempt_refused = refused,
-                                          .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string())},
+                                          .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string()),
+                                          .passed_over = passed_note(*f)},
                        [](store::Status) {});  // final meanwhile (cancel_sm): nothing to note
     auto delay = settings_.retry_base;
     for (std::uint32_t i = 0; i < f->rounds && delay < settings_.retry_max; ++i) delay *= 2;
@@ -996,10 +1015,17 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
             // Only refusals: it goes as soon as one of its carriers is back
             // (a held message has a waker; a re-send has none and keeps its
             // timer).
-            const bool outage = !answered && f->held.load();
             f->retry_at = when;
+            // Listed under the carriers that take no submits now (down,
+            // disabled, a backup): the first of them to take submits again
+            // wakes it. One only stalled or full keeps its timer.
+            std::vector<std::string> down;
+            if (!answered && f->held.load())
+                for (const auto& c : f->candidates)
+                    if (!self->accepting(c)) down.push_back(c);
+            const bool outage = !down.empty();
             if (outage)
-                self->outage_.add(f->id, f->candidates,
+                self->outage_.add(f->id, down,
                                   [weak = std::weak_ptr<ForwardPath>(self), wf = std::weak_ptr<Flight>(f),
                                    account = f->account, id = f->id] {
                                       auto self = weak.lock();

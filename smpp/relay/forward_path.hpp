@@ -90,7 +90,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -315,6 +314,13 @@ private:
                                                std::vector<std::uint64_t>& costs);
     // False for a part whose siblings another carrier on its route took.
     bool part_may_go(const Flight& f, std::string_view carrier_id);
+    // Notes that this round passed `carrier_id` over (Flight::passed), and
+    // what the next write tells the record of it.
+    static void pass_over(Flight& f, std::string_view carrier_id, std::string_view why);
+    static std::optional<std::string> passed_note(Flight& f);
+    // Why a carrier that is not accepting() would refuse: "disabled", "a
+    // backup", "no bind up"...
+    std::string refusing_why(std::string_view carrier_id) const;
     // With a credit of candidates[next]: `sending`, durably, then submit_to.
     void send_via(std::shared_ptr<Flight> f);
     // A waiter got its credit (any thread): send_via, unless it expired or
@@ -355,11 +361,6 @@ private:
     PartAffinity parts_;
     OutageWaiters outage_;
     std::atomic<bool> watch_armed_{false};
-    // Touched by watch_outage() only (under watch_mutex_: a timer armed
-    // meanwhile may run beside the one finishing).
-    std::mutex watch_mutex_;
-    std::map<std::string, bool, std::less<>> was_accepting_;
-    std::vector<std::string> returning_;  // back, with waiters still to wake
     const upstream::NumberNormaliser numbers_;  // its tables take milliseconds to build: once
     std::map<std::string, upstream::SubmitPolicy, std::less<>> policies_;
 

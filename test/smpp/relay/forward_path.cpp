@@ -251,7 +251,9 @@ TEST_CASE("forward path: a disabled carrier is passed over; the next on the rout
     for (const auto& a : rig.answers) {
         auto r = ledger.find(*store::MessageId::parse(a.message_id));
         CHECK(r->route.carrier == "carrier00");  // the route's first choice...
-        // ...takes no submits: no `sending` to it, the next took it.
+        // ...takes no submits: no `sending` to it, the next took it, and the
+        // record says why.
+        CHECK_THAT(r->route.reason, Catch::EndsWith("; passed over carrier00 (disabled)"));
         REQUIRE(r->attempts.size() == 1);
         CHECK(r->attempts[0].carrier == "carrier01");
         CHECK(r->attempts[0].status == store::MessageStatus::sent);
@@ -778,12 +780,17 @@ TEST_CASE("forward path: through an outage the retries stay outage_retry_max apa
     REQUIRE(rig.submit(1, to("447700900123")));
     // Doubling up to 10 s, eight rounds would take 2.5 s; capped at 40 ms, 0.3 s.
     REQUIRE(loop.run_until([&] { return rig.forward->counters().retries >= 8; }, 1500ms));
+    // Why it waits is on its record, once, however many rounds it waited.
+    CHECK_THAT(record_of(ledger, rig.answers[0]).route.reason,
+               Catch::EndsWith("carrier01; passed over carrier01 (disabled)"));
     rig.carriers.at("carrier01")->enable();
     const auto back = std::chrono::steady_clock::now();
     REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::sent; },
                            3s));
     CHECK(std::chrono::steady_clock::now() - back < 1s);  // binding again, then at most 40 ms
     CHECK(rig.forward->counters().failed == 0);
+    // The round that took it passed nothing over: the note is gone.
+    CHECK(record_of(ledger, rig.answers[0]).route.reason.find("passed over") == std::string::npos);
 }
 
 TEST_CASE("forward path: messages waiting for a carrier that is disabled meanwhile go on without an attempt there",
@@ -979,7 +986,7 @@ TEST_CASE("forward path: messages that waited out an outage go as soon as their 
     REQUIRE(rig.submit(20, to("447700900123")));
     REQUIRE(loop.run_until([&] { return rig.forward->counters().retries == 20; }, 3s));
     REQUIRE(loop.run_until([&] { return rig.forward->outage_waiting() == 20; }, 1s));
-    loop.run_for(150ms);  // the watch sees the carrier down
+    loop.run_for(150ms);  // asleep: its next round is 4 s away
     rig.carriers.at("carrier01")->enable();
     const auto back = std::chrono::steady_clock::now();
     REQUIRE(loop.run_until([&] { return rig.smsc.accepted.size() == 20; }, 10s));

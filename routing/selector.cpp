@@ -79,7 +79,9 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
         eligible.reserve(match->candidates.size());
         for (const auto& c : match->candidates) {
             std::string_view carrier = table.carrier(c);
-            auto skip = [&](std::string reason) { d.skipped.push_back(Skipped{std::string(carrier), std::move(reason)}); };
+            auto skip = [&](std::string reason, SkipKind kind = SkipKind::other) {
+                d.skipped.push_back(Skipped{std::string(carrier), std::move(reason), kind});
+            };
             if (!(c.traffic_classes & bit(r.traffic_class))) {
                 skip("traffic class " + std::string(name(r.traffic_class)) + " not allowed");
                 continue;
@@ -106,12 +108,13 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
             }
             if (auto cap = settings_.capabilities.find(carrier); cap != settings_.capabilities.end()) {
                 if (r.message_payload && !cap->second.message_payload) {
-                    skip("does not accept message_payload");
+                    skip("does not accept message_payload", SkipKind::message_payload);
                     continue;
                 }
                 if (r.segments > cap->second.max_parts) {
                     skip(std::to_string(r.segments) + " parts exceed its limit of " +
-                         std::to_string(cap->second.max_parts));
+                             std::to_string(cap->second.max_parts),
+                         SkipKind::parts);
                     continue;
                 }
             }

@@ -106,9 +106,15 @@ struct SelectRequest {
     std::chrono::system_clock::time_point now;  // wall clock, for time-of-day windows (injectable for tests)
 };
 
+// Why a candidate was passed over, where a caller acts on it: a message no
+// candidate can take because of what it is (capabilities) is refused for
+// that, not for its destination.
+enum class SkipKind : std::uint8_t { other, message_payload, parts };
+
 struct Skipped {
     std::string carrier;
     std::string reason;
+    SkipKind kind = SkipKind::other;
 };
 
 struct Decision {

@@ -195,6 +195,26 @@ routing::SelectRequest select_request(std::string_view digits, std::string_view 
     return q;
 }
 
+// The parts the route's carriers must take for one message: its segments,
+// or for a part of a concatenated message the whole message's parts (all
+// go the same way).
+std::size_t parts_of(std::size_t segments, std::size_t concatenated_total) {
+    return std::max(segments, concatenated_total);
+}
+
+// No carrier of the route takes the message as it is (capabilities): it is
+// refused for that, so the upstream can send it otherwise. Any other reason
+// means the destination is what we cannot serve.
+command_status unrouted_status(const routing::Decision& d) {
+    if (d.skipped.empty()) return command_status::ESME_RINVDSTADR;
+    bool parts = false;
+    for (const auto& s : d.skipped) {
+        if (s.kind == routing::SkipKind::parts) parts = true;
+        else if (s.kind != routing::SkipKind::message_payload) return command_status::ESME_RINVDSTADR;
+    }
+    return parts ? command_status::ESME_RINVMSGLEN : command_status::ESME_ROPTPARNOTALLWD;
+}
+
 }  // namespace
 
 std::shared_ptr<ForwardPath> ForwardPath::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
@@ -324,12 +344,14 @@ std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const p
             return settings_.opt_out_status;
         }
     }
+    const auto& concatenation = c.valid.concatenation;
     c.decision = router_->select(select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
-                                                c.valid.segments, sm.tlvs.has(protocol::tlv_tag::message_payload),
+                                                parts_of(c.valid.segments, concatenation ? concatenation->total : 0),
+                                                sm.tlvs.has(protocol::tlv_tag::message_payload),
                                                 routing_of(settings_.accounts, account)));
     if (!c.decision.routed()) {
         spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(c.decision));
-        return command_status::ESME_RINVDSTADR;
+        return unrouted_status(c.decision);
     }
     return c;
 }
@@ -630,7 +652,8 @@ void ForwardPath::resume(store::MessageRecord record) {
     routing::Decision match;
     if (digits)
         match = router_->select(select_request(*digits, record.source.address, record.source.ton, record.data_coding,
-                                               record.segment_count,
+                                               parts_of(record.segment_count,
+                                                        record.concatenation ? record.concatenation->total : 0),
                                                record.payload.size() >= protocol::limits::short_message,
                                                account_routing));
     if (!had.empty()) {
@@ -1072,7 +1095,9 @@ bool ForwardPath::resend(store::MessageRecord record, std::string not_via_carrie
     if (!digits) return false;
     const auto account_routing = routing_of(settings_.accounts, record.account);
     auto match = router_->select(select_request(*digits, record.source.address, record.source.ton,
-                                                record.data_coding, record.segment_count,
+                                                record.data_coding,
+                                                parts_of(record.segment_count,
+                                                         record.concatenation ? record.concatenation->total : 0),
                                                 record.payload.size() >= protocol::limits::short_message,
                                                 account_routing));
     // Keep costs beside their carriers while dropping the ones not to use.

@@ -14,6 +14,12 @@
 //                     5.3.2.32 wants sm_length 0 when message_payload is
 //                     used, so it is sm_length that is wrong; also a payload
 //                     that needs more than 255 segments
+//   ESME_ROPTPARNOTALLWD  message_payload, and no carrier of its route
+//                     accepts message_payload (carrier setting
+//                     accepts_message_payload)
+//   ESME_RINVMSGLEN   (also) more parts than any carrier of its route
+//                     takes (max_message_parts; for a part of a
+//                     concatenated message, the whole message's parts)
 //   ESME_RX_P_APPN    the destination opted out of this account's messages
 //                     (ForwardSettings::opt_out_status; logged)
 //   ESME_RMSGQFUL     the account's backlog (accepted, not yet with a

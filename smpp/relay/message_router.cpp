@@ -1,5 +1,7 @@
 #include "smpp/relay/message_router.hpp"
 
+#include <algorithm>
+
 namespace smpp::relay {
 
 MessageRouter::MessageRouter(const routing::SelectorSettings& settings,
@@ -79,6 +81,15 @@ std::string MessageRouter::country_of(std::string_view digits) {
 std::uint64_t MessageRouter::generation() {
     std::lock_guard lock(mutex_);
     return reader_ ? reader_->generation() : 1;
+}
+
+routing::CapabilityMap capabilities_of(const std::vector<carrier::CarrierSettings>& carriers) {
+    routing::CapabilityMap out;
+    for (const auto& c : carriers)
+        out.emplace(c.id, routing::CarrierCapabilities{
+                              .message_payload = c.accepts_message_payload,
+                              .max_parts = static_cast<std::uint8_t>(std::min<std::uint32_t>(c.max_message_parts, 255))});
+    return out;
 }
 
 std::string route_reason(const routing::Decision& d) {

@@ -16,6 +16,7 @@
 
 #include "routing/health/health_monitor.hpp"
 #include "routing/router.hpp"
+#include "smpp/carrier/carrier_settings.hpp"
 #include "smpp/relay/route.hpp"
 
 namespace smpp::relay {
@@ -57,6 +58,11 @@ private:
     // One per traffic class: each sees its class's circuits.
     std::array<std::optional<routing::Selector>, 3> selectors_;
 };
+
+// What each carrier's SMSC takes (its accepts_message_payload and
+// max_message_parts), for the selector to pass over the ones that would
+// refuse or mangle a message.
+routing::CapabilityMap capabilities_of(const std::vector<carrier::CarrierSettings>& carriers);
 
 // "route 4479@3 (priority): carrier-a; skipped carrier-b (sender type), ..."
 std::string route_reason(const routing::Decision& d);

@@ -279,6 +279,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         smpp::routing::SelectorSettings selection;
         std::copy(std::begin(config.routing_policies), std::end(config.routing_policies), selection.policy);
+        // A carrier that takes no message_payload, or fewer parts than a
+        // message has, is passed over for it (carriers.yaml).
+        selection.capabilities = smpp::relay::capabilities_of(config.carriers);
         auto router = smpp::relay::MessageRouter::from_shm(route_ns, selection, health);
         if (!router) {
             spdlog::error("route table: {}", router.error().message);

@@ -997,3 +997,83 @@ TEST_CASE("forward path: messages that waited out an outage go as soon as their 
     CHECK(rig.forward->counters().retries == 20);  // woken, not retried again
     CHECK(rig.forward->counters().failed == 0);
 }
+
+namespace {
+
+// priced_route()'s two carriers, with what their SMSCs take.
+std::shared_ptr<relay::MessageRouter> capable_route(routing::CarrierCapabilities carrier00,
+                                                    routing::CarrierCapabilities carrier01) {
+    routing::RouteTable table;
+    routing::RouteEntry e;
+    e.prefix = "44";
+    std::uint32_t priority = 0;
+    for (const char* carrier : {"carrier00", "carrier01"}) {
+        routing::Candidate c;
+        c.carrier = carrier;
+        c.priority = priority++;
+        e.candidates.push_back(std::move(c));
+    }
+    table.entries.push_back(std::move(e));
+    routing::SelectorSettings settings;
+    settings.capabilities = {{"carrier00", carrier00}, {"carrier01", carrier01}};
+    auto r = relay::MessageRouter::from_table(table, settings);
+    REQUIRE(r);
+    return std::move(r).value();
+}
+
+protocol::SubmitSm with_payload(std::size_t septets) {
+    auto sm = to("447700900123");
+    sm.short_message.clear();
+    sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, std::string(septets, 'p'));
+    return sm;
+}
+
+}  // namespace
+
+TEST_CASE("forward path: a carrier that takes no message_payload, or fewer parts, is passed over for such messages",
+          "[relay][forward][capabilities]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {},
+            capable_route({.message_payload = false, .max_parts = 2}, {.message_payload = true, .max_parts = 3}));
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123"), true));  // plain: the first choice
+    REQUIRE(rig.submit(1, with_payload(100), true));   // message_payload: carrier01
+    auto three = to("447700900123");
+    three.short_message = std::string(200, 's');       // in short_message, but 2 parts: carrier00 takes 2
+    REQUIRE(rig.submit(1, three, true));
+    REQUIRE(rig.submit(1, part("447700900123", 5, 3, 1), true));  // a part of 3: carrier01
+    CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier00");
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier01");
+    CHECK_THAT(record_of(ledger, rig.answers[1]).route.reason,
+               Catch::Contains("skipped carrier00 (does not accept message_payload)"));
+    CHECK(taken_by(loop, ledger, rig.answers[2]) == "carrier00");
+    CHECK(taken_by(loop, ledger, rig.answers[3]) == "carrier01");
+    CHECK_THAT(record_of(ledger, rig.answers[3]).route.reason,
+               Catch::Contains("skipped carrier00 (3 parts exceed its limit of 2)"));
+}
+
+TEST_CASE("forward path: a message no carrier of its route can take as it is gets a status saying why, and is not "
+          "stored",
+          "[relay][forward][capabilities]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {},
+            capable_route({.message_payload = false, .max_parts = 1}, {.message_payload = false, .max_parts = 1}));
+    REQUIRE(rig.ready());
+    // message_payload nowhere: the optional parameter is not allowed.
+    REQUIRE(rig.submit(1, with_payload(100), true));
+    CHECK(rig.answers[0].status == command_status::ESME_ROPTPARNOTALLWD);
+    // Two parts (in short_message, or as UDH parts) exceed every carrier's limit.
+    auto two = to("447700900123");
+    two.short_message = std::string(200, 's');
+    REQUIRE(rig.submit(1, two, true));
+    CHECK(rig.answers[1].status == command_status::ESME_RINVMSGLEN);
+    REQUIRE(rig.submit(1, part("447700900123", 6, 4, 1), true));
+    CHECK(rig.answers[2].status == command_status::ESME_RINVMSGLEN);
+    // A destination no route covers is still that.
+    REQUIRE(rig.submit(1, to("3312345678"), true));
+    CHECK(rig.answers[3].status == command_status::ESME_RINVDSTADR);
+    CHECK(rig.forward->counters().accepted == 0);
+    CHECK(rig.smsc.submits.empty());
+}

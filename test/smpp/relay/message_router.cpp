@@ -87,3 +87,21 @@ TEST_CASE("message router: the shared-memory table is followed across reloads", 
     publisher->remove();
     CHECK_FALSE(MessageRouter::from_shm("relay-test-none-" + std::to_string(::getpid())).ok());
 }
+
+TEST_CASE("message router: carriers' capabilities come from their settings (accepts_message_payload, "
+          "max_message_parts)",
+          "[relay][routing]") {
+    smpp::carrier::CarrierSettings a;
+    a.id = "carrier00";
+    smpp::carrier::CarrierSettings b;
+    b.id = "carrier01";
+    b.accepts_message_payload = true;
+    b.max_message_parts = 6;
+    const auto caps = smpp::relay::capabilities_of({a, b});
+    REQUIRE(caps.size() == 2);
+    // The defaults: no message_payload, 10 parts.
+    CHECK_FALSE(caps.at("carrier00").message_payload);
+    CHECK(caps.at("carrier00").max_parts == 10);
+    CHECK(caps.at("carrier01").message_payload);
+    CHECK(caps.at("carrier01").max_parts == 6);
+}

@@ -84,6 +84,31 @@ TEST_CASE("smppctl route lookup and explain read the published table", "[tools][
     r = run("route lookup 447700900123 --ns " + ns + " --source 447700900999 --ton 1");
     CHECK(r.out == "carrier-c carrier-b\n");
 
+    // With the connector's carriers file, its carriers' capabilities apply:
+    // carrier-c takes no message_payload (the default), carrier-b does.
+    const fs::path dir = fs::temp_directory_path() / ("smppctl-carriers-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto carriers = (dir / "carriers.yaml").string();
+    std::ofstream(carriers) << "carriers:\n"
+                               "  - {id: carrier-c, endpoints: [\"127.0.0.1:2775\"], system_id: c, password: p}\n"
+                               "  - {id: carrier-b, endpoints: [\"127.0.0.1:2776\"], system_id: b, password: p,\n"
+                               "     accepts_message_payload: true, max_message_parts: 4}\n";
+    r = run("route explain 447700900123 --ns " + ns + " --source 447700900999 --ton 1 --payload --carriers " +
+            carriers);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("chosen: carrier-b") != std::string::npos);
+    CHECK(r.out.find("does not accept message_payload") != std::string::npos);
+    r = run("route lookup 447700900123 --ns " + ns + " --source 447700900999 --ton 1 --segments 12 --carriers " +
+            carriers);
+    CHECK(r.status == 3);  // 12 parts: carrier-c takes 10 (the default), carrier-b 4
+    r = run("route lookup 447700900123 --ns " + ns + " --source 447700900999 --ton 1 --payload");
+    CHECK(r.out == "carrier-c carrier-b\n");  // without it, as before
+    std::ofstream(carriers) << "carriers:\n  - {id: carrier-c}\n";
+    r = run("route lookup 447700900123 --ns " + ns + " --carriers " + carriers);
+    CHECK(r.status == 2);
+    CHECK(r.out.find(carriers + ":2") != std::string::npos);
+    fs::remove_all(dir);
+
     r = run("route lookup 33123 --ns " + ns);
     CHECK(r.status == 3);
     CHECK(r.out.starts_with("no route"));

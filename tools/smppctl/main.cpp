@@ -20,8 +20,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "conf/carrier_config.hpp"
+#include "conf/config_error.hpp"
 #include "routing/route_table.hpp"
 #include "routing/router.hpp"
+#include "smpp/relay/message_router.hpp"
 
 namespace {
 
@@ -157,6 +160,7 @@ struct RouteQuery {
     std::string profile;
     unsigned segments = 1;
     bool message_payload = false;
+    std::string carriers_file;  // its carriers' capabilities apply, as in the connector
 };
 
 int select(const RouteQuery& q, bool explain) {
@@ -171,8 +175,17 @@ int select(const RouteQuery& q, bool explain) {
         std::fprintf(stderr, "smppctl: --class must be otp, transactional or bulk\n");
         return 2;
     }
+    routing::SelectorSettings settings;
+    if (!q.carriers_file.empty()) {
+        try {
+            settings.capabilities = relay::capabilities_of(conf::load_carrier_config(q.carriers_file));
+        } catch (const conf::ConfigError& e) {
+            std::fprintf(stderr, "smppctl: %s\n", e.what());
+            return 2;
+        }
+    }
     routing::NoHealth health;
-    auto router = routing::Router::open(q.ns, {}, health);
+    auto router = routing::Router::open(q.ns, settings, health);
     if (!router) {
         std::fprintf(stderr, "smppctl: no route table published under '%s' (is smpp-connector running?): %s\n",
                      q.ns.c_str(), router.error().message.c_str());
@@ -318,6 +331,10 @@ int main(int argc, char** argv) {
         cmd->add_option("--profile", q.profile, "the account's routing profile");
         cmd->add_option("--segments", q.segments, "message parts")->capture_default_str()->check(CLI::Range(1, 255));
         cmd->add_flag("--payload", q.message_payload, "the message travels in message_payload");
+        cmd->add_option("--carriers", q.carriers_file,
+                        "the connector's carriers file: pass over carriers that take no message_payload or fewer "
+                        "parts (accepts_message_payload, max_message_parts), as the connector does")
+            ->check(CLI::ExistingFile);
     };
     auto* lookup = route->add_subcommand("lookup", "print the carriers a message would go to, in failover order");
     add_query(lookup);

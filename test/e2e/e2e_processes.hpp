@@ -204,7 +204,17 @@ inline std::string unhex(const std::string& hex) {
     return out;
 }
 
-inline std::string token_of(const std::string& short_message) { return short_message.substr(0, short_message.find(' ')); }
+// A concatenated part's UDH (smpp-bench --parts: 05 00 03 ref total seq) is
+// not part of the token.
+inline std::string_view text_of(std::string_view short_message) {
+    if (short_message.size() > 6 && short_message.substr(0, 3) == std::string_view("\x05\x00\x03", 3))
+        short_message.remove_prefix(6);
+    return short_message;
+}
+inline std::string token_of(const std::string& short_message) {
+    const auto text = text_of(short_message);
+    return std::string(text.substr(0, text.find(' ')));
+}
 
 // The simulator process with a generated config: `carriers` carriers named
 // c1..cN on free ports, credentials cN / pwN, record ring big enough for a run.
@@ -325,9 +335,10 @@ struct ConnectorFiles {
 };
 
 // Every carrier at `max_tps`; `max_sending` 0 leaves the carriers' default
-// credits (relay/carrier_credits.hpp).
+// credits (relay/carrier_credits.hpp). `shared_route`: instead, one "44"
+// route (routes.yaml) whose carriers all tie, shared by weight.
 inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim, std::uint32_t max_tps = 100'000,
-                                             std::uint32_t max_sending = 0) {
+                                             std::uint32_t max_sending = 0, bool shared_route = false) {
     ConnectorFiles f;
     f.config = dir / "connector.yaml";
     f.ledger = dir / "ledger";
@@ -353,12 +364,20 @@ inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim
            "log_level: info\nio_threads: 2\naccounts:\n  - system_id: e2e\n    password_hash: \""
         << hash_of("e2epass")
         << "\"\n    bind_types: [transmitter, transceiver]\n    max_binds: 8\n"
-           "carriers_file: carriers.yaml\nroutes:\n";
+           "carriers_file: carriers.yaml\n";
     const auto& names = sim.names();
-    for (int d = 0; d < 10; ++d)
-        out << "  - prefix: \"44" << d << "\"\n    carriers: [" << names[static_cast<std::size_t>(d) % names.size()]
-            << "]\n";
-    out << "  - prefix: \"\"\n    carriers: [" << names.back() << "]\n";
+    if (shared_route) {
+        out << "routes_file: routes.yaml\n";
+        std::ofstream r(dir / "routes.yaml");
+        r << "routes:\n  - prefix: \"44\"\n    country: GB\n    candidates:\n";
+        for (const auto& n : names) r << "      - { carrier: " << n << ", priority: 1 }\n";
+    } else {
+        out << "routes:\n";
+        for (int d = 0; d < 10; ++d)
+            out << "  - prefix: \"44" << d << "\"\n    carriers: [" << names[static_cast<std::size_t>(d) % names.size()]
+                << "]\n";
+        out << "  - prefix: \"\"\n    carriers: [" << names.back() << "]\n";
+    }
     out << "ledger:\n  path: " << f.ledger.string() << "\n  sync: true\n";
     return f;
 }

@@ -43,6 +43,10 @@ struct BenchSettings {
     // or cut to `length` octets when length > 0 (the token is never cut).
     std::string text = "smpp-bench";
     std::size_t length = 0;
+    // > 1: each message goes as this many concatenated parts (a UDH, IEI 00,
+    // before the text; esm_class UDHI), to one destination; every part is
+    // one submit_sm of the run's count and rate.
+    unsigned parts = 1;
     std::uint8_t registered_delivery = 0;
 
     std::chrono::milliseconds response_timeout{10'000};

@@ -12,8 +12,27 @@ DestinationPattern::DestinationPattern(DestinationSettings s, std::uint64_t seed
     counter_ = seed % modulus_;
 }
 
+namespace {
+
+// splitmix64's finaliser: consecutive keys land far apart.
+std::uint64_t mix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::string DestinationPattern::of(std::uint64_t key) const {
+    return format(settings_.sequential ? key % modulus_ : mix(key) % modulus_);
+}
+
 std::string DestinationPattern::next() {
-    const std::uint64_t n = settings_.sequential ? counter_++ % modulus_ : rng_() % modulus_;
+    return format(settings_.sequential ? counter_++ % modulus_ : rng_() % modulus_);
+}
+
+std::string DestinationPattern::format(std::uint64_t n) const {
     std::string out = settings_.prefix;
     const auto start = out.size();
     out.resize(start + settings_.digits, '0');

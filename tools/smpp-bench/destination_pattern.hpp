@@ -19,8 +19,13 @@ public:
     DestinationPattern(DestinationSettings s, std::uint64_t seed);
     // The next number; sequential numbers start at `start` and wrap at 10^digits.
     std::string next();
+    // The number for `key` (a concatenated message's number, so every part
+    // goes to the same destination), the same for every pattern and bind.
+    std::string of(std::uint64_t key) const;
 
 private:
+    std::string format(std::uint64_t n) const;  // prefix, then n in `digits` digits
+
     DestinationSettings settings_;
     std::uint64_t modulus_;
     std::uint64_t counter_;

@@ -247,9 +247,19 @@ private:
         }
         protocol::SubmitSm sm;
         sm.source = {settings_.source_ton, settings_.source_npi, settings_.source};
-        sm.dest = {settings_.dest_ton, settings_.dest_npi, b->destinations.next()};
         sm.registered_delivery = settings_.registered_delivery;
-        sm.short_message = message_text(settings_, index);
+        if (settings_.parts > 1) {
+            // Part index % parts + 1 of message index / parts.
+            const std::uint64_t message = index / settings_.parts;
+            sm.dest = {settings_.dest_ton, settings_.dest_npi, b->destinations.of(message)};
+            sm.esm_class = 0x40;
+            sm.short_message = {'\x05', '\x00', '\x03', static_cast<char>(message & 0xff),
+                                static_cast<char>(settings_.parts), static_cast<char>(index % settings_.parts + 1)};
+            sm.short_message += message_text(settings_, index);
+        } else {
+            sm.dest = {settings_.dest_ton, settings_.dest_npi, b->destinations.next()};
+            sm.short_message = message_text(settings_, index);
+        }
         ++b->outstanding;
         ++outstanding_;
         if (first_send_ == clock::time_point{}) first_send_ = clock::now();
@@ -467,6 +477,8 @@ std::string BenchSettings::validate() const {
     if (rate < 0) return "rate must be >= 0";
     if (destination.prefix.size() + destination.digits > 20) return "destination prefix + digits must fit 20 characters";
     if (length > protocol::limits::short_message) return "length must be at most 254";
+    if (parts < 1 || parts > 255) return "parts must be between 1 and 255";
+    if (parts > 1 && length > protocol::limits::short_message - 6) return "length must be at most 248 with parts (the UDH takes 6)";
     return {};
 }
 

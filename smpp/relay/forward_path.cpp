@@ -669,12 +669,20 @@ void ForwardPath::resume(store::MessageRecord record) {
     flight->candidates = std::move(match.carriers);
     flight->costs = std::move(match.costs);
     flight->country = match.country;
-    // Its parts find each other again as they go (dispatch() follows the
-    // first one taken); pins do not survive a restart.
+    // Pins live in memory: after a restart the record's route says where
+    // its part was to go when it was accepted (its siblings' carrier, if
+    // one was pinned by then), and the first part resumed pins that for the
+    // others. Not as taken: which siblings a carrier took before the
+    // restart is not known here.
     if (const auto& c = record.concatenation; c && c->total > 1 && parts_.enabled()) {
         flight->part = ConcatKey{record.account, record.source.address, record.destination.address, c->reference,
                                  c->total};
         flight->part_seqnum = c->number;
+        const auto now = PartAffinity::clock::now();
+        if (!parts_.pin(*flight->part, now) &&
+            std::find(flight->candidates.begin(), flight->candidates.end(), record.route.carrier) !=
+                flight->candidates.end())
+            parts_.route(*flight->part, record.route.carrier, now);
     }
     proceed(std::move(flight));
 }

@@ -1077,3 +1077,41 @@ TEST_CASE("forward path: a message no carrier of its route can take as it is get
     CHECK(rig.forward->counters().accepted == 0);
     CHECK(rig.smsc.submits.empty());
 }
+
+TEST_CASE("forward path: after a restart, resumed parts go where their record says their siblings were going",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, shared_route());
+    REQUIRE(rig.ready());
+    // Parts 2 and 3 of two messages a restart found queued; their records
+    // were accepted when the message's pin said carrier01 (message 1) and
+    // carrier00 (message 2). Round-robin alone would split each pair.
+    store::MessageIdGenerator ids{9};
+    std::vector<store::MessageRecord> records;
+    for (const auto& [ref, carrier] : {std::pair{1, "carrier01"}, std::pair{2, "carrier00"}})
+        for (std::uint8_t seq = 2; seq <= 3; ++seq) {
+            store::MessageRecord r;
+            r.id = ids.next();
+            r.account = "acme";
+            r.destination = {1, 1, "447700900123"};
+            r.source = {5, 0, "Shop"};
+            r.payload = fmt::format("r{}p{}", ref, seq);
+            r.concatenation = store::Concatenation{static_cast<std::uint16_t>(ref), 3, seq};
+            r.route = {carrier, "route 44@1 (priority): ..."};
+            r.status = store::MessageStatus::queued;
+            bool stored = false;
+            ledger.accept(r, [&](store::Status st) { stored = st.ok(); });
+            REQUIRE(stored);
+            records.push_back(r);
+        }
+    for (auto& r : records) rig.forward->resume(r);
+    auto carrier_of = [&](const store::MessageRecord& r) {
+        REQUIRE(loop.run_until([&] { return ledger.find(r.id)->status == store::MessageStatus::sent; }, 5s));
+        return ledger.find(r.id)->attempts.back().carrier;
+    };
+    CHECK(carrier_of(records[0]) == "carrier01");
+    CHECK(carrier_of(records[1]) == "carrier01");
+    CHECK(carrier_of(records[2]) == "carrier00");
+    CHECK(carrier_of(records[3]) == "carrier00");
+}

@@ -1043,30 +1043,30 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
         }
         boost::asio::post(self->ex_, [self, f = std::move(f), when, answered]() mutable {
             f->next = 0;
-            // Only refusals: it goes as soon as one of its carriers is back
-            // (a held message has a waker; a re-send has none and keeps its
-            // timer).
             f->retry_at = when;
-            // Listed under the carriers that take no submits now (down,
-            // disabled, a backup): the first of them to take submits again
-            // wakes it. One only stalled or full keeps its timer.
+            // A round of refusals only: listed under the carriers that take
+            // no submits now (down, disabled, a backup), it goes as soon as
+            // one of them does. One only stalled or full keeps its timer, and
+            // so does a re-send (not held: no waker).
             std::vector<std::string> down;
             if (!answered && f->held.load())
                 for (const auto& c : f->candidates)
                     if (!self->accepting(c)) down.push_back(c);
-            const bool outage = !down.empty();
-            if (outage)
-                self->outage_.add(f->id, down,
-                                  [weak = std::weak_ptr<ForwardPath>(self), wf = std::weak_ptr<Flight>(f),
-                                   account = f->account, id = f->id] {
-                                      auto self = weak.lock();
-                                      auto f = wf.lock();
-                                      if (!self || !f) return;
-                                      f->carrier_back.store(true);
-                                      self->held_.wake(account, id);
-                                  });
+            const auto id = f->id;
+            OutageWaiters::Waker wake = [weak = std::weak_ptr<ForwardPath>(self), wf = std::weak_ptr<Flight>(f),
+                                         account = f->account, id] {
+                auto self = weak.lock();
+                auto f = wf.lock();
+                if (!self || !f) return;
+                f->carrier_back.store(true);
+                self->held_.wake(account, id);
+            };
+            // Asleep (its waker set) before it is listed: a wake never
+            // finds it between the two.
             self->sleep_until(std::move(f), when);
-            if (outage) self->arm_watch();
+            if (down.empty()) return;
+            self->outage_.add(id, down, std::move(wake));
+            self->arm_watch();
         });
     });
 }

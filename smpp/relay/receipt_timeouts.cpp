@@ -52,6 +52,9 @@ void ReceiptTimeouts::sweep(std::function<void()> done) {
 
 bool ReceiptTimeouts::try_resend(const store::MessageRecord& r) {
     if (!settings_.resend || r.duplicate_risk || !settings_.resend_classes.contains(r.traffic_class)) return false;
+    // One part of a concatenated message through another carrier would not
+    // join its siblings on the handset (part_affinity.hpp): reported instead.
+    if (r.concatenation && r.concatenation->total > 1) return false;
     // The carrier that has it: the last attempt it gave an id for.
     std::string carrier;
     for (auto a = r.attempts.rbegin(); a != r.attempts.rend() && carrier.empty(); ++a)

@@ -11,7 +11,9 @@
 // carrier of its route, not the one that has it (ForwardPath::resend), with
 // duplicate_risk on its record. Whichever carrier's final receipt comes
 // first completes it; the other is absorbed as a duplicate. A message
-// already re-sent, or one whose route has no other carrier, is reported.
+// already re-sent, one whose route has no other carrier, or one part of a
+// concatenated message (alone at another carrier it would not join its
+// siblings on the handset), is reported.
 //
 // A sweep every `interval` walks the ledger's `sent` records oldest first
 // in batches (each batch resumes after the last id seen), so one slow

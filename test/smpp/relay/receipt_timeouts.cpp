@@ -147,6 +147,19 @@ TEST_CASE("receipt timeouts: only the classes set to resend are re-sent, once, a
     auto bulk = overdue(ledger, 2, "bulk", false);
     auto again = overdue(ledger, 3, "otp", true);    // re-sent before: reported now
     auto lonely = overdue(ledger, 4, "otp", false);  // its route has no other carrier
+    // One part of a concatenated message: alone at another carrier it would
+    // not join its siblings.
+    store::MessageRecord part_record;
+    part_record.id = store::MessageId::make(t0, 1, 5);
+    part_record.account = "acme";
+    part_record.destination = {1, 1, "447700900124"};
+    part_record.payload = "p2";
+    part_record.registered_delivery = 1;
+    part_record.traffic_class = "otp";
+    part_record.concatenation = store::Concatenation{7, 2, 2};
+    part_record.accepted_at = part_record.updated_at = t0;
+    ledger.accept(part_record, [](store::Status st) { REQUIRE(st.ok()); });
+    ledger.sent(part_record.id, "carrier01", "C5", {}, t0, [](store::Status st) { REQUIRE(st.ok()); });
 
     std::vector<std::pair<store::MessageId, std::string>> resent;
     relay::ReceiptTimeoutSettings s;
@@ -167,11 +180,12 @@ TEST_CASE("receipt timeouts: only the classes set to resend are re-sent, once, a
     REQUIRE(resent.size() == 1);
     CHECK(resent[0] == std::make_pair(otp.id, std::string("carrier01")));
     CHECK(t->resent() == 1);
-    CHECK(t->timed_out() == 3);
+    CHECK(t->timed_out() == 4);
     CHECK(ledger.find(otp.id)->status == MessageStatus::sent);  // ForwardPath::resend's business now
     CHECK(ledger.find(bulk.id)->status == MessageStatus::expired);
     CHECK(ledger.find(again.id)->status == MessageStatus::expired);
     CHECK(ledger.find(lonely.id)->status == MessageStatus::expired);
+    CHECK(ledger.find(part_record.id)->status == MessageStatus::expired);
 }
 
 #include "forward_rig.hpp"

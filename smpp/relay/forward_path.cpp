@@ -345,10 +345,13 @@ std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const p
         }
     }
     const auto& concatenation = c.valid.concatenation;
+    // Only a text too long for short_message needs a carrier that takes
+    // message_payload (submit_to() moves a shorter one; resume() does too).
+    const bool needs_payload = sm.tlvs.has(protocol::tlv_tag::message_payload) &&
+                               payload_of(sm).size() >= protocol::limits::short_message;
     c.decision = router_->select(select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
                                                 parts_of(c.valid.segments, concatenation ? concatenation->total : 0),
-                                                sm.tlvs.has(protocol::tlv_tag::message_payload),
-                                                routing_of(settings_.accounts, account)));
+                                                needs_payload, routing_of(settings_.accounts, account)));
     if (!c.decision.routed()) {
         spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(c.decision));
         return unrouted_status(c.decision);
@@ -881,6 +884,14 @@ void ForwardPath::send_via(std::shared_ptr<Flight> f) {
 
 void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrier_id) {
     auto it = carriers_.find(carrier_id);
+    // A carrier that takes no message_payload gets a text that fits in
+    // short_message there (routing passed it over only for longer ones), as
+    // a resumed record always goes.
+    if (!it->second->settings().accepts_message_payload)
+        if (auto p = f->pdu.tlvs.message_payload(); p && p->size() < protocol::limits::short_message) {
+            f->pdu.short_message = std::string(*p);
+            f->pdu.tlvs.erase(protocol::tlv_tag::message_payload);
+        }
     carrier::SubmitRequest request{f->id.to_string(), f->cls, f->pdu};
     f->submitted_at = std::chrono::steady_clock::now();
     it->second->submit(std::move(request), [self = shared_from_this(), f, carrier_id](carrier::SubmitOutcome o) {

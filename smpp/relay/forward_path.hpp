@@ -14,9 +14,11 @@
 //                     5.3.2.32 wants sm_length 0 when message_payload is
 //                     used, so it is sm_length that is wrong; also a payload
 //                     that needs more than 255 segments
-//   ESME_ROPTPARNOTALLWD  message_payload, and no carrier of its route
+//   ESME_ROPTPARNOTALLWD  message_payload of 254 octets or more (too long
+//                     for short_message), and no carrier of its route
 //                     accepts message_payload (carrier setting
-//                     accepts_message_payload)
+//                     accepts_message_payload); a shorter one goes to such
+//                     a carrier in short_message
 //   ESME_RINVMSGLEN   (also) more parts than any carrier of its route
 //                     takes (max_message_parts; for a part of a
 //                     concatenated message, the whole message's parts)

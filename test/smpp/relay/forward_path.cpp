@@ -1038,7 +1038,7 @@ TEST_CASE("forward path: a carrier that takes no message_payload, or fewer parts
             capable_route({.message_payload = false, .max_parts = 2}, {.message_payload = true, .max_parts = 3}));
     REQUIRE(rig.ready());
     REQUIRE(rig.submit(1, to("447700900123"), true));  // plain: the first choice
-    REQUIRE(rig.submit(1, with_payload(100), true));   // message_payload: carrier01
+    REQUIRE(rig.submit(1, with_payload(300), true));   // message_payload, too long for short_message: carrier01
     auto three = to("447700900123");
     three.short_message = std::string(200, 's');       // in short_message, but 2 parts: carrier00 takes 2
     REQUIRE(rig.submit(1, three, true));
@@ -1051,6 +1051,18 @@ TEST_CASE("forward path: a carrier that takes no message_payload, or fewer parts
     CHECK(taken_by(loop, ledger, rig.answers[3]) == "carrier01");
     CHECK_THAT(record_of(ledger, rig.answers[3]).route.reason,
                Catch::Contains("skipped carrier00 (3 parts exceed its limit of 2)"));
+    // A message_payload short enough for short_message goes to carrier00,
+    // moved into short_message there.
+    REQUIRE(rig.submit(1, with_payload(100), true));
+    CHECK(taken_by(loop, ledger, rig.answers[4]) == "carrier00");
+    const auto& seen = rig.smsc.submits.back().pdu;
+    CHECK(seen.short_message == std::string(100, 'p'));
+    CHECK_FALSE(seen.tlvs.has(protocol::tlv_tag::message_payload));
+    // carrier01 takes message_payload: it gets it as it came.
+    bool found = false;
+    for (const auto& s : rig.smsc.submits)
+        if (auto p = s.pdu.tlvs.message_payload(); p && *p == std::string(300, 'p')) found = s.pdu.short_message.empty();
+    CHECK(found);
 }
 
 TEST_CASE("forward path: a message no carrier of its route can take as it is gets a status saying why, and is not "
@@ -1061,8 +1073,8 @@ TEST_CASE("forward path: a message no carrier of its route can take as it is get
     Rig rig(loop, ledger, true, {},
             capable_route({.message_payload = false, .max_parts = 1}, {.message_payload = false, .max_parts = 1}));
     REQUIRE(rig.ready());
-    // message_payload nowhere: the optional parameter is not allowed.
-    REQUIRE(rig.submit(1, with_payload(100), true));
+    // message_payload too long for short_message, and no carrier takes it.
+    REQUIRE(rig.submit(1, with_payload(300), true));
     CHECK(rig.answers[0].status == command_status::ESME_ROPTPARNOTALLWD);
     // Two parts (in short_message, or as UDH parts) exceed every carrier's limit.
     auto two = to("447700900123");

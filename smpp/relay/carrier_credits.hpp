@@ -55,6 +55,9 @@ struct CreditCounts {
     std::uint32_t in_use = 0;   // messages `sending` to the carrier
     std::array<std::size_t, carrier::message_classes> waiting{};  // by class: otp, transactional, bulk
     bool stalled = false;
+    // Filled in by the forward path, not the credits: messages sleeping
+    // until this carrier takes submits again (outage_waiters.hpp).
+    std::size_t outage_waiting = 0;
 };
 
 template <class Waiter>

@@ -300,7 +300,10 @@ bool ForwardPath::part_may_go(const Flight& f, std::string_view carrier_id) {
 
 ForwardPath::Credits::Counts ForwardPath::credits(std::string_view carrier_id) const {
     auto it = credits_.find(carrier_id);
-    return it == credits_.end() ? Credits::Counts{} : it->second->counts(Credits::clock::now());
+    if (it == credits_.end()) return Credits::Counts{};
+    auto counts = it->second->counts(Credits::clock::now());
+    counts.outage_waiting = outage_.waiting_for(carrier_id);
+    return counts;
 }
 
 ForwardPath::Backlog* ForwardPath::backlog_of(std::string_view account) const {

@@ -259,7 +259,8 @@ public:
 
     struct Flight;
     using Credits = CarrierCredits<std::shared_ptr<Flight>>;
-    // The carrier's credits now (all zero for a carrier not configured).
+    // The carrier's credits now (all zero for a carrier not configured), and
+    // the messages waiting for it to take submits again.
     Credits::Counts credits(std::string_view carrier_id) const;
 
     struct Backlog {

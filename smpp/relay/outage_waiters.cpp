@@ -60,6 +60,12 @@ std::vector<std::string> OutageWaiters::awaited() const {
     return out;
 }
 
+std::size_t OutageWaiters::waiting_for(std::string_view carrier) const {
+    std::lock_guard lock(mutex_);
+    auto it = by_carrier_.find(carrier);
+    return it == by_carrier_.end() ? 0 : it->second.size();
+}
+
 std::size_t OutageWaiters::size() const {
     std::lock_guard lock(mutex_);
     return entries_.size();

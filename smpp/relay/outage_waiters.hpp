@@ -40,6 +40,8 @@ public:
     std::vector<Waker> back(std::string_view carrier, std::size_t max);
     // The carriers someone waits for.
     std::vector<std::string> awaited() const;
+    // How many wait for `carrier` (one waiting for two counts at both).
+    std::size_t waiting_for(std::string_view carrier) const;
     std::size_t size() const;
 
 private:

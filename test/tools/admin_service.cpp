@@ -65,6 +65,12 @@ TEST_CASE("admin_service: binds shows what the forward path holds for each carri
     };
     CHECK(AdminService(sources).execute("binds").find("\n  forward sending=3/10 waiting=0 (otp=0 transactional=0 "
                                                       "bulk=0)\n  #0 ") != std::string::npos);
+    // Messages waiting out the carrier's outage.
+    sources.credits = [](std::string_view) -> std::optional<relay::CreditCounts> {
+        return relay::CreditCounts{.credits = 10, .outage_waiting = 42};
+    };
+    CHECK(AdminService(sources).execute("binds").find("\n  forward sending=0/10 waiting=0 (otp=0 transactional=0 "
+                                                      "bulk=0) outage_waiting=42\n") != std::string::npos);
 }
 
 TEST_CASE("admin_service: stats prints the forward path's and the ledger's counters and each account's backlog",

@@ -137,8 +137,9 @@ std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers,
             // The carrier's queue holds only what the forward path let be
             // `sending`; its backlog waits in the forward path.
             const auto& w = k->waiting;
-            out += fmt::format("  forward sending={}/{} waiting={} (otp={} transactional={} bulk={}){}\n", k->in_use,
-                               k->credits, w[0] + w[1] + w[2], w[0], w[1], w[2], k->stalled ? " stalled" : "");
+            out += fmt::format("  forward sending={}/{} waiting={} (otp={} transactional={} bulk={}){}{}\n", k->in_use,
+                               k->credits, w[0] + w[1] + w[2], w[0], w[1], w[2], k->stalled ? " stalled" : "",
+                               k->outage_waiting ? fmt::format(" outage_waiting={}", k->outage_waiting) : "");
         }
         for (const auto& b : c.binds) {
             out += fmt::format("  #{} {} {} since {} {} window={}/{} failures={} submits={} sent={} transient={} "

@@ -91,7 +91,8 @@ struct AdminSources {
 
 // "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s",
 // with `credits`: "  forward sending=150/150 waiting=5631 (otp=0 transactional=5631 bulk=0)"
-// (and " stalled"), and per bind "  #0 transceiver bound since 2024-05-01T12:00:00Z
+// (and " stalled", and " outage_waiting=N" while messages wait for the
+// carrier to take submits again), and per bind "  #0 transceiver bound since 2024-05-01T12:00:00Z
 // 127.0.0.1:2775 window=2/10 ...".
 std::string binds_text(const std::vector<carrier::CarrierSnapshot>& carriers,
                        const std::function<std::optional<relay::CreditCounts>(std::string_view)>& credits = {});

@@ -986,6 +986,7 @@ TEST_CASE("forward path: messages that waited out an outage go as soon as their 
     REQUIRE(rig.submit(20, to("447700900123")));
     REQUIRE(loop.run_until([&] { return rig.forward->counters().retries == 20; }, 3s));
     REQUIRE(loop.run_until([&] { return rig.forward->outage_waiting() == 20; }, 1s));
+    CHECK(rig.forward->credits("carrier01").outage_waiting == 20);  // smppctl binds shows it
     loop.run_for(150ms);  // asleep: its next round is 4 s away
     rig.carriers.at("carrier01")->enable();
     const auto back = std::chrono::steady_clock::now();

@@ -32,6 +32,9 @@ TEST_CASE("outage waiters: a carrier back wakes its waiters in the order they ca
     w.add(MessageId{20}, {"carrier00"}, woken.waker(20));
     CHECK(w.size() == 3);
     CHECK(w.awaited() == std::vector<std::string>{"carrier00", "carrier01"});
+    CHECK(w.waiting_for("carrier00") == 2);
+    CHECK(w.waiting_for("carrier01") == 2);
+    CHECK(w.waiting_for("nobody") == 0);
     run(w.back("carrier00", 100));
     CHECK(woken.ids == std::vector<std::uint64_t>{20, 30});
     // 30 waited for carrier01 too: not woken twice.

@@ -364,10 +364,12 @@ StatusOr<bool> InMemoryLedger::is_opted_out(std::string_view account, std::strin
     return opt_outs_.count(std::make_pair(std::string(account), std::string(msisdn))) > 0;
 }
 
-StatusOr<Recovery> InMemoryLedger::recover(Timestamp now) {
+StatusOr<Recovery> InMemoryLedger::recover(Timestamp now, Timestamp parts_since) {
     std::lock_guard lock(mutex_);
     Recovery out;
     for (auto& [id, record] : messages_) {
+        if (record.status == MessageStatus::sent)
+            if (auto t = taken_part(record, parts_since)) out.taken_parts.push_back(std::move(*t));
         switch (record.status) {
             case MessageStatus::accepted:
             case MessageStatus::queued: out.resume.push_back(record); break;
@@ -376,10 +378,14 @@ StatusOr<Recovery> InMemoryLedger::recover(Timestamp now) {
                 Status s = apply(next, StateChange{.status = MessageStatus::in_doubt, .at = now});
                 if (!s.ok()) return s;
                 store(&record, next);
+                if (auto t = taken_part(next, parts_since)) out.taken_parts.push_back(std::move(*t));
                 out.in_doubt.push_back(std::move(next));
                 break;
             }
-            case MessageStatus::in_doubt: out.in_doubt.push_back(record); break;
+            case MessageStatus::in_doubt:
+                if (auto t = taken_part(record, parts_since)) out.taken_parts.push_back(std::move(*t));
+                out.in_doubt.push_back(record);
+                break;
             default: break;
         }
     }

@@ -56,7 +56,7 @@ public:
                                                              std::size_t limit) const override;
     StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const override;
     StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
-    StatusOr<Recovery> recover(Timestamp now) override;
+    StatusOr<Recovery> recover(Timestamp now, Timestamp parts_since) override;
 
 private:
     // Stores `next` over the record it replaces, keeping the retry schedule in step.

@@ -29,6 +29,18 @@ void Ledger::remove_receipts(std::string account, std::vector<MessageId> ids, Co
     }
 }
 
+std::optional<TakenPart> taken_part(const MessageRecord& r, Timestamp since) {
+    if (!r.concatenation || r.concatenation->total <= 1) return std::nullopt;
+    if (r.status != MessageStatus::sent && r.status != MessageStatus::in_doubt) return std::nullopt;
+    // Sent: the attempt that got the carrier's id. In doubt: the last one
+    // (its submit_sm went out with no answer).
+    const Attempt* a = nullptr;
+    for (auto it = r.attempts.rbegin(); it != r.attempts.rend() && !a; ++it)
+        if (r.status == MessageStatus::in_doubt || !it->carrier_message_id.empty()) a = &*it;
+    if (!a || a->carrier.empty() || a->at < since) return std::nullopt;
+    return TakenPart{r.account, r.source.address, r.destination.address, *r.concatenation, a->carrier, a->at};
+}
+
 StatusOr<std::vector<MoSighting>> Ledger::mo_sightings(Timestamp, std::size_t) const {
     return std::vector<MoSighting>{};
 }

@@ -13,6 +13,7 @@
 // whose Completion has run, and never a write that is not yet durable.
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,20 @@ using ReceiptCompletion = std::function<void(StatusOr<ReceiptMatch>)>;
 // that was parked before the carrier's id was known.
 using ReceiptListener = std::function<void(const ReceiptMatch&)>;
 
+// A part of a concatenated message and the carrier that has it.
+struct TakenPart {
+    std::string account;
+    std::string source;       // the record's source address
+    std::string destination;  // the record's destination address
+    Concatenation part;
+    std::string carrier;
+    Timestamp at;  // when it went to that carrier
+};
+// `r` as a TakenPart if it is a part of a concatenated message that a
+// carrier has or may have (sent or in doubt; the carrier of its last
+// attempt), handed over at or after `since`.
+std::optional<TakenPart> taken_part(const MessageRecord& r, Timestamp since);
+
 // What a restart has to pick up again.
 struct Recovery {
     // accepted or queued (including those waiting for a retry): route and send them.
@@ -41,6 +56,11 @@ struct Recovery {
     // Were `sending` when we stopped (now marked in_doubt), or were already
     // in_doubt: the account's policy decides to resend or report upstream.
     std::vector<MessageRecord> in_doubt;
+    // Parts of concatenated messages a carrier has (sent) or may have (in
+    // doubt), handed to it since recover()'s `parts_since`: the forward path
+    // keeps their siblings on that carrier across the restart, since which
+    // parts it already took lived only in memory (part_affinity.hpp).
+    std::vector<TakenPart> taken_parts;
 };
 
 class Ledger {
@@ -146,8 +166,9 @@ public:
     virtual StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const = 0;
 
     // Call once on start, before serving: marks every `sending` record
-    // in_doubt in one durable write and returns what to pick up.
-    virtual StatusOr<Recovery> recover(Timestamp now) = 0;
+    // in_doubt in one durable write and returns what to pick up, with the
+    // concatenated parts carriers took since `parts_since`.
+    virtual StatusOr<Recovery> recover(Timestamp now, Timestamp parts_since) = 0;
 };
 
 }  // namespace smpp::store

@@ -680,7 +680,7 @@ struct RocksDbLedger::Impl {
         return {};
     }
 
-    Status recover(Group& group, Timestamp now, Recovery& out) {
+    Status recover(Group& group, Timestamp now, Timestamp parts_since, Recovery& out) {
         std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf(open_ids)));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
             auto id = MessageId::from_key(view(it->key()));
@@ -695,10 +695,15 @@ struct RocksDbLedger::Impl {
                     if (auto s = apply(next, StateChange{.status = MessageStatus::in_doubt, .at = now}); !s.ok())
                         return s;
                     group.write_record(&*record, next);
+                    if (auto t = taken_part(next, parts_since)) out.taken_parts.push_back(std::move(*t));
                     out.in_doubt.push_back(std::move(next));
                     break;
                 }
-                case MessageStatus::in_doubt: out.in_doubt.push_back(std::move(*record)); break;
+                case MessageStatus::sent:
+                case MessageStatus::in_doubt:
+                    if (auto t = taken_part(*record, parts_since)) out.taken_parts.push_back(std::move(*t));
+                    if (record->status == MessageStatus::in_doubt) out.in_doubt.push_back(std::move(*record));
+                    break;
                 default: break;
             }
         }
@@ -1288,9 +1293,9 @@ StatusOr<bool> RocksDbLedger::is_opted_out(std::string_view account, std::string
     return true;
 }
 
-StatusOr<Recovery> RocksDbLedger::recover(Timestamp now) {
+StatusOr<Recovery> RocksDbLedger::recover(Timestamp now, Timestamp parts_since) {
     Recovery out;
-    auto s = impl_->run_exclusive([&](Group& g) { return impl_->recover(g, now, out); });
+    auto s = impl_->run_exclusive([&](Group& g) { return impl_->recover(g, now, parts_since, out); });
     if (!s.ok()) return s;
     return out;
 }

@@ -675,11 +675,11 @@ void ForwardPath::resume(store::MessageRecord record) {
     flight->candidates = std::move(match.carriers);
     flight->costs = std::move(match.costs);
     flight->country = match.country;
-    // Pins live in memory: after a restart the record's route says where
-    // its part was to go when it was accepted (its siblings' carrier, if
-    // one was pinned by then), and the first part resumed pins that for the
-    // others. Not as taken: which siblings a carrier took before the
-    // restart is not known here.
+    // Pins live in memory. After a restart seed_taken_parts() has pinned,
+    // as taken, the carriers that hold siblings of this part; failing that,
+    // the record's route says where its part was to go when it was accepted
+    // (its siblings' carrier, if one was pinned by then), and the first part
+    // resumed pins that for the others, not as taken: none was.
     if (const auto& c = record.concatenation; c && c->total > 1 && parts_.enabled()) {
         flight->part = ConcatKey{record.account, record.source.address, record.destination.address, c->reference,
                                  c->total};
@@ -691,6 +691,24 @@ void ForwardPath::resume(store::MessageRecord record) {
             parts_.route(*flight->part, record.route.carrier, now);
     }
     proceed(std::move(flight));
+}
+
+std::size_t ForwardPath::seed_taken_parts(const std::vector<store::TakenPart>& parts, store::Timestamp now) {
+    if (!parts_.enabled()) return 0;
+    const auto steady_now = PartAffinity::clock::now();
+    std::size_t seeded = 0;
+    for (const auto& t : parts) {
+        // The pin lapses concat_window after the part went, as it would have
+        // without the restart (a clock set back counts as just now).
+        const auto age = std::max(now - t.at, std::chrono::milliseconds{0});
+        if (age >= settings_.concat_window) continue;
+        const ConcatKey key{t.account, t.source, t.destination, t.part.reference, t.part.total};
+        if (!parts_.taken(key, t.part.number, t.carrier, steady_now - age))
+            spdlog::warn("message {}/{} ref {}: parts were already with two carriers before the restart ({} last)",
+                         t.account, t.destination, t.part.reference, t.carrier);
+        ++seeded;
+    }
+    return seeded;
 }
 
 void ForwardPath::back_to_sent(store::MessageRecord record) {

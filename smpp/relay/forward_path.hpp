@@ -230,6 +230,12 @@ public:
     // carriers that gave it no message_id (none left: it is `sent` again and
     // waits for its receipt).
     void resume(store::MessageRecord record);
+    // Before the first resume(): the concatenated parts carriers took before
+    // the restart (ledger.recover()'s taken_parts) pin their siblings to
+    // those carriers as taken, lapsing concat_window after each was sent,
+    // so a resumed part waits for its siblings' carrier instead of failing
+    // over alone. Returns how many pinned.
+    std::size_t seed_taken_parts(const std::vector<store::TakenPart>& parts, store::Timestamp now);
 
     // After stop() no new ledger write starts for a message that is not sent
     // yet: those stay accepted/queued in the ledger, and recover() returns

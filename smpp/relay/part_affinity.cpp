@@ -1,5 +1,7 @@
 #include "smpp/relay/part_affinity.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace smpp::relay {
@@ -84,7 +86,7 @@ bool PartAffinity::taken(const ConcatKey& key, std::uint8_t seqnum, std::string_
         e->carrier = carrier;
         e->taken = true;
     }
-    e->touched = now;
+    e->touched = std::max(e->touched, now);  // seeds after a restart come in any order
     if (seqnum > 0) e->parts.set(seqnum);
     if (e->parts.count() >= key.total) entries_.erase(k);  // every part taken: nothing left to pin
     return joined;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -314,7 +315,7 @@ TEMPLATE_TEST_CASE("ledger: recover resumes queued work and marks sending in-dou
     REQUIRE(update(f, delivered, StateChange{.status = MessageStatus::delivered, .at = at(14)}).ok());
 
     f.reopen();  // kill -9 and restart, as far as the ledger is concerned
-    auto recovery = f.get().recover(at(1000));
+    auto recovery = f.get().recover(at(1000), Timestamp{});
     REQUIRE(recovery.ok());
     std::vector<MessageId> resume, in_doubt;
     for (auto& r : recovery->resume) resume.push_back(r.id);
@@ -331,10 +332,69 @@ TEMPLATE_TEST_CASE("ledger: recover resumes queued work and marks sending in-dou
     CHECK(f.get().find(was_sent)->status == MessageStatus::sent);
     CHECK(f.get().due_retries(at(60'000), 10).value() == std::vector<MessageId>{scheduled});
     // A second recovery finds nothing new to mark.
-    auto again = f.get().recover(at(2000));
+    auto again = f.get().recover(at(2000), Timestamp{});
     REQUIRE(again.ok());
     CHECK(again->in_doubt.size() == 2);
     CHECK(again->in_doubt[0].updated_at == at(1000));
+}
+
+TEMPLATE_TEST_CASE("ledger: recover names the concatenated parts carriers have since a time", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    // Parts 1-4 of one message (ref 9, 5 parts), a single-part message, and
+    // a part of another message sent before `since`.
+    auto part = [](MessageId id, std::uint8_t number) {
+        auto r = record(id);
+        r.concatenation = Concatenation{9, 5, number};
+        return r;
+    };
+    auto sent_1 = id_at(0), sending_2 = id_at(1), doubt_3 = id_at(2), queued_4 = id_at(3), single = id_at(4),
+         old = id_at(5);
+    for (auto [id, n] : {std::pair{sent_1, 1}, {sending_2, 2}, {doubt_3, 3}, {queued_4, 4}})
+        REQUIRE(accept(f, part(id, static_cast<std::uint8_t>(n))).ok());
+    REQUIRE(accept(f, record(single)).ok());
+    auto other = part(old, 1);
+    other.concatenation->reference = 10;
+    REQUIRE(accept(f, other).ok());
+    const Attempt to_b{"carrier-b", "b-1", at(10), MessageStatus::sending, 0, ""};
+    REQUIRE(update(f, sent_1, StateChange{.status = MessageStatus::sending, .at = at(10), .attempt = to_b}).ok());
+    REQUIRE(sent(f, sent_1, "carrier-b", "S1", at(11)).ok());
+    Attempt to_b2 = to_b;
+    to_b2.at = at(12);
+    REQUIRE(update(f, sending_2, StateChange{.status = MessageStatus::sending, .at = at(12), .attempt = to_b2}).ok());
+    Attempt to_c = to_b2;
+    to_c.carrier = "carrier-c";
+    REQUIRE(update(f, doubt_3, StateChange{.status = MessageStatus::sending, .at = at(12), .attempt = to_c}).ok());
+    REQUIRE(update(f, doubt_3, StateChange{.status = MessageStatus::in_doubt, .at = at(13)}).ok());
+    REQUIRE(update(f, queued_4, StateChange{.status = MessageStatus::queued, .at = at(13)}).ok());
+    REQUIRE(update(f, single, StateChange{.status = MessageStatus::sending, .at = at(12), .attempt = to_b2}).ok());
+    REQUIRE(sent(f, single, "carrier-b", "S5", at(13)).ok());
+    Attempt early = to_b;
+    early.at = at(1);
+    REQUIRE(update(f, old, StateChange{.status = MessageStatus::sending, .at = at(1), .attempt = early}).ok());
+    REQUIRE(sent(f, old, "carrier-b", "S6", at(2)).ok());
+
+    f.reopen();
+    auto recovery = f.get().recover(at(1000), at(5));
+    REQUIRE(recovery.ok());
+    std::vector<std::pair<int, std::string>> taken;
+    for (const auto& t : recovery->taken_parts) {
+        CHECK(t.account == "acme");
+        CHECK(t.source == "ACME");
+        CHECK(t.destination == "447700900123");
+        CHECK(t.part.reference == 9);
+        CHECK(t.part.total == 5);
+        CHECK(t.at >= at(5));
+        taken.emplace_back(t.part.number, t.carrier);
+    }
+    std::sort(taken.begin(), taken.end());
+    // Sent, sending (now in doubt) and in doubt; not queued, not a single
+    // part, not one sent before `since`.
+    CHECK(taken == std::vector<std::pair<int, std::string>>{{1, "carrier-b"}, {2, "carrier-b"}, {3, "carrier-c"}});
+    CHECK(recovery->resume.size() == 1);
+    // Everything since the epoch: the old one too.
+    f.reopen();
+    CHECK(f.get().recover(at(2000), Timestamp{})->taken_parts.size() == 4);
 }
 
 TEMPLATE_TEST_CASE("ledger: retention drops only final records older than the cutoff", "[ledger]",
@@ -369,7 +429,7 @@ TEMPLATE_TEST_CASE("ledger: retention drops only final records older than the cu
     CHECK(f.get().find(old_open).status().code() == StatusCode::not_found);
     CHECK(f.get().find(old_open_2).ok());
     CHECK(f.get().find(new_final).ok());
-    auto recovery = f.get().recover(at(41 * day_ms));
+    auto recovery = f.get().recover(at(41 * day_ms), Timestamp{});
     REQUIRE(recovery.ok());
     CHECK(recovery->resume.size() == 1);  // new_open, still accepted
 }

@@ -200,8 +200,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             return 1;
         }
         ledger = std::move(opened).value();
-        auto recovery = ledger->recover(
-            std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
+        const auto started =
+            std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+        auto recovery = ledger->recover(started, started - config.forward.concat_window);
         if (!recovery.ok()) {
             spdlog::error("ledger recovery at {} failed: {}", config.ledger.path, recovery.status().to_string());
             return 1;
@@ -303,6 +304,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         spdlog::info("carriers: {} from {}; route prefixes: {} from {}", carriers.size(), config.carriers_file,
                      route_table_of(config).entries.size(),
                      config.routes_file.empty() ? std::string("the routes: section") : config.routes_file);
+        if (auto pinned = forward->seed_taken_parts(recovery->taken_parts, started))
+            spdlog::info("{} concatenated part(s) sent before the restart keep their siblings on their carrier",
+                         pinned);
         for (auto& record : recovery->resume) forward->resume(std::move(record));
         // In doubt: the carrier may have them. The account decides: resend
         // (and risk a duplicate) or keep them in doubt (query_sm answers

@@ -81,7 +81,7 @@ public:
         return std::vector<store::CarrierReceipt>{};
     }
     store::StatusOr<bool> is_opted_out(std::string_view, std::string_view) const override { return false; }
-    store::StatusOr<store::Recovery> recover(store::Timestamp) override { return store::Recovery{}; }
+    store::StatusOr<store::Recovery> recover(store::Timestamp, store::Timestamp) override { return store::Recovery{}; }
 
 private:
     static store::Status busy() { return {store::StatusCode::busy, "write queue full"}; }
@@ -657,7 +657,7 @@ TEST_CASE("forward path: a graceful stop with a throttled backlog leaves nothing
     CHECK(c.sending == 0);
     const auto sent = c.sent;
     CHECK(sent == rig.smsc.accepted.size());
-    auto recovery = ledger.recover(store::MessageIdGenerator::system_clock_ms());
+    auto recovery = ledger.recover(store::MessageIdGenerator::system_clock_ms(), store::Timestamp{});
     REQUIRE(recovery.ok());
     CHECK(recovery->in_doubt.empty());
     CHECK(recovery->resume.size() == 100 - sent);
@@ -1127,4 +1127,58 @@ TEST_CASE("forward path: after a restart, resumed parts go where their record sa
     CHECK(carrier_of(records[1]) == "carrier01");
     CHECK(carrier_of(records[2]) == "carrier00");
     CHECK(carrier_of(records[3]) == "carrier00");
+}
+
+TEST_CASE("forward path: after a restart, a part whose sibling a carrier took before it waits for that carrier",
+          "[relay][forward][parts]") {
+    // Part 1 was sent to carrier00 before the restart; part 2 was queued
+    // and is resumed while carrier00 is down. Seeded from the ledger's
+    // taken_parts it waits for carrier00; without the seed (the control)
+    // it fails over to carrier01 alone and the message is split.
+    for (const bool seeded : {true, false}) {
+        DYNAMIC_SECTION((seeded ? "seeded" : "control: not seeded")) {
+            store::InMemoryLedger ledger;
+            Loop loop;
+            auto fs = fast_retries();
+            fs.outage_retry_max = 20ms;
+            Rig rig(loop, ledger, true, fs);  // carrier00 first, then carrier01
+            REQUIRE(rig.ready());
+            rig.carriers.at("carrier00")->disable();
+            REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier00")->accepting(); }));
+            const auto now = store::MessageIdGenerator::system_clock_ms();
+            store::MessageIdGenerator ids{9};
+            store::MessageRecord r;
+            r.id = ids.next();
+            r.account = "acme";
+            r.destination = {1, 1, "447700900123"};
+            r.source = {5, 0, "Shop"};
+            r.payload = "part 2";
+            r.concatenation = store::Concatenation{7, 2, 2};
+            r.route = {"carrier01", "route 44@1 (priority): ..."};  // where it was going: no pin yet then
+            r.status = store::MessageStatus::queued;
+            bool stored = false;
+            ledger.accept(r, [&](store::Status st) { stored = st.ok(); });
+            REQUIRE(stored);
+            const store::TakenPart sibling{"acme", "Shop", "447700900123", store::Concatenation{7, 2, 1}, "carrier00",
+                                           now - std::chrono::minutes(2)};
+            // One older than concat_window pins nothing.
+            auto stale = sibling;
+            stale.part.reference = 8;
+            stale.at = now - std::chrono::minutes(11);
+            if (seeded) CHECK(rig.forward->seed_taken_parts({sibling, stale}, now) == 1);
+            rig.forward->resume(r);
+            if (!seeded) {
+                REQUIRE(loop.run_until([&] { return ledger.find(r.id)->status == store::MessageStatus::sent; }, 5s));
+                CHECK(ledger.find(r.id)->attempts.back().carrier == "carrier01");
+                continue;
+            }
+            REQUIRE(loop.run_until([&] { return rig.forward->counters().retries >= 5; }, 3s));
+            CHECK(ledger.find(r.id)->status == store::MessageStatus::queued);
+            CHECK(rig.smsc.accepted.empty());
+            rig.carriers.at("carrier00")->enable();
+            REQUIRE(loop.run_until([&] { return ledger.find(r.id)->status == store::MessageStatus::sent; }, 5s));
+            CHECK(ledger.find(r.id)->attempts.back().carrier == "carrier00");
+            CHECK(rig.forward->pinned_messages() == 0);  // both parts taken
+        }
+    }
 }

@@ -332,7 +332,7 @@ TEST_CASE("forward requests: a held message survives a restart and can still be 
     Loop loop;
     Rig rig(loop, **ledger);
     REQUIRE(rig.ready());
-    auto recovered = (*ledger)->recover(store::Timestamp{});
+    auto recovered = (*ledger)->recover(store::Timestamp{}, store::Timestamp{});
     REQUIRE(recovered.ok());
     REQUIRE(recovered->resume.size() == 1);
     rig.forward->resume(recovered->resume[0]);

@@ -343,7 +343,7 @@ TEST_CASE("receipt restart: receipts parked before submit_sm_resp are matched af
         auto ledger = open_ledger(dir.path);
         Owed owed;
         auto m = ReceiptMatcher::create(*ledger, {}, owed.callback());
-        auto recovered = ledger->recover(now_ms());
+        auto recovered = ledger->recover(now_ms(), store::Timestamp{});
         REQUIRE(recovered.ok());
         CHECK(recovered->resume.size() == n - n / 2);  // still `accepted`: their resp never came
         CHECK(ledger->unmatched_receipts("carrier01", 1000)->size() == n - n / 2);

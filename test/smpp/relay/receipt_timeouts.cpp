@@ -322,7 +322,7 @@ TEST_CASE("receipt timeouts: a re-send resumed after a restart avoids the carrie
     Loop loop;
     Rig rig(loop, **ledger, true);  // route 44: carrier00 (which has it), then carrier01
     REQUIRE(rig.ready());
-    auto recovered = (*ledger)->recover(wall_now());
+    auto recovered = (*ledger)->recover(wall_now(), store::Timestamp{});
     REQUIRE(recovered.ok());
     REQUIRE(recovered->resume.size() == 1);
     CHECK(recovered->in_doubt.empty());
@@ -354,7 +354,7 @@ TEST_CASE("receipt timeouts: a re-send resumed with no other carrier left waits 
     // The route now has only the carrier that has the message.
     Rig rig(loop, **ledger, true, {}, relay::MessageRouter::of({{"44", std::vector<std::string>{"carrier00"}}}));
     REQUIRE(rig.ready());
-    auto recovered = (*ledger)->recover(wall_now());
+    auto recovered = (*ledger)->recover(wall_now(), store::Timestamp{});
     REQUIRE(recovered.ok());
     REQUIRE(recovered->resume.size() == 1);
     rig.forward->resume(recovered->resume[0]);

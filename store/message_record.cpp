@@ -53,6 +53,13 @@ std::optional<MessageStatus> message_status_from_name(std::string_view n) noexce
 
 bool is_final(MessageStatus s) noexcept { return s >= MessageStatus::delivered; }
 
+std::string_view text_of(const MessageRecord& r) noexcept {
+    std::string_view p = r.payload;
+    if (!(r.esm_class & 0x40) || p.empty()) return p;  // 0x40: UDHI
+    const std::size_t udh = static_cast<std::uint8_t>(p[0]) + std::size_t{1};
+    return udh >= p.size() ? std::string_view{} : p.substr(udh);
+}
+
 std::string encode(const MessageRecord& r) {
     std::string out;
     out.reserve(96 + r.payload.size() + 48 * r.attempts.size());

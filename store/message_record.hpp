@@ -129,6 +129,12 @@ struct MessageRecord {
 // decode.
 inline constexpr std::uint8_t message_record_version = 4;
 
+// The message's text: the payload after its UDH when esm_class has UDHI.
+// A receipt's "text:" quotes it; the UDH is binary (NUL octets, which
+// many ESMEs read as the end of the receipt). A UDH longer than the
+// payload leaves nothing.
+std::string_view text_of(const MessageRecord& r) noexcept;
+
 std::string encode(const MessageRecord& r);
 StatusOr<MessageRecord> decode_message_record(std::string_view bytes);
 

@@ -25,7 +25,7 @@ ReceiptEnvelope envelope_of(const MessageRecord& r) {
                            .data_coding = r.data_coding,
                            .accepted_at = r.accepted_at,
                            .updated_at = r.updated_at,
-                           .text = r.payload.substr(0, 20),
+                           .text = std::string(text_of(r).substr(0, 20)),
                            .synthetic_receipt = r.synthetic_receipt,
                            .upstream_id = r.upstream_id};
 }

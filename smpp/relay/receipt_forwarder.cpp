@@ -66,7 +66,7 @@ struct Origin {
 
 Origin origin_of(const store::MessageRecord& m) {
     return {m.source,     m.destination,   m.data_coding,       m.accepted_at,
-            m.updated_at, m.payload,       m.synthetic_receipt, m.upstream_id};
+            m.updated_at, store::text_of(m), m.synthetic_receipt, m.upstream_id};
 }
 
 Origin origin_of(const store::ReceiptEnvelope& e) {

@@ -2,8 +2,8 @@
 # Debian's Kannel as the upstream ESME of the real smpp-connector binary:
 #
 #   mtbatch -> bearerbox (smsc group, type smpp, transceiver)
-#           -> smpp-connector (one account "kannel", one carrier)
-#           -> smpp-sim (one carrier, a receipt per submit_sm, all delivered)
+#           -> smpp-connector (one account "kannel", one carrier; two with PARTS)
+#           -> smpp-sim (a receipt per submit_sm asking for one, all delivered)
 #
 # mtbatch hands bearerbox N messages with dlr-mask 3 (delivered | failed),
 # so Kannel's SMPP module sends each submit_sm with registered_delivery 1.
@@ -20,13 +20,21 @@
 #     "upstream receipts: N forwarded".
 # Exit 77 (ctest SKIP_RETURN_CODE) only when bearerbox/mtbatch are missing.
 #
-# Usage: kannel_upstream.sh SMPP_CONNECTOR SMPP_SIM [N]
+# With PARTS > 1 the text is PARTS SMS long: bearerbox splits each message
+# into UDH concatenated parts itself, the connector's "44" route is shared by
+# two carriers, and concatenated_parts_check.py asserts at the simulator that
+# every message's parts went through one carrier and join to the text.
+#
+# Usage: kannel_upstream.sh SMPP_CONNECTOR SMPP_SIM [N] [PARTS]
 # KEEP=1 keeps the work dir (configs and logs) for a look afterwards.
 set -euo pipefail
 
-connector_bin=${1:?usage: kannel_upstream.sh SMPP_CONNECTOR SMPP_SIM [N]}
-sim_bin=${2:?usage: kannel_upstream.sh SMPP_CONNECTOR SMPP_SIM [N]}
+connector_bin=${1:?usage: kannel_upstream.sh SMPP_CONNECTOR SMPP_SIM [N] [PARTS]}
+sim_bin=${2:?usage: kannel_upstream.sh SMPP_CONNECTOR SMPP_SIM [N] [PARTS]}
 n=${3:-200}
+# Parts per message: above 1 the text is that long (153 GSM characters a
+# part) and bearerbox splits it into UDH concatenated parts itself.
+parts=${4:-1}
 
 for tool in bearerbox mtbatch; do
   if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
@@ -111,35 +119,48 @@ wait_for() {
 }
 count() { grep -c -- "$1" "$2" 2>/dev/null || true; }
 
-# --- smpp-sim: one carrier, a receipt (text and TLVs) 50 ms after each submit.
-cat > "$work/sim.yaml" <<EOF
+# --- smpp-sim: a receipt (text and TLVs) 50 ms after each submit; one
+# carrier, or with parts > 1 two that the connector's route shares.
+carrier_names=(simcarrier)
+[ "$parts" -gt 1 ] && carrier_names+=(simcarrier2)
+{
+  cat <<EOF
 seed: 7
 log_level: warn
 control: {host: 127.0.0.1, port: 0}
-record_limit: 1000
+record_limit: $((n * parts + 100))
 session: {window: 1000, enquire_link_interval_ms: 0}
 carriers:
-  - name: simcarrier
+EOF
+  for c in "${carrier_names[@]}"; do
+    cat <<EOF
+  - name: $c
     port: 0
     system_id: simcarr
     password: simpw
     message_id: {format: hex, width: 0, case: lower}
     receipts: {mode: both, delay_ms: 50, on: same, status: {delivered: 1.0}}
 EOF
+  done
+} > "$work/sim.yaml"
 "$sim_bin" --config "$work/sim.yaml" > "$work/sim.out" 2>&1 &
 pids+=($!)
 wait_for 10 grep -q '^ready' "$work/sim.out" || die "smpp-sim did not print ready in 10 s"
-sim_port=$(awk '$1 == "carrier" && $2 == "simcarrier" {print $3}' "$work/sim.out")
-[ -n "$sim_port" ] || die "smpp-sim printed no carrier port"
+control_port=$(awk '$1 == "control" {print $2}' "$work/sim.out")
+[ -n "$control_port" ] || die "smpp-sim printed no control port"
 
 # --- smpp-connector: one account for Kannel, one carrier (the sim), route "44".
 password=kanpw
 hash=$("$connector_bin" hash-password --password "$password") || die "hash-password failed"
 connector_port=$(free_port)
-cat > "$work/carriers.yaml" <<EOF
-carriers:
-  - id: simcarrier
-    name: smpp-sim
+{
+  echo "carriers:"
+  for c in "${carrier_names[@]}"; do
+    sim_port=$(awk -v c="$c" '$1 == "carrier" && $2 == c {print $3}' "$work/sim.out")
+    [ -n "$sim_port" ] || die "smpp-sim printed no port for carrier $c"
+    cat <<EOF
+  - id: $c
+    name: smpp-sim $c
     endpoints: ["127.0.0.1:$sim_port"]
     system_id: simcarr
     password: simpw
@@ -152,6 +173,14 @@ carriers:
     reconnect: {base_ms: 200, max_ms: 2000, jitter: 0.5}
     receipt_id_format: hex
 EOF
+  done
+} > "$work/carriers.yaml"
+# The route "44": every carrier at the same priority, so they share it by
+# weight and only the connector's part pins keep a message's parts together.
+{
+  printf 'routes:\n  - prefix: "44"\n    country: GB\n    candidates:\n'
+  for c in "${carrier_names[@]}"; do echo "      - { carrier: $c, priority: 1 }"; done
+} > "$work/routes.yaml"
 cat > "$work/connector.yaml" <<EOF
 listener:
   host: 127.0.0.1
@@ -172,9 +201,7 @@ accounts:
     bind_types: [transceiver]
     max_binds: 2
 carriers_file: carriers.yaml
-routes:
-  - prefix: "44"
-    carriers: [simcarrier]
+routes_file: routes.yaml
 ledger:
   path: $work/ledger
   sync: false
@@ -232,7 +259,13 @@ bound() {
 }
 wait_for 15 bound || die "bearerbox did not bind to smpp-connector in 15 s"
 
-echo "Kannel interop test message" > "$work/content.txt"
+if [ "$parts" -gt 1 ]; then
+  # 153 characters a part, the last one short: bearerbox has to split it.
+  python3 -c "import sys; t='Kannel long message interop: ' + ''.join(chr(65 + i % 26) for i in range(10000)); print(t[:153 * ($parts - 1) + 60])" \
+    > "$work/content.txt"
+else
+  echo "Kannel interop test message" > "$work/content.txt"
+fi
 seq 447700900000 $((447700900000 + n - 1)) > "$work/receivers.txt"
 (cd "$work" && exec mtbatch -v 4 -b 127.0.0.1 -p "$box_port" -f 12345 -D 3 -u http://127.0.0.1/dlr content.txt receivers.txt) \
   > "$work/mtbatch.out" 2>&1 &
@@ -289,6 +322,18 @@ dlr_receivers=$(grep ' Receive DLR \[SMSC:connector\]' "$log" | grep -o '\[to:[0
 problems=$(grep -E '\] (WARNING|ERROR|PANIC):' "$work/bearerbox.log" 2>/dev/null |
   grep -vE 'smsbox_list empty!|Connection to box <127\.0\.0\.1> broke|Error reading from fd [0-9]+:|System error 104: Connection reset by peer|Killing signal or HTTP admin command received|Error writing [0-9]+ octets to fd [0-9]+:|System error 32: Broken pipe|Couldn.t write Msg to box <127\.0\.0\.1>, disconnecting' || true)
 
+# Split messages: what the carriers got, and how many parts asked for a
+# receipt (the connector matches and forwards that many).
+total=$((n * parts))
+receipts=$n
+if [ "$parts" -gt 1 ]; then
+  parts_out=$(python3 "$(dirname "${BASH_SOURCE[0]}")/concatenated_parts_check.py" "$control_port" "$work/content.txt" \
+    "$n" "$parts" "${carrier_names[@]}") || failed=1
+  echo "$parts_out" | grep -v '^receipts asked'
+  receipts=$(echo "$parts_out" | awk '/^receipts asked/ {print $3}')
+  check "smpp-sim: parts asking for a receipt: $receipts (at least one per message)" [ "${receipts:-0}" -ge "$n" ]
+fi
+
 echo "kannel: $sent Sent SMS, $dlrs Receive DLR ($delivered delivered), $send_failed FAILED/REJECTED Send SMS, $distinct_ids message ids"
 echo "connector: $(grep -o 'forward path: .*' "$work/connector.out" || echo 'no forward path line'); $(grep -o 'upstream receipts: .*' "$work/connector.out" || echo 'no upstream receipts line')"
 check "mtbatch exited 0" [ "$mtbatch_rc" -eq 0 ]
@@ -298,9 +343,9 @@ check "Kannel: $n Receive DLR, each delivered" [ "$dlrs" -eq "$n" -a "$delivered
 check "Kannel: DLRs found for exactly the ids it sent, to $n receivers" [ "$sent_ids" = "$dlr_ids" -a "$dlr_receivers" -eq "$n" ]
 check "bearerbox log: no SMPP warning or error" [ -z "$problems" ]
 check "smpp-connector exited 0 on SIGTERM" [ "$connector_rc" -eq 0 ]
-check "connector: forward path: $n accepted, $n sent" grep -q "forward path: $n accepted, 0 refused, $n sent," "$work/connector.out"
-check "connector: carrier receipts: $n matched" grep -q "carrier receipts: $n matched," "$work/connector.out"
-check "connector: upstream receipts: $n forwarded" grep -q "upstream receipts: $n forwarded," "$work/connector.out"
+check "connector: forward path: $total accepted, $total sent" grep -q "forward path: $total accepted, 0 refused, $total sent," "$work/connector.out"
+check "connector: carrier receipts: $receipts matched" grep -q "carrier receipts: $receipts matched," "$work/connector.out"
+check "connector: upstream receipts: $receipts forwarded" grep -q "upstream receipts: $receipts forwarded," "$work/connector.out"
 if [ "$failed" -ne 0 ]; then
   [ -n "$problems" ] && { echo "== warnings and errors in bearerbox.log"; echo "$problems" | head -20; }
   show_logs

@@ -74,6 +74,18 @@ TEST_CASE("message record: encode/decode round trip") {
     CHECK(*m == minimal);
 }
 
+TEST_CASE("message record: text_of skips the UDH of a part, and only with UDHI") {
+    MessageRecord r;
+    r.payload = std::string("\x05\x00\x03\x1f\x03\x01", 6) + "part one";
+    CHECK(text_of(r) == r.payload);  // no UDHI: the octets are text
+    r.esm_class = 0x40;
+    CHECK(text_of(r) == "part one");
+    r.payload = std::string("\x05\x00\x03", 3);  // a UDH longer than the payload
+    CHECK(text_of(r).empty());
+    r.payload.clear();
+    CHECK(text_of(r).empty());
+}
+
 TEST_CASE("message record: every truncation and corruption is an error value") {
     auto bytes = encode(full_record());
     for (std::size_t n = 0; n < bytes.size(); ++n) {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "../carrier/test_smsc.hpp"
+#include "smpp/protocol/concatenation.hpp"
 #include "smpp/protocol/delivery_receipt.hpp"
 #include "smpp/session/client.hpp"
 #include "smpp/session/listener.hpp"
@@ -229,6 +230,15 @@ TEST_CASE("receipt forwarder: the upstream deliver_sm carries our id, swapped ad
     d = relay::make_upstream_receipt(rec, r, true);
     CHECK(d.esm_class == protocol::esm_class::intermediate_notification);
     CHECK(d.tlvs.message_state() == protocol::message_state::enroute);
+
+    // A part of a concatenated message: "text:" quotes its text, not the
+    // UDH before it (binary, with a NUL that ends the receipt for a C reader).
+    rec.esm_class = protocol::esm_class::udhi;
+    rec.payload = protocol::make_udh(0x1f, 3, 1) + "hello receipts, a long text";
+    r.status = MessageStatus::delivered;
+    d = relay::make_upstream_receipt(rec, r);
+    CHECK(d.short_message.ends_with(" text:hello receipts, a lo"));
+    CHECK(d.short_message.find('\0') == std::string::npos);
 }
 
 TEST_CASE("receipt forwarder: the deliver_sm built from the envelope is the one built from the record") {
@@ -263,6 +273,9 @@ TEST_CASE("receipt forwarder: the deliver_sm built from the envelope is the one 
     same(false);
     rec.data_coding = 0;
     rec.upstream_id = ids.next();
+    same(false);
+    rec.esm_class = protocol::esm_class::udhi;  // a part: the text after its UDH, both ways
+    rec.payload = protocol::make_udh(0x1f, 3, 1) + "hello receipts, a long text";
     same(false);
     r.parts = 3;
     r.parts_delivered = 2;

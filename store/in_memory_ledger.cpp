@@ -1,6 +1,7 @@
 #include "store/in_memory_ledger.hpp"
 
 #include <iterator>
+#include <set>
 
 namespace smpp::store {
 namespace {
@@ -18,7 +19,7 @@ void InMemoryLedger::store(const MessageRecord* previous, MessageRecord next) {
 
 bool InMemoryLedger::settle(const MessageRecord& previous, const MessageRecord& next,
                             std::optional<PendingReceipt> own) {
-    const auto policy = policy_of(multipart_, next.account);
+    const auto policy = policy_for(multipart_, next);
     std::optional<PartGroup> stored;
     if (needs_part_group(policy, previous, next))
         if (auto it = parts_.find(part_group_key(next, *part_of(next))); it != parts_.end()) stored = it->second;
@@ -53,6 +54,24 @@ void InMemoryLedger::accept(MessageRecord record, Completion done) {
         } else {
             store(nullptr, std::move(record));
         }
+    }
+    done(std::move(s));
+}
+
+void InMemoryLedger::accept_all(std::vector<MessageRecord> records, Completion done) {
+    Status s;
+    {
+        std::lock_guard lock(mutex_);
+        std::set<MessageId> ids;
+        for (const auto& record : records) {
+            if (s = check_acceptable(record); !s.ok()) break;
+            if (messages_.count(record.id) || !ids.insert(record.id).second) {
+                s = Status(StatusCode::already_exists, "message " + record.id.to_string());
+                break;
+            }
+        }
+        if (s.ok())
+            for (auto& record : records) store(nullptr, std::move(record));
     }
     done(std::move(s));
 }

@@ -20,6 +20,7 @@ public:
     explicit InMemoryLedger(MultipartBook multipart = {}) : multipart_(std::move(multipart)) {}
 
     void accept(MessageRecord record, Completion done) override;
+    void accept_all(std::vector<MessageRecord> records, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
     void sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
               std::string index_key, Timestamp at, Completion done) override;

@@ -69,6 +69,9 @@ public:
 
     // Stores a new record (already_exists if the id is taken).
     virtual void accept(MessageRecord record, Completion done) = 0;
+    // Stores all of them in one write, or none (the first refusal is the
+    // status): the parts of a message we split must never exist apart.
+    virtual void accept_all(std::vector<MessageRecord> records, Completion done) = 0;
     // One state change; not_found for an unknown id, failed_precondition
     // for a final record (see state_change.hpp).
     virtual void update(MessageId id, StateChange change, Completion done) = 0;

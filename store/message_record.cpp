@@ -110,6 +110,7 @@ std::string encode(const MessageRecord& r) {
     put_varint(out, r.revision);
     put_u8(out, r.duplicate_risk ? 1 : 0);
     put_string(out, r.upstream_bind);
+    put_u8(out, r.split_by_us ? 1 : 0);
     return out;
 }
 
@@ -179,6 +180,11 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
         r.duplicate_risk = risk == 1;
     }
     if (version >= 4 && !in.get_string(r.upstream_bind)) return corrupt("upstream_bind");
+    if (version >= 5) {
+        std::uint8_t split = 0;
+        if (!in.get_u8(split) || split > 1) return corrupt("split_by_us");
+        r.split_by_us = split == 1;
+    }
     if (!in.done()) return corrupt("trailing bytes");
     return r;
 }

@@ -120,14 +120,19 @@ struct MessageRecord {
     // it, when an aggregator's reconnects or duplicates need explaining.
     // Empty for records written before version 4.
     std::string upstream_bind{};
+    // A part we cut from the upstream's one long message_payload for
+    // carriers that take none (its concatenation is ours, upstream_id the
+    // id the upstream got): the upstream is owed one receipt for the whole
+    // message, whatever its account's multipart policy.
+    bool split_by_us = false;
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
 
 // Version 2 added synthetic_receipt, version 3 upstream_id, service_type,
-// revision and duplicate_risk, version 4 upstream_bind; older records still
-// decode.
-inline constexpr std::uint8_t message_record_version = 4;
+// revision and duplicate_risk, version 4 upstream_bind, version 5
+// split_by_us; older records still decode.
+inline constexpr std::uint8_t message_record_version = 5;
 
 // The message's text: the payload after its UDH when esm_class has UDHI.
 // A receipt's "text:" quotes it; the UDH is binary (NUL octets, which

@@ -104,6 +104,10 @@ multipart_policy policy_of(const MultipartBook& book, std::string_view account) 
     return it == book.end() ? multipart_policy::all : it->second;
 }
 
+multipart_policy policy_for(const MultipartBook& book, const MessageRecord& r) noexcept {
+    return r.split_by_us ? multipart_policy::aggregate : policy_of(book, r.account);
+}
+
 std::optional<Concatenation> part_of(const MessageRecord& r) {
     std::optional<Concatenation> c = r.concatenation;
     if (!c && (r.esm_class & udhi)) c = from_udh(r.payload);
@@ -120,6 +124,7 @@ std::string part_group_key(const MessageRecord& r, const Concatenation& part) {
     k.push_back(static_cast<char>(part.reference >> 8));
     k.push_back(static_cast<char>(part.reference & 0xFF));
     k.push_back(static_cast<char>(part.total));
+    if (r.split_by_us) k.push_back('\x01');
     return k;
 }
 

@@ -48,13 +48,18 @@ using MultipartBook = std::map<std::string, multipart_policy, std::less<>>;
 
 std::string_view name(multipart_policy p) noexcept;
 multipart_policy policy_of(const MultipartBook& book, std::string_view account) noexcept;
+// The policy for `r`: its account's, but `aggregate` for parts we split
+// ourselves (split_by_us): the upstream sent one message and knows one id.
+multipart_policy policy_for(const MultipartBook& book, const MessageRecord& r) noexcept;
 
 // The part of a concatenated message `r` is: its sar_* fields, else the
 // concatenation IE of the UDH its payload starts with (esm_class UDHI).
 // nullopt for a message of one part.
 std::optional<Concatenation> part_of(const MessageRecord& r);
 
-// The key of `r`'s part group (account, source, destination, reference, total).
+// The key of `r`'s part group (account, source, destination, reference,
+// total; and whether we split it, so our references never join an
+// upstream's own parts).
 std::string part_group_key(const MessageRecord& r, const Concatenation& part);
 
 struct PartState {

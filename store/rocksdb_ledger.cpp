@@ -568,8 +568,8 @@ struct RocksDbLedger::Impl {
     // something was parked.
     StatusOr<bool> settle(Group& group, const MessageRecord& previous, const MessageRecord& next,
                           std::optional<PendingReceipt> own) {
-        const auto policy = settings.multipart.empty() ? multipart_policy::all
-                                                       : policy_of(settings.multipart, next.account);
+        const auto policy = settings.multipart.empty() && !next.split_by_us ? multipart_policy::all
+                                                                            : policy_for(settings.multipart, next);
         if (policy == multipart_policy::all) {
             if (own) group.park(*own);
             return own.has_value();
@@ -962,6 +962,32 @@ void RocksDbLedger::accept(MessageRecord record, Completion done) {
                         }
                         highest = std::max(highest, record.id.value());
                         g.write_record(nullptr, record);
+                        return {};
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::accept_all(std::vector<MessageRecord> records, Completion done) {
+    impl_->enqueue({[records = std::move(records)](Group& g) mutable -> Status {
+                        // Every check before any write: a refusal leaves nothing in the group.
+                        auto& highest = g.impl.max_accepted;
+                        std::vector<std::uint64_t> ids;
+                        for (const auto& record : records) {
+                            if (auto s = check_acceptable(record); !s.ok()) return s;
+                            if (std::find(ids.begin(), ids.end(), record.id.value()) != ids.end())
+                                return Status(StatusCode::already_exists, "message " + record.id.to_string());
+                            ids.push_back(record.id.value());
+                            if (record.id.value() <= highest) {
+                                auto existing = g.read(record.id);
+                                if (existing.ok())
+                                    return Status(StatusCode::already_exists, "message " + record.id.to_string());
+                                if (existing.status().code() != StatusCode::not_found) return existing.status();
+                            }
+                        }
+                        for (const auto& record : records) {
+                            highest = std::max(highest, record.id.value());
+                            g.write_record(nullptr, record);
+                        }
                         return {};
                     },
                     std::move(done)});

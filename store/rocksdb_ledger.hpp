@@ -55,6 +55,7 @@ public:
     ~RocksDbLedger() override;
 
     void accept(MessageRecord record, Completion done) override;
+    void accept_all(std::vector<MessageRecord> records, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
     void sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
               std::string index_key, Timestamp at, Completion done) override;

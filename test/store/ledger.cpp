@@ -300,6 +300,32 @@ TEMPLATE_TEST_CASE("ledger: opt-outs per account", "[ledger]", MemoryLedgerFixtu
     CHECK_FALSE(f.get().is_opted_out("acme", "447700900123").value());
 }
 
+TEMPLATE_TEST_CASE("ledger: accept_all stores every record in one write, or none", "[ledger]", MemoryLedgerFixture,
+                   RocksDbLedgerFixture) {
+    TestType f;
+    auto all = [&](std::vector<MessageRecord> records) {
+        return wait_for([&](Completion done) { f.get().accept_all(std::move(records), std::move(done)); });
+    };
+    const auto taken = id_at(5);
+    REQUIRE(accept(f, record(taken)).ok());
+    // One id taken already (below the highest accepted, so it is read), one
+    // repeated within the list, one record that is not acceptable: each
+    // refuses the whole list and stores nothing of it.
+    CHECK(all({record(id_at(1)), record(taken), record(id_at(2))}).code() == StatusCode::already_exists);
+    CHECK(all({record(id_at(10)), record(id_at(10))}).code() == StatusCode::already_exists);
+    auto bad = record(id_at(12));
+    bad.account = std::string("a\0", 2);  // a NUL cannot be part of a key
+    CHECK_FALSE(all({record(id_at(11)), bad}).ok());
+    f.reopen();
+    for (auto id : {id_at(1), id_at(2), id_at(10), id_at(11), id_at(12)})
+        CHECK(f.get().find(id).status().code() == StatusCode::not_found);
+    // All acceptable: all stored, and durable.
+    REQUIRE(all({record(id_at(20)), record(id_at(21)), record(id_at(3))}).ok());
+    f.reopen();
+    for (auto id : {id_at(20), id_at(21), id_at(3)}) CHECK(f.get().find(id).ok());
+    CHECK(all({}).ok());
+}
+
 TEMPLATE_TEST_CASE("ledger: recover resumes queued work and marks sending in-doubt", "[ledger]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

@@ -100,12 +100,15 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     CHECK(decode_message_record(bad_version).status().message() == "message record: unknown version 9");
 
     // Versions 1 (before synthetic_receipt), 2 (before upstream_id,
-    // service_type, revision, duplicate_risk) and 3 (before upstream_bind)
-    // still decode, with defaults.
+    // service_type, revision, duplicate_risk), 3 (before upstream_bind) and
+    // 4 (before split_by_us) still decode, with defaults.
     auto marked = full_record();
     marked.synthetic_receipt = true;
     marked.service_type = {};
-    auto v4 = encode(marked);
+    auto v5 = encode(marked);
+    auto v4 = v5.substr(0, v5.size() - 1);  // split_by_us false: one byte
+    v4[0] = 4;
+    CHECK(*decode_message_record(v4) == marked);
     auto v3 = v4.substr(0, v4.size() - 1);  // an empty upstream_bind: one byte
     v3[0] = 3;
     CHECK(decode_message_record(v3)->synthetic_receipt);
@@ -139,6 +142,14 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     CHECK(*decode_message_record(v4_bytes) == bound);
     v4_bytes[0] = 3;
     CHECK(decode_message_record(v4_bytes).status().code() == StatusCode::corruption);
+
+    // Version 5's flag round-trips; only 0 and 1 decode.
+    auto split = full_record();
+    split.split_by_us = true;
+    auto v5_bytes = encode(split);
+    CHECK(*decode_message_record(v5_bytes) == split);
+    v5_bytes.back() = 2;
+    CHECK(decode_message_record(v5_bytes).status().code() == StatusCode::corruption);
 
     // Any byte of a record replaced by any of a few values decodes or fails
     // cleanly, and never builds something larger than its input suggests.

@@ -256,6 +256,51 @@ TEMPLATE_TEST_CASE("multipart: 'aggregate' owes one receipt under part 1's id on
     CHECK(owed(f).empty());
 }
 
+TEMPLATE_TEST_CASE("multipart: parts we split owe one receipt under the upstream's id whatever the account's policy",
+                   "[ledger][receipts]", MemoryMultipart, RocksDbMultipart) {
+    TestType f;
+    f.open(MultipartBook{{"acme", multipart_policy::all}});
+    // The upstream's own 3-part message with reference 0x2A, and one we cut
+    // from a long message_payload into 3 parts, by chance with the same
+    // reference: their groups must not mix.
+    std::vector<MessageRecord> own{part(1), part(2), part(3)};
+    std::vector<MessageRecord> ours{part(1, 3, 0x2A), part(2, 3, 0x2A), part(3, 3, 0x2A)};
+    for (std::size_t i = 0; i < ours.size(); ++i) {
+        ours[i].id = id_at(10 + static_cast<std::int64_t>(i));
+        ours[i].split_by_us = true;
+        ours[i].upstream_id = ours[0].id;
+    }
+    auto send = [&](const MessageRecord& r, std::string carrier_id) {
+        REQUIRE(wait_for([&](Completion done) { f.get().accept(r, std::move(done)); }).ok());
+        REQUIRE(wait_for([&](Completion done) { f.get().sent(r.id, "carrier-a", carrier_id, {}, at(50), std::move(done)); })
+                    .ok());
+    };
+    for (const auto& r : own) send(r, cmid(r));
+    for (const auto& r : ours) send(r, "S" + cmid(r));
+    auto ours_receipt = [&](const MessageRecord& r, MessageStatus st, std::int64_t ms) {
+        auto c = carrier_receipt(r, st, ms);
+        c.carrier_message_id = "S" + cmid(r);
+        c.keys = {c.carrier_message_id};
+        return c;
+    };
+    // The account's own parts: 'all', a receipt each.
+    for (const auto& r : own) CHECK(receipt(f, carrier_receipt(r, MessageStatus::delivered, 100)).owes_upstream);
+    CHECK(owed(f).size() == 3);
+    // Ours: nothing until every part is final, then one aggregate.
+    CHECK_FALSE(receipt(f, ours_receipt(ours[2], MessageStatus::delivered, 110)).owes_upstream);
+    CHECK_FALSE(receipt(f, ours_receipt(ours[0], MessageStatus::delivered, 111)).owes_upstream);
+    CHECK(receipt(f, ours_receipt(ours[1], MessageStatus::undeliverable, 112)).owes_upstream);
+    f.reopen();
+    auto o = owed(f);
+    REQUIRE(o.size() == 4);
+    const auto& aggregate = o.back();
+    CHECK(aggregate.id == ours[0].id);
+    CHECK(aggregate.parts == 3);
+    CHECK(aggregate.parts_delivered == 2);
+    CHECK(aggregate.status == MessageStatus::undeliverable);
+    CHECK(aggregate.detail == "parts:DUD");
+}
+
 TEMPLATE_TEST_CASE("multipart: 'aggregate' reports the worst part state when one fails", "[ledger][receipts]",
                    MemoryMultipart, RocksDbMultipart) {
     TestType f;

@@ -35,6 +35,7 @@ using protocol::command_status;
 class BusyLedger final : public store::Ledger {
 public:
     void accept(store::MessageRecord, store::Completion done) override { done(busy()); }
+    void accept_all(std::vector<store::MessageRecord>, store::Completion done) override { done(busy()); }
     void update(store::MessageId, store::StateChange, store::Completion done) override { done(busy()); }
     void sent(store::MessageId, std::string, std::string, std::string, std::string, store::Timestamp,
               store::Completion done) override {

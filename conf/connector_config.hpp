@@ -42,6 +42,10 @@ struct ForwardConfig {
     // A concatenated message's parts go through the carrier that took the
     // first; a part waits for it at most this long after the last; 0s: off.
     std::chrono::seconds concat_window{600};
+    // A message_payload too long for short_message whose route has no
+    // carrier taking message_payload is split into concatenated parts (as
+    // Kannel does); false: refused with ESME_ROPTPARNOTALLWD.
+    bool split_payload = true;
 };
 
 struct ConnectorConfig {

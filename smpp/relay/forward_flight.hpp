@@ -103,6 +103,9 @@ std::variant<protocol::command_status, Times> times_of(std::string_view schedule
                                                         std::string_view validity_period, store::Timestamp now);
 
 protocol::command_status status_for(const store::Status& s);
+// A submit_sm_resp (message_id only with ESME_ROK).
+protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, protocol::command_status status,
+                             std::string message_id = {});
 
 // What the record costs once candidates[i] takes it: its price per part
 // times the parts (0 for a candidate without a price, as inline routes have).

@@ -100,15 +100,15 @@ std::int64_t cost_of(const ForwardPath::Flight& f, std::size_t i) {
     return static_cast<std::int64_t>(f.costs[i]) * static_cast<std::int64_t>(f.segments);
 }
 
-}  // namespace forward
-
-namespace {
-
-protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, command_status status, std::string message_id = {}) {
+protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, command_status status, std::string message_id) {
     auto resp = protocol::make_response(command_id::submit_sm, sequence_number, status);
     if (status == command_status::ESME_ROK) resp.as<protocol::SubmitSmResp>()->message_id = std::move(message_id);
     return resp;
 }
+
+}  // namespace forward
+
+namespace {
 
 protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
     protocol::SubmitSm sm;
@@ -232,7 +232,8 @@ ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger,
       router_(std::move(router)),
       carriers_(std::move(carriers)),
       settings_(settings),
-      parts_(settings_.concat_window) {
+      parts_(settings_.concat_window),
+      split_reference_(static_cast<std::uint32_t>(now_ms().time_since_epoch().count())) {
     for (const auto& a : settings_.accounts.accounts) {
         policies_.emplace(a.system_id, forward_policy(upstream::submit_policy_of(a)));
         auto b = std::make_unique<Backlog>();
@@ -490,6 +491,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
     auto answer = [as_data_sm](protocol::Pdu resp) {
         return as_data_sm ? upstream::data_sm_resp_from(std::move(resp)) : resp;
     };
+    if (sm && needs_split(*sm, account)) return submit_split(std::move(s), std::move(account), seq, std::move(*sm), as_data_sm);
     auto prepared = sm ? prepare(account, seq, std::move(*sm)) : command_status::ESME_RSYSERR;
     if (auto* status = std::get_if<command_status>(&prepared)) {
         counters_.refused.fetch_add(1, std::memory_order_relaxed);

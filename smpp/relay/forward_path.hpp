@@ -17,8 +17,14 @@
 //   ESME_ROPTPARNOTALLWD  message_payload of 254 octets or more (too long
 //                     for short_message), and no carrier of its route
 //                     accepts message_payload (carrier setting
-//                     accepts_message_payload); a shorter one goes to such
-//                     a carrier in short_message
+//                     accepts_message_payload), with split_payload off or
+//                     a payload that cannot be split (it has a UDH or
+//                     sar_* of its own); a shorter one goes to such a
+//                     carrier in short_message. With split_payload on
+//                     (the default) such a message is split into
+//                     concatenated parts instead, each a record of its
+//                     own, stored together; the upstream gets part 1's id
+//                     and one receipt for the whole message
 //   ESME_RINVMSGLEN   (also) more parts than any carrier of its route
 //                     takes (max_message_parts; for a part of a
 //                     concatenated message, the whole message's parts)
@@ -144,6 +150,10 @@ struct ForwardSettings {
     // this long after the message's last part went. 0: each part routes on
     // its own.
     std::chrono::milliseconds concat_window{600'000};
+    // A message_payload too long for short_message, on a route with no
+    // carrier that takes message_payload: split into concatenated parts
+    // (submit_split) instead of refused with ESME_ROPTPARNOTALLWD.
+    bool split_payload = true;
     // How each carrier's submit_sm_resp ids are indexed for its receipts
     // (carrier_id.hpp); a carrier not listed gets the automatic rule.
     CarrierIdBook carrier_ids{};
@@ -278,6 +288,16 @@ private:
     // submit_sm and data_sm: `as_data_sm` answers with data_sm_resp.
     void submit(std::shared_ptr<session::Session> s, std::string account, std::uint32_t sequence_number,
                 protocol::SubmitSm* sm, bool as_data_sm);
+    // A long message_payload that no carrier of its route takes as such
+    // (ESME_ROPTPARNOTALLWD from validate()), with split_payload on and no
+    // UDH or sar_* of its own: it is to be split.
+    bool needs_split(const protocol::SubmitSm& sm, std::string_view account) const;
+    // Cuts it into parts (protocol::split, an 8-bit reference UDH on each),
+    // prepares each as a submit_sm of its own (so pins keep them on one
+    // carrier), stores all in one ledger write (accept_all), answers with
+    // part 1's id and starts them under it. Any part refused: none stored.
+    void submit_split(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
+                      protocol::SubmitSm&& sm, bool as_data_sm);
 
     ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
                 std::shared_ptr<MessageRouter> router, Carriers carriers, ForwardSettings settings);
@@ -374,6 +394,9 @@ private:
     std::map<std::string, std::unique_ptr<Credits>, std::less<>> credits_;
     std::atomic<bool> sweep_armed_{false};
     PartAffinity parts_;
+    // The UDH reference of the next message we split (8 bits used); seeded
+    // from the clock so a restart does not begin where the last run did.
+    std::atomic<std::uint32_t> split_reference_{0};
     OutageWaiters outage_;
     std::atomic<bool> watch_armed_{false};
     const upstream::NumberNormaliser numbers_;  // its tables take milliseconds to build: once

@@ -55,6 +55,11 @@ void ForwardPath::cancel_sm(std::shared_ptr<session::Session> s, std::string acc
         if (!id) return reply(command_status::ESME_RINVMSGID);
         targets = held_.named(account, *id, c->source.addr);
         if (targets.empty()) return reply(not_held(ledger_, account, *id, command_status::ESME_RCANCELFAIL));
+        // A message we split: every part or none, or the handset would get
+        // the parts that had gone already and never the rest.
+        if (auto r = ledger_.find(*id); r.ok() && r->split_by_us && r->concatenation &&
+                                        targets.size() != r->concatenation->total)
+            return reply(command_status::ESME_RCANCELFAIL);
     }
     cancel_all(std::move(s), seq, std::move(account), std::move(targets));
 }
@@ -123,6 +128,8 @@ void ForwardPath::replace_sm(std::shared_ptr<session::Session> s, std::string ac
     }
     auto record = ledger_.find(*id);
     if (!record.ok()) return reply(command_status::ESME_RREPLACEFAIL);
+    // A part of a message we split: a new text would need new parts.
+    if (record->split_by_us) return reply(command_status::ESME_RREPLACEFAIL);
     // The new text is checked like a submit_sm's, under the record's coding.
     protocol::SubmitSm probe;
     probe.data_coding = record->data_coding;

@@ -360,6 +360,7 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
         CHECK(c.forward.carrier_stall == std::chrono::seconds(5));
         CHECK(c.forward.outage_retry_max == std::chrono::seconds(30));
         CHECK(c.forward.concat_window == std::chrono::minutes(10));
+        CHECK(c.forward.split_payload);
     }
     TempConfig f(valid_yaml +
                  "forward:\n"                 // 23
@@ -380,6 +381,8 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
     CHECK(c.forward.concat_window == std::chrono::minutes(2));
     CHECK(load_connector_config(TempConfig(valid_yaml + "forward: {concat_window: 0s}\n").path())
               .forward.concat_window == std::chrono::seconds(0));
+    CHECK_FALSE(load_connector_config(TempConfig(valid_yaml + "forward: {split_payload: false}\n").path())
+                    .forward.split_payload);
     CHECK(load_connector_config(TempConfig(valid_yaml + "forward: {max_hold: 0s}\n").path()).forward.max_hold ==
           std::chrono::seconds(0));
 
@@ -395,7 +398,8 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
     CHECK(error_of(with("forward:\n  carrier_stall: 0s\n")) == "24: forward.carrier_stall: must be between 1s and 1h");
     CHECK(error_of(with("forward:\n  stall: 5s\n")) ==
           "24: forward.stall: unknown key (expected one of: retry_base, retry_max, max_retry_rounds, max_hold, "
-          "carrier_stall, outage_retry_max, concat_window)");
+          "carrier_stall, outage_retry_max, concat_window, split_payload)");
+    CHECK(error_of(with("forward:\n  split_payload: maybe\n")) == "24: forward.split_payload: must be true or false");
     CHECK(error_of(with("forward:\n  concat_window: 2d\n")) ==
           "24: forward.concat_window: must be between 0s and 24h");
     CHECK(error_of(with("forward:\n  outage_retry_max: 0s\n")) ==

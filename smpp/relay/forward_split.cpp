@@ -1,0 +1,114 @@
+// A long message_payload for carriers that take none: split into
+// concatenated parts, stored together (ForwardPath::submit_split).
+#include <memory>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include "smpp/protocol/concatenation.hpp"
+#include "smpp/protocol/segments.hpp"
+#include "smpp/relay/forward_flight.hpp"
+#include "smpp/upstream/data_sm_intake.hpp"
+#include "smpp/upstream/upstream_bind_label.hpp"
+
+namespace smpp::relay {
+
+using protocol::command_id;
+using protocol::command_status;
+using namespace forward;
+
+bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view account) const {
+    if (!settings_.split_payload || stopping_.load()) return false;
+    const auto payload = sm.tlvs.message_payload();
+    if (!payload || payload->size() < protocol::limits::short_message) return false;
+    // Its own UDH or sar_*: it is a part already, or carries headers we
+    // would have to repeat in ours. Validation refuses such a long one
+    // anyway (a part must fit one SMS); this keeps a change there from
+    // making us split one.
+    if ((sm.esm_class & protocol::esm_class::udhi) || sm.tlvs.has(protocol::tlv_tag::sar_msg_ref_num) ||
+        sm.tlvs.has(protocol::tlv_tag::sar_total_segments) || sm.tlvs.has(protocol::tlv_tag::sar_segment_seqnum))
+        return false;
+    auto v = validate(sm, account);
+    const auto* bad = std::get_if<command_status>(&v);
+    return bad && *bad == command_status::ESME_ROPTPARNOTALLWD;
+}
+
+void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
+                               protocol::SubmitSm&& sm, bool as_data_sm) {
+    auto answer = [as_data_sm](protocol::Pdu resp) {
+        return as_data_sm ? upstream::data_sm_resp_from(std::move(resp)) : resp;
+    };
+    auto refuse = [&](command_status status) {
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("submit_sm from {} (to be split) refused: {}", account, protocol::name(status));
+        s->respond(answer(submit_sm_resp(seq, status)));
+    };
+    const auto cut = protocol::split(sm.data_coding, *sm.tlvs.message_payload());
+    const auto* segments = std::get_if<protocol::Segments>(&cut);
+    // validate() took the payload: it splits, into 2 to 255 parts.
+    if (!segments || segments->count() < 2 || segments->count() > 255) return refuse(command_status::ESME_RINVMSGLEN);
+    const auto total = static_cast<std::uint8_t>(segments->count());
+    const auto reference = static_cast<std::uint8_t>(split_reference_.fetch_add(1, std::memory_order_relaxed));
+
+    std::vector<Prepared> parts;
+    auto let_go = [this](std::vector<Prepared>& ps) {
+        for (auto& p : ps) {
+            give_back(*p.flight);
+            release(*p.flight);
+        }
+    };
+    for (std::size_t i = 0; i < segments->count(); ++i) {
+        protocol::SubmitSm part = sm;
+        part.tlvs.erase(protocol::tlv_tag::message_payload);
+        part.esm_class |= protocol::esm_class::udhi;
+        part.short_message = protocol::make_udh(reference, total, static_cast<std::uint8_t>(i + 1)) + segments->parts[i];
+        auto p = prepare(account, seq, std::move(part));
+        if (auto* status = std::get_if<command_status>(&p)) {
+            let_go(parts);
+            return refuse(*status);
+        }
+        parts.push_back(std::move(std::get<Prepared>(p)));
+    }
+    // Part 1's id names the message upstream: its receipt, query_sm,
+    // cancel_sm (every part still held); replace_sm is refused.
+    const auto upstream_id = parts.front().record.id;
+    const auto upstream_bind = upstream::upstream_bind_label(*s);
+    std::vector<store::MessageRecord> records;
+    auto flights = std::make_shared<std::vector<std::shared_ptr<Flight>>>();
+    for (auto& p : parts) {
+        p.record.split_by_us = true;
+        p.record.upstream_id = upstream_id;
+        p.record.upstream_bind = upstream_bind;
+        records.push_back(std::move(p.record));
+        flights->push_back(std::move(p.flight));
+    }
+    spdlog::debug("message {} from {}: message_payload split into {} parts (reference {}) for carriers that take none",
+                  upstream_id.to_string(), account, total, reference);
+    ledger_.accept_all(std::move(records), [self = shared_from_this(), s = std::move(s), seq, flights, upstream_id,
+                                            answer](store::Status st) mutable {
+        // Possibly on the ledger's writer thread: only post from here.
+        auto& ex = s->get_executor();
+        boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flights = std::move(flights), upstream_id,
+                               st = std::move(st), answer]() mutable {
+            if (!st.ok()) {
+                for (auto& f : *flights) {
+                    self->give_back(*f);
+                    self->release(*f);
+                }
+                self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("message {} ({} parts) not stored: {}", upstream_id.to_string(), flights->size(),
+                             st.to_string());
+                return s->respond(answer(submit_sm_resp(seq, status_for(st))));
+            }
+            self->counters_.accepted.fetch_add(flights->size(), std::memory_order_relaxed);
+            s->respond(answer(submit_sm_resp(seq, command_status::ESME_ROK, upstream_id.to_string())));
+            for (auto& f : *flights) self->start(std::move(f), upstream_id);
+        });
+    });
+}
+
+}  // namespace smpp::relay

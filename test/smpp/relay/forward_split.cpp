@@ -1,0 +1,243 @@
+// A long message_payload for a route whose carriers take none: split into
+// concatenated parts, stored together, through one carrier, known upstream
+// by one id (smpp/relay/forward_split.cpp).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "forward_rig.hpp"
+#include "smpp/protocol/concatenation.hpp"
+#include "store/in_memory_ledger.hpp"
+
+using namespace smpp;
+using namespace smpp::relay::test;
+using protocol::command_status;
+using store::MessageStatus;
+
+namespace {
+
+// Two carriers on one 44 route at the same priority (they share it, so only
+// the part pins keep a message's parts together), neither taking
+// message_payload, both taking up to 4 parts.
+std::shared_ptr<relay::MessageRouter> no_payload_route(std::uint8_t max_parts = 4) {
+    routing::RouteTable table;
+    routing::RouteEntry e;
+    e.prefix = "44";
+    e.country = "GB";
+    for (const char* carrier : {"carrier00", "carrier01"}) {
+        routing::Candidate c;
+        c.carrier = carrier;
+        c.priority = 1;
+        e.candidates.push_back(std::move(c));
+    }
+    table.entries.push_back(std::move(e));
+    routing::SelectorSettings settings;
+    const routing::CarrierCapabilities none{.message_payload = false, .max_parts = max_parts};
+    settings.capabilities = {{"carrier00", none}, {"carrier01", none}};
+    auto r = relay::MessageRouter::from_table(table, settings);
+    REQUIRE(r);
+    return std::move(r).value();
+}
+
+protocol::SubmitSm long_payload(std::string payload, std::uint8_t data_coding = 0) {
+    auto sm = to("447700900123");
+    sm.short_message.clear();
+    sm.data_coding = data_coding;
+    sm.registered_delivery = 1;
+    sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, std::move(payload));
+    return sm;
+}
+
+// 0..9 then A..Z, repeated: a part cut in the wrong place shows.
+std::string text(std::size_t n) {
+    std::string t;
+    for (std::size_t i = 0; i < n; ++i) t.push_back("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i % 36]);
+    return t;
+}
+
+// What the carriers got, part number -> short_message after the UDH, once
+// `n` submits arrived; every one a UDHI part of one reference.
+struct Seen {
+    std::map<int, std::string> texts;
+    std::set<std::uint16_t> references;
+    std::set<int> totals;
+    bool payload_tlv = false;
+};
+
+Seen seen_parts(Loop& loop, Rig& rig, std::size_t n) {
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() >= n; }, 5s));
+    loop.run_for(50ms);  // nothing more may come
+    REQUIRE(rig.smsc.submits.size() == n);
+    Seen out;
+    for (const auto& s : rig.smsc.submits) {
+        REQUIRE((s.pdu.esm_class & protocol::esm_class::udhi) != 0);
+        auto udh = protocol::parse_udh(s.pdu.short_message);
+        REQUIRE(std::holds_alternative<protocol::UserDataHeader>(udh));
+        const auto& h = std::get<protocol::UserDataHeader>(udh);
+        REQUIRE(h.concatenation);
+        out.texts[h.concatenation->seqnum] = std::string(h.payload);
+        out.references.insert(h.concatenation->ref);
+        out.totals.insert(h.concatenation->total);
+        out.payload_tlv = out.payload_tlv || s.pdu.tlvs.has(protocol::tlv_tag::message_payload);
+    }
+    return out;
+}
+
+// The records of a split message: part 1 has the id the upstream got, the
+// others follow it (ids are handed out in order).
+std::vector<store::MessageRecord> parts_of(Loop& loop, store::Ledger& ledger, const Answer& a, std::size_t total,
+                                           MessageStatus want = MessageStatus::sent) {
+    REQUIRE(a.status == command_status::ESME_ROK);
+    const auto first = *store::MessageId::parse(a.message_id);
+    std::vector<store::MessageRecord> out;
+    REQUIRE(loop.run_until(
+        [&] {
+            out.clear();
+            for (std::uint64_t id = first.value(); out.size() < total; ++id) {
+                auto r = ledger.find(store::MessageId(id));
+                if (!r.ok()) return false;
+                if (r->status != want) return false;
+                out.push_back(*r);
+            }
+            return true;
+        },
+        5s));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("forward split: a long message_payload no carrier of its route takes goes as concatenated parts through "
+          "one carrier, under one id",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    const auto payload = text(400);  // GSM 7-bit: 153 + 153 + 94
+    REQUIRE(rig.submit(1, long_payload(payload), true));
+    REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
+    const auto seen = seen_parts(loop, rig, 3);
+    CHECK(seen.texts.size() == 3);
+    CHECK(seen.texts.at(1) + seen.texts.at(2) + seen.texts.at(3) == payload);
+    CHECK(seen.texts.at(1).size() == 153);
+    CHECK(seen.references.size() == 1);
+    CHECK(seen.totals == std::set<int>{3});
+    CHECK_FALSE(seen.payload_tlv);
+
+    const auto records = parts_of(loop, ledger, rig.answers[0], 3);
+    std::set<std::string> carriers;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& r = records[i];
+        INFO("part " << i + 1);
+        CHECK(r.split_by_us);
+        CHECK(r.upstream_id == records[0].id);
+        REQUIRE(r.concatenation);
+        CHECK(r.concatenation->number == i + 1);
+        CHECK(r.concatenation->total == 3);
+        CHECK(r.segment_count == 1);
+        CHECK(r.registered_delivery == 1);
+        CHECK(store::text_of(r) == seen.texts.at(static_cast<int>(i + 1)));
+        carriers.insert(r.attempts.back().carrier);
+    }
+    CHECK(carriers.size() == 1);  // the route shares by weight: the pins keep them together
+    CHECK(rig.forward->counters().accepted == 3);
+
+    // Messages after it still share the route; a second long one gets its
+    // own reference.
+    REQUIRE(rig.submit(1, long_payload(text(300)), true));
+    const auto second = parts_of(loop, ledger, rig.answers[1], 2);
+    CHECK(second[0].concatenation->reference != records[0].concatenation->reference);
+    CHECK(second[0].attempts.back().carrier == second[1].attempts.back().carrier);
+}
+
+TEST_CASE("forward split: UCS-2 is cut at 67 characters and never inside a surrogate pair", "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    // 66 units of 'a', then U+1F600 (a surrogate pair across units 67-68),
+    // then 70 more: the first part ends before the pair.
+    std::string ucs2;
+    for (int i = 0; i < 66; ++i) ucs2 += std::string{'\0', 'a'};
+    ucs2 += std::string{'\xD8', '\x3D', '\xDE', '\x00'};
+    for (int i = 0; i < 70; ++i) ucs2 += std::string{'\0', 'b'};
+    REQUIRE(rig.submit(1, long_payload(ucs2, 8), true));
+    REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
+    const auto seen = seen_parts(loop, rig, 3);
+    CHECK(seen.texts.at(1).size() == 66 * 2);
+    CHECK(seen.texts.at(2).substr(0, 4) == std::string{'\xD8', '\x3D', '\xDE', '\x00'});
+    CHECK(seen.texts.at(1) + seen.texts.at(2) + seen.texts.at(3) == ucs2);
+    for (const auto& s : rig.smsc.submits) CHECK(s.pdu.data_coding == 8);
+}
+
+TEST_CASE("forward split: a message whose parts cannot all be taken is refused and nothing of it is stored",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.max_backlog = 2;  // room for two parts of three
+    fs.accounts.accounts.push_back(acme);
+    Rig rig(loop, ledger, true, fs, no_payload_route(4));
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, long_payload(text(400)), true));
+    CHECK(rig.answers[0].status == command_status::ESME_RMSGQFUL);
+    // More parts than the carriers take (max_parts 4; 700 septets are 5).
+    REQUIRE(rig.submit(1, long_payload(text(700)), true));
+    CHECK(rig.answers[1].status == command_status::ESME_RINVMSGLEN);
+    loop.run_for(100ms);
+    CHECK(rig.smsc.submits.empty());
+    CHECK(rig.forward->counters().accepted == 0);
+    // What the refused parts reserved is back: two parts fit the backlog.
+    CHECK(rig.forward->backlog("acme") == 0);
+    REQUIRE(rig.submit(1, long_payload(text(300)), true));
+    CHECK(rig.answers[2].status == command_status::ESME_ROK);
+    parts_of(loop, ledger, rig.answers[2], 2);
+}
+
+TEST_CASE("forward split: with split_payload off such a message is refused as before", "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    fs.split_payload = false;
+    Rig rig(loop, ledger, true, fs, no_payload_route());
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, long_payload(text(400)), true));
+    CHECK(rig.answers[0].status == command_status::ESME_ROPTPARNOTALLWD);
+    // A long payload with a UDH of its own is no single SMS either way.
+    auto own = long_payload(std::string{'\x05', '\x00', '\x03', '\x09', '\x02', '\x01'} + text(300));
+    own.esm_class |= protocol::esm_class::udhi;
+    REQUIRE(rig.submit(1, own, true));
+    CHECK(rig.answers[1].status == command_status::ESME_RINVMSGLEN);
+    CHECK(rig.forward->counters().accepted == 0);
+}
+
+TEST_CASE("forward split: cancel_sm by the id cancels every part while all are held; replace_sm is refused",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    auto sm = long_payload(text(400));
+    sm.schedule_delivery_time = "000000010000000R";  // held for an hour
+    REQUIRE(rig.submit(1, sm, true));
+    const auto records = parts_of(loop, ledger, rig.answers[0], 3, MessageStatus::accepted);
+    // replace_sm: a new text would need new parts.
+    protocol::ReplaceSm replace;
+    replace.message_id = rig.answers[0].message_id;
+    replace.short_message = "new text";
+    auto replaced = rig.call(replace);
+    REQUIRE(replaced);
+    CHECK(replaced->status == command_status::ESME_RREPLACEFAIL);
+    protocol::CancelSm cancel;
+    cancel.message_id = rig.answers[0].message_id;
+    auto cancelled = rig.call(cancel);
+    REQUIRE(cancelled);
+    CHECK(cancelled->status == command_status::ESME_ROK);
+    for (const auto& r : records) CHECK(ledger.find(r.id)->status == MessageStatus::cancelled);
+    CHECK(rig.smsc.submits.empty());
+}

@@ -32,6 +32,17 @@ TEST_CASE("message_text: micros as currency units with six decimals", "[tools][a
     CHECK(units_of_micros(std::numeric_limits<std::int64_t>::min()) == "-9223372036854.775808");
 }
 
+TEST_CASE("message_text: a part we split says so", "[tools][admin][message]") {
+    store::MessageRecord r;
+    r.id = store::MessageId::make(noon, 1, 8);
+    r.upstream_id = store::MessageId::make(noon, 1, 7);
+    r.concatenation = store::Concatenation{200, 3, 2};
+    r.split_by_us = true;
+    CHECK_THAT(message_text(r), Catch::Contains("segments 1 (our part 2 of 3, reference 200) (split by us from one "
+                                                "message_payload)\n"));
+    CHECK_THAT(message_text(r), Catch::Contains("upstream_id=" + r.upstream_id.to_string()));
+}
+
 TEST_CASE("message_text: every field of a record, one fact per line", "[tools][admin][message]") {
     store::MessageRecord r;
     r.id = store::MessageId::make(noon, 1, 7);

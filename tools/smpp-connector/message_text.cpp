@@ -79,7 +79,10 @@ std::string message_text(const store::MessageRecord& r) {
                        plural(r.payload.size(), "octet"));
     out += fmt::format("segments {}", r.segment_count);
     if (const auto& c = r.concatenation)
-        out += fmt::format(" (upstream part {} of {}, reference {})", c->number, c->total, c->reference);
+        out += fmt::format(" ({} part {} of {}, reference {})", r.split_by_us ? "our" : "upstream", c->number, c->total,
+                           c->reference);
+    // Which message the upstream knows this part as: upstream_id above.
+    if (r.split_by_us) out += " (split by us from one message_payload)";
     out += "\n";
     out += "class " + or_dash(one_line(r.traffic_class)) + "\n";
     // cost_micros is already the carrier's price per part times the parts

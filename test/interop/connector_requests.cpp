@@ -14,7 +14,11 @@
 //     DELETED (4, SMPP 3.4 5.2.28); the carriers never get any of them,
 //     also after their schedule (4 s) has passed;
 //   - the three receipts (two submit_multi destinations, the replaced one)
-//     reach the ESME; the connector exits 0 on SIGTERM.
+//     reach the ESME; the connector exits 0 on SIGTERM;
+//   - node-smpp only: a 400-character message_payload to c2, which takes no
+//     message_payload (accepts_message_payload: false): c2 gets 3 UDH parts
+//     of one reference that join to the text, the ESME one id and one
+//     receipt under it.
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -89,7 +93,9 @@ std::uint16_t write_connector_config(const e2e::fs::path& dir, const Carriers& s
         for (const auto& [name, carrier_port] : sim.ports)
             c << "  - id: " << name << "\n    endpoints: [\"127.0.0.1:" << carrier_port << "\"]\n    system_id: " << name
               << "\n    password: pw\n    binds: 1\n    window: 50\n    max_tps: 5000\n"
-                 "    enquire_link_interval_ms: 0\n    reconnect: {base_ms: 100, max_ms: 1000, jitter: 0.5}\n";
+                 "    enquire_link_interval_ms: 0\n    reconnect: {base_ms: 100, max_ms: 1000, jitter: 0.5}\n"
+              // c2 takes no message_payload: a long one is split for it.
+              << (name == "c2" ? "    accepts_message_payload: false\n" : "");
     }
     std::ofstream out(dir / "connector.yaml");
     out << "listener:\n  host: 127.0.0.1\n  port: " << port
@@ -200,6 +206,7 @@ struct Expect {
     bool node_extras;            // the steps only requests.js takes
     std::size_t accepted;        // records the connector stored
     std::size_t cancelled;       // records cancel_sm cancelled
+    std::size_t long_parts;      // parts of the long message_payload the connector split (node only)
 };
 
 void run_and_check(const std::vector<std::string>& script_argv_head, const Expect& want) {
@@ -270,6 +277,9 @@ void run_and_check(const std::vector<std::string>& script_argv_head, const Expec
             {"replace_delivered", "STEP replace_delivered replace_sm_resp status=0x00000013"},
             {"query_delivered", "STEP query_delivered query_sm_resp status=0x00000000 message_id=" + replaced +
                                     " message_state=2 error_code=0"},
+            {"submit_long", "STEP submit_long submit_sm_resp status=0x00000000 message_id=" + id_of(out, "submit_long")},
+            // One receipt for the whole long message, not one per part.
+            {"long_receipt", "STEP long_receipt all status=none count=4"},
         });
     }
     for (const auto& [step, line] : expected) CHECK(step_line(out, step) == line);
@@ -277,7 +287,8 @@ void run_and_check(const std::vector<std::string>& script_argv_head, const Expec
 
     // The receipts: one per message a carrier got, under our id, in the
     // text and in receipted_message_id alike. The handset is the source.
-    REQUIRE(out.receipts.size() == 3);
+    const std::size_t receipts = want.long_parts ? 4 : 3;
+    REQUIRE(out.receipts.size() == receipts);
     std::map<std::string, Line> receipt_from;
     for (const auto& r : out.receipts) {
         CHECK(r["esm_class"] == "4");
@@ -286,7 +297,7 @@ void run_and_check(const std::vector<std::string>& script_argv_head, const Expec
         CHECK(r["receipted_message_id"] == r["text_id"]);
         receipt_from.emplace(r["source"], r);
     }
-    REQUIRE(receipt_from.size() == 3);
+    REQUIRE(receipt_from.size() == receipts);
     REQUIRE(receipt_from.count("447700900001"));
     REQUIRE(receipt_from.count("447800900002"));
     REQUIRE(receipt_from.count("447700900003"));
@@ -298,6 +309,12 @@ void run_and_check(const std::vector<std::string>& script_argv_head, const Expec
     // forward_path.hpp: every destination of a submit_multi keeps its id
     // as upstream_id, and its receipt goes upstream under it.
     CHECK(receipt_from.at("447800900002")["receipted_message_id"] == multi);
+    // The long message's receipt: under the one id its ESME got.
+    if (want.long_parts) {
+        REQUIRE(receipt_from.count("447800900008"));
+        CHECK(receipt_from.at("447800900008")["dest"] == "447900900006");
+        CHECK(receipt_from.at("447800900008")["receipted_message_id"] == id_of(out, "submit_long"));
+    }
 
     // The cancelled messages were scheduled 4 s after their submit: past
     // that, the carriers must still not have them.
@@ -305,7 +322,24 @@ void run_and_check(const std::vector<std::string>& script_argv_head, const Expec
     const std::string multi_text = peer + " multi to three";
     CHECK(received_by(sim, "c1") == std::vector<Received>{{"447900900001", "447700900001", multi_text},
                                                           {"447900900002", "447700900003", peer + " new text"}});
-    CHECK(received_by(sim, "c2") == std::vector<Received>{{"447900900001", "447800900002", multi_text}});
+    // c2: the submit_multi's destination, and the long message's parts
+    // (one UDH each: 05 00 03 reference 03 number), which join to its text.
+    std::vector<Received> c2, long_parts;
+    for (auto& r : received_by(sim, "c2")) (std::get<1>(r) == "447800900008" ? long_parts : c2).push_back(r);
+    CHECK(c2 == std::vector<Received>{{"447900900001", "447800900002", multi_text}});
+    REQUIRE(long_parts.size() == want.long_parts);
+    std::string joined_text;
+    for (std::size_t i = 0; i < long_parts.size(); ++i) {
+        const auto& sm = std::get<2>(long_parts[i]);
+        REQUIRE(sm.size() > 6);
+        CHECK(sm.substr(0, 3) == std::string{'\x05', '\x00', '\x03'});
+        CHECK(sm[4] == static_cast<char>(want.long_parts));
+        CHECK(sm[5] == static_cast<char>(i + 1));
+        CHECK(sm[3] == std::get<2>(long_parts[0])[3]);  // one reference
+        joined_text += sm.substr(6);
+    }
+    if (want.long_parts) CHECK(joined_text.rfind("node long message, abcdefghij", 0) == 0);
+    if (want.long_parts) CHECK(joined_text.size() == 400);
 
     connector.signal(SIGTERM);
     const auto exit = connector.wait(15s);
@@ -314,8 +348,8 @@ void run_and_check(const std::vector<std::string>& script_argv_head, const Expec
     CHECK(exit == std::optional<int>(0));
     // (The submit_multi's destination without a route is not counted as refused.)
     CHECK(count_of(log, "forward path: " + std::to_string(want.accepted) + " accepted, ") == 1);
-    CHECK(count_of(log, " refused, 3 sent, 0 retries,") == 1);
-    CHECK(count_of(log, "upstream receipts: 3 forwarded,") == 1);
+    CHECK(count_of(log, " refused, " + std::to_string(3 + want.long_parts) + " sent, 0 retries,") == 1);
+    CHECK(count_of(log, "upstream receipts: " + std::to_string(receipts) + " forwarded,") == 1);
     CHECK(count_of(log, "cancelled by cancel_sm") == want.cancelled);
     CHECK(count_of(log, "replaced by replace_sm") == 1);
 }
@@ -326,12 +360,13 @@ TEST_CASE("smpp-connector binary + smpp-sim: node-smpp submit_multi, replace_sm,
           "[interop][node_smpp][connector]") {
     if (!e2e::fs::exists(interop_dir() + "/node/node_modules/smpp/package.json"))
         FAIL("npm smpp is not installed: run test/interop/node/install.sh");
-    // 2 + 1 + 1 + 1 + 2 records; cancelled: by id, by address, the scheduled submit_multi's 2.
-    run_and_check({"node", interop_dir() + "/node/requests.js"}, {"node", true, 7, 4});
+    // 2 + 1 + 1 + 1 + 2 + 3 records (the long message split in 3); cancelled:
+    // by id, by address, the scheduled submit_multi's 2.
+    run_and_check({"node", interop_dir() + "/node/requests.js"}, {"node", true, 10, 4, 3});
 }
 
 TEST_CASE("smpp-connector binary + smpp-sim: Net::SMPP submit_multi, replace_sm, cancel_sm, query_sm, receipts",
           "[interop][net_smpp][connector]") {
     // 2 + 1 + 1 + 1 records; cancelled: by id, by address.
-    run_and_check({"perl", interop_dir() + "/net_smpp_requests.pl"}, {"perl", false, 5, 2});
+    run_and_check({"perl", interop_dir() + "/net_smpp_requests.pl"}, {"perl", false, 5, 2, 0});
 }

@@ -14,7 +14,9 @@
 //     query_sm;
 //   waits for the 3 delivery receipts (2 submit_multi destinations, the
 //     replaced message), answers them, then replace_sm and query_sm of the
-//     delivered one, unbind.
+//     delivered one;
+//   submit_sm of a 400-character message_payload to c2 (which takes no
+//     message_payload), and its one receipt; unbind.
 // It judges nothing itself; it prints what it saw:
 //   STEP <step> <response command> status=0x<8 hex> [key=value ...]
 //   DLR source=.. dest=.. receipted_message_id=.. text_id=.. stat=.. message_state=..
@@ -35,6 +37,8 @@ const RECEIPTS_EXPECTED = 3;
 const IN_ONE_HOUR = '000000010000000R';
 const IN_FOUR_SECONDS = '000000000004000R';
 const NOW = '000000000000000R';
+// 400 GSM characters: three SMS once split (153 + 153 + 94).
+const LONG_TEXT = ('node long message, ' + 'abcdefghijklmnopqrstuvwxyz0123456789 '.repeat(12)).slice(0, 400);
 let incomplete = false;
 
 setTimeout(() => {
@@ -186,6 +190,17 @@ async function main() {
 
   step('replace_delivered', await replace(s, replacedId, '447900900002', 'node after delivery', ''));
   step('query_delivered', await query(s, replacedId, '447900900002'), queryFields);
+
+  // A long text in message_payload to c2, which takes none: the connector
+  // splits it into parts; this ESME knows one id and gets one receipt.
+  const l = step('submit_long', await request(s, 'submit_sm', {
+    source_addr_ton: 1, source_addr_npi: 1, source_addr: '447900900006',
+    dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '447800900008',
+    registered_delivery: 1, data_coding: 0, message_payload: text(LONG_TEXT),
+  }), idField);
+  const longDone = await waitReceipts(RECEIPTS_EXPECTED + 1, RECEIPT_TIMEOUT_MS);
+  process.stdout.write(`STEP long_receipt ${longDone ? 'all' : 'missing'} status=none count=${receipts.length}\n`);
+  if (!l || !longDone) incomplete = true;
 
   done = true;
   step('unbind', await request(s, 'unbind', {}));

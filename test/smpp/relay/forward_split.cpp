@@ -153,6 +153,27 @@ TEST_CASE("forward split: a long message_payload no carrier of its route takes g
     CHECK(second[0].attempts.back().carrier == second[1].attempts.back().carrier);
 }
 
+TEST_CASE("forward split: a data_sm with a long message_payload is split the same way", "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    protocol::DataSm d;
+    d.source = {5, 0, "ACME"};
+    d.dest = {1, 1, "447700900123"};
+    d.registered_delivery = 1;
+    d.tlvs.set_bytes(protocol::tlv_tag::message_payload, text(300));  // 153 + 147
+    auto resp = rig.call(d);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    const auto* body = resp->as<protocol::DataSmResp>();
+    REQUIRE(body);
+    const auto seen = seen_parts(loop, rig, 2);
+    CHECK(seen.texts.at(1) + seen.texts.at(2) == text(300));
+    const auto records = parts_of(loop, ledger, Answer{command_status::ESME_ROK, body->message_id}, 2);
+    CHECK(records[1].upstream_id == records[0].id);
+}
+
 TEST_CASE("forward split: UCS-2 is cut at 67 characters and never inside a surrogate pair", "[relay][forward][split]") {
     store::InMemoryLedger ledger;
     Loop loop;

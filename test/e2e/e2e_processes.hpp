@@ -188,6 +188,7 @@ struct SimSubmit {
     std::string token;        // smpp-bench's "m<index>" at the start of short_message
     std::string dest;
     std::uint32_t command_status = 0;
+    std::string short_message;  // as received (raw octets, a UDH included)
 };
 
 inline std::string json_string_field(const std::string& line, const std::string& key) {
@@ -298,7 +299,10 @@ public:
                 SimSubmit s;
                 s.carrier = c;
                 s.message_id = json_string_field(line, "message_id");
-                s.token = token_of(unhex(json_string_field(line, "short_message")));
+                s.short_message = unhex(json_string_field(line, "short_message"));
+                s.token = token_of(s.short_message);
+                if (const auto at = line.find("\"dest\":{"); at != std::string::npos)
+                    s.dest = json_string_field(line.substr(at), "addr");
                 s.command_status = static_cast<std::uint32_t>(std::stoul(json_string_field(line, "command_status"), nullptr, 16));
                 out.push_back(std::move(s));
             }
@@ -337,8 +341,10 @@ struct ConnectorFiles {
 // Every carrier at `max_tps`; `max_sending` 0 leaves the carriers' default
 // credits (relay/carrier_credits.hpp). `shared_route`: instead, one "44"
 // route (routes.yaml) whose carriers all tie, shared by weight.
+// `accepts_message_payload` false: no carrier takes message_payload.
 inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim, std::uint32_t max_tps = 100'000,
-                                             std::uint32_t max_sending = 0, bool shared_route = false) {
+                                             std::uint32_t max_sending = 0, bool shared_route = false,
+                                             bool accepts_message_payload = true) {
     ConnectorFiles f;
     f.config = dir / "connector.yaml";
     f.ledger = dir / "ledger";
@@ -354,6 +360,7 @@ inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim
               << "\n    binds: 2\n    window: 200\n    max_tps: " << max_tps << "\n    queue_limit: 200000\n"
               << "    enquire_link_interval_ms: 0\n    reconnect: {base_ms: 100, max_ms: 1000, jitter: 0.5}\n";
             if (max_sending != 0) c << "    max_sending: " << max_sending << "\n";
+            if (!accepts_message_payload) c << "    accepts_message_payload: false\n";
         }
     }
     std::ofstream out(f.config);

@@ -47,6 +47,9 @@ struct BenchSettings {
     // before the text; esm_class UDHI), to one destination; every part is
     // one submit_sm of the run's count and rate.
     unsigned parts = 1;
+    // The text goes in the message_payload TLV (short_message empty); then
+    // `length` may exceed 254 octets (a long message).
+    bool payload = false;
     std::uint8_t registered_delivery = 0;
 
     std::chrono::milliseconds response_timeout{10'000};

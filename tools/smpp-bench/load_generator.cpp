@@ -256,6 +256,9 @@ private:
             sm.short_message = {'\x05', '\x00', '\x03', static_cast<char>(message & 0xff),
                                 static_cast<char>(settings_.parts), static_cast<char>(index % settings_.parts + 1)};
             sm.short_message += message_text(settings_, index);
+        } else if (settings_.payload) {
+            sm.dest = {settings_.dest_ton, settings_.dest_npi, b->destinations.next()};
+            sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, message_text(settings_, index));
         } else {
             sm.dest = {settings_.dest_ton, settings_.dest_npi, b->destinations.next()};
             sm.short_message = message_text(settings_, index);
@@ -476,7 +479,9 @@ std::string BenchSettings::validate() const {
     if (timeout.count() <= 0) return "timeout must be > 0";
     if (rate < 0) return "rate must be >= 0";
     if (destination.prefix.size() + destination.digits > 20) return "destination prefix + digits must fit 20 characters";
-    if (length > protocol::limits::short_message) return "length must be at most 254";
+    if (payload && parts > 1) return "payload and parts do not go together";
+    if (payload && length > 4000) return "length must be at most 4000 with payload";
+    if (!payload && length > protocol::limits::short_message) return "length must be at most 254 (more with --payload)";
     if (parts < 1 || parts > 255) return "parts must be between 1 and 255";
     if (parts > 1 && length > protocol::limits::short_message - 6) return "length must be at most 248 with parts (the UDH takes 6)";
     return {};

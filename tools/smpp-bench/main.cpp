@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     app.add_option("--text", s.text, "text after the unique token m<index>")->capture_default_str();
     app.add_option("--length", s.length, "short_message octets (text repeated or cut; 0: token + text)")
         ->capture_default_str();
+    app.add_flag("--payload", s.payload, "send the text in message_payload (then --length up to 4000)");
     app.add_option("--parts", s.parts, "send each message as this many concatenated parts (UDH), one destination")
         ->capture_default_str();
     app.add_option("--registered-delivery", registered_delivery, "registered_delivery (1: ask for receipts)")

@@ -106,4 +106,36 @@ MessageId MessageIdGenerator::next() {
     return MessageId(v);
 }
 
+MessageId MessageIdGenerator::next_block(std::size_t n) {
+    if (n <= 1) return next();
+    const auto count = std::min<std::size_t>(n, std::size_t{MessageId::max_sequence} + 1);
+    auto now = MessageId::first_at(clock_()).value() >> (MessageId::node_bits + MessageId::sequence_bits);
+    std::lock_guard lock(mutex_);
+    std::uint64_t first = 0;
+    if (now > last_ms_) {
+        last_ms_ = now;
+    } else {
+        first = std::uint64_t{sequence_} + 1;
+        if (first + count - 1 > MessageId::max_sequence) {
+            ++last_ms_;
+            first = 0;
+        }
+    }
+    auto base = [this] {
+        return (last_ms_ << (MessageId::node_bits + MessageId::sequence_bits)) |
+               (std::uint64_t{node_} << MessageId::sequence_bits);
+    };
+    // Id 0 means "no id" (node 0 at the epoch): the block starts at 1, or
+    // in the next millisecond when that leaves too few.
+    if ((base() | first) == 0) {
+        first = 1;
+        if (first + count - 1 > MessageId::max_sequence) {
+            ++last_ms_;
+            first = 0;
+        }
+    }
+    sequence_ = static_cast<std::uint32_t>(first + count - 1);
+    return MessageId(base() | first);
+}
+
 }  // namespace smpp::store

@@ -67,6 +67,11 @@ public:
     // node must be <= MessageId::max_node (conf/ validates it); higher bits are dropped.
     explicit MessageIdGenerator(std::uint16_t node, Clock clock = system_clock_ms);
     MessageId next();
+    // The first of `n` ids (1..max_sequence + 1) whose values follow one
+    // another (first, first + 1, ...): one millisecond's sequence numbers,
+    // the next millisecond's when this one has too few left. A message we
+    // split keeps its parts this way, so part 1's id finds the others.
+    MessageId next_block(std::size_t n);
 
     static Timestamp system_clock_ms();
 

@@ -392,7 +392,8 @@ void ForwardPath::query_sm(std::shared_ptr<session::Session> s, std::string acco
 }
 
 std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const std::string& account,
-                                                                         std::uint32_t seq, protocol::SubmitSm&& sm) {
+                                                                         std::uint32_t seq, protocol::SubmitSm&& sm,
+                                                                         store::MessageId id) {
     if (stopping_.load()) return command_status::ESME_RSYSERR;
     auto checked = validate(sm, account);
     if (auto* bad = std::get_if<command_status>(&checked)) return *bad;
@@ -425,7 +426,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     }
     Prepared p;
     auto& r = p.record;
-    r.id = ids_.next();
+    r.id = id.valid() ? id : ids_.next();
     r.account = account;
     r.upstream_sequence_number = seq;
     r.user_message_reference = sm.tlvs.user_message_reference();

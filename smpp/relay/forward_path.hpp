@@ -314,8 +314,10 @@ private:
     // Validation, backlog reservation, the record and its flight; the
     // flight is counted in the account's backlog from here on.
     struct Prepared;
+    // `id`: the record's id when the caller minted it (a split message's
+    // parts take a block of ids); else the next one.
     std::variant<protocol::command_status, Prepared> prepare(const std::string& account, std::uint32_t seq,
-                                                             protocol::SubmitSm&& sm);
+                                                             protocol::SubmitSm&& sm, store::MessageId id = {});
     // After ESME_ROK (or recovery): the message is held until a carrier
     // takes it; sends now, or sleeps until its schedule.
     // `upstream_id`: the submit_multi's id, for a destination of one.

@@ -54,6 +54,8 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
     const auto total = static_cast<std::uint8_t>(segments->count());
     const auto reference = static_cast<std::uint8_t>(split_reference_.fetch_add(1, std::memory_order_relaxed));
 
+    // Ids that follow one another: part 1's finds the others (query_sm).
+    const auto first_id = ids_.next_block(total);
     std::vector<Prepared> parts;
     auto let_go = [this](std::vector<Prepared>& ps) {
         for (auto& p : ps) {
@@ -66,7 +68,7 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
         part.tlvs.erase(protocol::tlv_tag::message_payload);
         part.esm_class |= protocol::esm_class::udhi;
         part.short_message = protocol::make_udh(reference, total, static_cast<std::uint8_t>(i + 1)) + segments->parts[i];
-        auto p = prepare(account, seq, std::move(part));
+        auto p = prepare(account, seq, std::move(part), store::MessageId(first_id.value() + i));
         if (auto* status = std::get_if<command_status>(&p)) {
             let_go(parts);
             return refuse(*status);

@@ -118,3 +118,54 @@ TEST_CASE("message id generator: unique across threads") {
     }
     CHECK(seen.size() == 200'000);
 }
+
+TEST_CASE("message id generator: a block of ids follow one another, and never overlap ids around it") {
+    std::int64_t now = MessageId::epoch_unix_ms + 77;
+    MessageIdGenerator gen(5, [&] { return at_ms(now); });
+    const auto before = gen.next();
+    const auto first = gen.next_block(3);
+    CHECK(first.value() == before.value() + 1);
+    CHECK(first.time() == at_ms(now));
+    const auto after = gen.next();
+    CHECK(after.value() == first.value() + 3);  // first, +1, +2 are the block's
+    // Too few sequence numbers left in this millisecond: the block moves to
+    // the next one, whole.
+    for (int i = 0; i < MessageId::max_sequence - 6; ++i) gen.next();
+    const auto moved = gen.next_block(255);
+    CHECK(moved.time() == at_ms(now + 1));
+    CHECK(moved.sequence() == 0);
+    CHECK(gen.next().value() == moved.value() + 255);
+    CHECK(gen.next_block(1) > moved);
+    // Node 0 at the epoch: the block skips id 0.
+    std::int64_t epoch = MessageId::epoch_unix_ms;
+    MessageIdGenerator zero(0, [&] { return at_ms(epoch); });
+    const auto z = zero.next_block(4);
+    CHECK(z.value() == 1);
+    CHECK(zero.next().value() == 5);
+}
+
+TEST_CASE("message id generator: blocks and single ids from 4 threads never collide") {
+    MessageIdGenerator gen(3);
+    std::vector<std::vector<std::uint64_t>> per_thread(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < per_thread.size(); ++t)
+        threads.emplace_back([&gen, &ids = per_thread[t], t] {
+            for (int i = 0; i < 20'000; ++i) {
+                if ((i + t) % 4 == 0) {
+                    const auto first = gen.next_block(7);
+                    for (std::uint64_t k = 0; k < 7; ++k) ids.push_back(first.value() + k);
+                } else {
+                    ids.push_back(gen.next().value());
+                }
+            }
+        });
+    for (auto& t : threads) t.join();
+    std::unordered_set<std::uint64_t> seen;
+    std::size_t total = 0;
+    for (const auto& ids : per_thread) {
+        CHECK(std::is_sorted(ids.begin(), ids.end()));
+        total += ids.size();
+        seen.insert(ids.begin(), ids.end());
+    }
+    CHECK(seen.size() == total);
+}

@@ -262,3 +262,51 @@ TEST_CASE("forward split: cancel_sm by the id cancels every part while all are h
     for (const auto& r : records) CHECK(ledger.find(r.id)->status == MessageStatus::cancelled);
     CHECK(rig.smsc.submits.empty());
 }
+
+TEST_CASE("forward split: query_sm by the id answers for the whole message", "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, long_payload(text(400)), true));
+    const auto records = parts_of(loop, ledger, rig.answers[0], 3);
+    // The parts' ids follow one another: part 1's finds the others.
+    CHECK(records[1].id.value() == records[0].id.value() + 1);
+    CHECK(records[2].id.value() == records[0].id.value() + 2);
+    auto query = [&] {
+        protocol::QuerySm q;
+        q.message_id = rig.answers[0].message_id;
+        auto resp = rig.call(q);
+        REQUIRE(resp);
+        REQUIRE(resp->status == command_status::ESME_ROK);
+        return *resp->as<protocol::QuerySmResp>();
+    };
+    auto settle = [&](std::size_t part, MessageStatus status, std::uint32_t error, std::int64_t at_ms) {
+        bool ok = false;
+        ledger.update(records[part].id,
+                      store::StateChange{.status = status,
+                                         .at = store::Timestamp{std::chrono::milliseconds{1'767'225'600'000 + at_ms}},
+                                         .error_code = error},
+                      [&](store::Status st) { ok = st.ok(); });
+        REQUIRE(ok);
+    };
+    CHECK(query().message_state == static_cast<std::uint8_t>(protocol::message_state::enroute));
+    // Part 1 delivered, the others still on their way: en route.
+    settle(0, MessageStatus::delivered, 0, 1000);
+    CHECK(query().message_state == static_cast<std::uint8_t>(protocol::message_state::enroute));
+    // Part 2 undeliverable, part 3 delivered last: undeliverable, part 2's
+    // error, the last part's final date.
+    settle(1, MessageStatus::undeliverable, 0x0B, 2000);
+    settle(2, MessageStatus::delivered, 0, 3000);
+    const auto whole = query();
+    CHECK(whole.message_state == static_cast<std::uint8_t>(protocol::message_state::undeliverable));
+    CHECK(whole.error_code == 0x0B);
+    CHECK(whole.final_date == "260101000003000+");
+    // Part 2 alone is not the upstream's id: it answers for itself.
+    protocol::QuerySm q2;
+    q2.message_id = records[2].id.to_string();
+    auto resp = rig.call(q2);
+    REQUIRE(resp);
+    CHECK(resp->as<protocol::QuerySmResp>()->message_state ==
+          static_cast<std::uint8_t>(protocol::message_state::delivered));
+}

@@ -1129,7 +1129,7 @@ ForwardCounters ForwardPath::counters() const {
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     return {get(counters_.accepted), get(counters_.refused),  get(counters_.sent),    get(counters_.retries),
             get(counters_.rejected), get(counters_.in_doubt), get(counters_.failed), get(counters_.ledger_errors),
-            get(counters_.expired),  get(counters_.cancelled), get(counters_.replaced)};
+            get(counters_.expired),  get(counters_.cancelled), get(counters_.replaced), get(counters_.split)};
 }
 
 bool ForwardPath::resend(store::MessageRecord record, std::string not_via_carrier) {

@@ -187,6 +187,7 @@ struct ForwardCounters {
     std::uint64_t expired = 0;    // validity_period passed while it was with us
     std::uint64_t cancelled = 0;  // by cancel_sm
     std::uint64_t replaced = 0;   // by replace_sm
+    std::uint64_t split = 0;      // long message_payloads split into parts (each part counts in accepted)
 };
 
 class ForwardPath final : public upstream::MessageSink, public std::enable_shared_from_this<ForwardPath> {
@@ -406,7 +407,7 @@ private:
 
     struct AtomicCounters {
         std::atomic<std::uint64_t> accepted{0}, refused{0}, sent{0}, retries{0}, rejected{0}, in_doubt{0},
-            failed{0}, ledger_errors{0}, expired{0}, cancelled{0}, replaced{0};
+            failed{0}, ledger_errors{0}, expired{0}, cancelled{0}, replaced{0}, split{0};
     };
     mutable AtomicCounters counters_;
 

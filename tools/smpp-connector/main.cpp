@@ -451,7 +451,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                     smpp::admin::StatsView v;
                     const auto c = forward->counters();
                     v.forward = {c.accepted, c.refused,  c.sent,      c.retries,  c.rejected,     c.in_doubt,
-                                 c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors};
+                                 c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors, c.split};
                     v.outage_waiting = forward->outage_waiting();
                     v.concat_pinned = forward->pinned_messages();
                     if (ledger) {
@@ -563,8 +563,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     listener.reset();
     if (forward) {
         const auto n = forward->counters();
-        spdlog::info("forward path: {} accepted, {} refused, {} sent, {} retries, {} rejected, {} in doubt, {} failed",
-                     n.accepted, n.refused, n.sent, n.retries, n.rejected, n.in_doubt, n.failed);
+        spdlog::info("forward path: {} accepted, {} refused, {} sent, {} retries, {} rejected, {} in doubt, {} failed, "
+                     "{} split into parts",
+                     n.accepted, n.refused, n.sent, n.retries, n.rejected, n.in_doubt, n.failed, n.split);
     }
     if (matcher) {
         const auto m = matcher->counters();

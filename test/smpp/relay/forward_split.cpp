@@ -144,6 +144,7 @@ TEST_CASE("forward split: a long message_payload no carrier of its route takes g
     }
     CHECK(carriers.size() == 1);  // the route shares by weight: the pins keep them together
     CHECK(rig.forward->counters().accepted == 3);
+    CHECK(rig.forward->counters().split == 1);
 
     // Messages after it still share the route; a second long one gets its
     // own reference.
@@ -213,6 +214,7 @@ TEST_CASE("forward split: a message whose parts cannot all be taken is refused a
     loop.run_for(100ms);
     CHECK(rig.smsc.submits.empty());
     CHECK(rig.forward->counters().accepted == 0);
+    CHECK(rig.forward->counters().split == 0);
     // What the refused parts reserved is back: two parts fit the backlog.
     CHECK(rig.forward->backlog("acme") == 0);
     REQUIRE(rig.submit(1, long_payload(text(300)), true));

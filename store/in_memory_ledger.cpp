@@ -92,6 +92,29 @@ void InMemoryLedger::update(MessageId id, StateChange change, Completion done) {
     done(std::move(s));
 }
 
+void InMemoryLedger::update_all(std::vector<std::pair<MessageId, StateChange>> changes, Completion done) {
+    Status s;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, change] : changes) {
+            auto it = messages_.find(id);
+            if (it == messages_.end()) {
+                s = unknown(id);
+                break;
+            }
+            MessageRecord next = it->second;
+            if (s = apply(next, change); !s.ok()) break;
+        }
+        if (s.ok())
+            for (const auto& [id, change] : changes) {
+                auto it = messages_.find(id);
+                MessageRecord next = it->second;
+                if (apply(next, change).ok()) store_change(it, std::move(next));
+            }
+    }
+    done(std::move(s));
+}
+
 void InMemoryLedger::sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
                           std::string index_key, Timestamp at, Completion done) {
     if (index_key.empty()) index_key = carrier_message_id;

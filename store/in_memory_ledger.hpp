@@ -22,6 +22,7 @@ public:
     void accept(MessageRecord record, Completion done) override;
     void accept_all(std::vector<MessageRecord> records, Completion done) override;
     void update(MessageId id, StateChange change, Completion done) override;
+    void update_all(std::vector<std::pair<MessageId, StateChange>> changes, Completion done) override;
     void sent(MessageId id, std::string carrier, std::string bind, std::string carrier_message_id,
               std::string index_key, Timestamp at, Completion done) override;
     using Ledger::sent;

@@ -75,6 +75,9 @@ public:
     // One state change; not_found for an unknown id, failed_precondition
     // for a final record (see state_change.hpp).
     virtual void update(MessageId id, StateChange change, Completion done) = 0;
+    // Several state changes in one write, or none (the first refusal is the
+    // status): a message we split is cancelled whole or not at all.
+    virtual void update_all(std::vector<std::pair<MessageId, StateChange>> changes, Completion done) = 0;
     // The carrier's submit_sm_resp: record (with the id as the carrier wrote
     // it) and carrier-ID index entry (under `index_key`, the normalised id;
     // empty: the id as written) in one write. A receipt parked under that

@@ -993,6 +993,23 @@ void RocksDbLedger::accept_all(std::vector<MessageRecord> records, Completion do
                     std::move(done)});
 }
 
+void RocksDbLedger::update_all(std::vector<std::pair<MessageId, StateChange>> changes, Completion done) {
+    impl_->enqueue({[this, changes = std::move(changes)](Group& g) -> Status {
+                        // Every change tried on a copy first: one refusal writes none.
+                        for (const auto& [id, change] : changes) {
+                            auto r = g.read(id);
+                            if (!r.ok()) return r.status();
+                            if (auto s = apply(*r, change); !s.ok()) return s;
+                        }
+                        for (const auto& [id, change] : changes)
+                            if (auto s = impl_->change_record(g, id, [&](MessageRecord& r) { return apply(r, change); });
+                                !s.ok())
+                                return s;
+                        return {};
+                    },
+                    std::move(done)});
+}
+
 void RocksDbLedger::update(MessageId id, StateChange change, Completion done) {
     impl_->enqueue({[this, id, change = std::move(change)](Group& g) {
                         return impl_->change_record(g, id, [&](MessageRecord& r) { return apply(r, change); });

@@ -382,6 +382,10 @@ private:
     // cancel_sm of the ids in `targets`, answered once all are decided.
     void cancel_all(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
                     std::vector<store::MessageId> targets);
+    // cancel_sm of every part of a message we split, in one ledger write
+    // (update_all): all cancelled, or none if a part went meanwhile.
+    void cancel_whole(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
+                      std::vector<store::MessageId> parts);
 
     boost::asio::any_io_executor ex_;
     store::Ledger& ledger_;

@@ -57,9 +57,10 @@ void ForwardPath::cancel_sm(std::shared_ptr<session::Session> s, std::string acc
         if (targets.empty()) return reply(not_held(ledger_, account, *id, command_status::ESME_RCANCELFAIL));
         // A message we split: every part or none, or the handset would get
         // the parts that had gone already and never the rest.
-        if (auto r = ledger_.find(*id); r.ok() && r->split_by_us && r->concatenation &&
-                                        targets.size() != r->concatenation->total)
-            return reply(command_status::ESME_RCANCELFAIL);
+        if (auto r = ledger_.find(*id); r.ok() && r->split_by_us && r->concatenation) {
+            if (targets.size() != r->concatenation->total) return reply(command_status::ESME_RCANCELFAIL);
+            return cancel_whole(std::move(s), seq, std::move(account), std::move(targets));
+        }
     }
     cancel_all(std::move(s), seq, std::move(account), std::move(targets));
 }

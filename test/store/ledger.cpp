@@ -326,6 +326,34 @@ TEMPLATE_TEST_CASE("ledger: accept_all stores every record in one write, or none
     CHECK(all({}).ok());
 }
 
+TEMPLATE_TEST_CASE("ledger: update_all changes every record in one write, or none", "[ledger]", MemoryLedgerFixture,
+                   RocksDbLedgerFixture) {
+    TestType f;
+    const auto a = id_at(1), b = id_at(2), c = id_at(3);
+    for (auto id : {a, b, c}) REQUIRE(accept(f, record(id)).ok());
+    const Attempt attempt{"carrier-a", "a-1", at(11), MessageStatus::sending, 0, ""};
+    REQUIRE(update(f, c, StateChange{.status = MessageStatus::sending, .at = at(11), .attempt = attempt}).ok());
+    auto cancel = [&](MessageId id) {
+        return std::pair{id, StateChange{.status = MessageStatus::cancelled,
+                                         .at = at(20),
+                                         .only_from = {MessageStatus::accepted, MessageStatus::queued}}};
+    };
+    auto all = [&](std::vector<std::pair<MessageId, StateChange>> changes) {
+        return wait_for([&](Completion done) { f.get().update_all(std::move(changes), std::move(done)); });
+    };
+    // c is `sending`: the cancel of a, b and c is refused whole.
+    CHECK_FALSE(all({cancel(a), cancel(b), cancel(c)}).ok());
+    CHECK(all({cancel(a), cancel(id_at(9))}).code() == StatusCode::not_found);
+    f.reopen();
+    CHECK(f.get().find(a)->status == MessageStatus::accepted);
+    CHECK(f.get().find(b)->status == MessageStatus::accepted);
+    REQUIRE(all({cancel(a), cancel(b)}).ok());
+    f.reopen();
+    CHECK(f.get().find(a)->status == MessageStatus::cancelled);
+    CHECK(f.get().find(b)->status == MessageStatus::cancelled);
+    CHECK(f.get().find(c)->status == MessageStatus::sending);
+}
+
 TEMPLATE_TEST_CASE("ledger: recover resumes queued work and marks sending in-doubt", "[ledger]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

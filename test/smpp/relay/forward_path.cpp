@@ -37,6 +37,9 @@ public:
     void accept(store::MessageRecord, store::Completion done) override { done(busy()); }
     void accept_all(std::vector<store::MessageRecord>, store::Completion done) override { done(busy()); }
     void update(store::MessageId, store::StateChange, store::Completion done) override { done(busy()); }
+    void update_all(std::vector<std::pair<store::MessageId, store::StateChange>>, store::Completion done) override {
+        done(busy());
+    }
     void sent(store::MessageId, std::string, std::string, std::string, std::string, store::Timestamp,
               store::Completion done) override {
         done(busy());

@@ -312,3 +312,32 @@ TEST_CASE("forward split: query_sm by the id answers for the whole message", "[r
     CHECK(resp->as<protocol::QuerySmResp>()->message_state ==
           static_cast<std::uint8_t>(protocol::message_state::delivered));
 }
+
+TEST_CASE("forward split: a part that went meanwhile makes cancel_sm fail whole, nothing cancelled",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    auto sm = long_payload(text(400));
+    sm.schedule_delivery_time = "000000010000000R";  // held for an hour
+    REQUIRE(rig.submit(1, sm, true));
+    const auto records = parts_of(loop, ledger, rig.answers[0], 3, MessageStatus::accepted);
+    // Part 3 became `sending` between cancel_sm's look at the held parts and
+    // its write (as at its schedule): the write refuses the whole cancel.
+    bool ok = false;
+    ledger.update(records[2].id,
+                  store::StateChange{.status = MessageStatus::sending,
+                                     .at = records[2].accepted_at,
+                                     .attempt = store::Attempt{.carrier = "carrier01", .at = records[2].accepted_at}},
+                  [&](store::Status st) { ok = st.ok(); });
+    REQUIRE(ok);
+    protocol::CancelSm cancel;
+    cancel.message_id = rig.answers[0].message_id;
+    auto cancelled = rig.call(cancel);
+    REQUIRE(cancelled);
+    CHECK(cancelled->status == command_status::ESME_RCANCELFAIL);
+    CHECK(ledger.find(records[0].id)->status == MessageStatus::accepted);
+    CHECK(ledger.find(records[1].id)->status == MessageStatus::accepted);
+    CHECK(rig.forward->counters().cancelled == 0);
+}

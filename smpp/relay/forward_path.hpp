@@ -17,10 +17,9 @@
 //   ESME_ROPTPARNOTALLWD  message_payload of 254 octets or more (too long
 //                     for short_message), and no carrier of its route
 //                     accepts message_payload (carrier setting
-//                     accepts_message_payload), with split_payload off or
-//                     a payload that cannot be split (it has a UDH or
-//                     sar_* of its own); a shorter one goes to such a
-//                     carrier in short_message. With split_payload on
+//                     accepts_message_payload), with split_payload off;
+//                     a shorter one goes to such a carrier in
+//                     short_message. With split_payload on
 //                     (the default) such a message is split into
 //                     concatenated parts instead, each a record of its
 //                     own, stored together; the upstream gets part 1's id

@@ -75,8 +75,9 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
         }
         parts.push_back(std::move(std::get<Prepared>(p)));
     }
-    // Part 1's id names the message upstream: its receipt, query_sm,
-    // cancel_sm (every part still held); replace_sm is refused.
+    // Part 1's id names the message upstream: its one receipt, query_sm
+    // (the whole message), cancel_sm (every part or none); replace_sm is
+    // refused.
     const auto upstream_id = parts.front().record.id;
     const auto upstream_bind = upstream::upstream_bind_label(*s);
     std::vector<store::MessageRecord> records;

@@ -331,7 +331,7 @@ const upstream::SubmitPolicy& ForwardPath::policy_of(std::string_view account) c
 }
 
 std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const protocol::SubmitSm& sm,
-                                                                         std::string_view account) const {
+                                                                         std::string_view account, bool as_parts) const {
     auto v = upstream::validate_submit(sm, policy_of(account), std::chrono::system_clock::now(), numbers_);
     if (auto* bad = std::get_if<command_status>(&v)) return *bad;
     Checked c{.decision = {}, .valid = std::move(std::get<upstream::ValidSubmit>(v))};
@@ -351,7 +351,7 @@ std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const p
     const auto& concatenation = c.valid.concatenation;
     // Only a text too long for short_message needs a carrier that takes
     // message_payload (submit_to() moves a shorter one; resume() does too).
-    const bool needs_payload = sm.tlvs.has(protocol::tlv_tag::message_payload) &&
+    const bool needs_payload = !as_parts && sm.tlvs.has(protocol::tlv_tag::message_payload) &&
                                payload_of(sm).size() >= protocol::limits::short_message;
     c.decision = router_->select(select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
                                                 parts_of(c.valid.segments, concatenation ? concatenation->total : 0),

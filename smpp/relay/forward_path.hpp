@@ -307,8 +307,10 @@ private:
         routing::Decision decision;
         upstream::ValidSubmit valid;
     };
-    std::variant<protocol::command_status, Checked> validate(const protocol::SubmitSm& sm,
-                                                             std::string_view account) const;
+    // `as_parts`: route a long message_payload as the concatenated parts
+    // it would be split into (needs_split's probe).
+    std::variant<protocol::command_status, Checked> validate(const protocol::SubmitSm& sm, std::string_view account,
+                                                             bool as_parts = false) const;
     const upstream::SubmitPolicy& policy_of(std::string_view account) const;
 
     // Validation, backlog reservation, the record and its flight; the

@@ -1,5 +1,6 @@
 // A long message_payload for carriers that take none: split into
 // concatenated parts, stored together (ForwardPath::submit_split).
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <variant>
@@ -32,9 +33,21 @@ bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view acc
     if ((sm.esm_class & protocol::esm_class::udhi) || sm.tlvs.has(protocol::tlv_tag::sar_msg_ref_num) ||
         sm.tlvs.has(protocol::tlv_tag::sar_total_segments) || sm.tlvs.has(protocol::tlv_tag::sar_segment_seqnum))
         return false;
-    auto v = validate(sm, account);
-    const auto* bad = std::get_if<command_status>(&v);
-    return bad && *bad == command_status::ESME_ROPTPARNOTALLWD;
+    auto whole = validate(sm, account);
+    if (const auto* bad = std::get_if<command_status>(&whole)) return *bad == command_status::ESME_ROPTPARNOTALLWD;
+    // Routed as it is. But if carriers were passed over for not taking
+    // message_payload, and the parts would go by a more specific route (a
+    // 44 route's carriers rather than the default route's), the message
+    // belongs there: the route says where it should go, the payload only
+    // how. Passed over on the same route: it goes to that route's carrier
+    // that takes message_payload, as before.
+    const auto& as_is = std::get<Checked>(whole).decision;
+    if (std::none_of(as_is.skipped.begin(), as_is.skipped.end(),
+                     [](const routing::Skipped& s) { return s.kind == routing::SkipKind::message_payload; }))
+        return false;
+    auto parts = validate(sm, account, true);
+    const auto* split = std::get_if<Checked>(&parts);
+    return split && split->decision.prefix.size() > as_is.prefix.size();
 }
 
 void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,

@@ -341,3 +341,41 @@ TEST_CASE("forward split: a part that went meanwhile makes cancel_sm fail whole,
     CHECK(ledger.find(records[1].id)->status == MessageStatus::accepted);
     CHECK(rig.forward->counters().cancelled == 0);
 }
+
+TEST_CASE("forward split: parts by the message's own route rather than the whole payload by a less specific one",
+          "[relay][forward][split]") {
+    // 44 -> carrier00, which takes no message_payload; the default route
+    // -> carrier01, which does. A long text to a 44 number goes to
+    // carrier00 in parts, not to the default route's carrier whole.
+    routing::RouteTable table;
+    for (auto [prefix, carrier] : {std::pair{"44", "carrier00"}, std::pair{"", "carrier01"}}) {
+        routing::RouteEntry e;
+        e.prefix = prefix;
+        routing::Candidate c;
+        c.carrier = carrier;
+        e.candidates.push_back(std::move(c));
+        table.entries.push_back(std::move(e));
+    }
+    routing::SelectorSettings settings;
+    settings.capabilities = {{"carrier00", {.message_payload = false, .max_parts = 4}},
+                             {"carrier01", {.message_payload = true, .max_parts = 4}}};
+    auto router = relay::MessageRouter::from_table(table, settings);
+    REQUIRE(router);
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, std::move(router).value());
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, long_payload(text(400)), true));
+    const auto records = parts_of(loop, ledger, rig.answers[0], 3);
+    for (const auto& r : records) CHECK(r.attempts.back().carrier == "carrier00");
+    // A number only the default route covers: carrier01 takes it whole.
+    auto elsewhere = long_payload(text(400));
+    elsewhere.dest = {1, 1, "33612345678"};
+    REQUIRE(rig.submit(1, elsewhere, true));
+    REQUIRE(rig.answers[1].status == command_status::ESME_ROK);
+    const auto id = *store::MessageId::parse(rig.answers[1].message_id);
+    REQUIRE(loop.run_until([&] { return ledger.find(id)->status == MessageStatus::sent; }, 5s));
+    CHECK_FALSE(ledger.find(id)->split_by_us);
+    CHECK(ledger.find(id)->attempts.back().carrier == "carrier01");
+    CHECK(rig.forward->counters().split == 1);
+}

@@ -10,7 +10,9 @@
 // submit_sm_resp ESME_ROK only from accept()'s ok Completion.
 //
 // Reads are synchronous point lookups and short scans; they see every write
-// whose Completion has run, and never a write that is not yet durable.
+// whose Completion has run, and never a write that is not yet durable. A
+// read from inside a Completion (on the ledger's thread) may not see that
+// Completion's own write yet: post, then read.
 #include <cstddef>
 #include <functional>
 #include <optional>

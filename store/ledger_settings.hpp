@@ -43,11 +43,13 @@ struct LedgerSettings {
     // column-family options), applied over the ledger's tuned defaults
     // (ledger_options.hpp): for tuning and A/B runs without a rebuild.
     std::string rocksdb_options{};
-    // RocksDB's flush and compaction threads at the lowest CPU priority, so
-    // on a busy box they yield to the io thread and the writer whose
-    // latency upstreams see. Off by default: not shown to help yet, and at
-    // full load starved flushes could stall writes.
-    bool background_low_priority = false;
+    // RocksDB's flush and compaction threads at nice 19, so on a busy box a
+    // flush (~100 ms of a core every few seconds at 30,000 msg/s) does not
+    // hold the io thread and the writer off a CPU when they wake: the
+    // half-load p99 was lower in 7 of 7 alternated runs, and 60 s at full
+    // load had no write stall (docs/PERFORMANCE.md, wave 13). Process-wide
+    // (RocksDB's default thread pools).
+    bool background_low_priority = true;
     // Each account's receipts.multipart (multipart_receipts.hpp); an
     // account not listed gets a receipt for every part.
     MultipartBook multipart{};

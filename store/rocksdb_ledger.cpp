@@ -131,6 +131,11 @@ struct Group {
     // its changes are not in RocksDB yet, so reads look there first.
     const Group* behind = nullptr;
     rocksdb::WriteBatch batch;
+    // The families `batch` writes (a bit per Family): a reader waits for
+    // this group's apply only if it wrote what the reader reads.
+    std::uint32_t touched = 0;
+    // The family for a change to `batch`, noted in `touched`.
+    rocksdb::ColumnFamilyHandle* cf(Family f);
     std::unordered_map<std::uint64_t, MessageRecord> overlay;
 
     // Index and unmatched entries written in this group (nullopt: deleted).
@@ -223,6 +228,25 @@ struct RocksDbLedger::Impl {
     bool committer_stopping = false;
     bool written = false;
     Status written_status;
+    // With the journal, the writer's own writes (no hand-over) are
+    // acknowledged once their journal record is synced and applied to
+    // RocksDB right after, before the writer builds anything else: the
+    // memtable inserts no longer sit between the fsync and the answers
+    // (docs/PERFORMANCE.md, wave 13). `acknowledged` counts such groups
+    // whose Completions ran, `applied` those RocksDB has. A reader on
+    // another thread waits until what was acknowledged before it asked is
+    // applied (await_applied), so a read never contradicts an answer sent.
+    std::atomic<std::uint64_t> acknowledged{0};
+    std::atomic<std::uint64_t> applied{0};
+    std::atomic<std::uint32_t> acknowledged_touched{0};  // Group::touched of the last acknowledged
+    std::thread::id writer_id;
+    // RocksDB refused a group after its Completions ran: it is in the
+    // journal, so the next open replays it, but this process's RocksDB
+    // lacks it, so every later write and read fails with this instead.
+    std::atomic<bool> is_broken{false};
+    std::atomic<bool> wal_refused{false};  // a journaled group RocksDB refused (sync_wal)
+    mutable std::mutex broken_mutex;
+    Status broken;
     std::atomic<std::uint64_t> groups{0};
     std::atomic<std::uint64_t> writes{0};
     std::atomic<std::uint64_t> overlapped{0};  // groups begun while the previous one was written
@@ -353,7 +377,7 @@ struct RocksDbLedger::Impl {
                     }
                 }
                 if (!hand_over) {
-                    finish(*building, write(*building->group), other);
+                    write_and_finish(*building, other);
                     continue;
                 }
                 commit_wake.notify_one();
@@ -388,22 +412,97 @@ struct RocksDbLedger::Impl {
     // journal. A group too large for a segment: RocksDB's WAL is synced, a
     // mark says a replay starts after it, and RocksDB syncs the group itself.
     Status write(Group& group) {
+        if (auto b = broken_status(); !b.ok()) return b;
         rocksdb::WriteOptions options;
         options.sync = settings.sync;
         if (!journal) return from_rocksdb(db->Write(options, &group.batch));
         if (!journal->fits(group.batch.GetDataSize())) {
-            if (auto s = from_rocksdb(db->SyncWAL()); !s.ok()) return s;
+            if (auto s = sync_wal(); !s.ok()) return s;
             if (auto s = journal->mark(); !s.ok()) return s;
             options.sync = true;
-            return from_rocksdb(db->Write(options, &group.batch));
+            auto s = from_rocksdb(db->Write(options, &group.batch));
+            if (!s.ok()) wal_refused.store(true, std::memory_order_release);
+            return s;
         }
         if (auto s = journal->append(group.batch.Data()); !s.ok()) return s;
         options.sync = false;
         auto s = from_rocksdb(db->Write(options, &group.batch));
         // If the void cannot be written either, a replay may still apply
         // this group: as with RocksDB's own sync failing after its write.
-        if (!s.ok()) static_cast<void>(journal->void_last());
+        if (!s.ok()) {
+            wal_refused.store(true, std::memory_order_release);
+            static_cast<void>(journal->void_last());
+        }
         return s;
+    }
+
+    // RocksDB's WAL synced (the keeper at a segment switch, a mark). Not
+    // after RocksDB refused a write: its WAL writer is then in an error
+    // state, and Debian's RocksDB, built with assertions, aborts on a sync
+    // of it; the journal is replayed at the next open instead.
+    Status sync_wal() {
+        if (wal_refused.load(std::memory_order_acquire))
+            return Status(StatusCode::io_error, "RocksDB refused a write; its WAL is not synced again");
+        return from_rocksdb(db->SyncWAL());
+    }
+
+    // The writer's own write of `slot`, then its Completions. With the
+    // journal: acknowledged once the journal record is synced, then applied
+    // to RocksDB (see `acknowledged`). Otherwise, and for a group too large
+    // for a segment: write(), then the Completions.
+    void write_and_finish(Slot& slot, Slot& next) {
+        Group& group = *slot.group;
+        if (!journal || !journal->fits(group.batch.GetDataSize())) return finish(slot, write(group), next);
+        if (auto b = broken_status(); !b.ok()) return finish(slot, b, next);
+        if (auto s = journal->append(group.batch.Data()); !s.ok()) return finish(slot, s, next);
+        const auto n = acknowledged.load(std::memory_order_relaxed) + 1;
+        acknowledged_touched.store(group.touched, std::memory_order_release);
+        acknowledged.store(n, std::memory_order_release);
+        finish(slot, Status{}, next);
+        rocksdb::WriteOptions options;
+        options.sync = false;
+        if (auto s = from_rocksdb(db->Write(options, &group.batch)); !s.ok()) {
+            wal_refused.store(true, std::memory_order_release);
+            // Not voided in the journal, unlike in write(): its writes were
+            // acknowledged. Nothing more is, until a restart replays it.
+            std::lock_guard lock(broken_mutex);
+            broken = Status(s.code(), "ledger: RocksDB refused a group already acknowledged from the journal (the next "
+                                      "start replays it); refusing every write and read until then: " +
+                                          s.message());
+            is_broken.store(true, std::memory_order_release);
+        }
+        applied.store(n, std::memory_order_release);
+        applied.notify_all();
+    }
+
+    Status broken_status() const {
+        if (!is_broken.load(std::memory_order_acquire)) return {};
+        std::lock_guard lock(broken_mutex);
+        return broken;
+    }
+
+    // Called first by every read of RocksDB off the writer thread, with the
+    // families it reads. Only the last acknowledged group can be unapplied
+    // (the writer applies each before acknowledging the next), and it is
+    // waited for only if it wrote one of them: the opt-out check on every
+    // submit_sm never waits for a group of message records. Its `touched`
+    // is stored before `acknowledged` and replaced only after it is
+    // applied, so a later group's bits seen here mean it is applied. The
+    // writer itself never waits: it applied every group before building on
+    // it (a read from inside a Completion, which runs on the writer before
+    // its group is applied, may miss that group: post first, ledger.hpp).
+    Status await_applied(std::initializer_list<Family> reads) const {
+        if (std::this_thread::get_id() == writer_id) return broken_status();
+        const auto target = acknowledged.load(std::memory_order_acquire);
+        auto now = applied.load(std::memory_order_acquire);
+        if (now < target) {
+            std::uint32_t mask = 0;
+            for (auto f : reads) mask |= std::uint32_t{1} << f;
+            if ((acknowledged_touched.load(std::memory_order_acquire) & mask) != 0)
+                for (; now < target; now = applied.load(std::memory_order_acquire))
+                    applied.wait(now, std::memory_order_acquire);
+        }
+        return broken_status();
     }
 
     // At open: replays what the journal holds beyond RocksDB's synced WAL,
@@ -414,7 +513,7 @@ struct RocksDbLedger::Impl {
         std::error_code ec;
         if (!use && !std::filesystem::exists(dir, ec)) return {};
         auto opened = LedgerJournal::open(dir, settings.journal_segment_mb << 20,
-                                          [this] { return from_rocksdb(db->SyncWAL()); });
+                                          [this] { return sync_wal(); });
         if (!opened.ok()) return opened.status();
         auto j = std::move(*opened);
         for (const auto& rep : j->recovered()) {
@@ -439,7 +538,7 @@ struct RocksDbLedger::Impl {
     void close_journal() {
         if (!journal) return;
         // Failing either only costs the next open a replay.
-        if (from_rocksdb(db->SyncWAL()).ok()) static_cast<void>(journal->mark());
+        if (sync_wal().ok()) static_cast<void>(journal->mark());
         journal.reset();
     }
 
@@ -662,14 +761,16 @@ struct RocksDbLedger::Impl {
         std::uint64_t begin = 0;
         auto delete_range = [&](std::uint64_t end) -> Status {
             if (begin >= end) return {};
-            return from_rocksdb(group.batch.DeleteRange(cf(messages), id_key(MessageId(begin)), id_key(MessageId(end))));
+            return from_rocksdb(
+                group.batch.DeleteRange(group.cf(messages), id_key(MessageId(begin)), id_key(MessageId(end))));
         };
         for (auto id : live) {
             if (auto s = delete_range(id); !s.ok()) return s;
             begin = id + 1;
         }
         if (auto s = delete_range(cutoff.value()); !s.ok()) return s;
-        if (auto s = from_rocksdb(group.batch.DeleteRange(cf(Family::raw_receipts), raw_receipt_key(Timestamp{}, 0),
+        if (auto s = from_rocksdb(group.batch.DeleteRange(group.cf(Family::raw_receipts),
+                                                          raw_receipt_key(Timestamp{}, 0),
                                                           raw_receipt_key(cutoff.time(), 0)));
             !s.ok())
             return s;
@@ -711,7 +812,13 @@ struct RocksDbLedger::Impl {
     }
 };
 
+rocksdb::ColumnFamilyHandle* Group::cf(Family f) {
+    touched |= std::uint32_t{1} << f;
+    return impl.cf(f);
+}
+
 void Group::reset() {
+    touched = 0;
     // A huge group (retention, recovery) does not keep its buffers.
     if (batch.GetDataSize() > (std::size_t{8} << 20)) batch = rocksdb::WriteBatch();
     else batch.Clear();
@@ -753,7 +860,7 @@ StatusOr<std::optional<std::string>> Group::get(Family family, const std::string
 }
 
 void Group::put(Family family, const std::string& key, const std::string& value) {
-    batch.Put(impl.cf(family), key, value);
+    batch.Put(cf(family), key, value);
     if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, value);
     if (family == parts) parts_overlay.insert_or_assign(key, value);
     if (family == unmatched) {
@@ -763,7 +870,7 @@ void Group::put(Family family, const std::string& key, const std::string& value)
 }
 
 void Group::erase(Family family, const std::string& key) {
-    batch.Delete(impl.cf(family), key);
+    batch.Delete(cf(family), key);
     if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, std::nullopt);
     if (family == parts) parts_overlay.insert_or_assign(key, std::nullopt);
     if (family == unmatched) {
@@ -773,24 +880,24 @@ void Group::erase(Family family, const std::string& key) {
 }
 
 void Group::park(const PendingReceipt& r) {
-    batch.Put(impl.cf(receipts), pair_key(r.account, id_key(r.id)), encode_receipt_value(r));
+    batch.Put(cf(receipts), pair_key(r.account, id_key(r.id)), encode_receipt_value(r));
     receipt_events.push_back({r, false});
 }
 
 void Group::unpark(const std::string& account, MessageId id) {
-    batch.Delete(impl.cf(receipts), pair_key(account, id_key(id)));
+    batch.Delete(cf(receipts), pair_key(account, id_key(id)));
     receipt_events.push_back({PendingReceipt{.account = account, .id = id}, true});
 }
 
 void Group::park_mo(const MobileOriginated& m) {
-    batch.Put(impl.cf(mos), pair_key(m.account, id_key(m.id)), encode_mo_value(m));
-    batch.Put(impl.cf(mo_seen), mo_seen_entry(m.received_at, mo_seen_key(m)), rocksdb::Slice());
+    batch.Put(cf(mos), pair_key(m.account, id_key(m.id)), encode_mo_value(m));
+    batch.Put(cf(mo_seen), mo_seen_entry(m.received_at, mo_seen_key(m)), rocksdb::Slice());
     std::erase_if(mos_removed, [&](const auto& k) { return k.first == m.account && k.second == m.id; });
     mos_parked.push_back(m);
 }
 
 void Group::unpark_mo(const std::string& account, MessageId id) {
-    batch.Delete(impl.cf(mos), pair_key(account, id_key(id)));
+    batch.Delete(cf(mos), pair_key(account, id_key(id)));
     std::erase_if(mos_parked, [&](const auto& m) { return m.account == account && m.id == id; });
     mos_removed.emplace_back(account, id);
 }
@@ -828,17 +935,17 @@ StatusOr<MessageRecord> Group::read(MessageId id) {
 
 const MessageRecord& Group::write_record(const MessageRecord* previous, MessageRecord next) {
     auto key = id_key(next.id);
-    batch.Put(impl.cf(messages), key, encode(next));
+    batch.Put(cf(messages), key, encode(next));
     if (is_final(next.status)) {
-        batch.Delete(impl.cf(open_ids), key);
+        batch.Delete(cf(open_ids), key);
     } else {
         char status = static_cast<char>(next.status);
-        batch.Put(impl.cf(open_ids), key, rocksdb::Slice(&status, 1));
+        batch.Put(cf(open_ids), key, rocksdb::Slice(&status, 1));
     }
     Timestamp before = previous ? previous->retry_at : Timestamp{};
     if (before != next.retry_at) {
-        if (before != Timestamp{}) batch.Delete(impl.cf(retries), retry_key(before, next.id));
-        if (next.retry_at != Timestamp{}) batch.Put(impl.cf(retries), retry_key(next.retry_at, next.id), "");
+        if (before != Timestamp{}) batch.Delete(cf(retries), retry_key(before, next.id));
+        if (next.retry_at != Timestamp{}) batch.Put(cf(retries), retry_key(next.retry_at, next.id), "");
     }
     return overlay.insert_or_assign(next.id.value(), std::move(next)).first->second;
 }
@@ -846,6 +953,10 @@ const MessageRecord& Group::write_record(const MessageRecord* previous, MessageR
 RocksDbLedger::RocksDbLedger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSettings& settings) {
+    return open(settings, nullptr);
+}
+
+StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSettings& settings, rocksdb::Env* env) {
     if (auto problem = settings.validate(); !problem.empty())
         return Status(StatusCode::invalid_argument, "ledger settings: " + problem);
     auto impl = std::make_unique<Impl>();
@@ -860,6 +971,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     family.write_buffer_size = settings.write_buffer_mb << 20;
     // WAL/fsync tuning and settings.rocksdb_options (ledger_options.hpp).
     if (auto tuned = configure_rocksdb(settings, options, family); !tuned.ok()) return tuned;
+    if (env) options.env = env;
     // One writer thread: concurrent memtable inserts buy nothing, and the
     // vector memtables below do not support them (Open would refuse).
     options.allow_concurrent_memtable_write = false;
@@ -931,6 +1043,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
     auto* raw = impl.get();
     impl->committer = std::thread([raw] { raw->run_committer(); });
     impl->writer = std::thread([raw] { raw->run_writer(); });
+    impl->writer_id = impl->writer.get_id();
     return std::unique_ptr<RocksDbLedger>(new RocksDbLedger(std::move(impl)));
 }
 
@@ -1174,6 +1287,7 @@ void RocksDbLedger::remove_mo(std::string account, MessageId id, Completion done
 }
 
 StatusOr<std::vector<MoSighting>> RocksDbLedger::mo_sightings(Timestamp from, std::size_t limit) const {
+    if (auto ready = impl_->await_applied({mo_seen}); !ready.ok()) return ready;
     std::vector<MoSighting> out;
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(mo_seen)));
     for (it->Seek(mo_seen_entry(from, {})); it->Valid() && out.size() < limit; it->Next()) {
@@ -1189,7 +1303,7 @@ StatusOr<std::vector<MoSighting>> RocksDbLedger::mo_sightings(Timestamp from, st
 void RocksDbLedger::drop_mo_sightings_before(Timestamp cutoff, Completion done) {
     // One range tombstone, however many sightings it covers.
     impl_->enqueue({[cutoff](Group& g) {
-                        return from_rocksdb(g.batch.DeleteRange(g.impl.cf(mo_seen), mo_seen_entry(Timestamp{}, {}),
+                        return from_rocksdb(g.batch.DeleteRange(g.cf(mo_seen), mo_seen_entry(Timestamp{}, {}),
                                                                 mo_seen_entry(cutoff, {})));
                     },
                     std::move(done)});
@@ -1198,14 +1312,14 @@ void RocksDbLedger::drop_mo_sightings_before(Timestamp cutoff, Completion done) 
 void RocksDbLedger::add_opt_out(std::string account, std::string msisdn, Completion done) {
     if (auto s = check_key_part("account", account); !s.ok()) return done(std::move(s));
     impl_->enqueue({[this, k = pair_key(account, msisdn)](Group& g) {
-                        return from_rocksdb(g.batch.Put(impl_->cf(opt_outs), k, ""));
+                        return from_rocksdb(g.batch.Put(g.cf(opt_outs), k, ""));
                     },
                     std::move(done)});
 }
 
 void RocksDbLedger::remove_opt_out(std::string account, std::string msisdn, Completion done) {
     impl_->enqueue({[this, k = pair_key(account, msisdn)](Group& g) {
-                        return from_rocksdb(g.batch.Delete(impl_->cf(opt_outs), k));
+                        return from_rocksdb(g.batch.Delete(g.cf(opt_outs), k));
                     },
                     std::move(done)});
 }
@@ -1216,6 +1330,7 @@ void RocksDbLedger::drop_final_older_than(Timestamp cutoff, Completion done) {
 }
 
 StatusOr<MessageRecord> RocksDbLedger::find(MessageId id) const {
+    if (auto ready = impl_->await_applied({messages}); !ready.ok()) return ready;
     std::string value;
     auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(messages), id_key(id), &value);
     if (s.IsNotFound()) return unknown(id);
@@ -1225,6 +1340,7 @@ StatusOr<MessageRecord> RocksDbLedger::find(MessageId id) const {
 
 StatusOr<MessageId> RocksDbLedger::find_by_carrier_id(std::string_view carrier,
                                                       std::string_view carrier_message_id) const {
+    if (auto ready = impl_->await_applied({carrier_ids, messages}); !ready.ok()) return ready;
     std::string value;
     auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(carrier_ids), pair_key(carrier, carrier_message_id),
                             &value);
@@ -1244,6 +1360,7 @@ StatusOr<MessageId> RocksDbLedger::find_by_carrier_id(std::string_view carrier,
 }
 
 StatusOr<std::vector<MessageId>> RocksDbLedger::due_retries(Timestamp now, std::size_t limit) const {
+    if (auto ready = impl_->await_applied({retries}); !ready.ok()) return ready;
     std::vector<MessageId> due;
     std::string end = retry_key(now + std::chrono::milliseconds(1), MessageId{});
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(retries)));
@@ -1281,6 +1398,7 @@ StatusOr<std::vector<MobileOriginated>> RocksDbLedger::pending_mo(std::string_vi
 
 StatusOr<std::vector<MessageRecord>> RocksDbLedger::awaiting_receipt(Timestamp cutoff, std::size_t limit,
                                                                      MessageId after) const {
+    if (auto ready = impl_->await_applied({open_ids, messages}); !ready.ok()) return ready;
     std::vector<MessageRecord> out;
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(open_ids)));
     // Keys are ids, minted at acceptance: none minted after the cutoff can
@@ -1302,6 +1420,7 @@ StatusOr<std::vector<MessageRecord>> RocksDbLedger::awaiting_receipt(Timestamp c
 
 StatusOr<std::vector<CarrierReceipt>> RocksDbLedger::unmatched_receipts(std::string_view carrier,
                                                                          std::size_t limit) const {
+    if (auto ready = impl_->await_applied({unmatched}); !ready.ok()) return ready;
     std::vector<CarrierReceipt> out;
     std::string prefix = pair_key(carrier, "");
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(unmatched)));
@@ -1317,6 +1436,7 @@ StatusOr<std::vector<CarrierReceipt>> RocksDbLedger::unmatched_receipts(std::str
 }
 
 StatusOr<std::vector<CarrierReceipt>> RocksDbLedger::raw_receipts(Timestamp from, std::size_t limit) const {
+    if (auto ready = impl_->await_applied({Family::raw_receipts}); !ready.ok()) return ready;
     std::vector<CarrierReceipt> out;
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(Family::raw_receipts)));
     for (it->Seek(raw_receipt_key(from, 0)); it->Valid() && out.size() < limit; it->Next()) {
@@ -1329,6 +1449,7 @@ StatusOr<std::vector<CarrierReceipt>> RocksDbLedger::raw_receipts(Timestamp from
 }
 
 StatusOr<bool> RocksDbLedger::is_opted_out(std::string_view account, std::string_view msisdn) const {
+    if (auto ready = impl_->await_applied({opt_outs}); !ready.ok()) return ready;
     std::string value;
     auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf(opt_outs), pair_key(account, msisdn), &value);
     if (s.IsNotFound()) return false;

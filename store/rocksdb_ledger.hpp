@@ -18,17 +18,22 @@
 //
 // Writes: one WriteBatch per state change, touching every family the change
 // touches. A dedicated writer thread takes everything queued (up to
-// LedgerSettings::max_group_size) into one group; a committer thread writes
-// each group: one rocksdb::Write, one WAL fsync (or none with sync: false).
-// The two overlap: while group N is written, the writer builds group N+1
-// from what queues meanwhile, reading through N's changes (N is not in
-// RocksDB yet); once N is durable the writer runs its Completions (on the
-// writer thread, in queue order) and hands N+1 over. If N's write fails,
-// N+1 fails with it: it was built on N. Changes within a group, and across
-// the group in flight, see each other (two updates of one message chain
-// correctly). Reads go to RocksDB directly and so only see committed groups
-// (with the journal, the default, a group reaches RocksDB after its journal
-// record is synced).
+// LedgerSettings::max_group_size) into one group and, with a short queue,
+// writes it itself: with the journal (the default) the journal record and
+// its fdatasync, then the Completions (on the writer thread, in queue
+// order), then rocksdb::Write without sync; without it, one rocksdb::Write
+// with the WAL fsync (or none with sync: false), then the Completions.
+// With a backlog a committer thread writes each group instead, and the two
+// overlap: while group N is written, the writer builds group N+1 from what
+// queues meanwhile, reading through N's changes (N is not in RocksDB yet);
+// once N is durable the writer runs its Completions and hands N+1 over. If
+// N's write fails, N+1 fails with it: it was built on N. Changes within a
+// group, and across the group in flight, see each other (two updates of one
+// message chain correctly). Reads go to RocksDB directly; one on another
+// thread first waits for RocksDB to have every group whose Completions had
+// run (at most the one being applied), so it sees every acknowledged write.
+// If RocksDB refuses a group already acknowledged from the journal, every
+// later write and read fails until a restart replays the journal.
 //
 // Retention: ids are time-ordered, so "minted before the cutoff" is a key
 // range of `messages`. The few records in that range that are not final are
@@ -44,12 +49,19 @@
 #include "store/ledger.hpp"
 #include "store/ledger_settings.hpp"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace smpp::store {
 
 class RocksDbLedger final : public Ledger {
 public:
     // Opens (or creates) the database at settings.path and starts the writer.
     static StatusOr<std::unique_ptr<RocksDbLedger>> open(const LedgerSettings& settings);
+    // The same with RocksDB's files and threads through `env` (tests inject
+    // faults with it); it must outlive the ledger.
+    static StatusOr<std::unique_ptr<RocksDbLedger>> open(const LedgerSettings& settings, rocksdb::Env* env);
     // Commits every write already queued, runs its Completion, then closes.
     // Writes queued after destruction began complete with StatusCode::closed.
     ~RocksDbLedger() override;

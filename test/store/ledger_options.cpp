@@ -17,7 +17,7 @@ TEST_CASE("ledger options: defaults keep fdatasync and take the write buffer siz
     CHECK_FALSE(db.use_fsync);
     CHECK_FALSE(db.manual_wal_flush);
     CHECK(db.recycle_log_file_num == 0u);
-    CHECK_FALSE(s.background_low_priority);
+    CHECK(s.background_low_priority);
     CHECK(family.write_buffer_size == 16u << 20);
     // The journal (on by default) takes the fsync; RocksDB writes its WAL
     // back as it goes instead of in bursts.

@@ -4,6 +4,8 @@
 #include "store/ledger_journal.hpp"
 
 #include <catch2/catch.hpp>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 
 #include <poll.h>
 #include <signal.h>
@@ -42,6 +44,41 @@ LedgerSettings settings_at(const std::string& path) {
     s.path = path;
     return s;
 }
+
+// A WAL file whose appends fail once `fail` is set: RocksDB refusing a
+// write (a full or failing disk) after the journal took it.
+class FailingWal : public rocksdb::FSWritableFileOwnerWrapper {
+public:
+    FailingWal(std::unique_ptr<rocksdb::FSWritableFile> file, const std::atomic<bool>& fail)
+        : FSWritableFileOwnerWrapper(std::move(file)), fail_(fail) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+        if (fail_) return rocksdb::IOStatus::IOError("injected WAL write failure");
+        return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+        if (fail_) return rocksdb::IOStatus::IOError("injected WAL write failure");
+        return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+    }
+
+private:
+    const std::atomic<bool>& fail_;
+};
+
+class FailingWalFileSystem : public rocksdb::FileSystemWrapper {
+public:
+    FailingWalFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+    const char* Name() const override { return "FailingWalFileSystem"; }
+    rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                      rocksdb::IODebugContext* dbg) override {
+        auto s = target()->NewWritableFile(name, options, file, dbg);
+        if (s.ok() && name.ends_with(".log")) *file = std::make_unique<FailingWal>(std::move(*file), fail);
+        return s;
+    }
+    std::atomic<bool> fail{false};
+};
 
 }  // namespace
 
@@ -582,4 +619,71 @@ TEST_CASE("rocksdb ledger: receipts match whether the index entry is remembered 
         CHECK(m->id == all[static_cast<std::size_t>(i)]);
         CHECK((*opened)->find(all[static_cast<std::size_t>(i)])->status == MessageStatus::delivered);
     }
+}
+
+// With the journal, a group is acknowledged once its journal record is
+// synced and reaches RocksDB just after. A read on another thread right
+// after the Completion must still see it (it waits for that apply): an
+// upstream that sends query_sm the instant it has the submit_sm_resp, or
+// smppctl, must never be told the message does not exist.
+TEST_CASE("rocksdb ledger: a read right after a Completion sees that write") {
+    TempDir dir;
+    auto opened = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE(opened.ok());
+    auto& ledger = **opened;
+    MessageIdGenerator ids(4);
+    std::size_t missing = 0, stale = 0, opt_outs_missed = 0;
+    for (int i = 0; i < 3000; ++i) {
+        auto r = record(ids.next());
+        REQUIRE(wait_for([&](Completion done) { ledger.accept(r, std::move(done)); }).ok());
+        if (!ledger.find(r.id).ok()) ++missing;
+        REQUIRE(update_to(ledger, r.id, MessageStatus::queued, r.accepted_at + milliseconds(1)).ok());
+        if (auto found = ledger.find(r.id); !found.ok() || found->status != MessageStatus::queued) ++stale;
+        if (i % 10 == 0) {
+            const auto msisdn = "44770090" + std::to_string(i);
+            REQUIRE(wait_for([&](Completion done) { ledger.add_opt_out("acme", msisdn, std::move(done)); }).ok());
+            if (auto opted = ledger.is_opted_out("acme", msisdn); !opted.ok() || !*opted) ++opt_outs_missed;
+        }
+    }
+    CHECK(missing == 0);
+    CHECK(stale == 0);
+    CHECK(opt_outs_missed == 0);
+}
+
+// The journal has a group and its Completions ran, then RocksDB refuses it
+// (its WAL cannot be written). The acknowledged write must not be lost: the
+// ledger refuses everything after it (no answer can be built on a RocksDB
+// that lacks it), and the next open replays it from the journal.
+TEST_CASE("rocksdb ledger: RocksDB refusing an acknowledged group stops the ledger until the journal replays it") {
+    TempDir dir;
+    auto files = std::make_shared<FailingWalFileSystem>();
+    auto env = rocksdb::NewCompositeEnv(files);
+    MessageIdGenerator ids(6);
+    const auto before = record(ids.next()), refused = record(ids.next()), after = record(ids.next());
+    {
+        auto opened = RocksDbLedger::open(settings_at(dir.path), env.get());
+        REQUIRE(opened.ok());
+        auto& ledger = **opened;
+        REQUIRE(wait_for([&](Completion done) { ledger.accept(before, std::move(done)); }).ok());
+        REQUIRE(ledger.find(before.id).ok());  // applied: it is not the group refused
+        files->fail = true;
+        // Durable in the journal: acknowledged, though RocksDB then refuses it.
+        auto taken = wait_for([&](Completion done) { ledger.accept(refused, std::move(done)); });
+        INFO(taken.message());
+        CHECK(taken.ok());
+        auto later = wait_for([&](Completion done) { ledger.accept(after, std::move(done)); });
+        CHECK_FALSE(later.ok());
+        CHECK_THAT(later.message(), Catch::Contains("the next start replays it"));
+        auto read = ledger.find(before.id);
+        CHECK_FALSE(read.ok());
+        CHECK_THAT(read.status().message(), Catch::Contains("the next start replays it"));
+    }
+    auto back = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE(back.ok());
+    CHECK((*back)->writer_stats().journal_replayed >= 1);
+    auto found = (*back)->find(refused.id);
+    REQUIRE(found.ok());
+    CHECK(*found == refused);
+    CHECK((*back)->find(before.id).ok());
+    CHECK((*back)->find(after.id).status().code() == StatusCode::not_found);
 }

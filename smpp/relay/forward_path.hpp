@@ -380,13 +380,18 @@ private:
     store::Completion log_failure(std::string what, std::string id);
     // log_failure, and on success the receipt_owed hook for `account`.
     store::Completion final_written(std::string what, std::string id, std::string account);
-    // cancel_sm of the ids in `targets`, answered once all are decided.
+    // cancel_sm of `units`, answered once all are decided: a unit of one id
+    // is one ledger update; a unit of several, every part of a message we
+    // split, is one write (update_all): all cancelled, or none if a part
+    // went meanwhile. `left_alone` matched but could not be cancelled.
     void cancel_all(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
-                    std::vector<store::MessageId> targets);
-    // cancel_sm of every part of a message we split, in one ledger write
-    // (update_all): all cancelled, or none if a part went meanwhile.
-    void cancel_whole(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
-                      std::vector<store::MessageId> parts);
+                    std::vector<std::vector<store::MessageId>> units, std::size_t left_alone);
+    // `targets` (held, matched by a cancel_sm) as cancel_all's units: the
+    // parts of a message we split as one unit when all of them are held,
+    // and otherwise left alone (counted in `left_alone`), so a handset never
+    // gets some parts of it and not the rest.
+    std::vector<std::vector<store::MessageId>> cancel_units(const std::vector<store::MessageId>& targets,
+                                                            std::size_t& left_alone) const;
 
     boost::asio::any_io_executor ex_;
     store::Ledger& ledger_;

@@ -55,40 +55,43 @@ void ForwardPath::cancel_sm(std::shared_ptr<session::Session> s, std::string acc
         if (!id) return reply(command_status::ESME_RINVMSGID);
         targets = held_.named(account, *id, c->source.addr);
         if (targets.empty()) return reply(not_held(ledger_, account, *id, command_status::ESME_RCANCELFAIL));
-        // A message we split: every part or none, or the handset would get
-        // the parts that had gone already and never the rest.
-        if (auto r = ledger_.find(*id); r.ok() && r->split_by_us && r->concatenation) {
-            if (targets.size() != r->concatenation->total) return reply(command_status::ESME_RCANCELFAIL);
-            return cancel_whole(std::move(s), seq, std::move(account), std::move(targets));
-        }
     }
-    cancel_all(std::move(s), seq, std::move(account), std::move(targets));
+    // A message we split: every part or none, or the handset would get the
+    // parts that had gone already and never the rest.
+    std::size_t left_alone = 0;
+    auto units = cancel_units(targets, left_alone);
+    if (units.empty()) return reply(command_status::ESME_RCANCELFAIL);
+    cancel_all(std::move(s), seq, std::move(account), std::move(units), left_alone);
 }
 
 void ForwardPath::cancel_all(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
-                             std::vector<store::MessageId> targets) {
+                             std::vector<std::vector<store::MessageId>> units, std::size_t left_alone) {
     struct Tally {
         std::mutex mutex;
         std::size_t left = 0, cancelled = 0, failed = 0;
         bool busy = false;
     };
     auto tally = std::make_shared<Tally>();
-    tally->left = targets.size();
+    tally->left = units.size();
+    tally->failed = left_alone;
     const auto at = now_ms();
-    for (const auto id : targets) {
+    for (auto& unit : units) {
         // Only from accepted/queued, checked again in the ledger's ordered
         // writes: a `sending` written meanwhile wins and this one fails.
-        store::StateChange change{.status = MessageStatus::cancelled,
-                                  .at = at,
-                                  .cost_micros = 0,  // no carrier has it
-                                  .only_from = {MessageStatus::accepted, MessageStatus::queued}};
-        ledger_.update(id, std::move(change), [self = shared_from_this(), s, seq, id, account, tally](store::Status st) {
+        std::vector<std::pair<store::MessageId, store::StateChange>> changes;
+        for (const auto id : unit)
+            changes.emplace_back(id, store::StateChange{.status = MessageStatus::cancelled,
+                                                        .at = at,
+                                                        .cost_micros = 0,  // no carrier has it
+                                                        .only_from = {MessageStatus::accepted, MessageStatus::queued}});
+        auto done = [self = shared_from_this(), s, seq, unit, account, tally](store::Status st) {
             if (st.ok()) {
-                self->counters_.cancelled.fetch_add(1, std::memory_order_relaxed);
-                spdlog::info("message {} cancelled by cancel_sm", id.to_string());
+                self->counters_.cancelled.fetch_add(unit.size(), std::memory_order_relaxed);
+                if (unit.size() == 1) spdlog::info("message {} cancelled by cancel_sm", unit.front().to_string());
+                else spdlog::info("message {} ({} parts) cancelled by cancel_sm", unit.front().to_string(), unit.size());
                 // Its flight may sleep until a schedule: end the sleep so it
                 // sees the record final and lets go of it now.
-                self->held_.wake(account, id);
+                for (const auto id : unit) self->held_.wake(account, id);
                 // A cancelled part can complete its multipart aggregate,
                 // parked in this very write: it goes out now, not at the
                 // account's next receipt or bind.
@@ -106,7 +109,9 @@ void ForwardPath::cancel_all(std::shared_ptr<session::Session> s, std::uint32_t 
             boost::asio::post(ex, [s, seq, answer] {
                 s->respond(protocol::make_response(command_id::cancel_sm, seq, answer));
             });
-        });
+        };
+        if (changes.size() == 1) ledger_.update(changes.front().first, std::move(changes.front().second), std::move(done));
+        else ledger_.update_all(std::move(changes), std::move(done));
     }
 }
 

@@ -1,6 +1,7 @@
 // A long message_payload for carriers that take none: split into
 // concatenated parts, stored together (ForwardPath::submit_split).
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <utility>
 #include <variant>
@@ -128,35 +129,32 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
     });
 }
 
-void ForwardPath::cancel_whole(std::shared_ptr<session::Session> s, std::uint32_t seq, std::string account,
-                               std::vector<store::MessageId> parts) {
-    const auto at = now_ms();
-    std::vector<std::pair<store::MessageId, store::StateChange>> changes;
-    for (const auto id : parts)
-        changes.emplace_back(id, store::StateChange{.status = store::MessageStatus::cancelled,
-                                                    .at = at,
-                                                    .cost_micros = 0,  // no carrier has it
-                                                    .only_from = {store::MessageStatus::accepted,
-                                                                  store::MessageStatus::queued}});
-    ledger_.update_all(std::move(changes), [self = shared_from_this(), s = std::move(s), seq, account = std::move(account),
-                                            parts](store::Status st) mutable {
-        auto answer = command_status::ESME_ROK;
-        if (st.code() == store::StatusCode::busy) answer = command_status::ESME_RMSGQFUL;
-        else if (!st.ok()) answer = command_status::ESME_RCANCELFAIL;
-        if (st.ok()) {
-            self->counters_.cancelled.fetch_add(parts.size(), std::memory_order_relaxed);
-            spdlog::info("message {} ({} parts) cancelled by cancel_sm", parts.front().to_string(), parts.size());
-            // Their flights may sleep until a schedule: they see the records
-            // final now and let go.
-            for (const auto id : parts) self->held_.wake(account, id);
-            // The cancelled parts complete their aggregate receipt, parked in this write.
-            if (self->settings_.receipt_owed) self->settings_.receipt_owed(account);
+std::vector<std::vector<store::MessageId>> ForwardPath::cancel_units(const std::vector<store::MessageId>& targets,
+                                                                     std::size_t& left_alone) const {
+    std::vector<std::vector<store::MessageId>> units;
+    // Parts of one split message, by its first part's id (they take
+    // consecutive ids: MessageIdGenerator::next_block).
+    std::map<std::uint64_t, std::vector<store::MessageId>> split;
+    std::map<std::uint64_t, std::size_t> totals;
+    for (const auto id : targets) {
+        auto r = ledger_.find(id);
+        if (!r.ok() || !r->split_by_us || !r->concatenation || r->concatenation->number == 0) {
+            units.push_back({id});
+            continue;
         }
-        auto& ex = s->get_executor();
-        boost::asio::post(ex, [s, seq, answer] {
-            s->respond(protocol::make_response(command_id::cancel_sm, seq, answer));
-        });
-    });
+        const auto first = id.value() - (r->concatenation->number - 1u);
+        split[first].push_back(id);
+        totals[first] = r->concatenation->total;
+    }
+    for (auto& [first, parts] : split) {
+        if (parts.size() == totals[first]) {
+            std::sort(parts.begin(), parts.end());
+            units.push_back(std::move(parts));
+        } else {
+            left_alone += parts.size();
+        }
+    }
+    return units;
 }
 
 }  // namespace smpp::relay

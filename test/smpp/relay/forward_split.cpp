@@ -342,6 +342,41 @@ TEST_CASE("forward split: a part that went meanwhile makes cancel_sm fail whole,
     CHECK(rig.forward->counters().cancelled == 0);
 }
 
+TEST_CASE("forward split: cancel_sm by addresses cancels a split message whole, and a part's own id cancels nothing",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    auto sm = long_payload(text(400));
+    sm.schedule_delivery_time = "000000010000000R";  // held for an hour
+    auto single = to("447700900123");
+    single.schedule_delivery_time = "000000010000000R";
+    REQUIRE(rig.submit(1, sm, true));
+    REQUIRE(rig.submit(1, single, true));
+    const auto parts = parts_of(loop, ledger, rig.answers[0], 3, MessageStatus::accepted);
+    const auto other = parts_of(loop, ledger, rig.answers[1], 1, MessageStatus::accepted);
+    auto cancel = [&](std::string id, std::string source, std::string dest) {
+        protocol::CancelSm c;
+        c.message_id = std::move(id);
+        c.source = {sm.source.ton, sm.source.npi, std::move(source)};
+        c.dest = {1, 1, std::move(dest)};
+        auto resp = rig.call(c);
+        REQUIRE(resp);
+        return resp->status;
+    };
+    // Part 2's own id: the others would go without it.
+    CHECK(cancel(parts[1].id.to_string(), sm.source.addr, "") == command_status::ESME_RCANCELFAIL);
+    for (const auto& r : parts) CHECK(ledger.find(r.id)->status == MessageStatus::accepted);
+    // By source and destination: the three parts in one write and the
+    // other message, all cancelled.
+    CHECK(cancel("", sm.source.addr, "447700900123") == command_status::ESME_ROK);
+    for (const auto& r : parts) CHECK(ledger.find(r.id)->status == MessageStatus::cancelled);
+    CHECK(ledger.find(other[0].id)->status == MessageStatus::cancelled);
+    CHECK(rig.forward->counters().cancelled == 4);
+    CHECK(rig.smsc.submits.empty());
+}
+
 TEST_CASE("forward split: parts by the message's own route rather than the whole payload by a less specific one",
           "[relay][forward][split]") {
     // 44 -> carrier00, which takes no message_payload; the default route

@@ -1465,7 +1465,10 @@ StatusOr<Recovery> RocksDbLedger::recover(Timestamp now, Timestamp parts_since) 
 }
 
 RocksDbLedger::WriterStats RocksDbLedger::writer_stats() const {
-    WriterStats w{impl_->groups.load(), impl_->writes.load(), impl_->overlapped.load()};
+    WriterStats w;
+    w.groups = impl_->groups.load();
+    w.writes = impl_->writes.load();
+    w.overlapped = impl_->overlapped.load();
     w.journal_replayed = impl_->journal_replayed;
     if (impl_->journal) {
         const auto c = impl_->journal->counters();
@@ -1473,6 +1476,7 @@ RocksDbLedger::WriterStats RocksDbLedger::writer_stats() const {
         w.journal_switches = c.switches;
         w.journal_waits = c.waits;
     }
+    if (auto b = impl_->broken_status(); !b.ok()) w.failure = b.message();
     return w;
 }
 

@@ -45,6 +45,7 @@
 // record still exists, so a stale entry is never returned.
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "store/ledger.hpp"
 #include "store/ledger_settings.hpp"
@@ -116,6 +117,9 @@ public:
         std::uint64_t journal_switches = 0;  // journal segment switches
         std::uint64_t journal_waits = 0;     // switches that waited for RocksDB's WAL sync
         std::uint64_t journal_replayed = 0;  // journal records replayed at open
+        // Why every write and read now fails until a restart replays the
+        // journal (RocksDB refused an acknowledged group); empty while fine.
+        std::string failure{};
     };
     WriterStats writer_stats() const;
 

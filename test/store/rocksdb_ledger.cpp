@@ -677,6 +677,7 @@ TEST_CASE("rocksdb ledger: RocksDB refusing an acknowledged group stops the ledg
         auto read = ledger.find(before.id);
         CHECK_FALSE(read.ok());
         CHECK_THAT(read.status().message(), Catch::Contains("the next start replays it"));
+        CHECK_THAT(ledger.writer_stats().failure, Catch::Contains("the next start replays it"));
     }
     auto back = RocksDbLedger::open(settings_at(dir.path));
     REQUIRE(back.ok());

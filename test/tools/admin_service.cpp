@@ -99,6 +99,14 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
           "account acme backlog=5 held=2\n"
           "account bulk backlog=0 held=0\n");
     CHECK(service.execute("stats all") == "error usage: stats\n");
+    // A ledger that stopped after RocksDB refused an acknowledged group says why.
+    sources.stats = [] {
+        StatsView v;
+        v.ledger = StatsView::Ledger{.writes = 3, .failure = "ledger: RocksDB refused a group"};
+        return v;
+    };
+    CHECK_THAT(AdminService(sources).execute("stats"),
+               Catch::EndsWith("journal_replayed=0\nledger failed: ledger: RocksDB refused a group\n"));
     CHECK(service.execute("help").find("\nstats ") != std::string::npos);
     // Without a RocksDB ledger: no ledger line.
     sources.stats = [] { return StatsView{}; };

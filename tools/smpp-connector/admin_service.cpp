@@ -120,6 +120,7 @@ std::string stats_text(const StatsView& v) {
                            "journal_waits={} journal_replayed={}\n",
                            l->writes, l->groups, l->overlapped, l->journal_records, l->journal_switches,
                            l->journal_waits, l->journal_replayed);
+    if (const auto& l = v.ledger; l && !l->failure.empty()) out += fmt::format("ledger failed: {}\n", l->failure);
     for (const auto& a : v.accounts)
         out += fmt::format("account {} backlog={} held={}\n", a.system_id, a.backlog, a.held);
     return out;

@@ -48,6 +48,7 @@ struct StatsView {
     struct Ledger {
         std::uint64_t writes = 0, groups = 0, overlapped = 0, journal_records = 0, journal_switches = 0,
                       journal_waits = 0, journal_replayed = 0;
+        std::string failure{};  // RocksDbLedger::WriterStats::failure
     };
     struct Account {
         std::string system_id;

@@ -459,7 +459,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                         v.ledger = smpp::admin::StatsView::Ledger{w.writes,           w.groups,
                                                                   w.overlapped,       w.journal_records,
                                                                   w.journal_switches, w.journal_waits,
-                                                                  w.journal_replayed};
+                                                                  w.journal_replayed, w.failure};
                     }
                     for (const auto& a : config.accounts.accounts)
                         v.accounts.push_back({a.system_id, forward->backlog(a.system_id), forward->held(a.system_id)});
@@ -587,6 +587,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                      "{} segment switches ({} waited), {} replayed at start",
                      w.writes, w.groups, w.overlapped, w.journal_records, w.journal_switches, w.journal_waits,
                      w.journal_replayed);
+        if (!w.failure.empty()) spdlog::error("{}", w.failure);
     }
     reloads.stop();  // a reload still running publishes before the segment goes
     if (publisher) publisher->remove();

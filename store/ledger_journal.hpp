@@ -12,9 +12,12 @@
 //
 // The rules the ledger keeps:
 // - A group goes to the journal (written and fdatasynced) before RocksDB
-//   gets it, unsynced; it is acknowledged after both. So whatever RocksDB
-//   holds after a crash (a kill -9 keeps its unsynced WAL in the page
-//   cache, a power cut may not) is a prefix of what the journal holds.
+//   gets it, unsynced. The ledger acknowledges it once the journal has it
+//   (its writer's own groups) or after both (groups its committer writes
+//   under a backlog). So whatever RocksDB holds after a crash (a kill -9
+//   keeps its unsynced WAL in the page cache, a power cut may not) is a
+//   prefix of what the journal holds, and everything acknowledged is in
+//   the journal.
 // - A segment is overwritten only after RocksDB's WAL was synced past the
 //   segment's last record (the keeper thread, at each switch).
 // - At open, the records after the newest mark, in one unbroken sequence,
@@ -27,8 +30,10 @@
 //   open (after any replay and a WAL sync), at a clean close, and before a
 //   group too large for a segment goes through RocksDB's own synced write
 //   (after a WAL sync).
-// - A group RocksDB refused after it was journaled is voided by a record
-//   that names it, so a replay does not apply what was reported failed.
+// - A group RocksDB refused after it was journaled but before it was
+//   acknowledged is voided by a record that names it, so a replay does not
+//   apply what was reported failed. One already acknowledged is not: the
+//   ledger refuses everything after it, and the next open replays it.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>

@@ -132,27 +132,27 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
 std::vector<std::vector<store::MessageId>> ForwardPath::cancel_units(const std::vector<store::MessageId>& targets,
                                                                      std::size_t& left_alone) const {
     std::vector<std::vector<store::MessageId>> units;
-    // Parts of one split message, by its first part's id (they take
-    // consecutive ids: MessageIdGenerator::next_block).
-    std::map<std::uint64_t, std::vector<store::MessageId>> split;
-    std::map<std::uint64_t, std::size_t> totals;
+    // The held parts of each split message and how many it has, by its
+    // first part's id (they take consecutive ids: next_block).
+    std::map<std::uint64_t, std::pair<std::vector<store::MessageId>, std::size_t>> split;
     for (const auto id : targets) {
         auto r = ledger_.find(id);
         if (!r.ok() || !r->split_by_us || !r->concatenation || r->concatenation->number == 0) {
             units.push_back({id});
             continue;
         }
-        const auto first = id.value() - (r->concatenation->number - 1u);
-        split[first].push_back(id);
-        totals[first] = r->concatenation->total;
+        auto& [parts, total] = split[id.value() - (r->concatenation->number - 1u)];
+        parts.push_back(id);
+        total = r->concatenation->total;
     }
-    for (auto& [first, parts] : split) {
-        if (parts.size() == totals[first]) {
-            std::sort(parts.begin(), parts.end());
-            units.push_back(std::move(parts));
-        } else {
+    for (auto& [first, group] : split) {
+        auto& [parts, total] = group;
+        if (parts.size() != total) {
             left_alone += parts.size();
+            continue;
         }
+        std::sort(parts.begin(), parts.end());
+        units.push_back(std::move(parts));
     }
     return units;
 }

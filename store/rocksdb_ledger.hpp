@@ -30,8 +30,9 @@
 // N's write fails, N+1 fails with it: it was built on N. Changes within a
 // group, and across the group in flight, see each other (two updates of one
 // message chain correctly). Reads go to RocksDB directly; one on another
-// thread first waits for RocksDB to have every group whose Completions had
-// run (at most the one being applied), so it sees every acknowledged write.
+// thread first waits until RocksDB has every group whose Completions had
+// run and which wrote a column family it reads (at most one is not applied
+// yet), so it sees every acknowledged write.
 // If RocksDB refuses a group already acknowledged from the journal, every
 // later write and read fails until a restart replays the journal.
 //

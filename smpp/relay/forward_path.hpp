@@ -44,7 +44,8 @@
 // message still with us when it passes becomes `expired`.
 //
 // submit_multi: one record per SME destination, each validated, stored and
-// routed like a submit_sm; submit_multi_resp lists the destinations that
+// routed like a submit_sm (a long message_payload split for carriers that
+// take none: that destination's parts, stored together); submit_multi_resp lists the destinations that
 // were not taken with their status (a distribution list: ESME_RINVDLNAME)
 // and carries the first stored record's id, which every destination's
 // record keeps as its upstream_id (receipts go upstream under it). When no
@@ -298,6 +299,14 @@ private:
     // part 1's id and starts them under it. Any part refused: none stored.
     void submit_split(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
                       protocol::SubmitSm&& sm, bool as_data_sm);
+    struct Prepared;
+    // The parts of a message to be split, prepared (consecutive ids, part
+    // 1's first; split_by_us and each part's upstream_id = part 1's id set),
+    // or why not: then no part holds a backlog place or a credit. For
+    // submit_split and for each destination of a submit_multi.
+    std::variant<protocol::command_status, std::vector<Prepared>> split_parts(const std::string& account,
+                                                                            std::uint32_t seq,
+                                                                            const protocol::SubmitSm& sm);
 
     ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
                 std::shared_ptr<MessageRouter> router, Carriers carriers, ForwardSettings settings);
@@ -315,7 +324,6 @@ private:
 
     // Validation, backlog reservation, the record and its flight; the
     // flight is counted in the account's backlog from here on.
-    struct Prepared;
     // `id`: the record's id when the caller minted it (a split message's
     // parts take a block of ids); else the next one.
     std::variant<protocol::command_status, Prepared> prepare(const std::string& account, std::uint32_t seq,

@@ -193,9 +193,12 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         store::MessageId upstream_id{};
         std::vector<protocol::UnsuccessSme> unsuccess;
         std::vector<std::shared_ptr<Flight>> stored;
+        std::size_t split = 0;  // destinations stored as parts we cut
     };
     auto multi = std::make_shared<Multi>();
-    std::vector<Prepared> accepted;
+    // One unit per destination: its record, or the parts of a long
+    // message_payload split for carriers that take none (stored together).
+    std::vector<std::vector<Prepared>> accepted;
     std::size_t smes = 0;
     for (auto& dest : m->dests) {
         if (dest.dest_flag != protocol::MultiDest::sme_address) {
@@ -225,12 +228,21 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         sm.sm_default_msg_id = m->sm_default_msg_id;
         sm.short_message = m->short_message;
         sm.tlvs = m->tlvs;
+        if (needs_split(sm, account)) {
+            auto parts = split_parts(account, seq, sm);
+            if (auto* status = std::get_if<command_status>(&parts)) {
+                multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
+                continue;
+            }
+            accepted.push_back(std::move(std::get<std::vector<Prepared>>(parts)));
+            continue;
+        }
         auto p = prepare(account, seq, std::move(sm));
         if (auto* status = std::get_if<command_status>(&p)) {
             multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
             continue;
         }
-        accepted.push_back(std::move(std::get<Prepared>(p)));
+        accepted.emplace_back().push_back(std::move(std::get<Prepared>(p)));
     }
     if (accepted.empty()) {
         counters_.refused.fetch_add(std::max<std::size_t>(multi->unsuccess.size(), 1), std::memory_order_relaxed);
@@ -239,23 +251,32 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         return s->respond(protocol::make_response(command_id::submit_multi, seq, status));
     }
     // The first record's id names them all upstream.
-    multi->upstream_id = accepted.front().record.id;
+    multi->upstream_id = accepted.front().front().record.id;
     multi->left = accepted.size();
     const auto upstream_bind = upstream::upstream_bind_label(*s);
-    for (auto& p : accepted) {
-        p.record.upstream_id = multi->upstream_id;
-        p.record.upstream_bind = upstream_bind;
-        auto flight = std::move(p.flight);
-        auto dest = protocol::Address{p.record.destination.ton, p.record.destination.npi, p.record.destination.address};
-        ledger_.accept(std::move(p.record), [self = shared_from_this(), s, seq, multi, flight, dest](store::Status st) {
+    for (auto& unit : accepted) {
+        const auto& first = unit.front().record;
+        auto dest = protocol::Address{first.destination.ton, first.destination.npi, first.destination.address};
+        std::vector<store::MessageRecord> records;
+        std::vector<std::shared_ptr<Flight>> flights;
+        for (auto& p : unit) {
+            p.record.upstream_id = multi->upstream_id;
+            p.record.upstream_bind = upstream_bind;
+            records.push_back(std::move(p.record));
+            flights.push_back(std::move(p.flight));
+        }
+        auto done = [self = shared_from_this(), s, seq, multi, flights, dest](store::Status st) {
             std::lock_guard lock(multi->mutex);
             if (st.ok()) {
-                multi->stored.push_back(flight);
+                multi->stored.insert(multi->stored.end(), flights.begin(), flights.end());
+                if (flights.size() > 1) ++multi->split;
             } else {
-                spdlog::warn("message {} (submit_multi) not stored: {}", flight->id.to_string(), st.to_string());
+                spdlog::warn("message {} (submit_multi) not stored: {}", flights.front()->id.to_string(), st.to_string());
                 multi->unsuccess.push_back({dest, static_cast<std::uint32_t>(status_for(st))});
-                self->give_back(*flight);  // born with a credit: it goes to no carrier now
-                self->release(*flight);
+                for (auto& flight : flights) {
+                    self->give_back(*flight);  // born with a credit: it goes to no carrier now
+                    self->release(*flight);
+                }
             }
             if (--multi->left != 0) return;
             auto& ex = s->get_executor();
@@ -271,10 +292,13 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
                 body->message_id = multi->upstream_id.to_string();
                 body->unsuccess_smes = std::move(multi->unsuccess);
                 self->counters_.accepted.fetch_add(multi->stored.size(), std::memory_order_relaxed);
+                self->counters_.split.fetch_add(multi->split, std::memory_order_relaxed);
                 s->respond(std::move(resp));
                 for (auto& f : multi->stored) self->start(std::move(f), multi->upstream_id);
             });
-        });
+        };
+        if (records.size() == 1) ledger_.accept(std::move(records.front()), std::move(done));
+        else ledger_.accept_all(std::move(records), std::move(done));
     }
 }
 

@@ -51,32 +51,19 @@ bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view acc
     return split && split->decision.prefix.size() > as_is.prefix.size();
 }
 
-void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
-                               protocol::SubmitSm&& sm, bool as_data_sm) {
-    auto answer = [as_data_sm](protocol::Pdu resp) {
-        return as_data_sm ? upstream::data_sm_resp_from(std::move(resp)) : resp;
-    };
-    auto refuse = [&](command_status status) {
-        counters_.refused.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("submit_sm from {} (to be split) refused: {}", account, protocol::name(status));
-        s->respond(answer(submit_sm_resp(seq, status)));
-    };
+std::variant<command_status, std::vector<ForwardPath::Prepared>> ForwardPath::split_parts(const std::string& account,
+                                                                                       std::uint32_t seq,
+                                                                                       const protocol::SubmitSm& sm) {
     const auto cut = protocol::split(sm.data_coding, *sm.tlvs.message_payload());
     const auto* segments = std::get_if<protocol::Segments>(&cut);
     // validate() took the payload: it splits, into 2 to 255 parts.
-    if (!segments || segments->count() < 2 || segments->count() > 255) return refuse(command_status::ESME_RINVMSGLEN);
+    if (!segments || segments->count() < 2 || segments->count() > 255) return command_status::ESME_RINVMSGLEN;
     const auto total = static_cast<std::uint8_t>(segments->count());
     const auto reference = static_cast<std::uint8_t>(split_reference_.fetch_add(1, std::memory_order_relaxed));
 
     // Ids that follow one another: part 1's finds the others (query_sm).
     const auto first_id = ids_.next_block(total);
     std::vector<Prepared> parts;
-    auto let_go = [this](std::vector<Prepared>& ps) {
-        for (auto& p : ps) {
-            give_back(*p.flight);
-            release(*p.flight);
-        }
-    };
     for (std::size_t i = 0; i < segments->count(); ++i) {
         protocol::SubmitSm part = sm;
         part.tlvs.erase(protocol::tlv_tag::message_payload);
@@ -84,27 +71,47 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
         part.short_message = protocol::make_udh(reference, total, static_cast<std::uint8_t>(i + 1)) + segments->parts[i];
         auto p = prepare(account, seq, std::move(part), store::MessageId(first_id.value() + i));
         if (auto* status = std::get_if<command_status>(&p)) {
-            let_go(parts);
-            return refuse(*status);
+            for (auto& done : parts) {
+                give_back(*done.flight);
+                release(*done.flight);
+            }
+            return *status;
         }
         parts.push_back(std::move(std::get<Prepared>(p)));
     }
     // Part 1's id names the message upstream: its one receipt, query_sm
     // (the whole message), cancel_sm (every part or none); replace_sm is
     // refused.
+    for (auto& p : parts) {
+        p.record.split_by_us = true;
+        p.record.upstream_id = first_id;
+    }
+    spdlog::debug("message {} from {}: message_payload split into {} parts (reference {}) for carriers that take none",
+                  first_id.to_string(), account, total, reference);
+    return parts;
+}
+
+void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string account, std::uint32_t seq,
+                               protocol::SubmitSm&& sm, bool as_data_sm) {
+    auto answer = [as_data_sm](protocol::Pdu resp) {
+        return as_data_sm ? upstream::data_sm_resp_from(std::move(resp)) : resp;
+    };
+    auto split = split_parts(account, seq, sm);
+    if (auto* status = std::get_if<command_status>(&split)) {
+        counters_.refused.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("submit_sm from {} (to be split) refused: {}", account, protocol::name(*status));
+        return s->respond(answer(submit_sm_resp(seq, *status)));
+    }
+    auto& parts = std::get<std::vector<Prepared>>(split);
     const auto upstream_id = parts.front().record.id;
     const auto upstream_bind = upstream::upstream_bind_label(*s);
     std::vector<store::MessageRecord> records;
     auto flights = std::make_shared<std::vector<std::shared_ptr<Flight>>>();
     for (auto& p : parts) {
-        p.record.split_by_us = true;
-        p.record.upstream_id = upstream_id;
         p.record.upstream_bind = upstream_bind;
         records.push_back(std::move(p.record));
         flights->push_back(std::move(p.flight));
     }
-    spdlog::debug("message {} from {}: message_payload split into {} parts (reference {}) for carriers that take none",
-                  upstream_id.to_string(), account, total, reference);
     ledger_.accept_all(std::move(records), [self = shared_from_this(), s = std::move(s), seq, flights, upstream_id,
                                             answer](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.

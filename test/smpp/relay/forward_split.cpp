@@ -414,3 +414,111 @@ TEST_CASE("forward split: parts by the message's own route rather than the whole
     CHECK(ledger.find(id)->attempts.back().carrier == "carrier01");
     CHECK(rig.forward->counters().split == 1);
 }
+
+TEST_CASE("forward split: a submit_multi's long message_payload is split per destination, all under its one id",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, no_payload_route());
+    REQUIRE(rig.ready());
+    const auto payload = text(400);  // 3 parts for each destination
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.registered_delivery = 1;
+    m.tlvs.set_bytes(protocol::tlv_tag::message_payload, payload);
+    for (const char* d : {"447700900001", "447700900002", "33612345678"}) {  // the last has no route
+        protocol::MultiDest dest;
+        dest.address = {1, 1, d};
+        m.dests.push_back(dest);
+    }
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    const auto* body = resp->as<protocol::SubmitMultiResp>();
+    REQUIRE(body);
+    REQUIRE(body->unsuccess_smes.size() == 1);
+    CHECK(body->unsuccess_smes[0].address.addr == "33612345678");
+    CHECK(body->unsuccess_smes[0].error_status_code == static_cast<std::uint32_t>(command_status::ESME_RINVDSTADR));
+    const auto multi = *store::MessageId::parse(body->message_id);
+
+    // Each destination: three UDH parts of one reference, the whole text,
+    // through one carrier; no message_payload reaches a carrier.
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() >= 6; }, 5s));
+    loop.run_for(50ms);
+    REQUIRE(rig.smsc.submits.size() == 6);
+    std::map<std::string, std::map<int, std::string>> texts;
+    std::map<std::string, std::set<std::uint16_t>> references;
+    for (const auto& s : rig.smsc.submits) {
+        CHECK_FALSE(s.pdu.tlvs.has(protocol::tlv_tag::message_payload));
+        REQUIRE((s.pdu.esm_class & protocol::esm_class::udhi) != 0);
+        auto udh = protocol::parse_udh(s.pdu.short_message);
+        REQUIRE(std::holds_alternative<protocol::UserDataHeader>(udh));
+        const auto& h = std::get<protocol::UserDataHeader>(udh);
+        REQUIRE(h.concatenation);
+        CHECK(h.concatenation->total == 3);
+        texts[s.pdu.dest.addr][h.concatenation->seqnum] = std::string(h.payload);
+        references[s.pdu.dest.addr].insert(h.concatenation->ref);
+    }
+    REQUIRE(texts.size() == 2);
+    for (const auto& [dest, parts] : texts) {
+        INFO(dest);
+        REQUIRE(parts.size() == 3);
+        CHECK(parts.at(1) + parts.at(2) + parts.at(3) == payload);
+        CHECK(references[dest].size() == 1);
+    }
+    CHECK(*references["447700900001"].begin() != *references["447700900002"].begin());
+
+    // In the ledger: six parts, consecutive ids from the submit_multi's id,
+    // every one under it, each destination's parts numbered 1..3 and sent
+    // through one carrier.
+    std::vector<store::MessageRecord> records;
+    REQUIRE(loop.run_until(
+        [&] {
+            records.clear();
+            for (std::uint64_t id = multi.value(); records.size() < 6; ++id) {
+                auto r = ledger.find(store::MessageId(id));
+                if (!r.ok() || r->status != MessageStatus::sent) return false;
+                records.push_back(*r);
+            }
+            return true;
+        },
+        5s));
+    std::map<std::string, std::set<std::string>> carriers;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& r = records[i];
+        INFO("record " << i);
+        CHECK(r.split_by_us);
+        CHECK(r.upstream_id == multi);
+        REQUIRE(r.concatenation);
+        CHECK(r.concatenation->number == i % 3 + 1);
+        CHECK(r.destination.address == (i < 3 ? "447700900001" : "447700900002"));
+        carriers[r.destination.address].insert(r.attempts.back().carrier);
+    }
+    for (const auto& [dest, used] : carriers) CHECK(used.size() == 1);
+    CHECK(rig.forward->counters().accepted == 6);
+    CHECK(rig.forward->counters().split == 2);
+
+    // query_sm by the submit_multi's id answers for its first destination,
+    // whole: en route while a part is, then the worst part's state.
+    auto query = [&] {
+        protocol::QuerySm q;
+        q.message_id = body->message_id;
+        q.source = m.source;
+        auto answer = rig.call(q);
+        REQUIRE(answer);
+        REQUIRE(answer->status == command_status::ESME_ROK);
+        return answer->as<protocol::QuerySmResp>()->message_state;
+    };
+    auto settle = [&](std::size_t i, MessageStatus status) {
+        bool ok = false;
+        ledger.update(records[i].id, store::StateChange{.status = status, .at = store::Timestamp{1'767'225'600'000ms}},
+                      [&](store::Status st) { ok = st.ok(); });
+        REQUIRE(ok);
+    };
+    settle(0, MessageStatus::delivered);
+    settle(2, MessageStatus::delivered);
+    CHECK(query() == static_cast<std::uint8_t>(protocol::message_state::enroute));
+    settle(1, MessageStatus::undeliverable);
+    settle(3, MessageStatus::delivered);  // the second destination's: not this answer's
+    CHECK(query() == static_cast<std::uint8_t>(protocol::message_state::undeliverable));
+}

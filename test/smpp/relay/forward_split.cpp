@@ -522,3 +522,69 @@ TEST_CASE("forward split: a submit_multi's long message_payload is split per des
     settle(3, MessageStatus::delivered);  // the second destination's: not this answer's
     CHECK(query() == static_cast<std::uint8_t>(protocol::message_state::undeliverable));
 }
+
+TEST_CASE("forward split: a submit_multi destination whose parts do not all fit the backlog is refused alone, "
+          "nothing of it stored",
+          "[relay][forward][split]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.max_backlog = 4;  // one destination's three parts, not two destinations'
+    fs.accounts.accounts.push_back(acme);
+    Rig rig(loop, ledger, true, fs, no_payload_route());
+    REQUIRE(rig.ready());
+    const auto payload = text(400);  // 3 parts for each destination
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.registered_delivery = 1;
+    m.tlvs.set_bytes(protocol::tlv_tag::message_payload, payload);
+    for (const char* d : {"447700900001", "447700900002"}) {
+        protocol::MultiDest dest;
+        dest.address = {1, 1, d};
+        m.dests.push_back(dest);
+    }
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    const auto* body = resp->as<protocol::SubmitMultiResp>();
+    REQUIRE(body);
+    REQUIRE(body->unsuccess_smes.size() == 1);
+    CHECK(body->unsuccess_smes[0].address.addr == "447700900002");
+    CHECK(body->unsuccess_smes[0].error_status_code == static_cast<std::uint32_t>(command_status::ESME_RMSGQFUL));
+    const auto multi = *store::MessageId::parse(body->message_id);
+
+    // The first destination goes whole: three parts, one carrier, the text.
+    const auto seen = seen_parts(loop, rig, 3);
+    CHECK(seen.references.size() == 1);
+    CHECK(seen.totals == std::set<int>{3});
+    CHECK(seen.texts.at(1) + seen.texts.at(2) + seen.texts.at(3) == payload);
+    for (const auto& s : rig.smsc.submits) CHECK(s.pdu.dest.addr == "447700900001");
+    std::set<std::string> carriers;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        auto r = ledger.find(store::MessageId(multi.value() + i));
+        REQUIRE(r.ok());
+        CHECK(r->upstream_id == multi);
+        CHECK(r->destination.address == "447700900001");
+        REQUIRE_FALSE(r->attempts.empty());
+        carriers.insert(r->attempts.back().carrier);
+    }
+    CHECK(carriers.size() == 1);
+    // Nothing of the refused destination is in the ledger, not even the
+    // part that did fit, and what it reserved is back.
+    for (std::uint64_t i = 3; i < 6; ++i) CHECK_FALSE(ledger.find(store::MessageId(multi.value() + i)).ok());
+    CHECK(rig.forward->counters().accepted == 3);
+    CHECK(rig.forward->counters().split == 1);
+    REQUIRE(loop.run_until([&] { return rig.forward->backlog("acme") == 0; }, 5s));
+
+    // With the first destination's parts gone to the carrier, the refused
+    // destination fits on its own.
+    m.dests.erase(m.dests.begin());
+    auto again = rig.call(m);
+    REQUIRE(again);
+    REQUIRE(again->status == command_status::ESME_ROK);
+    CHECK(again->as<protocol::SubmitMultiResp>()->unsuccess_smes.empty());
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() >= 6; }, 5s));
+    for (std::size_t i = 3; i < 6; ++i) CHECK(rig.smsc.submits[i].pdu.dest.addr == "447700900002");
+}

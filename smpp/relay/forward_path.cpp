@@ -516,7 +516,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
             }
             self->counters_.accepted.fetch_add(1, std::memory_order_relaxed);
             s->respond(answer(submit_sm_resp(seq, command_status::ESME_ROK, flight->id.to_string())));
-            self->start(std::move(flight));
+            self->start_behind(s->get_executor(), {std::move(flight)});
         });
     });
 }
@@ -535,6 +535,13 @@ void ForwardPath::start(std::shared_ptr<Flight> f, store::MessageId upstream_id)
                   .upstream_id = upstream_id};
     held_.hold(f->account, f->id, std::move(m));
     proceed(std::move(f));
+}
+
+void ForwardPath::start_behind(const boost::asio::any_io_executor& ex, std::vector<std::shared_ptr<Flight>> flights,
+                               store::MessageId upstream_id) {
+    boost::asio::post(ex, [self = shared_from_this(), flights = std::move(flights), upstream_id]() mutable {
+        for (auto& f : flights) self->start(std::move(f), upstream_id);
+    });
 }
 
 store::Timestamp ForwardPath::hold_until(store::Timestamp accepted_at) const {

@@ -332,6 +332,13 @@ private:
     // takes it; sends now, or sleeps until its schedule.
     // `upstream_id`: the submit_multi's id, for a destination of one.
     void start(std::shared_ptr<Flight> f, store::MessageId upstream_id = {});
+    // start(), after what is queued on `ex` (the upstream session's strand)
+    // already: the session's write of the answer just queued, which after a
+    // group commit holds the whole group's answers, goes out before the
+    // group's messages are routed and encoded for carriers (p50 -8 % at
+    // half load, docs/PERFORMANCE.md wave 15).
+    void start_behind(const boost::asio::any_io_executor& ex, std::vector<std::shared_ptr<Flight>> flights,
+                      store::MessageId upstream_id = {});
     void proceed(std::shared_ptr<Flight> f);
     // accepted_at + max_hold (epoch: no limit).
     store::Timestamp hold_until(store::Timestamp accepted_at) const;

@@ -294,7 +294,7 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
                 self->counters_.accepted.fetch_add(multi->stored.size(), std::memory_order_relaxed);
                 self->counters_.split.fetch_add(multi->split, std::memory_order_relaxed);
                 s->respond(std::move(resp));
-                for (auto& f : multi->stored) self->start(std::move(f), multi->upstream_id);
+                self->start_behind(s->get_executor(), std::move(multi->stored), multi->upstream_id);
             });
         };
         if (records.size() == 1) ledger_.accept(std::move(records.front()), std::move(done));

@@ -131,7 +131,7 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
             self->counters_.accepted.fetch_add(flights->size(), std::memory_order_relaxed);
             self->counters_.split.fetch_add(1, std::memory_order_relaxed);
             s->respond(answer(submit_sm_resp(seq, command_status::ESME_ROK, upstream_id.to_string())));
-            for (auto& f : *flights) self->start(std::move(f), upstream_id);
+            self->start_behind(s->get_executor(), std::move(*flights), upstream_id);
         });
     });
 }

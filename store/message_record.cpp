@@ -111,6 +111,14 @@ std::string encode(const MessageRecord& r) {
     put_u8(out, r.duplicate_risk ? 1 : 0);
     put_string(out, r.upstream_bind);
     put_u8(out, r.split_by_us ? 1 : 0);
+    put_u8(out, r.protocol_id);
+    put_u8(out, r.replace_if_present_flag);
+    put_u8(out, r.sm_default_msg_id);
+    put_varint(out, r.tlvs.size());
+    for (const auto& t : r.tlvs) {
+        put_varint(out, t.tag);
+        put_string(out, t.value);
+    }
     return out;
 }
 
@@ -184,6 +192,16 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
         std::uint8_t split = 0;
         if (!in.get_u8(split) || split > 1) return corrupt("split_by_us");
         r.split_by_us = split == 1;
+    }
+    if (version >= 6) {
+        if (!in.get_u8(r.protocol_id) || !in.get_u8(r.replace_if_present_flag) || !in.get_u8(r.sm_default_msg_id))
+            return corrupt("protocol_id");
+        std::uint64_t count = 0;
+        // Each TLV takes at least 2 bytes, which bounds a hostile count.
+        if (!in.get_varint(count) || count > bytes.size() / 2) return corrupt("tlvs");
+        r.tlvs.resize(count);
+        for (auto& t : r.tlvs)
+            if (!in.get_uint(t.tag) || !in.get_string(t.value)) return corrupt("tlv");
     }
     if (!in.done()) return corrupt("trailing bytes");
     return r;

@@ -70,6 +70,14 @@ struct Concatenation {
     friend bool operator==(const Concatenation&, const Concatenation&) = default;
 };
 
+// An optional parameter of the upstream's submit, kept as it came: tag and
+// raw value octets (SMPP 3.4 section 5.3).
+struct StoredTlv {
+    std::uint16_t tag = 0;
+    std::string value{};
+    friend bool operator==(const StoredTlv&, const StoredTlv&) = default;
+};
+
 struct MessageRecord {
     MessageId id{};
     // The upstream: its system_id, and its own references for this message.
@@ -125,14 +133,25 @@ struct MessageRecord {
     // id the upstream got): the upstream is owed one receipt for the whole
     // message, whatever its account's multipart policy.
     bool split_by_us = false;
+    // The rest of the upstream's submit, so that a message resumed after a
+    // restart or re-sent after a receipt timeout goes to the carrier as it
+    // was submitted: sar_* parts stay one message on the handset, ports,
+    // protocol_id (replace-type SMs) and vendor TLVs are kept. `tlvs` in
+    // wire order, without message_payload (that is `payload`). Empty and 0
+    // for records written before version 6.
+    std::uint8_t protocol_id = 0;
+    std::uint8_t replace_if_present_flag = 0;
+    std::uint8_t sm_default_msg_id = 0;
+    std::vector<StoredTlv> tlvs{};
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
 
 // Version 2 added synthetic_receipt, version 3 upstream_id, service_type,
 // revision and duplicate_risk, version 4 upstream_bind, version 5
-// split_by_us; older records still decode.
-inline constexpr std::uint8_t message_record_version = 5;
+// split_by_us, version 6 protocol_id, replace_if_present_flag,
+// sm_default_msg_id and tlvs; older records still decode.
+inline constexpr std::uint8_t message_record_version = 6;
 
 // The message's text: the payload after its UDH when esm_class has UDHI.
 // A receipt's "text:" quotes it; the UDH is binary (NUL octets, which

@@ -119,11 +119,27 @@ protocol::SubmitSm submit_sm_of(const store::MessageRecord& r) {
     sm.data_coding = r.data_coding;
     sm.registered_delivery = r.registered_delivery;
     sm.priority_flag = r.priority_flag;
+    sm.protocol_id = r.protocol_id;
+    sm.replace_if_present_flag = r.replace_if_present_flag;
+    sm.sm_default_msg_id = r.sm_default_msg_id;
+    sm.tlvs.reserve(r.tlvs.size() + 1);
+    for (const auto& t : r.tlvs) sm.tlvs.append(t.tag, t.value);
     if (r.payload.size() < protocol::limits::short_message)
         sm.short_message = r.payload;
     else
         sm.tlvs.set_bytes(protocol::tlv_tag::message_payload, r.payload);
     return sm;
+}
+
+// What submit_sm_of() needs beyond the record's own fields.
+void keep_rest_of(const protocol::SubmitSm& sm, store::MessageRecord& r) {
+    r.protocol_id = sm.protocol_id;
+    r.replace_if_present_flag = sm.replace_if_present_flag;
+    r.sm_default_msg_id = sm.sm_default_msg_id;
+    if (sm.tlvs.empty()) return;
+    r.tlvs.reserve(sm.tlvs.size());
+    for (const auto& t : sm.tlvs.items())
+        if (t.tag != static_cast<std::uint16_t>(protocol::tlv_tag::message_payload)) r.tlvs.push_back({t.tag, t.value});
 }
 
 // The carriers that answered `r` with a message_id: they have it.
@@ -446,6 +462,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     r.retry_at = deliver_at;  // the hold a restart resumes
     r.expires_at = expires_at;
     r.service_type = sm.service_type;
+    keep_rest_of(sm, r);
     // Nothing to wait for: the record is born `sending` to the route's first
     // carrier, one ledger write instead of two (accepted, then sending), when
     // that carrier has a credit free (carrier_credits.hpp). A crash after it

@@ -39,6 +39,11 @@ MessageRecord full_record() {
     r.retry_at = at_ms(-5);  // negative times survive the zigzag encoding
     r.cost_micros = -1234567;
     r.currency = "EUR";
+    r.protocol_id = 0x41;
+    r.replace_if_present_flag = 1;
+    r.sm_default_msg_id = 3;
+    r.tlvs = {StoredTlv{0x020C, std::string("\x12\x34", 2)}, StoredTlv{0x1400, std::string("\x00v", 2)},
+              StoredTlv{0x020A, ""}};
     return r;
 }
 
@@ -101,11 +106,17 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
 
     // Versions 1 (before synthetic_receipt), 2 (before upstream_id,
     // service_type, revision, duplicate_risk), 3 (before upstream_bind) and
-    // 4 (before split_by_us) still decode, with defaults.
+    // 4 (before split_by_us) and 5 (before protocol_id, the two flags and
+    // the TLVs) still decode, with defaults.
     auto marked = full_record();
     marked.synthetic_receipt = true;
     marked.service_type = {};
-    auto v5 = encode(marked);
+    marked.protocol_id = marked.replace_if_present_flag = marked.sm_default_msg_id = 0;
+    marked.tlvs.clear();
+    auto v6 = encode(marked);
+    auto v5 = v6.substr(0, v6.size() - 4);  // three zero octets and no TLVs: four bytes
+    v5[0] = 5;
+    CHECK(*decode_message_record(v5) == marked);
     auto v4 = v5.substr(0, v5.size() - 1);  // split_by_us false: one byte
     v4[0] = 4;
     CHECK(*decode_message_record(v4) == marked);

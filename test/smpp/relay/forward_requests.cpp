@@ -344,6 +344,56 @@ TEST_CASE("forward requests: a held message survives a restart and can still be 
     CHECK(rig.smsc.submits[0].pdu.short_message == "after restart");
 }
 
+TEST_CASE("forward requests: a message resumed after a restart goes out with its sar_* parameters, ports, protocol_id "
+          "and vendor TLVs",
+          "[relay][forward][restart]") {
+    TempDir dir;
+    store::LedgerSettings settings;
+    settings.path = dir.path() + "/ledger";
+    auto sm = scheduled("447700900123", "part two of three");
+    sm.protocol_id = 0x41;  // replace short message type 1
+    sm.replace_if_present_flag = 1;
+    sm.tlvs.set_u16(protocol::tlv_tag::sar_msg_ref_num, 0x1234);
+    sm.tlvs.set_u8(protocol::tlv_tag::sar_total_segments, 3);
+    sm.tlvs.set_u8(protocol::tlv_tag::sar_segment_seqnum, 2);
+    sm.tlvs.set_u16(protocol::tlv_tag::source_port, 2948);
+    sm.tlvs.set_u16(protocol::tlv_tag::destination_port, 2948);
+    sm.tlvs.append(0x1400, std::string("\x01\x00vendor", 8));  // a vendor TLV, passed through as it came
+    {
+        auto ledger = store::RocksDbLedger::open(settings);
+        REQUIRE(ledger.ok());
+        Loop loop;
+        Rig rig(loop, **ledger);
+        REQUIRE(rig.ready());
+        submit_one(rig, sm);
+    }
+    auto ledger = store::RocksDbLedger::open(settings);
+    REQUIRE(ledger.ok());
+    Loop loop;
+    Rig rig(loop, **ledger);
+    REQUIRE(rig.ready());
+    auto recovered = (*ledger)->recover(store::Timestamp{}, store::Timestamp{});
+    REQUIRE(recovered.ok());
+    REQUIRE(recovered->resume.size() == 1);
+    auto record = recovered->resume[0];
+    record.retry_at = store::Timestamp{};  // its hour has come
+    rig.forward->resume(record);
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == 1; }, 3s));
+    const auto& got = rig.smsc.submits[0].pdu;
+    CHECK(got.short_message == "part two of three");
+    CHECK(got.protocol_id == 0x41);
+    CHECK(got.replace_if_present_flag == 1);
+    CHECK(got.tlvs.u16(protocol::tlv_tag::sar_msg_ref_num) == 0x1234);
+    CHECK(got.tlvs.u8(protocol::tlv_tag::sar_total_segments) == 3);
+    CHECK(got.tlvs.u8(protocol::tlv_tag::sar_segment_seqnum) == 2);
+    CHECK(got.tlvs.u16(protocol::tlv_tag::source_port) == 2948);
+    CHECK(got.tlvs.u16(protocol::tlv_tag::destination_port) == 2948);
+    const auto* vendor = got.tlvs.find(0x1400);
+    REQUIRE(vendor);
+    CHECK(vendor->value == std::string("\x01\x00vendor", 8));
+    CHECK_FALSE(got.tlvs.has(protocol::tlv_tag::message_payload));
+}
+
 TEST_CASE("forward requests: submit_multi destinations beyond the account's TPS get ESME_RTHROTTLED",
           "[relay][forward]") {
     store::InMemoryLedger ledger;

@@ -787,8 +787,10 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
                 f->credit = it->second.get();
                 return send_via(std::move(f));
             case taken::waiting:
-                // granted() picks it up; the record stays accepted/queued
-                // meanwhile, so a crash leaves it to be resumed, not in doubt.
+                // granted() picks it up; the record is accepted/queued
+                // meanwhile, so a crash leaves it to be resumed, not in
+                // doubt, and its deadline can expire it.
+                queue_after_refusal(*f);
                 return arm_sweep();
             case taken::full:
                 spdlog::debug("message {}: carrier {} has a full queue; next carrier", f->id.to_string(), carrier_id);
@@ -802,6 +804,22 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
         ++f->next;
     }
     retry_later(std::move(f));
+}
+
+void ForwardPath::queue_after_refusal(Flight& f) {
+    // Still `sending` to the carrier that just refused it (it never left
+    // us): back to queued with that attempt closed. The ledger keeps the
+    // order, so the `sending` of whichever carrier grants it later is
+    // written after this.
+    auto refused = std::exchange(f.unrecorded_refusal, std::nullopt);
+    if (!refused) return;
+    ledger_.update(f.id,
+                   store::StateChange{.status = MessageStatus::queued,
+                                      .at = now_ms(),
+                                      .only_from = {MessageStatus::sending},
+                                      .last_attempt_refused = refused,
+                                      .last_attempt_bind = std::exchange(f.unrecorded_refusal_bind, std::string())},
+                   log_failure("queued (waiting for a carrier's credit)", f.id.to_string()));
 }
 
 void ForwardPath::give_back(Flight& f) {
@@ -1042,16 +1060,7 @@ void ForwardPath::retry_later(std::shared_ptr<Flight> f) {
         // carrier just refused still says `sending` to it (it never left
         // us): back to queued with that attempt closed, or the next start
         // would call it in doubt.
-        if (auto refused = std::exchange(f->unrecorded_refusal, std::nullopt))
-            ledger_.update(f->id,
-                           store::StateChange{.status = MessageStatus::queued,
-                                              .at = now_ms(),
-                                              .only_from = {MessageStatus::sending},
-                                              .last_attempt_refused = refused,
-                                              .last_attempt_bind =
-                                                  std::exchange(f->unrecorded_refusal_bind, std::string())},
-                           log_failure("queued (stopping)", f->id.to_string()));
-        return;
+        return queue_after_refusal(*f);
     }
     const auto id = f->id.to_string();
     const auto at = now_ms();

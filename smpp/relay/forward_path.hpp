@@ -381,6 +381,9 @@ private:
     // we are stopping meanwhile.
     void granted(std::shared_ptr<Flight> f);
     // The flight's credit, if it holds one, goes back (to a waiter, if any).
+    // A flight a carrier refused whose record still says `sending` to it
+    // (unrecorded_refusal): written back to queued, that attempt closed.
+    void queue_after_refusal(Flight& f);
     void give_back(Flight& f);
     // Waiters of stalled carriers go on to their next carrier; runs while
     // anyone waits.

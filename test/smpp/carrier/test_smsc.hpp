@@ -60,6 +60,8 @@ public:
     bool answer = true;                       // false: never answer a submit (response_timeout)
     int throttle_first = 0;                   // answer the first N submits ESME_RTHROTTLED
     std::chrono::milliseconds answer_delay{0};
+    // When set, the delay for this submit instead of answer_delay.
+    std::function<std::chrono::milliseconds(const protocol::SubmitSm&)> delay_for{};
     // A submit it holds true for is answered with this status instead (a
     // permanent one: the carrier refuses that message for good).
     std::function<bool(const protocol::SubmitSm&)> reject_if{};
@@ -136,8 +138,9 @@ private:
                 smsc_.accepted.push_back(sm->short_message);
             }
             auto sp = s.shared_from_this();
-            if (smsc_.answer_delay.count() == 0) return respond(sp, std::move(resp));
-            auto timer = std::make_shared<boost::asio::steady_timer>(s.get_executor(), smsc_.answer_delay);
+            const auto delay = smsc_.delay_for ? smsc_.delay_for(*sm) : smsc_.answer_delay;
+            if (delay.count() == 0) return respond(sp, std::move(resp));
+            auto timer = std::make_shared<boost::asio::steady_timer>(s.get_executor(), delay);
             timer->async_wait([this, timer, sp, resp = std::move(resp)](boost::system::error_code) mutable {
                 respond(sp, std::move(resp));
             });

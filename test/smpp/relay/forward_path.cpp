@@ -517,6 +517,91 @@ TEST_CASE("forward path: a throttled carrier's backlog waits with us as accepted
     CHECK(rig.forward->backlog("acme") == 0);
 }
 
+namespace {
+
+// carrier00 then carrier01 for 44, carrier01 alone for 4478; one credit
+// each. The SMSC holds "hold" for `hold_for` (carrier01's credit stays in
+// use) and answers the first "refused" ESME_RSYSERR (carrier00's refusal sends it on
+// to carrier01, where it has to wait for that credit).
+struct RefusedThenWaiting {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig;
+    explicit RefusedThenWaiting(std::chrono::milliseconds hold_for)
+        : rig(loop, ledger, true, {},
+              relay::MessageRouter::of({{"44", {"carrier00", "carrier01"}}, {"4478", {"carrier01"}}}),
+              [](carrier::CarrierSettings& s) {
+                  s.max_sending = 1;
+                  s.response_timeout = 3s;  // "hold" is answered, not timed out
+              }) {
+        rig.smsc.delay_for = [hold_for](const protocol::SubmitSm& sm) {
+            return sm.short_message == "hold" ? hold_for : 0ms;
+        };
+        rig.smsc.reject_status = command_status::ESME_RSYSERR;  // transient, not a throttle the carrier retries itself
+        rig.smsc.reject_if = [throttled = false](const protocol::SubmitSm& sm) mutable {
+            return sm.short_message == "refused" && !std::exchange(throttled, true);
+        };
+    }
+};
+
+}  // namespace
+
+TEST_CASE("forward path: a message a carrier refused waits for the next carrier's credit as queued, not sending",
+          "[relay][forward][credits]") {
+    RefusedThenWaiting t(700ms);
+    auto& [ledger, loop, rig] = t;
+    REQUIRE(rig.ready());
+    auto hold = to("447800000001");
+    hold.short_message = "hold";
+    REQUIRE(rig.submit(1, hold, true));
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == 1; }, 2s));
+    auto refused = to("447700900123");
+    refused.short_message = "refused";
+    REQUIRE(rig.submit(1, refused, true));
+    REQUIRE(rig.answers.size() == 2);
+    REQUIRE(rig.answers[1].status == command_status::ESME_ROK);
+    const auto id = *store::MessageId::parse(rig.answers[1].message_id);
+
+    // Refused by carrier00, waiting for carrier01's one credit: a crash now
+    // must find it queued (resumed), not sending (in doubt).
+    REQUIRE(loop.run_until([&] { return rig.forward->credits("carrier01").waiting[1] == 1; }, 2s));
+    REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::queued; }, 2s));
+    auto r = ledger.find(id);
+    REQUIRE(r->attempts.size() == 1);
+    CHECK(r->attempts[0].carrier == "carrier00");
+    CHECK(r->attempts[0].status == store::MessageStatus::failed);  // that attempt, closed
+    CHECK(r->attempts[0].command_status == static_cast<std::uint32_t>(command_status::ESME_RSYSERR));
+
+    // carrier01's credit comes back: it goes there, once.
+    REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::sent; }, 3s));
+    r = ledger.find(id);
+    CHECK(r->attempts.back().carrier == "carrier01");
+    CHECK(std::count(rig.smsc.accepted.begin(), rig.smsc.accepted.end(), "refused") == 1);
+}
+
+TEST_CASE("forward path: a message a carrier refused expires while it waits for the next carrier's credit",
+          "[relay][forward][credits]") {
+    RefusedThenWaiting t(1500ms);
+    auto& [ledger, loop, rig] = t;
+    REQUIRE(rig.ready());
+    auto hold = to("447800000001");
+    hold.short_message = "hold";
+    REQUIRE(rig.submit(1, hold, true));
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == 1; }, 2s));
+    auto refused = to("447700900123");
+    refused.short_message = "refused";
+    refused.validity_period = "000000000001000R";  // one second
+    REQUIRE(rig.submit(1, refused, true));
+    REQUIRE(rig.answers[1].status == command_status::ESME_ROK);
+    const auto id = *store::MessageId::parse(rig.answers[1].message_id);
+    // Its second passes while carrier01's credit is held: when the credit
+    // comes it is expired, final, and never sent.
+    REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::expired; }, 4s));
+    loop.run_for(100ms);
+    CHECK(std::count(rig.smsc.accepted.begin(), rig.smsc.accepted.end(), "refused") == 0);
+    CHECK(rig.forward->backlog("acme") == 0);
+}
+
 TEST_CASE("forward path: messages waiting for a stalled carrier go to the route's next carrier",
           "[relay][forward][credits]") {
     store::InMemoryLedger ledger;

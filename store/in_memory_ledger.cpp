@@ -128,7 +128,9 @@ void InMemoryLedger::sent(MessageId id, std::string carrier, std::string bind, s
         } else {
             MessageRecord next = it->second;
             s = apply_sent(next, carrier, carrier_message_id, at, bind);
-            if (s.ok()) {
+            if (s.ok() && index_key.empty()) {
+                store(&it->second, std::move(next));  // no message_id: nothing to match receipts by
+            } else if (s.ok()) {
                 store(&it->second, std::move(next));
                 carrier_ids_.insert_or_assign({carrier, index_key}, id);
                 if (auto parked = unmatched_.find(std::make_pair(carrier, index_key)); parked != unmatched_.end()) {

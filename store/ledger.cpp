@@ -36,7 +36,7 @@ std::optional<TakenPart> taken_part(const MessageRecord& r, Timestamp since) {
     // (its submit_sm went out with no answer).
     const Attempt* a = nullptr;
     for (auto it = r.attempts.rbegin(); it != r.attempts.rend() && !a; ++it)
-        if (r.status == MessageStatus::in_doubt || !it->carrier_message_id.empty()) a = &*it;
+        if (r.status == MessageStatus::in_doubt || carrier_took(*it)) a = &*it;
     if (!a || a->carrier.empty() || a->at < since) return std::nullopt;
     return TakenPart{r.account, r.source.address, r.destination.address, *r.concatenation, a->carrier, a->at};
 }

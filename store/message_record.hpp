@@ -56,6 +56,13 @@ struct Attempt {
     friend bool operator==(const Attempt&, const Attempt&) = default;
 };
 
+// The carrier answered this attempt ESME_ROK: it has the message. Usually
+// with a message_id; a carrier that answers ESME_ROK with an empty one
+// still took it (nothing of it can be matched to a receipt, though).
+inline bool carrier_took(const Attempt& a) noexcept {
+    return a.status == MessageStatus::sent || !a.carrier_message_id.empty();
+}
+
 struct RouteDecision {
     std::string carrier{};
     std::string reason{};  // "prefix 4477 -> carrier-a (cheapest healthy)"

@@ -1138,6 +1138,7 @@ void RocksDbLedger::sent(MessageId id, std::string carrier, std::string bind, st
                         auto s = impl_->change_record(
                             g, id, [&](MessageRecord& r) { return apply_sent(r, carrier, cmid, at, bind); });
                         if (!s.ok()) return s;
+                        if (key.empty()) return s;  // no message_id: nothing to match receipts by
                         // Same batch as the record: a receipt can never find
                         // the index without the record, nor the reverse.
                         const auto k = pair_key(carrier, key);

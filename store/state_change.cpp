@@ -64,13 +64,14 @@ Status apply(MessageRecord& r, const StateChange& change) {
 
 Status apply_sent(MessageRecord& r, std::string_view carrier, std::string_view carrier_message_id, Timestamp at,
                   std::string_view bind) {
-    if (carrier.empty() || carrier_message_id.empty())
-        return Status(StatusCode::invalid_argument, "sent needs a carrier and its message_id");
+    // An empty carrier_message_id is a carrier's ESME_ROK without one: the
+    // message is sent all the same (the ledger indexes nothing for it).
+    if (carrier.empty()) return Status(StatusCode::invalid_argument, "sent needs a carrier");
     if (auto s = check_key_part("carrier", carrier); !s.ok()) return s;
     if (is_final(r.status)) return final_record(r);
     Attempt* waiting = nullptr;
     for (auto it = r.attempts.rbegin(); it != r.attempts.rend(); ++it) {
-        if (it->carrier == carrier && it->carrier_message_id.empty()) {
+        if (it->carrier == carrier && !carrier_took(*it)) {
             waiting = &*it;
             break;
         }

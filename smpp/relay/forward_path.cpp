@@ -146,7 +146,7 @@ void keep_rest_of(const protocol::SubmitSm& sm, store::MessageRecord& r) {
 std::vector<std::string> carriers_with_id(const store::MessageRecord& r) {
     std::vector<std::string> had;
     for (const auto& a : r.attempts)
-        if (!a.carrier_message_id.empty() && std::find(had.begin(), had.end(), a.carrier) == had.end())
+        if (store::carrier_took(a) && std::find(had.begin(), had.end(), a.carrier) == had.end())
             had.push_back(a.carrier);
     return had;
 }
@@ -982,7 +982,11 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         auto ids = settings_.carrier_ids.find(carrier_id);
         auto key = index_key(sent->carrier_message_id,
                              ids == settings_.carrier_ids.end() ? CarrierIdSettings{} : ids->second);
-        if (!key)
+        if (sent->carrier_message_id.empty())
+            spdlog::warn("message {}: carrier {} answered ESME_ROK without a message_id: sent, but no receipt can be "
+                         "matched to it",
+                         id, carrier_id);
+        else if (!key)
             spdlog::warn("message {}: carrier {} answered with message_id '{}', which no receipt can be matched to",
                          id, carrier_id, sent->carrier_message_id);
         return ledger_.sent(f->id, carrier_id, sent->bind, sent->carrier_message_id, key.value_or(std::string{}), at,

@@ -58,7 +58,7 @@ bool ReceiptTimeouts::try_resend(const store::MessageRecord& r) {
     // The carrier that has it: the last attempt it gave an id for.
     std::string carrier;
     for (auto a = r.attempts.rbegin(); a != r.attempts.rend() && carrier.empty(); ++a)
-        if (!a->carrier_message_id.empty()) carrier = a->carrier;
+        if (store::carrier_took(*a)) carrier = a->carrier;
     if (carrier.empty() || !settings_.resend(r, carrier)) return false;
     resent_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("message {}: no receipt from {} in time; re-sent through another carrier (it may arrive twice)",

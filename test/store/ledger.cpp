@@ -150,10 +150,29 @@ TEMPLATE_TEST_CASE("ledger: sent writes the record and the carrier-ID index toge
     REQUIRE(update(f, b, StateChange{.status = MessageStatus::delivered, .at = at(3)}).ok());
     CHECK(sent(f, b, "carrier-b", "0010", at(4)).code() == StatusCode::failed_precondition);
     CHECK(f.get().find_by_carrier_id("carrier-b", "0010").status().code() == StatusCode::not_found);
-    CHECK(sent(f, a, "carrier-a", "", at(4)).code() == StatusCode::invalid_argument);
+    CHECK(sent(f, a, "", "0011", at(4)).code() == StatusCode::invalid_argument);
 
     f.reopen();
     CHECK(f.get().find_by_carrier_id("carrier-a", "0001").value() == a);
+
+    // A carrier's ESME_ROK without a message_id: sent all the same (it has
+    // the message), the attempt closed, nothing indexed.
+    auto c = id_at(6);
+    REQUIRE(accept(f, record(c)).ok());
+    REQUIRE(update(f, c,
+                   StateChange{.status = MessageStatus::sending,
+                               .at = at(5),
+                               .attempt = Attempt{.carrier = "carrier-c", .at = at(5), .status = MessageStatus::sending}})
+                .ok());
+    REQUIRE(sent(f, c, "carrier-c", "", at(6)).ok());
+    auto rc = f.get().find(c);
+    REQUIRE(rc.ok());
+    CHECK(rc->status == MessageStatus::sent);
+    REQUIRE(rc->attempts.size() == 1);
+    CHECK(rc->attempts[0].status == MessageStatus::sent);
+    CHECK(rc->attempts[0].carrier_message_id.empty());
+    CHECK(carrier_took(rc->attempts[0]));
+    CHECK(f.get().find_by_carrier_id("carrier-c", "").status().code() == StatusCode::not_found);
 }
 
 TEMPLATE_TEST_CASE("ledger: writes queued back to back chain in order", "[ledger]", MemoryLedgerFixture,

@@ -60,6 +60,7 @@ public:
     bool answer = true;                       // false: never answer a submit (response_timeout)
     int throttle_first = 0;                   // answer the first N submits ESME_RTHROTTLED
     std::chrono::milliseconds answer_delay{0};
+    bool empty_message_ids = false;  // answer ESME_ROK with an empty message_id (seen in the wild)
     // When set, the delay for this submit instead of answer_delay.
     std::function<std::chrono::milliseconds(const protocol::SubmitSm&)> delay_for{};
     // A submit it holds true for is answered with this status instead (a
@@ -133,8 +134,9 @@ private:
                 if ((sm->esm_class & 0x40) != 0 && !text.empty())
                     text.remove_prefix(std::min<std::size_t>(text.size(), 1 + static_cast<std::uint8_t>(text[0])));
                 resp.as<protocol::SubmitSmResp>()->message_id =
-                    text.size() <= 60 ? "id-" + std::string(text)
-                                      : "id-long-" + std::to_string(smsc_.submits.size());
+                    smsc_.empty_message_ids ? std::string()
+                    : text.size() <= 60     ? "id-" + std::string(text)
+                                            : "id-long-" + std::to_string(smsc_.submits.size());
                 smsc_.accepted.push_back(sm->short_message);
             }
             auto sp = s.shared_from_this();

@@ -602,6 +602,33 @@ TEST_CASE("forward path: a message a carrier refused expires while it waits for 
     CHECK(rig.forward->backlog("acme") == 0);
 }
 
+TEST_CASE("forward path: a carrier's ESME_ROK without a message_id leaves the message sent, not sending",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger);
+    rig.smsc.empty_message_ids = true;
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(3, to("447700900123")));
+    REQUIRE(loop.run_until(
+        [&] {
+            for (const auto& a : rig.answers)
+                if (ledger.find(*store::MessageId::parse(a.message_id))->status != store::MessageStatus::sent)
+                    return false;
+            return true;
+        },
+        3s));
+    for (const auto& a : rig.answers) {
+        auto r = ledger.find(*store::MessageId::parse(a.message_id));
+        REQUIRE(r->attempts.size() == 1);
+        CHECK(r->attempts[0].status == store::MessageStatus::sent);
+        CHECK(r->attempts[0].carrier == "carrier01");
+        CHECK(r->attempts[0].carrier_message_id.empty());
+    }
+    CHECK(rig.smsc.accepted.size() == 3);
+    CHECK(rig.forward->counters().sent == 3);
+}
+
 TEST_CASE("forward path: messages waiting for a stalled carrier go to the route's next carrier",
           "[relay][forward][credits]") {
     store::InMemoryLedger ledger;

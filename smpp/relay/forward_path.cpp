@@ -539,19 +539,25 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
 }
 
 void ForwardPath::start(std::shared_ptr<Flight> f, store::MessageId upstream_id) {
+    f->upstream_id = upstream_id;
     if (f->born_sending) {
         // Stored as `sending` already: straight to its first carrier, and
         // beyond cancel_sm's and replace_sm's reach, like any message a
-        // carrier may have.
+        // carrier may have. Listed only if that carrier refuses it
+        // (list_refused): not a map insert and erase for every message.
         const auto carrier_id = f->candidates.front();
         return submit_to(std::move(f), carrier_id);
     }
-    HeldMessage m{.source = f->pdu.source.addr,
-                  .destination = f->pdu.dest.addr,
-                  .service_type = f->pdu.service_type,
-                  .upstream_id = upstream_id};
-    held_.hold(f->account, f->id, std::move(m));
+    list_held(*f);
     proceed(std::move(f));
+}
+
+void ForwardPath::list_held(const Flight& f) {
+    held_.hold(f.account, f.id,
+               HeldMessage{.source = f.pdu.source.addr,
+                           .destination = f.pdu.dest.addr,
+                           .service_type = f.pdu.service_type,
+                           .upstream_id = f.upstream_id});
 }
 
 void ForwardPath::start_behind(const boost::asio::any_io_executor& ex, std::vector<std::shared_ptr<Flight>> flights,
@@ -1029,6 +1035,10 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     f->unrecorded_refusal_bind =
         std::holds_alternative<carrier::Transient>(outcome) ? std::get<carrier::Transient>(outcome).bind : std::string();
     spdlog::debug("message {} not taken by {}: {}", id, carrier_id, carrier::describe(outcome));
+    // Born `sending` and refused by that first carrier: from now on it waits
+    // like any held message, within reach of cancel_sm and replace_sm (once
+    // it is queued again) and woken when a carrier that was down is back.
+    if (std::exchange(f->born_sending, false) && f->held.load()) list_held(*f);
     // Stopping (the carriers refuse what they still queue): no other
     // carrier now; retry_later() leaves it for the next start.
     if (stopping_.load()) return retry_later(std::move(f));

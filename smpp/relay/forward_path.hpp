@@ -332,6 +332,8 @@ private:
     // takes it; sends now, or sleeps until its schedule.
     // `upstream_id`: the submit_multi's id, for a destination of one.
     void start(std::shared_ptr<Flight> f, store::MessageId upstream_id = {});
+    // Into held_ (cancel_sm, replace_sm and wakers find it there).
+    void list_held(const Flight& f);
     // start(), after what is queued on `ex` (the upstream session's strand)
     // already: the session's write of the answer just queued, which after a
     // group commit holds the whole group's answers, goes out before the

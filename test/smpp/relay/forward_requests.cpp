@@ -314,6 +314,44 @@ TEST_CASE("forward requests: cancel_sm with a submit_multi's id cancels all its 
     CHECK(rig.smsc.submits.empty());
 }
 
+TEST_CASE("forward requests: a message its first carrier refused can be cancelled and replaced while it waits for "
+          "its retry",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = with_acme();
+    fs.retry_base = 2s;  // the wait the requests arrive in
+    Rig rig(loop, ledger, false, fs);
+    rig.smsc.reject_status = command_status::ESME_RSYSERR;  // transient: try again later
+    rig.smsc.reject_if = [](const protocol::SubmitSm& sm) { return sm.short_message.starts_with("first"); };
+    REQUIRE(rig.ready());
+    // Both go straight to the carrier (born `sending`: it has a credit
+    // free), which refuses them for now.
+    auto sm = to("447700900123");
+    sm.short_message = "first A";
+    const auto a = submit_one(rig, sm);
+    sm.short_message = "first B";
+    const auto b = submit_one(rig, sm);
+    REQUIRE(loop.run_until(
+        [&] {
+            return record(ledger, a).status == MessageStatus::queued && record(ledger, b).status == MessageStatus::queued;
+        },
+        2s));
+    CHECK(record(ledger, a).attempts.size() == 1);
+    CHECK(rig.forward->held("acme") == 2);
+
+    CHECK(cancel(rig, a) == command_status::ESME_ROK);
+    CHECK(record(ledger, a).status == MessageStatus::cancelled);
+    CHECK(replace(rig, b, "second B") == command_status::ESME_ROK);
+    // B goes with its new text at its retry; A never again.
+    REQUIRE(loop.run_until([&] { return record(ledger, b).status == MessageStatus::sent; }, 5s));
+    loop.run_for(100ms);
+    CHECK(rig.smsc.accepted == std::vector<std::string>{"second B"});
+    CHECK(record(ledger, a).status == MessageStatus::cancelled);
+    CHECK(rig.forward->held("acme") == 0);
+    CHECK(rig.forward->backlog("acme") == 0);
+}
+
 TEST_CASE("forward requests: a held message survives a restart and can still be replaced", "[relay][forward]") {
     TempDir dir;
     store::LedgerSettings settings;

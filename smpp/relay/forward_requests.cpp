@@ -177,6 +177,25 @@ void ForwardPath::replace_sm(std::shared_ptr<session::Session> s, std::string ac
     });
 }
 
+namespace {
+
+// The status of a submit_multi_resp when no destination was taken: it
+// carries no unsuccess_smes, so the ESME applies it to every destination.
+// One it may retry (throttled, queue full, a system error) wins over a
+// permanent one, or destinations refused only for now would be dropped.
+command_status multi_refusal(const std::vector<protocol::UnsuccessSme>& unsuccess) {
+    if (unsuccess.empty()) return command_status::ESME_RSUBMITFAIL;
+    for (const auto& u : unsuccess) {
+        const auto st = static_cast<command_status>(u.error_status_code);
+        if (st == command_status::ESME_RTHROTTLED || st == command_status::ESME_RMSGQFUL ||
+            st == command_status::ESME_RSYSERR)
+            return st;
+    }
+    return static_cast<command_status>(unsuccess.front().error_status_code);
+}
+
+}  // namespace
+
 void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request,
                                std::size_t admitted) {
     const auto seq = request.sequence_number;
@@ -187,30 +206,22 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         return s->respond(protocol::make_response(command_id::submit_multi, seq, command_status::ESME_RINVNUMDESTS));
     }
 
-    struct Multi {
-        std::mutex mutex;
-        std::size_t left = 0;
-        store::MessageId upstream_id{};
-        std::vector<protocol::UnsuccessSme> unsuccess;
-        std::vector<std::shared_ptr<Flight>> stored;
-        std::size_t split = 0;  // destinations stored as parts we cut
-    };
-    auto multi = std::make_shared<Multi>();
+    std::vector<protocol::UnsuccessSme> unsuccess;
     // One unit per destination: its record, or the parts of a long
-    // message_payload split for carriers that take none (stored together).
+    // message_payload split for carriers that take none.
     std::vector<std::vector<Prepared>> accepted;
     std::size_t smes = 0;
     for (auto& dest : m->dests) {
         if (dest.dest_flag != protocol::MultiDest::sme_address) {
-            multi->unsuccess.push_back({protocol::Address{0, 0, dest.dl_name}, static_cast<std::uint32_t>(
-                                            dest.dest_flag == protocol::MultiDest::distribution_list
-                                                ? command_status::ESME_RINVDLNAME
-                                                : command_status::ESME_RINVDESTFLAG)});
+            unsuccess.push_back({protocol::Address{0, 0, dest.dl_name}, static_cast<std::uint32_t>(
+                                     dest.dest_flag == protocol::MultiDest::distribution_list
+                                         ? command_status::ESME_RINVDLNAME
+                                         : command_status::ESME_RINVDESTFLAG)});
             continue;
         }
         if (smes++ >= admitted) {
             // Over the account's TPS: not looked at, the ESME sends it again.
-            multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED)});
+            unsuccess.push_back({dest.address, static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED)});
             continue;
         }
         protocol::SubmitSm sm;
@@ -231,7 +242,7 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         if (needs_split(sm, account)) {
             auto parts = split_parts(account, seq, sm);
             if (auto* status = std::get_if<command_status>(&parts)) {
-                multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
+                unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
                 continue;
             }
             accepted.push_back(std::move(std::get<std::vector<Prepared>>(parts)));
@@ -239,67 +250,59 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
         }
         auto p = prepare(account, seq, std::move(sm));
         if (auto* status = std::get_if<command_status>(&p)) {
-            multi->unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
+            unsuccess.push_back({dest.address, static_cast<std::uint32_t>(*status)});
             continue;
         }
         accepted.emplace_back().push_back(std::move(std::get<Prepared>(p)));
     }
     if (accepted.empty()) {
-        counters_.refused.fetch_add(std::max<std::size_t>(multi->unsuccess.size(), 1), std::memory_order_relaxed);
-        const auto status = multi->unsuccess.empty() ? command_status::ESME_RSUBMITFAIL
-                                                     : static_cast<command_status>(multi->unsuccess.front().error_status_code);
-        return s->respond(protocol::make_response(command_id::submit_multi, seq, status));
+        counters_.refused.fetch_add(std::max<std::size_t>(unsuccess.size(), 1), std::memory_order_relaxed);
+        return s->respond(protocol::make_response(command_id::submit_multi, seq, multi_refusal(unsuccess)));
     }
-    // The first record's id names them all upstream.
-    multi->upstream_id = accepted.front().front().record.id;
-    multi->left = accepted.size();
+    // Every destination in one write: stored all or none, so the id the
+    // response names (the first record's) is always a stored record.
+    const auto upstream_id = accepted.front().front().record.id;
     const auto upstream_bind = upstream::upstream_bind_label(*s);
+    std::vector<store::MessageRecord> records;
+    auto flights = std::make_shared<std::vector<std::shared_ptr<Flight>>>();
+    std::size_t split = 0;
     for (auto& unit : accepted) {
-        const auto& first = unit.front().record;
-        auto dest = protocol::Address{first.destination.ton, first.destination.npi, first.destination.address};
-        std::vector<store::MessageRecord> records;
-        std::vector<std::shared_ptr<Flight>> flights;
+        if (unit.size() > 1) ++split;
         for (auto& p : unit) {
-            p.record.upstream_id = multi->upstream_id;
+            p.record.upstream_id = upstream_id;
             p.record.upstream_bind = upstream_bind;
             records.push_back(std::move(p.record));
-            flights.push_back(std::move(p.flight));
+            flights->push_back(std::move(p.flight));
         }
-        auto done = [self = shared_from_this(), s, seq, multi, flights, dest](store::Status st) {
-            std::lock_guard lock(multi->mutex);
-            if (st.ok()) {
-                multi->stored.insert(multi->stored.end(), flights.begin(), flights.end());
-                if (flights.size() > 1) ++multi->split;
-            } else {
-                spdlog::warn("message {} (submit_multi) not stored: {}", flights.front()->id.to_string(), st.to_string());
-                multi->unsuccess.push_back({dest, static_cast<std::uint32_t>(status_for(st))});
-                for (auto& flight : flights) {
-                    self->give_back(*flight);  // born with a credit: it goes to no carrier now
-                    self->release(*flight);
-                }
-            }
-            if (--multi->left != 0) return;
-            auto& ex = s->get_executor();
-            boost::asio::post(ex, [self, s, seq, multi] {
-                // Every completion has run: no lock needed any more.
-                self->counters_.refused.fetch_add(multi->unsuccess.size(), std::memory_order_relaxed);
-                if (multi->stored.empty()) {
-                    return s->respond(protocol::make_response(
-                        command_id::submit_multi, seq, static_cast<command_status>(multi->unsuccess.front().error_status_code)));
-                }
-                auto resp = protocol::make_response(command_id::submit_multi, seq, command_status::ESME_ROK);
-                auto* body = resp.as<protocol::SubmitMultiResp>();
-                body->message_id = multi->upstream_id.to_string();
-                body->unsuccess_smes = std::move(multi->unsuccess);
-                self->counters_.accepted.fetch_add(multi->stored.size(), std::memory_order_relaxed);
-                self->counters_.split.fetch_add(multi->split, std::memory_order_relaxed);
-                s->respond(std::move(resp));
-                self->start_behind(s->get_executor(), std::move(multi->stored), multi->upstream_id);
-            });
-        };
-        if (records.size() == 1) ledger_.accept(std::move(records.front()), std::move(done));
-        else ledger_.accept_all(std::move(records), std::move(done));
     }
+    const auto destinations = accepted.size();
+    ledger_.accept_all(std::move(records), [self = shared_from_this(), s, seq, flights, upstream_id, split, destinations,
+                                            unsuccess = std::move(unsuccess)](store::Status st) mutable {
+        // Possibly on the ledger's writer thread: only post from here.
+        auto& ex = s->get_executor();
+        boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flights = std::move(flights), upstream_id,
+                               split, destinations, unsuccess = std::move(unsuccess), st = std::move(st)]() mutable {
+            if (!st.ok()) {
+                spdlog::warn("submit_multi {} ({} destination(s)) not stored: {}", upstream_id.to_string(),
+                             destinations, st.to_string());
+                for (auto& f : *flights) {
+                    self->give_back(*f);  // born with a credit: it goes to no carrier now
+                    self->release(*f);
+                }
+                self->counters_.refused.fetch_add(unsuccess.size() + destinations, std::memory_order_relaxed);
+                return s->respond(protocol::make_response(command_id::submit_multi, seq, status_for(st)));
+            }
+            self->counters_.refused.fetch_add(unsuccess.size(), std::memory_order_relaxed);
+            self->counters_.accepted.fetch_add(flights->size(), std::memory_order_relaxed);
+            self->counters_.split.fetch_add(split, std::memory_order_relaxed);
+            auto resp = protocol::make_response(command_id::submit_multi, seq, command_status::ESME_ROK);
+            auto* body = resp.as<protocol::SubmitMultiResp>();
+            body->message_id = upstream_id.to_string();
+            body->unsuccess_smes = std::move(unsuccess);
+            s->respond(std::move(resp));
+            self->start_behind(s->get_executor(), std::move(*flights), upstream_id);
+        });
+    });
 }
 
 }  // namespace smpp::relay

@@ -489,3 +489,27 @@ TEST_CASE("forward requests: a wholly refused submit_multi counts each destinati
     CHECK(rig.forward->counters().refused == 3);
     CHECK(rig.forward->counters().accepted == 0);
 }
+
+TEST_CASE("forward requests: a wholly refused submit_multi with a destination refused only for now answers with that "
+          "status",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = with_acme();
+    fs.accounts.accounts.back().tps = 1;  // one token: the first destination's
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    loop.run_for(1100ms);  // the bucket full again after the bind
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.short_message = "nowhere, then later";
+    m.dests.push_back(sme("33612345678"));   // no route: refused for good
+    m.dests.push_back(sme("447700900002"));  // over the TPS: refused for now
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    // The response carries no unsuccess_smes: the ESME applies its status to
+    // every destination, and must not drop the one it can send again.
+    CHECK(resp->status == command_status::ESME_RTHROTTLED);
+    CHECK(rig.forward->counters().refused == 2);
+    CHECK(rig.forward->counters().accepted == 0);
+}

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "smpp/protocol/smpp_time.hpp"
 #include "smpp/relay/forward_flight.hpp"
 #include "smpp/upstream/upstream_bind_label.hpp"
 
@@ -136,27 +137,41 @@ void ForwardPath::replace_sm(std::shared_ptr<session::Session> s, std::string ac
     if (!record.ok()) return reply(command_status::ESME_RREPLACEFAIL);
     // A part of a message we split: a new text would need new parts.
     if (record->split_by_us) return reply(command_status::ESME_RREPLACEFAIL);
-    // The new text is checked like a submit_sm's, under the record's coding.
-    protocol::SubmitSm probe;
-    probe.data_coding = record->data_coding;
-    probe.esm_class = record->esm_class;
-    probe.short_message = r->short_message;
-    const auto segments = segments_of(probe);
-    if (segments > 255) return reply(command_status::ESME_RINVMSGLEN);
+    // The new text and times are checked as a submit_sm with them would be
+    // (the account's schedule limits, the receipt flags, a UDH and its fit,
+    // the segments), over what they leave of the message: a new validity
+    // against the schedule the message keeps, a new schedule against the
+    // validity it keeps.
     const auto now = now_ms();
-    auto times = times_of(r->schedule_delivery_time, r->validity_period, now);
-    if (auto* bad = std::get_if<command_status>(&times)) return reply(*bad);
-    auto [deliver_at, expires_at] = std::get<Times>(times);
-    // A schedule already past means now: the hold ends.
+    protocol::SubmitSm probe;
+    probe.source = {record->source.ton, record->source.npi, record->source.address};
+    probe.dest = {record->destination.ton, record->destination.npi, record->destination.address};
+    probe.esm_class = record->esm_class;
+    probe.data_coding = record->data_coding;
+    probe.registered_delivery = r->registered_delivery;
+    probe.short_message = r->short_message;
+    for (const auto& t : record->tlvs) probe.tlvs.append(t.tag, t.value);
     const bool schedule_given = !r->schedule_delivery_time.empty();
-    if (expires_at == store::Timestamp{} && record->expires_at != store::Timestamp{} &&
-        deliver_at != store::Timestamp{} && record->expires_at <= deliver_at)
-        return reply(command_status::ESME_RINVEXPIRY);
+    const bool validity_given = !r->validity_period.empty();
+    probe.schedule_delivery_time = r->schedule_delivery_time;
+    if (!schedule_given && record->retry_at > now)
+        probe.schedule_delivery_time = protocol::format_smpp_time(record->retry_at).value_or(std::string{});
+    probe.validity_period = r->validity_period;
+    if (!validity_given && record->expires_at != store::Timestamp{})
+        probe.validity_period = protocol::format_smpp_time(record->expires_at).value_or(std::string{});
+    auto checked = upstream::validate_submit(probe, policy_of(account), now, numbers_);
+    if (auto* bad = std::get_if<command_status>(&checked)) return reply(*bad);
+    const auto& valid = std::get<upstream::ValidSubmit>(checked);
+    auto ms = [](std::optional<std::chrono::system_clock::time_point> t) {
+        return t ? std::chrono::time_point_cast<std::chrono::milliseconds>(*t) : store::Timestamp{};
+    };
     store::Replacement replacement{.payload = r->short_message,
-                                   .segment_count = static_cast<std::uint8_t>(segments),
+                                   .segment_count = static_cast<std::uint8_t>(valid.segments),
                                    .registered_delivery = r->registered_delivery};
-    if (schedule_given) replacement.deliver_at = deliver_at;
-    if (!r->validity_period.empty()) replacement.expires_at = expires_at;
+    // A schedule already past (within the account's tolerance) means now:
+    // the hold ends.
+    if (schedule_given) replacement.deliver_at = ms(valid.deliver_at);
+    if (validity_given) replacement.expires_at = ms(valid.expires_at);
     store::StateChange change{.status = MessageStatus::queued,
                               .at = now,
                               .only_from = {MessageStatus::accepted, MessageStatus::queued},

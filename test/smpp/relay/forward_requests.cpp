@@ -352,6 +352,40 @@ TEST_CASE("forward requests: a message its first carrier refused can be cancelle
     CHECK(rig.forward->backlog("acme") == 0);
 }
 
+TEST_CASE("forward requests: replace_sm is checked as a submit_sm with its values would be", "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = with_acme();
+    fs.accounts.accounts.back().schedule.max_ahead = std::chrono::hours(96);
+    Rig rig(loop, ledger, false, fs);
+    REQUIRE(rig.ready());
+    const auto id = submit_one(rig, scheduled("447700900123", "later"));  // in an hour
+    const auto before = record(ledger, id);
+
+    // Beyond the account's max_ahead, or long past: as for submit_sm.
+    CHECK(replace(rig, id, "x", "001000000000000R") == command_status::ESME_RINVSCHED);  // ten days ahead
+    CHECK(replace(rig, id, "x", "000001000000000R", "000002000000000R") == command_status::ESME_ROK);
+    CHECK(replace(rig, id, "x", "100101000000000+") == command_status::ESME_RINVSCHED);  // 2010
+    // A validity alone is checked against the schedule the message keeps
+    // (now a day ahead), and a schedule alone against the validity it keeps
+    // (two days ahead).
+    CHECK(replace(rig, id, "x", {}, "000000020000000R") == command_status::ESME_RINVEXPIRY);
+    CHECK(replace(rig, id, "x", "000003000000000R") == command_status::ESME_RINVEXPIRY);
+    // Reserved receipt bits.
+    protocol::ReplaceSm bad_flags;
+    bad_flags.message_id = id;
+    bad_flags.short_message = "x";
+    bad_flags.registered_delivery = 0x20;
+    auto resp = rig.call(bad_flags);
+    REQUIRE(resp);
+    CHECK(resp->status == command_status::ESME_RINVREGDLVFLG);
+    // None of the refused ones changed anything; the accepted one did.
+    const auto after = record(ledger, id);
+    CHECK(after.payload == "x");
+    CHECK(after.retry_at > before.retry_at + std::chrono::hours(22));
+    CHECK(after.expires_at > after.retry_at + std::chrono::hours(23));
+}
+
 TEST_CASE("forward requests: a held message survives a restart and can still be replaced", "[relay][forward]") {
     TempDir dir;
     store::LedgerSettings settings;

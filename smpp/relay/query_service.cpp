@@ -86,6 +86,10 @@ protocol::Pdu answer_query_sm(const store::Ledger& ledger, std::string_view acco
     }
     const store::MessageRecord& r = found.value();
     if (r.account != account) return refuse(command_status::ESME_RINVMSGID);
+    // SMPP 3.4 section 4.8.1: source_addr is the originator of the message
+    // asked about. Given, it must be that message's, as for cancel_sm and
+    // replace_sm; empty (as many ESMEs send it), any of the account's.
+    if (!q->source.addr.empty() && q->source.addr != r.source.address) return refuse(command_status::ESME_RQUERYFAIL);
 
     // A message we split: the upstream knows part 1's id, and asks about
     // the whole message (split_state).

@@ -33,10 +33,11 @@ struct QueryRig {
         return r.id;
     }
 
-    protocol::Pdu ask(std::string_view account, std::string message_id, std::uint32_t seq = 42) {
+    protocol::Pdu ask(std::string_view account, std::string message_id, std::uint32_t seq = 42,
+                      std::string source = "ACME") {
         protocol::QuerySm q;
         q.message_id = std::move(message_id);
-        q.source = {5, 0, "ACME"};
+        q.source = {5, 0, std::move(source)};
         return relay::answer_query_sm(ledger, account, protocol::Pdu{command_status::ESME_ROK, seq, q});
     }
 };
@@ -105,4 +106,14 @@ TEST_CASE("query_sm of unknown, malformed or another account's ids is ESME_RINVM
         CHECK(r.sequence_number == 9);
     }
     CHECK(rig.ask("bulkco", theirs.to_string()).status == command_status::ESME_ROK);
+}
+
+TEST_CASE("query_sm names the message's originator in source_addr, or none", "[relay][query_sm]") {
+    QueryRig rig;
+    const auto id = rig.add("acme", MessageStatus::sent).to_string();
+    CHECK(rig.ask("acme", id, 1, "ACME").status == command_status::ESME_ROK);
+    CHECK(rig.ask("acme", id, 2, "").status == command_status::ESME_ROK);  // many ESMEs send none
+    const auto other = rig.ask("acme", id, 3, "OTHER");
+    CHECK(other.status == command_status::ESME_RQUERYFAIL);
+    CHECK(other.sequence_number == 3);
 }

@@ -10,14 +10,22 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <random>
 
 namespace smpp::store {
 namespace {
 
-// A record: payload length (u32), crc32 (u32) of the rest of the header
-// (length, sequence, kind) and of the payload, sequence number (u64),
-// kind (u8), payload. Little
-// endian, no padding. Sequence numbers rise by one per record across all
+// A record: payload length (u32), crc32 (u32) of the journal's key, the
+// rest of the header (length, sequence, kind) and the payload, sequence
+// number (u64), kind (u8), payload. Little endian, no padding.
+//
+// The key: 8 random octets drawn at every start(), in the file `key`. The
+// payloads hold upstream text verbatim, and after a crash the scan reads on
+// into an earlier lap's bytes; a header forged inside a message text, with
+// a crc that checks, would otherwise replay as the newest record. Without
+// the key (never in the journal's records, never sent anywhere) a forger
+// has a 2^-32 chance per try. A journal from before the key (no file)
+// reads with an empty one. Sequence numbers rise by one per record across all
 // segments, so what an earlier lap left behind a segment's write position
 // reads as older and ends that segment's records.
 constexpr std::size_t header_size = 17;
@@ -42,8 +50,11 @@ std::uint64_t get_u64(const char* p) {
     return v;
 }
 
-std::uint32_t checksum(const char* header, std::string_view payload) {
+constexpr std::size_t key_size = 8;
+
+std::uint32_t checksum(std::string_view key, const char* header, std::string_view payload) {
     uLong c = crc32(0L, Z_NULL, 0);
+    if (!key.empty()) c = crc32(c, reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
     c = crc32(c, reinterpret_cast<const Bytef*>(header), 4);
     c = crc32(c, reinterpret_cast<const Bytef*>(header + 8), header_size - 8);
     // zlib takes a uInt length; payloads are bounded by the segment size
@@ -88,7 +99,7 @@ struct Found {
 
 // The records of one segment, in file order, up to the first one that is
 // torn, blank, or older than the one before it.
-void scan(const std::string& data, std::size_t segment, std::vector<Found>& out) {
+void scan(std::string_view key, const std::string& data, std::size_t segment, std::vector<Found>& out) {
     std::size_t at = 0;
     std::uint64_t previous = 0;
     while (at + header_size <= data.size()) {
@@ -97,7 +108,7 @@ void scan(const std::string& data, std::size_t segment, std::vector<Found>& out)
         const std::uint64_t seq = get_u64(h + 8);
         const auto kind = static_cast<std::uint8_t>(h[16]);
         if (seq == 0 || seq <= previous || kind > kind_void || size > data.size() - at - header_size) return;
-        if (checksum(h, std::string_view(h + header_size, size)) != get_u32(h + 4)) return;
+        if (checksum(key, h, std::string_view(h + header_size, size)) != get_u32(h + 4)) return;
         out.push_back(Found{seq, kind, segment, at + header_size, size});
         previous = seq;
         at += header_size + size;
@@ -130,12 +141,19 @@ StatusOr<std::unique_ptr<LedgerJournal>> LedgerJournal::open(std::string dir, st
 std::string LedgerJournal::segment_path(std::size_t i) const { return dir_ + "/segment-" + std::to_string(i); }
 
 Status LedgerJournal::read_existing() {
+    const std::string key_path = dir_ + "/key";
+    if (std::filesystem::exists(key_path)) {
+        if (!read_file(key_path, key_)) return io_error("read", key_path, errno);
+        if (key_.size() != key_size)
+            return Status(StatusCode::corruption, "ledger journal " + key_path + ": " + std::to_string(key_.size()) +
+                                                      " octets, not " + std::to_string(key_size));
+    }
     std::vector<std::string> data(fds_.size());
     std::vector<Found> found;
     for (std::size_t i = 0; i < fds_.size(); ++i) {
         if (!std::filesystem::exists(segment_path(i))) continue;
         if (!read_file(segment_path(i), data[i])) return io_error("read", segment_path(i), errno);
-        scan(data[i], i, found);
+        scan(key_, data[i], i, found);
     }
     if (found.empty()) return {};
     std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.seq < b.seq; });
@@ -179,6 +197,9 @@ Status LedgerJournal::start() {
         }
         if (::fsync(fd) != 0) return io_error("fsync", path, errno);
     }
+    // A new key: what the journal holds from before is in RocksDB now
+    // (replayed and synced), and reads as stale from here on.
+    if (auto s = write_key(); !s.ok()) return s;
     int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return io_error("open", dir_, errno);
     const int synced = ::fsync(dfd);
@@ -197,6 +218,33 @@ Status LedgerJournal::start() {
     }
     keeper_ = std::thread([this] { run_keeper(); });
     return mark();
+}
+
+Status LedgerJournal::write_key() {
+    std::random_device random;  // /dev/urandom
+    std::string key(key_size, '\0');
+    for (std::size_t i = 0; i < key_size; i += 4) {
+        const auto r = random();
+        for (std::size_t j = 0; j < 4; ++j) key[i + j] = static_cast<char>(r >> (8 * j));
+    }
+    const std::string path = dir_ + "/key";
+    const std::string tmp = path + ".new";
+    int fd = ::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return io_error("open", tmp, errno);
+    const ssize_t w = ::write(fd, key.data(), key.size());
+    const int err = w < 0 ? errno : ENOSPC;
+    if (w != static_cast<ssize_t>(key.size()) || ::fsync(fd) != 0) {
+        const int e = w == static_cast<ssize_t>(key.size()) ? errno : err;
+        ::close(fd);
+        return io_error("write", tmp, e);
+    }
+    ::close(fd);
+    // Renamed into place: a crash leaves the old key or the new one, whole.
+    // The directory's fsync (start()) makes the rename durable before the
+    // first record under the new key is written.
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename", tmp, errno);
+    key_ = std::move(key);
+    return {};
 }
 
 LedgerJournal::~LedgerJournal() {
@@ -272,7 +320,7 @@ Status LedgerJournal::write_record(std::uint8_t kind, std::string_view payload) 
     put_u32(header, static_cast<std::uint32_t>(payload.size()));
     put_u64(header + 8, seq);
     header[16] = static_cast<char>(kind);
-    put_u32(header + 4, checksum(header, payload));
+    put_u32(header + 4, checksum(key_, header, payload));
     iovec parts[2] = {{header, header_size}, {const_cast<char*>(payload.data()), payload.size()}};
     std::size_t written = 0;
     const std::size_t total = header_size + payload.size();

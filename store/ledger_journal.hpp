@@ -102,6 +102,8 @@ private:
     LedgerJournal(std::string dir, std::size_t segment_bytes, SyncStore sync_store, std::size_t segments);
     Status read_existing();
     Status write_record(std::uint8_t kind, std::string_view payload);
+    // A new random key into `key` (see the record format, ledger_journal.cpp).
+    Status write_key();
     Status switch_segment(std::unique_lock<std::mutex>& lock);
     void run_keeper();
     std::string segment_path(std::size_t i) const;
@@ -111,6 +113,7 @@ private:
     const SyncStore sync_store_;
     std::vector<int> fds_;
     std::vector<std::string> recovered_;
+    std::string key_;  // mixed into every record's crc; empty for a journal written before keys
     std::uint64_t next_seq_ = 1;
     bool started_ = false;
 

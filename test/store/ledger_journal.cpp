@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <filesystem>
@@ -34,6 +35,13 @@ std::string batch(int i, std::size_t size = 40) {
     return s;
 }
 
+void overwrite_new(const std::string& path, std::string_view bytes) {
+    int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    ::close(fd);
+}
+
 void overwrite(const std::string& path, std::size_t at, std::string_view bytes) {
     int fd = ::open(path.c_str(), O_WRONLY);
     REQUIRE(fd >= 0);
@@ -41,7 +49,77 @@ void overwrite(const std::string& path, std::size_t at, std::string_view bytes) 
     ::close(fd);
 }
 
+// A record as the journal lays it out, its crc over `key` (empty: as a
+// journal from before keys) and the header and payload.
+std::string record(std::uint64_t seq, std::uint8_t kind, std::string_view payload, std::string_view key = {}) {
+    std::string h(header, '\0');
+    for (int i = 0; i < 4; ++i) h[static_cast<std::size_t>(i)] = static_cast<char>(payload.size() >> (8 * i));
+    for (int i = 0; i < 8; ++i) h[8 + static_cast<std::size_t>(i)] = static_cast<char>(seq >> (8 * i));
+    h[16] = static_cast<char>(kind);
+    uLong c = crc32(0L, Z_NULL, 0);
+    if (!key.empty()) c = crc32(c, reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
+    c = crc32(c, reinterpret_cast<const Bytef*>(h.data()), 4);
+    c = crc32(c, reinterpret_cast<const Bytef*>(h.data() + 8), header - 8);
+    if (!payload.empty()) c = crc32(c, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size()));
+    for (int i = 0; i < 4; ++i) h[4 + static_cast<std::size_t>(i)] = static_cast<char>(c >> (8 * i));
+    return h + std::string(payload);
+}
+
 }  // namespace
+
+TEST_CASE("ledger journal: a record forged without the journal's key is not replayed") {
+    TempDir dir;
+    {
+        auto j = open_journal(dir.path, 1 << 16);
+        REQUIRE(j->start().ok());
+        for (int i = 0; i < 2; ++i) REQUIRE(j->append(batch(i)).ok());
+    }
+    CHECK(std::filesystem::file_size(dir.path + "/key") == 8);
+    // Right after the last record, as if an earlier lap's message text held
+    // it: a well-formed record with the next sequence number and a crc that
+    // checks without the key.
+    const std::size_t end = header + 2 * (header + 40);
+    overwrite(dir.path + "/segment-0", end, record(4, 0, "forged batch"));
+    {
+        auto j = open_journal(dir.path, 1 << 16);
+        CHECK(j->recovered() == std::vector<std::string>{batch(0), batch(1)});
+        REQUIRE(j->start().ok());  // a new key: what was there reads as stale
+    }
+    auto j = open_journal(dir.path, 1 << 16);
+    CHECK(j->recovered().empty());
+}
+
+TEST_CASE("ledger journal: a journal written before keys is replayed, then keyed") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path);
+    // Records in the keyless layout: a mark, then two batches.
+    std::string seg = record(1, 1, {}) + record(2, 0, batch(0)) + record(3, 0, batch(1));
+    seg.resize(1 << 16, '\0');
+    overwrite_new(dir.path + "/segment-0", seg);
+    overwrite_new(dir.path + "/segment-1", std::string(1 << 16, '\0'));
+    {
+        auto j = open_journal(dir.path, 1 << 16);
+        CHECK(j->recovered() == std::vector<std::string>{batch(0), batch(1)});
+        REQUIRE(j->start().ok());
+        REQUIRE(j->append(batch(2)).ok());
+    }
+    CHECK(std::filesystem::file_size(dir.path + "/key") == 8);
+    auto j = open_journal(dir.path, 1 << 16);
+    CHECK(j->recovered() == std::vector<std::string>{batch(2)});
+}
+
+TEST_CASE("ledger journal: a key file of the wrong size is an error, not a silent replay of nothing") {
+    TempDir dir;
+    {
+        auto j = open_journal(dir.path, 1 << 16);
+        REQUIRE(j->start().ok());
+    }
+    overwrite_new(dir.path + "/key", "short");
+    auto j = LedgerJournal::open(dir.path, 1 << 16, [] { return Status{}; });
+    REQUIRE_FALSE(j.ok());
+    CHECK(j.status().code() == StatusCode::corruption);
+    CHECK(j.status().message().find("/key") != std::string::npos);
+}
 
 TEST_CASE("ledger journal: what was appended since the last mark comes back, in order") {
     TempDir dir;

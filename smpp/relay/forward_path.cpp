@@ -544,7 +544,7 @@ void ForwardPath::start(std::shared_ptr<Flight> f, store::MessageId upstream_id)
         // Stored as `sending` already: straight to its first carrier, and
         // beyond cancel_sm's and replace_sm's reach, like any message a
         // carrier may have. Listed only if that carrier refuses it
-        // (list_refused): not a map insert and erase for every message.
+        // (on_outcome): not a map insert and erase for every message.
         const auto carrier_id = f->candidates.front();
         return submit_to(std::move(f), carrier_id);
     }

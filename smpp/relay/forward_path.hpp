@@ -337,7 +337,7 @@ private:
     // start(), after what is queued on `ex` (the upstream session's strand)
     // already: the session's write of the answer just queued, which after a
     // group commit holds the whole group's answers, goes out before the
-    // group's messages are routed and encoded for carriers (p50 -8 % at
+    // group's messages are routed and encoded for carriers (p50 -5 % at
     // half load, docs/PERFORMANCE.md wave 15).
     void start_behind(const boost::asio::any_io_executor& ex, std::vector<std::shared_ptr<Flight>> flights,
                       store::MessageId upstream_id = {});

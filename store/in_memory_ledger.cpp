@@ -294,6 +294,16 @@ void InMemoryLedger::remove_receipts(std::string account, std::vector<MessageId>
     done({});
 }
 
+void InMemoryLedger::remove_forwarded_receipts(std::string account, std::vector<PendingReceipt> forwarded,
+                                               Completion done) {
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& r : forwarded)
+            if (auto it = receipts_.find({account, r.id}); it != receipts_.end() && it->second == r) receipts_.erase(it);
+    }
+    done({});
+}
+
 void InMemoryLedger::park_mo(MobileOriginated mo, Completion done) {
     if (auto s = check_key_part("account", mo.account); !s.ok()) return done(std::move(s));
     if (!mo.id.valid()) return done(Status(StatusCode::invalid_argument, "a mobile-originated message needs an id"));

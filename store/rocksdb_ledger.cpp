@@ -142,6 +142,7 @@ struct Group {
     std::unordered_map<std::string, std::optional<std::string>> carrier_id_overlay;
     std::unordered_map<std::string, std::optional<std::string>> unmatched_overlay;
     std::unordered_map<std::string, std::optional<std::string>> parts_overlay;
+    std::unordered_map<std::string, std::optional<std::string>> receipts_overlay;
     // Receipts sent() took from `unmatched`: told to the listener once durable.
     std::vector<ReceiptMatch> late_matches;
     // Unmatched keys this group deleted: forgotten by the writer's key set
@@ -827,6 +828,7 @@ void Group::reset() {
     carrier_id_overlay.clear();
     unmatched_overlay.clear();
     parts_overlay.clear();
+    receipts_overlay.clear();
     late_matches.clear();
     unmatched_erased.clear();
     if (receipt_events.capacity() > (std::size_t{1} << 16)) receipt_events = {};
@@ -842,6 +844,7 @@ const std::unordered_map<std::string, std::optional<std::string>>* overlay_of(co
     return family == carrier_ids ? &g.carrier_id_overlay
            : family == unmatched ? &g.unmatched_overlay
            : family == parts     ? &g.parts_overlay
+           : family == receipts  ? &g.receipts_overlay
                                  : nullptr;
 }
 }  // namespace
@@ -880,12 +883,17 @@ void Group::erase(Family family, const std::string& key) {
 }
 
 void Group::park(const PendingReceipt& r) {
-    batch.Put(cf(receipts), pair_key(r.account, id_key(r.id)), encode_receipt_value(r));
+    auto key = pair_key(r.account, id_key(r.id));
+    auto value = encode_receipt_value(r);
+    batch.Put(cf(receipts), key, value);
+    receipts_overlay.insert_or_assign(std::move(key), std::move(value));
     receipt_events.push_back({r, false});
 }
 
 void Group::unpark(const std::string& account, MessageId id) {
-    batch.Delete(cf(receipts), pair_key(account, id_key(id)));
+    auto key = pair_key(account, id_key(id));
+    batch.Delete(cf(receipts), key);
+    receipts_overlay.insert_or_assign(std::move(key), std::nullopt);
     receipt_events.push_back({PendingReceipt{.account = account, .id = id}, true});
 }
 
@@ -1264,6 +1272,22 @@ void RocksDbLedger::remove_receipts(std::string account, std::vector<MessageId> 
     if (ids.empty()) return done({});
     impl_->enqueue({[account = std::move(account), ids = std::move(ids)](Group& g) {
                         for (auto id : ids) g.unpark(account, id);
+                        return Status{};
+                    },
+                    std::move(done)});
+}
+
+void RocksDbLedger::remove_forwarded_receipts(std::string account, std::vector<PendingReceipt> forwarded,
+                                              Completion done) {
+    if (forwarded.empty()) return done({});
+    impl_->enqueue({[account = std::move(account), forwarded = std::move(forwarded)](Group& g) -> Status {
+                        for (const auto& r : forwarded) {
+                            auto stored = g.get(receipts, pair_key(account, id_key(r.id)));
+                            if (!stored.ok()) return stored.status();
+                            if (!*stored) continue;  // removed already
+                            PendingReceipt now{.account = account, .id = r.id};
+                            if (decode_receipt_value(**stored, now).ok() && now == r) g.unpark(account, r.id);
+                        }
                         return Status{};
                     },
                     std::move(done)});

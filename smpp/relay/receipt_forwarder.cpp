@@ -159,7 +159,11 @@ struct ReceiptForwarder::Account {
     // Receipt removals gathered on the strand and written as one
     // (Ledger::remove_receipts): the ESME_ROKs of one read burst cost one
     // ledger write, not one each. Each with the counter it bumps once durable.
-    std::vector<std::pair<MessageId, std::atomic<std::uint64_t>*>> removals;
+    // Each receipt as it was read (Ledger::remove_forwarded_receipts removes
+    // it only if no later one for the message replaced it meanwhile).
+    std::vector<std::pair<store::PendingReceipt, std::atomic<std::uint64_t>*>> removals;
+    // The receipts on the wire, by id, as they were read.
+    std::unordered_map<std::uint64_t, store::PendingReceipt> sent;
     bool removals_posted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::optional<steady::time_point> timer_at;
@@ -315,7 +319,7 @@ void ReceiptForwarder::drain(const std::string& account) {
             if (ages && wall - born > settings_.max_age) {
                 spdlog::warn("mo account={} id={}: older than max_age ({} ms), dropped unsent", account,
                              mo.id.to_string(), settings_.max_age.count());
-                remove(account, item, &counters_.mo_expired);
+                remove(account, item, &counters_.mo_expired, nullptr);
                 continue;
             }
             const auto link = pick();
@@ -330,7 +334,7 @@ void ReceiptForwarder::drain(const std::string& account) {
         if (ages && wall - born > settings_.max_age) {
             spdlog::warn("receipts account={} id={}: older than max_age ({} ms), dropped unsent", account,
                          rc.id.to_string(), settings_.max_age.count());
-            remove(account, item, &counters_.expired);
+            remove(account, item, &counters_.expired, &rc);
             continue;
         }
         // What the deliver_sm needs travels with the receipt; only one parked
@@ -348,19 +352,20 @@ void ReceiptForwarder::drain(const std::string& account) {
                 }
                 spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account,
                              rc.id.to_string());
-                remove(account, item, &counters_.orphaned);
+                remove(account, item, &counters_.orphaned, &rc);
                 continue;
             }
         }
         const auto decision =
             decide(rc.envelope ? rc.envelope->registered_delivery : (*record)->registered_delivery, rc.status);
         if (decision == receipt_decision::drop) {
-            remove(account, item, &counters_.dropped_by_registered_delivery);
+            remove(account, item, &counters_.dropped_by_registered_delivery, &rc);
             continue;
         }
         const auto link = pick();
         if (link == a.links.size()) break;
         const bool intermediate = decision == receipt_decision::send_intermediate;
+        a.sent.insert_or_assign(rc.id.value(), rc);
         send(a, account, link, item,
              rc.envelope ? make_upstream_receipt(rc, intermediate) : make_upstream_receipt(**record, rc, intermediate));
     }
@@ -386,10 +391,17 @@ void ReceiptForwarder::on_response(const std::string& account, Item item, const 
     auto& a = *accounts_[account];
     for (auto& l : a.links)
         if (l.session.get() == s && l.in_flight > 0) --l.in_flight;
+    std::optional<store::PendingReceipt> forwarded;
+    if (!item.mo)
+        if (auto it = a.sent.find(item.id.value()); it != a.sent.end()) {
+            forwarded = std::move(it->second);
+            a.sent.erase(it);
+        }
     if (!ec && status == command_status::ESME_ROK) {
         a.waiting.erase(item);
         ++(item.mo ? counters_.mo_forwarded : counters_.forwarded);
-        remove(account, item, nullptr);  // stays busy until the removal is durable
+        // Stays busy until the removal is durable.
+        remove(account, item, nullptr, forwarded ? &*forwarded : nullptr);
         return;
     }
     a.busy.erase(item);
@@ -432,11 +444,19 @@ void ReceiptForwarder::arm_timer(Account& a, const std::string& account, steady:
     });
 }
 
-void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter) {
+void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter,
+                              const store::PendingReceipt* receipt) {
     auto& acc = *accounts_[account];
     acc.busy.insert(item);
     if (!item.mo) {
-        acc.removals.emplace_back(item.id, counter);
+        if (!receipt) {
+            // Not one this forwarder read (it always keeps them): a bug.
+            spdlog::error("receipts account={} id={}: no copy of the receipt to remove; left parked", account,
+                          item.id.to_string());
+            acc.busy.erase(item);
+            return;
+        }
+        acc.removals.emplace_back(*receipt, counter);
         if (acc.removals_posted) return;
         acc.removals_posted = true;
         // Runs after the responses already queued on the strand: they join this batch.
@@ -456,7 +476,7 @@ void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic
                 // failing ledger would be asked again in a loop.
                 auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
                 timer->async_wait([self, account, item, counter, timer](boost::system::error_code ec) {
-                    if (ec != boost::asio::error::operation_aborted) self->remove(account, item, counter);
+                    if (ec != boost::asio::error::operation_aborted) self->remove(account, item, counter, nullptr);
                 });
                 return;
             }
@@ -475,29 +495,30 @@ void ReceiptForwarder::flush_removals(const std::string& account) {
     if (acc.removals.empty()) return;
     auto batch = std::move(acc.removals);
     acc.removals.clear();
-    std::vector<MessageId> ids;
-    ids.reserve(batch.size());
-    for (const auto& r : batch) ids.push_back(r.first);
-    ledger_.remove_receipts(account, std::move(ids), [self = shared_from_this(), account,
-                                                      batch = std::move(batch)](store::Status st) mutable {
+    std::vector<store::PendingReceipt> forwarded;
+    forwarded.reserve(batch.size());
+    for (const auto& r : batch) forwarded.push_back(r.first);
+    ledger_.remove_forwarded_receipts(account, std::move(forwarded), [self = shared_from_this(), account,
+                                                                      batch = std::move(batch)](store::Status st) mutable {
         boost::asio::post(self->strand_, [self, account, batch = std::move(batch), st]() mutable {
             auto& a = *self->accounts_[account];
             if (!st.ok()) {
                 ++self->counters_.ledger_errors;
                 spdlog::error("receipts account={}: removing {} receipts (first id={}) failed: {}", account,
-                              batch.size(), batch.front().first.to_string(), st.message());
+                              batch.size(), batch.front().first.id.to_string(), st.message());
                 // They stay busy, so no drain sends them again (the upstream
                 // has them); only the removal is retried, not at once: a
                 // failing ledger would be asked again in a loop.
                 auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
                 timer->async_wait([self, account, batch = std::move(batch), timer](boost::system::error_code ec) {
                     if (ec == boost::asio::error::operation_aborted) return;
-                    for (const auto& [id, counter] : batch) self->remove(account, Item{false, id}, counter);
+                    for (const auto& [receipt, counter] : batch)
+                        self->remove(account, Item{false, receipt.id}, counter, &receipt);
                 });
                 return;
             }
-            for (const auto& [id, counter] : batch) {
-                const Item item{false, id};
+            for (const auto& [receipt, counter] : batch) {
+                const Item item{false, receipt.id};
                 a.busy.erase(item);
                 a.waiting.erase(item);
                 if (counter) ++*counter;

@@ -140,7 +140,10 @@ private:
     void send(Account& a, const std::string& account, std::size_t link, Item item, protocol::DeliverSm pdu);
     void on_response(const std::string& account, Item item, const session::Session* s, std::error_code ec,
                      protocol::command_status status);
-    void remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter);
+    // `receipt`: a receipt's copy as read (removed only if still parked as
+    // such); null for an MO.
+    void remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter,
+                const store::PendingReceipt* receipt);
     void flush_removals(const std::string& account);
     void retry_later(Account& a, const std::string& account, Item item);
     void arm_timer(Account& a, const std::string& account, std::chrono::steady_clock::time_point at);

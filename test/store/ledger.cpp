@@ -297,6 +297,41 @@ TEMPLATE_TEST_CASE("ledger: several receipts of an account removed in one write"
     CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{parked[2]});
 }
 
+TEMPLATE_TEST_CASE("ledger: a forwarded receipt is removed only while it is still the one parked", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto park = [&](const PendingReceipt& r) {
+        REQUIRE(wait_for([&](Completion done) { f.get().park_receipt(r, std::move(done)); }).ok());
+    };
+    auto remove = [&](std::vector<PendingReceipt> forwarded) {
+        return wait_for([&](Completion done) { f.get().remove_forwarded_receipts("acme", forwarded, std::move(done)); });
+    };
+    const PendingReceipt enroute{"acme", id_at(1), MessageStatus::sent, 0, at(10)};
+    const PendingReceipt delivered{"acme", id_at(1), MessageStatus::delivered, 0, at(20)};
+    const PendingReceipt other{"acme", id_at(2), MessageStatus::delivered, 0, at(21)};
+    park(enroute);
+    park(other);
+    const auto read = f.get().pending_receipts("acme", 10).value();
+    REQUIRE(read == std::vector<PendingReceipt>{enroute, other});
+    // The final receipt arrives while the intermediate is with the upstream.
+    park(delivered);
+    // The upstream acknowledges the intermediate: the final one stays.
+    REQUIRE(remove({read[0], read[1]}).ok());
+    CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{delivered});
+    f.reopen();
+    CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{delivered});
+    REQUIRE(remove({delivered}).ok());
+    CHECK(f.get().pending_receipts("acme", 10).value().empty());
+    REQUIRE(remove({delivered}).ok());  // gone already: fine
+
+    // Queued back to back, unwaited: the removal sees the park before it
+    // (in one group, or the group before still being written).
+    f.get().park_receipt(enroute, [](Status) {});
+    f.get().park_receipt(delivered, [](Status) {});
+    REQUIRE(remove({enroute}).ok());
+    CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{delivered});
+}
+
 TEMPLATE_TEST_CASE("ledger: opt-outs per account", "[ledger]", MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;
     auto add = [&](std::string account, std::string msisdn) {

@@ -424,3 +424,33 @@ TEST_CASE("receipt forwarder: the upstream window is never exceeded, two binds s
     CHECK(b->max_outstanding == 2);
     CHECK(rig.forwarder->counters().forwarded == 12);
 }
+
+TEST_CASE("receipt forwarder: a final receipt parked while its intermediate is with the upstream is forwarded too") {
+    Loop loop;
+    Rig rig(loop);
+    auto esme = std::make_shared<Esme>();
+    esme->hold = true;
+    rig.bind(esme);
+    // ENROUTE, wanted as an intermediate notification (0x11): on the wire,
+    // its answer held by the upstream.
+    const auto id = rig.park(0x11, MessageStatus::sent);
+    REQUIRE(loop.run_until([&] { return esme->seen.size() == 1; }, 3s));
+    CHECK(esme->seen[0].pdu.tlvs.message_state() == protocol::message_state::enroute);
+    // Meanwhile the carrier's DELIVRD replaces it under the same id.
+    bool ok = false;
+    rig.ledger.park_receipt({"acme", id, MessageStatus::delivered, 0, store::MessageIdGenerator::system_clock_ms()},
+                            [&](store::Status st) { ok = st.ok(); });
+    REQUIRE(ok);
+    rig.forwarder->notify("acme");
+    loop.run_for(50ms);
+    CHECK(esme->seen.size() == 1);  // one deliver_sm per message at a time
+    // The upstream acknowledges ENROUTE: DELIVRD is not removed with it.
+    esme->hold = false;
+    esme->release();
+    REQUIRE(loop.run_until([&] { return esme->seen.size() == 2; }, 3s));
+    CHECK(esme->seen[1].receipted_message_id == id.to_string());
+    CHECK(esme->seen[1].pdu.tlvs.message_state() == protocol::message_state::delivered);
+    REQUIRE(loop.run_until([&] { return rig.parked() == 0; }, 3s));
+    loop.run_for(100ms);
+    CHECK(esme->seen.size() == 2);
+}

@@ -294,12 +294,13 @@ void InMemoryLedger::remove_receipts(std::string account, std::vector<MessageId>
     done({});
 }
 
-void InMemoryLedger::remove_forwarded_receipts(std::string account, std::vector<PendingReceipt> forwarded,
+void InMemoryLedger::remove_forwarded_receipts(std::string account, std::vector<ReceiptStamp> forwarded,
                                                Completion done) {
     {
         std::lock_guard lock(mutex_);
         for (const auto& r : forwarded)
-            if (auto it = receipts_.find({account, r.id}); it != receipts_.end() && it->second == r) receipts_.erase(it);
+            if (auto it = receipts_.find({account, r.id}); it != receipts_.end() && stamp_of(it->second) == r)
+                receipts_.erase(it);
     }
     done({});
 }

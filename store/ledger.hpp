@@ -116,11 +116,12 @@ public:
     // the first failure if any. The default removes them one by one.
     virtual void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done);
     // The forwarder's removal: each receipt is removed only if what is parked
-    // under its id is still the one given (as pending_receipts() returned
-    // it). A receipt parked since for the same message (the final one after
-    // an intermediate the upstream just acknowledged) stays, to be forwarded
-    // in its turn. One write where the ledger can; `done` runs once.
-    virtual void remove_forwarded_receipts(std::string account, std::vector<PendingReceipt> forwarded,
+    // under its id still has the stamp given (that of the receipt
+    // pending_receipts() returned). A receipt parked since for the same
+    // message (the final one after an intermediate the upstream just
+    // acknowledged) stays, to be forwarded in its turn. One write; `done`
+    // runs once.
+    virtual void remove_forwarded_receipts(std::string account, std::vector<ReceiptStamp> forwarded,
                                            Completion done) = 0;
 
     // Mobile-originated messages owed to an account (mobile_originated.hpp):

@@ -49,6 +49,22 @@ struct PendingReceipt {
     friend bool operator==(const PendingReceipt&, const PendingReceipt&) = default;
 };
 
+// What tells a receipt parked for a message from one that replaced it since
+// (the final after an intermediate, a later aggregate): its state and time.
+// Small and copied by value, unlike the receipt (Ledger::remove_forwarded_receipts).
+struct ReceiptStamp {
+    MessageId id{};
+    MessageStatus status = MessageStatus::delivered;
+    std::uint32_t error_code = 0;
+    Timestamp done_at{};
+    std::uint8_t parts_delivered = 0;
+    friend bool operator==(const ReceiptStamp&, const ReceiptStamp&) = default;
+};
+
+inline ReceiptStamp stamp_of(const PendingReceipt& r) noexcept {
+    return {r.id, r.status, r.error_code, r.done_at, r.parts_delivered};
+}
+
 // The value stored under (account, id); account and id live in the key.
 std::string encode_receipt_value(const PendingReceipt& r);
 Status decode_receipt_value(std::string_view bytes, PendingReceipt& r);

@@ -643,6 +643,28 @@ struct RocksDbLedger::Impl {
         }
     }
 
+    // Whether the receipt parked under (account, stamp.id), as `group` sees
+    // it, has that stamp: its own changes first, then those of the group
+    // still being written, then the durable ones (`pending`, complete since
+    // open). Not a RocksDB read: `receipts` is a vector memtable, where a
+    // point read scans it all.
+    bool still_parked(const Group& group, const std::string& account, const ReceiptStamp& stamp) {
+        if (!group.receipts_overlay.empty() || (group.behind && !group.behind->receipts_overlay.empty())) {
+            const auto key = pair_key(account, id_key(stamp.id));
+            for (const Group* g = &group; g; g = g == &group ? group.behind : nullptr)
+                if (auto it = g->receipts_overlay.find(key); it != g->receipts_overlay.end()) {
+                    if (!it->second) return false;
+                    PendingReceipt r{.account = account, .id = stamp.id};
+                    return decode_receipt_value(*it->second, r).ok() && stamp_of(r) == stamp;
+                }
+        }
+        std::lock_guard lock(pending_mutex);
+        auto a = pending.find(account);
+        if (a == pending.end()) return false;
+        auto r = a->second.find(stamp.id.value());
+        return r != a->second.end() && stamp_of(r->second) == stamp;
+    }
+
     // Applies `c` to the record `id` inside `group`; the unmatched entries
     // under `c.keys` are the caller's business.
     StatusOr<ReceiptMatch> apply_receipt_to(Group& group, MessageId id, const CarrierReceipt& c) {
@@ -844,7 +866,6 @@ const std::unordered_map<std::string, std::optional<std::string>>* overlay_of(co
     return family == carrier_ids ? &g.carrier_id_overlay
            : family == unmatched ? &g.unmatched_overlay
            : family == parts     ? &g.parts_overlay
-           : family == receipts  ? &g.receipts_overlay
                                  : nullptr;
 }
 }  // namespace
@@ -1277,17 +1298,12 @@ void RocksDbLedger::remove_receipts(std::string account, std::vector<MessageId> 
                     std::move(done)});
 }
 
-void RocksDbLedger::remove_forwarded_receipts(std::string account, std::vector<PendingReceipt> forwarded,
+void RocksDbLedger::remove_forwarded_receipts(std::string account, std::vector<ReceiptStamp> forwarded,
                                               Completion done) {
     if (forwarded.empty()) return done({});
-    impl_->enqueue({[account = std::move(account), forwarded = std::move(forwarded)](Group& g) -> Status {
-                        for (const auto& r : forwarded) {
-                            auto stored = g.get(receipts, pair_key(account, id_key(r.id)));
-                            if (!stored.ok()) return stored.status();
-                            if (!*stored) continue;  // removed already
-                            PendingReceipt now{.account = account, .id = r.id};
-                            if (decode_receipt_value(**stored, now).ok() && now == r) g.unpark(account, r.id);
-                        }
+    impl_->enqueue({[this, account = std::move(account), forwarded = std::move(forwarded)](Group& g) -> Status {
+                        for (const auto& r : forwarded)
+                            if (impl_->still_parked(g, account, r)) g.unpark(account, r.id);
                         return Status{};
                     },
                     std::move(done)});

@@ -83,7 +83,7 @@ public:
     void park_receipt(PendingReceipt receipt, Completion done) override;
     void remove_receipt(std::string account, MessageId id, Completion done) override;
     void remove_receipts(std::string account, std::vector<MessageId> ids, Completion done) override;
-    void remove_forwarded_receipts(std::string account, std::vector<PendingReceipt> forwarded,
+    void remove_forwarded_receipts(std::string account, std::vector<ReceiptStamp> forwarded,
                                    Completion done) override;
     void park_mo(MobileOriginated mo, Completion done) override;
     void remove_mo(std::string account, MessageId id, Completion done) override;

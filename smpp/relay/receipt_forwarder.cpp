@@ -159,11 +159,9 @@ struct ReceiptForwarder::Account {
     // Receipt removals gathered on the strand and written as one
     // (Ledger::remove_receipts): the ESME_ROKs of one read burst cost one
     // ledger write, not one each. Each with the counter it bumps once durable.
-    // Each receipt as it was read (Ledger::remove_forwarded_receipts removes
-    // it only if no later one for the message replaced it meanwhile).
-    std::vector<std::pair<store::PendingReceipt, std::atomic<std::uint64_t>*>> removals;
-    // The receipts on the wire, by id, as they were read.
-    std::unordered_map<std::uint64_t, store::PendingReceipt> sent;
+    // Each receipt's stamp as it was read (Ledger::remove_forwarded_receipts
+    // removes it only if no later one for the message replaced it meanwhile).
+    std::vector<std::pair<store::ReceiptStamp, std::atomic<std::uint64_t>*>> removals;
     bool removals_posted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::optional<steady::time_point> timer_at;
@@ -319,12 +317,12 @@ void ReceiptForwarder::drain(const std::string& account) {
             if (ages && wall - born > settings_.max_age) {
                 spdlog::warn("mo account={} id={}: older than max_age ({} ms), dropped unsent", account,
                              mo.id.to_string(), settings_.max_age.count());
-                remove(account, item, &counters_.mo_expired, nullptr);
+                remove(account, item, &counters_.mo_expired, std::nullopt);
                 continue;
             }
             const auto link = pick();
             if (link == a.links.size()) break;
-            send(a, account, link, item, make_upstream_mo(mo));
+            send(a, account, link, item, std::nullopt, make_upstream_mo(mo));
             continue;
         }
         const auto& rc = *r++;
@@ -334,7 +332,7 @@ void ReceiptForwarder::drain(const std::string& account) {
         if (ages && wall - born > settings_.max_age) {
             spdlog::warn("receipts account={} id={}: older than max_age ({} ms), dropped unsent", account,
                          rc.id.to_string(), settings_.max_age.count());
-            remove(account, item, &counters_.expired, &rc);
+            remove(account, item, &counters_.expired, store::stamp_of(rc));
             continue;
         }
         // What the deliver_sm needs travels with the receipt; only one parked
@@ -352,56 +350,48 @@ void ReceiptForwarder::drain(const std::string& account) {
                 }
                 spdlog::warn("receipts account={} id={}: no record any more, receipt dropped", account,
                              rc.id.to_string());
-                remove(account, item, &counters_.orphaned, &rc);
+                remove(account, item, &counters_.orphaned, store::stamp_of(rc));
                 continue;
             }
         }
         const auto decision =
             decide(rc.envelope ? rc.envelope->registered_delivery : (*record)->registered_delivery, rc.status);
         if (decision == receipt_decision::drop) {
-            remove(account, item, &counters_.dropped_by_registered_delivery, &rc);
+            remove(account, item, &counters_.dropped_by_registered_delivery, store::stamp_of(rc));
             continue;
         }
         const auto link = pick();
         if (link == a.links.size()) break;
         const bool intermediate = decision == receipt_decision::send_intermediate;
-        a.sent.insert_or_assign(rc.id.value(), rc);
-        send(a, account, link, item,
+        send(a, account, link, item, store::stamp_of(rc),
              rc.envelope ? make_upstream_receipt(rc, intermediate) : make_upstream_receipt(**record, rc, intermediate));
     }
     if (earliest_wait) arm_timer(a, account, *earliest_wait);
 }
 
 void ReceiptForwarder::send(Account& a, const std::string& account, std::size_t link, Item item,
-                            protocol::DeliverSm pdu) {
+                            std::optional<store::ReceiptStamp> stamp, protocol::DeliverSm pdu) {
     auto& l = a.links[link];
     ++l.in_flight;
     a.busy.insert(item);
     auto session = l.session;
-    session->send_request(std::move(pdu), [self = shared_from_this(), account, item, ptr = session.get()](
+    session->send_request(std::move(pdu), [self = shared_from_this(), account, item, stamp, ptr = session.get()](
                                               std::error_code ec, protocol::Pdu resp) {
-        boost::asio::post(self->strand_, [self, account, item, ptr, ec, status = resp.status] {
-            self->on_response(account, item, ptr, ec, status);
+        boost::asio::post(self->strand_, [self, account, item, stamp, ptr, ec, status = resp.status] {
+            self->on_response(account, item, stamp, ptr, ec, status);
         });
     });
 }
 
-void ReceiptForwarder::on_response(const std::string& account, Item item, const session::Session* s,
-                                   std::error_code ec, command_status status) {
+void ReceiptForwarder::on_response(const std::string& account, Item item, std::optional<store::ReceiptStamp> stamp,
+                                   const session::Session* s, std::error_code ec, command_status status) {
     auto& a = *accounts_[account];
     for (auto& l : a.links)
         if (l.session.get() == s && l.in_flight > 0) --l.in_flight;
-    std::optional<store::PendingReceipt> forwarded;
-    if (!item.mo)
-        if (auto it = a.sent.find(item.id.value()); it != a.sent.end()) {
-            forwarded = std::move(it->second);
-            a.sent.erase(it);
-        }
     if (!ec && status == command_status::ESME_ROK) {
         a.waiting.erase(item);
         ++(item.mo ? counters_.mo_forwarded : counters_.forwarded);
-        // Stays busy until the removal is durable.
-        remove(account, item, nullptr, forwarded ? &*forwarded : nullptr);
+        remove(account, item, nullptr, stamp);  // stays busy until the removal is durable
         return;
     }
     a.busy.erase(item);
@@ -445,18 +435,18 @@ void ReceiptForwarder::arm_timer(Account& a, const std::string& account, steady:
 }
 
 void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter,
-                              const store::PendingReceipt* receipt) {
+                              std::optional<store::ReceiptStamp> stamp) {
     auto& acc = *accounts_[account];
     acc.busy.insert(item);
     if (!item.mo) {
-        if (!receipt) {
-            // Not one this forwarder read (it always keeps them): a bug.
-            spdlog::error("receipts account={} id={}: no copy of the receipt to remove; left parked", account,
+        if (!stamp) {
+            // Every receipt sent or dropped carries the stamp it was read with.
+            spdlog::error("receipts account={} id={}: no stamp to remove it by (a bug); left parked", account,
                           item.id.to_string());
             acc.busy.erase(item);
             return;
         }
-        acc.removals.emplace_back(*receipt, counter);
+        acc.removals.emplace_back(*stamp, counter);
         if (acc.removals_posted) return;
         acc.removals_posted = true;
         // Runs after the responses already queued on the strand: they join this batch.
@@ -476,7 +466,7 @@ void ReceiptForwarder::remove(const std::string& account, Item item, std::atomic
                 // failing ledger would be asked again in a loop.
                 auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
                 timer->async_wait([self, account, item, counter, timer](boost::system::error_code ec) {
-                    if (ec != boost::asio::error::operation_aborted) self->remove(account, item, counter, nullptr);
+                    if (ec != boost::asio::error::operation_aborted) self->remove(account, item, counter, std::nullopt);
                 });
                 return;
             }
@@ -495,7 +485,7 @@ void ReceiptForwarder::flush_removals(const std::string& account) {
     if (acc.removals.empty()) return;
     auto batch = std::move(acc.removals);
     acc.removals.clear();
-    std::vector<store::PendingReceipt> forwarded;
+    std::vector<store::ReceiptStamp> forwarded;
     forwarded.reserve(batch.size());
     for (const auto& r : batch) forwarded.push_back(r.first);
     ledger_.remove_forwarded_receipts(account, std::move(forwarded), [self = shared_from_this(), account,
@@ -512,13 +502,12 @@ void ReceiptForwarder::flush_removals(const std::string& account) {
                 auto timer = std::make_shared<boost::asio::steady_timer>(self->strand_, self->settings_.retry_base);
                 timer->async_wait([self, account, batch = std::move(batch), timer](boost::system::error_code ec) {
                     if (ec == boost::asio::error::operation_aborted) return;
-                    for (const auto& [receipt, counter] : batch)
-                        self->remove(account, Item{false, receipt.id}, counter, &receipt);
+                    for (const auto& [stamp, counter] : batch) self->remove(account, Item{false, stamp.id}, counter, stamp);
                 });
                 return;
             }
-            for (const auto& [receipt, counter] : batch) {
-                const Item item{false, receipt.id};
+            for (const auto& [stamp, counter] : batch) {
+                const Item item{false, stamp.id};
                 a.busy.erase(item);
                 a.waiting.erase(item);
                 if (counter) ++*counter;

@@ -42,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -137,13 +138,15 @@ private:
 
     void schedule_drain(const std::string& account);
     void drain(const std::string& account);
-    void send(Account& a, const std::string& account, std::size_t link, Item item, protocol::DeliverSm pdu);
-    void on_response(const std::string& account, Item item, const session::Session* s, std::error_code ec,
-                     protocol::command_status status);
-    // `receipt`: a receipt's copy as read (removed only if still parked as
-    // such); null for an MO.
+    // `stamp`: a receipt's, as read (its removal goes by it); none for an MO.
+    void send(Account& a, const std::string& account, std::size_t link, Item item,
+              std::optional<store::ReceiptStamp> stamp, protocol::DeliverSm pdu);
+    void on_response(const std::string& account, Item item, std::optional<store::ReceiptStamp> stamp,
+                     const session::Session* s, std::error_code ec, protocol::command_status status);
+    // `stamp`: a receipt's, as read (removed only if still parked with it);
+    // none for an MO.
     void remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter,
-                const store::PendingReceipt* receipt);
+                std::optional<store::ReceiptStamp> stamp);
     void flush_removals(const std::string& account);
     void retry_later(Account& a, const std::string& account, Item item);
     void arm_timer(Account& a, const std::string& account, std::chrono::steady_clock::time_point at);

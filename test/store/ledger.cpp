@@ -304,7 +304,9 @@ TEMPLATE_TEST_CASE("ledger: a forwarded receipt is removed only while it is stil
         REQUIRE(wait_for([&](Completion done) { f.get().park_receipt(r, std::move(done)); }).ok());
     };
     auto remove = [&](std::vector<PendingReceipt> forwarded) {
-        return wait_for([&](Completion done) { f.get().remove_forwarded_receipts("acme", forwarded, std::move(done)); });
+        std::vector<ReceiptStamp> stamps;
+        for (const auto& r : forwarded) stamps.push_back(stamp_of(r));
+        return wait_for([&](Completion done) { f.get().remove_forwarded_receipts("acme", stamps, std::move(done)); });
     };
     const PendingReceipt enroute{"acme", id_at(1), MessageStatus::sent, 0, at(10)};
     const PendingReceipt delivered{"acme", id_at(1), MessageStatus::delivered, 0, at(20)};

@@ -57,7 +57,7 @@ public:
     void schedule_retry(store::MessageId, store::Timestamp, store::Completion done) override { done(busy()); }
     void park_receipt(store::PendingReceipt, store::Completion done) override { done(busy()); }
     void remove_receipt(std::string, store::MessageId, store::Completion done) override { done(busy()); }
-    void remove_forwarded_receipts(std::string, std::vector<store::PendingReceipt>, store::Completion done) override {
+    void remove_forwarded_receipts(std::string, std::vector<store::ReceiptStamp>, store::Completion done) override {
         done(busy());
     }
     void park_mo(store::MobileOriginated, store::Completion done) override { done(busy()); }

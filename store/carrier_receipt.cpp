@@ -86,6 +86,16 @@ ReceiptMatch match_of(receipt_outcome outcome, const MessageRecord& r, const Car
     return m;
 }
 
+bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, std::string_view key) {
+    if (existing.keys.empty() || incoming.keys.empty()) return true;
+    if (existing.keys.front() == incoming.keys.front()) return !(is_final(existing.status) && !is_final(incoming.status));
+    return key == incoming.keys.front();
+}
+
+bool same_receipt(const CarrierReceipt& parked, const CarrierReceipt& c) {
+    return parked.keys == c.keys && parked.received_at == c.received_at && parked.raw == c.raw;
+}
+
 std::string encode(const CarrierReceipt& c) {
     std::string out;
     std::size_t keys = 0;

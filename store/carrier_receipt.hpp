@@ -97,6 +97,22 @@ bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noe
 // upstream asked for it).
 std::optional<PendingReceipt> owed_on_final(const MessageRecord& previous, const MessageRecord& next);
 
+// Parking a receipt that came before its submit_sm_resp, under each of its
+// keys: whether `incoming` takes `key` from `existing`, the receipt parked
+// there now. A later copy of the same carrier id replaces the earlier one
+// (except a final one by an intermediate). Between two carrier ids, a
+// receipt always keeps its own first key, and another receipt's alternate
+// reading never displaces it: "10" read as hex is "16", so without this a
+// receipt for "16" parked after one for "10" took the "10" parking, and the
+// submit_sm_resp "10" then matched the wrong receipt while the right one
+// was lost. Between two alternate readings the one parked first stays.
+bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, std::string_view key);
+
+// Whether `parked` (the entry under some key) is receipt `c` itself: only its
+// own parkings go when it is taken or replayed, not another receipt's that
+// share a key reading.
+bool same_receipt(const CarrierReceipt& parked, const CarrierReceipt& c);
+
 // The value stored for a parked (unmatched) receipt and a raw one.
 std::string encode(const CarrierReceipt& c);
 StatusOr<CarrierReceipt> decode_carrier_receipt(std::string_view bytes);

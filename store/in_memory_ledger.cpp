@@ -135,7 +135,10 @@ void InMemoryLedger::sent(MessageId id, std::string carrier, std::string bind, s
                 carrier_ids_.insert_or_assign({carrier, index_key}, id);
                 if (auto parked = unmatched_.find(std::make_pair(carrier, index_key)); parked != unmatched_.end()) {
                     CarrierReceipt c = parked->second;
-                    for (const auto& k : c.keys) unmatched_.erase(std::make_pair(c.carrier, k));
+                    for (const auto& k : c.keys) {
+                        auto there = unmatched_.find(std::make_pair(c.carrier, k));
+                        if (there != unmatched_.end() && same_receipt(there->second, c)) unmatched_.erase(there);
+                    }
                     auto m = apply_receipt_locked(id, c);
                     if (m.ok()) late = *m;
                     else s = m.status();
@@ -187,11 +190,11 @@ void InMemoryLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion don
             break;
         }
         if (!matched) {
-            auto existing = unmatched_.find(std::make_pair(receipt.carrier, receipt.keys.front()));
-            const bool keep_existing = existing != unmatched_.end() && is_final(existing->second.status) &&
-                                       !is_final(receipt.status);
-            if (!keep_existing)
-                for (const auto& key : receipt.keys) unmatched_.insert_or_assign({receipt.carrier, key}, receipt);
+            for (const auto& key : receipt.keys) {
+                auto existing = unmatched_.find(std::make_pair(receipt.carrier, key));
+                if (existing == unmatched_.end()) unmatched_.emplace(std::make_pair(receipt.carrier, key), receipt);
+                else if (parks_over(existing->second, receipt, key)) existing->second = receipt;
+            }
         }
     }
     done(std::move(result));

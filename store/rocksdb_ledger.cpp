@@ -739,7 +739,20 @@ struct RocksDbLedger::Impl {
         if (!*parked) return {};
         auto c = decode_carrier_receipt(**parked);
         if (!c.ok()) return c.status();
-        for (const auto& k : c->keys) group.erase(unmatched, pair_key(c->carrier, k));
+        // Its other keys may hold another receipt by now (parks_over): only
+        // its own parkings go.
+        for (const auto& k : c->keys) {
+            const auto other = pair_key(c->carrier, k);
+            if (other == key) {
+                group.erase(unmatched, other);
+                continue;
+            }
+            auto there = group.get(unmatched, other);
+            if (!there.ok()) return there.status();
+            if (!*there) continue;
+            auto held = decode_carrier_receipt(**there);
+            if (held.ok() && same_receipt(*held, *c)) group.erase(unmatched, other);
+        }
         auto m = apply_receipt_to(group, id, *c);
         if (!m.ok()) return m.status();
         group.late_matches.push_back(*m);
@@ -1204,20 +1217,21 @@ void RocksDbLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done
                             *result = std::move(*m);
                             return impl_->drop_own_parking(g, receipt);
                         }
-                        // Parked under every key it may match; a final receipt
-                        // is not replaced by a later intermediate one.
-                        const auto first = pair_key(receipt.carrier, receipt.keys.front());
-                        auto existing = g.get(unmatched, first);
-                        if (!existing.ok()) return existing.status();
-                        if (*existing) {
-                            auto previous = decode_carrier_receipt(**existing);
-                            if (previous.ok() && is_final(previous->status) && !is_final(receipt.status)) {
-                                *result = ReceiptMatch{.outcome = receipt_outcome::parked};
-                                return {};
-                            }
-                        }
+                        // Parked under every key it may match that no other
+                        // receipt holds first (parks_over).
                         const auto value = encode(receipt);
-                        for (const auto& key : receipt.keys) g.put(unmatched, pair_key(receipt.carrier, key), value);
+                        for (const auto& key : receipt.keys) {
+                            const auto k = pair_key(receipt.carrier, key);
+                            if (impl_->unmatched_keys.count(k)) {
+                                auto existing = g.get(unmatched, k);
+                                if (!existing.ok()) return existing.status();
+                                if (*existing) {
+                                    auto previous = decode_carrier_receipt(**existing);
+                                    if (previous.ok() && !parks_over(*previous, receipt, key)) continue;
+                                }
+                            }
+                            g.put(unmatched, k, value);
+                        }
                         *result = ReceiptMatch{.outcome = receipt_outcome::parked};
                         return {};
                     },

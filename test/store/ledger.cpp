@@ -709,6 +709,48 @@ TEMPLATE_TEST_CASE("ledger: a receipt before submit_sm_resp is parked and taken 
     CHECK(f.get().unmatched_receipts("carrier-a", 10)->empty());
 }
 
+TEMPLATE_TEST_CASE("ledger: early receipts whose ids read as each other keep their own parking",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    // A decimal "10" read as hex is "16"; "16" read as decimal-to-hex is "10".
+    // Both receipts come before their submit_sm_resp.
+    TestType f;
+    LateMatches late;
+    f.get().set_receipt_listener(late.listener());
+    auto ten = record(id_at(0));
+    auto sixteen = record(id_at(1));
+    REQUIRE(accept(f, ten).ok());
+    REQUIRE(accept(f, sixteen).ok());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"10", "16", "a"}, MessageStatus::delivered, 3))->outcome ==
+            receipt_outcome::parked);
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"16", "22", "10"}, MessageStatus::undeliverable, 4))->outcome ==
+            receipt_outcome::parked);
+    auto parked = f.get().unmatched_receipts("carrier-a", 10);
+    REQUIRE(parked.ok());
+    CHECK(parked->size() == 2);  // each still under its own first key
+
+    f.reopen();
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(sent(f, ten.id, "carrier-a", "10", at(5)).ok());
+    CHECK(f.get().find(ten.id)->status == MessageStatus::delivered);
+    // Taking "10" did not drop the "16" receipt's parking under "16".
+    REQUIRE(f.get().unmatched_receipts("carrier-a", 10)->size() == 1);
+    REQUIRE(sent(f, sixteen.id, "carrier-a", "16", at(6)).ok());
+    CHECK(f.get().find(sixteen.id)->status == MessageStatus::undeliverable);
+    CHECK(f.get().unmatched_receipts("carrier-a", 10)->empty());
+    REQUIRE(late.get().size() == 2);
+    CHECK(late.get()[0].id == ten.id);
+    CHECK(late.get()[1].id == sixteen.id);
+
+    // An alternate reading still matches when no receipt has it as its own.
+    auto hex = record(id_at(2));
+    REQUIRE(accept(f, hex).ok());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"ff", "255"}, MessageStatus::delivered, 7))->outcome ==
+            receipt_outcome::parked);
+    REQUIRE(sent(f, hex.id, "carrier-a", "255", at(8)).ok());
+    CHECK(f.get().find(hex.id)->status == MessageStatus::delivered);
+    CHECK(f.get().unmatched_receipts("carrier-a", 10)->empty());
+}
+
 TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

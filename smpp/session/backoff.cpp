@@ -27,4 +27,10 @@ std::chrono::milliseconds Backoff::next() {
     return std::chrono::milliseconds(static_cast<std::int64_t>(delay));
 }
 
+std::chrono::milliseconds Backoff::jittered(std::chrono::milliseconds d, double fraction) {
+    if (fraction <= 0 || d.count() <= 0) return d;
+    std::uniform_real_distribution<double> off(0.0, std::min(fraction, 1.0) * static_cast<double>(d.count()));
+    return d - std::chrono::milliseconds(static_cast<std::int64_t>(off(rng_)));
+}
+
 }  // namespace smpp::session

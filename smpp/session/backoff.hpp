@@ -24,6 +24,8 @@ public:
     // fraction off.
     std::chrono::milliseconds next();
     void reset() noexcept { failures_ = 0; }
+    // `d` with up to `fraction` of it taken off at random.
+    std::chrono::milliseconds jittered(std::chrono::milliseconds d, double fraction);
     std::uint32_t failures() const noexcept { return failures_; }
 
 private:

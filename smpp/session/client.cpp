@@ -34,6 +34,10 @@ std::string ClientSettings::validate() const {
     return backoff.validate();
 }
 
+// A session that lasted this long was a good one: the next rebind starts
+// from the backoff's base again.
+constexpr std::chrono::seconds kStable{30};
+
 struct Client::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::any_io_executor ex, ClientSettings s, std::shared_ptr<SessionHandler> h)
         : strand(asio::make_strand(ex)),
@@ -62,7 +66,15 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Session> published;  // bound session, for session()
     std::string published_endpoint, published_error;  // for endpoint() and last_error()
     std::atomic<std::uint32_t> failures{0};
+    // Binds the SMSC answered with an error status since the last good one:
+    // only these lead to hold_off. A refused connection or a timeout is an
+    // SMSC restarting or a network blip, and locks no account; holding off
+    // ten minutes for it turned every SMSC restart into a ten-minute outage.
+    std::uint32_t refused_binds = 0;
     std::atomic<bool> holding{false};
+    // When the current session's bind succeeded: the backoff starts over
+    // only once a session stayed up kStable.
+    std::chrono::steady_clock::time_point bound_at{};
 
     std::string endpoint_label() const {
         const auto& e = settings.endpoints[next_endpoint];
@@ -142,11 +154,13 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
     // Tries the next endpoint at once until every endpoint failed in this
     // round, then waits out the backoff.
-    void attempt_failed() {
-        const auto failed = failures.fetch_add(1, std::memory_order_relaxed) + 1;
+    void attempt_failed(bool refused = false) {
+        failures.fetch_add(1, std::memory_order_relaxed);
+        if (refused) ++refused_binds;
         next_endpoint = (next_endpoint + 1) % settings.endpoints.size();
-        if (settings.max_failed_binds > 0 && failed >= settings.max_failed_binds) {
+        if (settings.max_failed_binds > 0 && refused_binds >= settings.max_failed_binds) {
             tried_in_round = 0;
+            refused_binds = 0;
             return hold_off();
         }
         if (++tried_in_round < settings.endpoints.size()) return connect();
@@ -165,11 +179,14 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void hold_off() {
-        spdlog::warn("smpp client {}: {} consecutive failed binds, holding off for {} ms", endpoint_label(),
-                     failures.load(std::memory_order_relaxed), settings.hold_off.count());
+        // Up to a tenth off: the binds of a carrier refused together must
+        // not all come back in the same second.
+        const auto delay = backoff.jittered(settings.hold_off, 0.1);
+        spdlog::warn("smpp client {}: {} binds refused in a row, holding off for {} ms", endpoint_label(),
+                     settings.max_failed_binds, delay.count());
         holding.store(true, std::memory_order_relaxed);
         const auto id = ++attempt;
-        retry_timer.expires_after(settings.hold_off);
+        retry_timer.expires_after(delay);
         retry_timer.async_wait([self = shared_from_this(), id](boost::system::error_code ec) {
             if (ec || id != self->attempt) return;
             self->holding.store(false, std::memory_order_relaxed);
@@ -242,8 +259,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
             if (p.status != protocol::command_status::ESME_ROK)
                 return self->set_error("bind rejected: " + std::string(protocol::name(p.status)));
             self->current_bound = true;
-            self->backoff.reset();
+            self->bound_at = std::chrono::steady_clock::now();
             self->tried_in_round = 0;
+            self->refused_binds = 0;
             self->failures.store(0, std::memory_order_relaxed);
             self->publish(s);
             if (self->stopping) s->unbind();
@@ -261,7 +279,12 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
             spdlog::info("smpp client {}: session closed ({}), not rebinding", endpoint_label(), name(reason));
             return;
         }
-        if (!current_bound) return attempt_failed();
+        if (!current_bound) return attempt_failed(reason == close_reason::bind_rejected);
+        // An SMSC that takes the bind and drops it at once (too many
+        // sessions, an address it does not like) would otherwise see us back
+        // every second, for ever: the backoff keeps growing until a session
+        // lasts.
+        if (std::chrono::steady_clock::now() - bound_at >= kStable) backoff.reset();
         retry_later();
     }
 

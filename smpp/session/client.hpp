@@ -28,11 +28,15 @@ struct ClientSettings {
     // Also bounds the TLS handshake when tls.enabled.
     std::chrono::milliseconds connect_timeout{5'000};
     // TLS to the SMSC: the handshake (with our client certificate, if any)
-    // runs before bind_*; a failed handshake counts as a failed bind attempt.
+    // runs before bind_*; a failed handshake is a failed attempt (backoff, no
+    // hold-off: no bind was sent).
     TlsClientSettings tls;
-    // After this many consecutive failed connect+bind attempts the client
-    // waits hold_off instead of the backoff before trying again: carriers
-    // lock accounts that hammer them. 0 never holds off.
+    // After this many binds in a row refused by the SMSC (bind_resp with an
+    // error status: a wrong password, a locked account) the client waits
+    // hold_off, less up to a tenth at random, instead of the backoff before
+    // trying again: carriers lock accounts that hammer them. Refused
+    // connections and timeouts only back off (an SMSC restarting). 0 never
+    // holds off.
     std::uint32_t max_failed_binds = 0;
     std::chrono::milliseconds hold_off{600'000};
     std::string validate() const;
@@ -54,7 +58,7 @@ public:
     std::shared_ptr<Session> session() const;
     // Connect+bind attempts that failed since the last successful bind.
     std::uint32_t consecutive_failures() const noexcept;
-    // True while waiting out hold_off after max_failed_binds failures.
+    // True while waiting out hold_off after max_failed_binds refused binds.
     bool holding_off() const noexcept;
     // For operators (thread-safe): the endpoint being tried or bound
     // ("host:port"), and why the last attempt or session failed ("connect

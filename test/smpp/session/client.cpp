@@ -96,6 +96,60 @@ TEST_CASE("client: a refused bind is retried with backoff and counted") {
     stop(loop, client);
 }
 
+TEST_CASE("client: refused connections back off but never hold off; only refused binds do") {
+    // An SMSC restarting refuses connections for a while: that locks no
+    // account, so it must not cost the ten-minute hold-off.
+    Loop loop;
+    std::uint16_t dead_port;
+    {
+        RawServer probe;
+        dead_port = probe.port();
+    }
+    auto settings = client_settings(dead_port);
+    settings.backoff = {5ms, 10ms, 0.0};
+    settings.max_failed_binds = 2;
+    settings.hold_off = 60s;
+    auto client = Client::create(loop.ioc.get_executor(), settings, std::make_shared<Recorder>());
+    client->start();
+    REQUIRE(loop.run_until([&] { return client->consecutive_failures() >= 8; }));
+    CHECK_FALSE(client->holding_off());
+    stop(loop, client);
+
+    // Two refused binds do hold off.
+    auto server = std::make_shared<Recorder>();
+    server->bind_verdict = command_status::ESME_RINVPASWD;
+    auto listener = start_listener(loop, server);
+    settings.endpoints = {{"127.0.0.1", listener->local_endpoint().port()}};
+    auto refused = Client::create(loop.ioc.get_executor(), settings, std::make_shared<Recorder>());
+    refused->start();
+    REQUIRE(loop.run_until([&] { return refused->holding_off(); }));
+    loop.run_for(100ms);  // ten backoff periods
+    CHECK(server->bind_requests.size() == 2);
+    stop(loop, refused);
+}
+
+TEST_CASE("client: an SMSC that drops every session right after the bind sees the backoff grow") {
+    Loop loop;
+    auto server = std::make_shared<Recorder>();
+    auto listener = start_listener(loop, server);
+    auto settings = client_settings(listener->local_endpoint().port());
+    settings.backoff = {20ms, 400ms, 0.0};
+    auto client = Client::create(loop.ioc.get_executor(), settings, std::make_shared<Recorder>());
+    client->start();
+    std::vector<std::chrono::steady_clock::time_point> bound_at;
+    for (int n = 1; n <= 5; ++n) {
+        REQUIRE(loop.run_until([&] { return server->bound == n; }, 5s));
+        bound_at.push_back(std::chrono::steady_clock::now());
+        for (auto& s : listener->sessions())
+            if (s->state() == session_state::bound_trx) s->close();
+    }
+    // 20, 40, 80, 160 ms apart (no jitter); before, every rebind came after
+    // the base 20 ms, for ever.
+    CHECK(bound_at[4] - bound_at[3] >= 140ms);
+    CHECK(bound_at[4] - bound_at[0] >= 280ms);
+    stop(loop, client);
+}
+
 TEST_CASE("client: tries the endpoints in turn") {
     Loop loop;
     auto server = std::make_shared<Recorder>();

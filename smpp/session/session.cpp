@@ -3,8 +3,10 @@
 #include "smpp/session/stream.hpp"
 
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <typeinfo>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -96,7 +98,8 @@ void SessionHandler::on_request(Session& s, protocol::Pdu&& request) {
 struct Session::Impl {
     struct Counters {
         std::atomic<std::uint64_t> pdus_in{0}, pdus_out{0}, requests_sent{0}, responses_matched{0},
-            responses_unexpected{0}, requests_expired{0}, window_full{0}, generic_nacks_sent{0}, decode_errors{0};
+            responses_unexpected{0}, requests_expired{0}, window_full{0}, generic_nacks_sent{0}, decode_errors{0},
+            responses_late{0};
     };
 
     Impl(Session& o, Stream st, std::shared_ptr<SessionHandler> h)
@@ -130,6 +133,25 @@ struct Session::Impl {
     bool started = false, reading = false, writing = false, batching = false;
     bool read_paused = false, stop_reading = false, enquire_outstanding = false, unbind_by_us = false;
     std::optional<close_reason> pending_close;
+    // Requests handed to the handler and not yet answered through respond().
+    // An unbind from the peer is answered only once these and our own
+    // outstanding requests are (or unbind_timeout passed): a submit_sm the
+    // ledger is still storing gets its submit_sm_resp before unbind_resp,
+    // instead of being stored, sent, and never acknowledged (the upstream
+    // would submit it again). Our own unbind waits for them the same way.
+    std::size_t unanswered = 0;
+    std::optional<std::uint32_t> peer_unbind;  // its sequence number, while deferred
+    // Requests that timed out and still wait for a late response, by
+    // sequence number; `late_order` drops them after late_response_window.
+    struct Late {
+        command_id response;
+        clock::time_point until;
+        ResponseHandler handler;
+    };
+    std::unordered_map<std::uint32_t, Late> late;
+    std::deque<std::uint32_t> late_order;
+    static constexpr std::size_t max_late = 100'000;
+    bool our_unbind_deferred = false;
     std::uint32_t next_seq = 1;
     std::uint64_t bind_attempt = 0;
     std::vector<std::function<void()>> unbind_waiters;
@@ -184,6 +206,8 @@ struct Session::Impl {
             spdlog::info("smpp session {}: closed ({})", label(), name(reason));
         else
             spdlog::warn("smpp session {}: closed ({})", label(), name(reason));
+        late.clear();  // a response on another connection is not this one's
+        late_order.clear();
         auto waiters = window.drain();
         for (auto& w : waiters)
             if (w) w(session_errc::session_closed, Pdu{});
@@ -436,9 +460,18 @@ struct Session::Impl {
                 break;
             case command_id::unbind:
                 if (request_allowed(peer_role(), st, id)) {
-                    queue_response(protocol::make_response(id, p.sequence_number));
                     set_state(session_state::unbinding);
-                    close_after_flush(unbind_by_us ? close_reason::unbind_by_us : close_reason::unbind_by_peer);
+                    if (peer_unbind) return;  // a second unbind while the first waits
+                    peer_unbind = p.sequence_number;
+                    // Our own unbind already on the wire: nothing was owed when it went.
+                    if (settled() || (unbind_by_us && !our_unbind_deferred)) return answer_peer_unbind();
+                    spdlog::info("smpp session {}: unbind from the peer answered after {} request(s) it is owed "
+                                 "and {} of ours it has not answered",
+                                 label(), unanswered, user_outstanding());
+                    linger_timer.expires_after(settings().unbind_timeout);
+                    linger_timer.async_wait([s = self()](boost::system::error_code ec) {
+                        if (!ec) s->impl_->answer_peer_unbind();
+                    });
                     return;
                 }
                 break;
@@ -456,11 +489,49 @@ struct Session::Impl {
             queue_response(protocol::make_response(id, p.sequence_number, command_status::ESME_RINVBNDSTS));
             return;
         }
+        ++unanswered;
         handler->on_request(owner, std::move(p));
+    }
+
+    bool settled() const { return unanswered == 0 && user_outstanding() == 0; }
+
+    void answer_peer_unbind() {
+        if (closed() || !peer_unbind) return;
+        const auto seq = *peer_unbind;
+        peer_unbind.reset();
+        our_unbind_deferred = false;  // the peer's unbind closes the session
+        queue_response(protocol::make_response(command_id::unbind, seq));
+        close_after_flush(unbind_by_us ? close_reason::unbind_by_us : close_reason::unbind_by_peer);
+    }
+
+    // Something owed was answered: a deferred unbind may go now.
+    void check_settled() {
+        if (closed()) return;
+        if (peer_unbind && settled()) answer_peer_unbind();
+        if (our_unbind_deferred && unanswered == 0) send_unbind();
+    }
+
+    // Session::respond(): the handler's answer to a request it was handed.
+    void respond(const Pdu& p) {
+        if (unanswered > 0) --unanswered;
+        queue_response(p);
+        if (peer_unbind || our_unbind_deferred) check_settled();
     }
 
     void on_response(Pdu&& p) {
         auto w = window.complete(p.sequence_number, p.id());
+        if (!w && !late.empty()) {
+            if (auto it = late.find(p.sequence_number);
+                it != late.end() && (it->second.response == p.id() || p.id() == command_id::generic_nack)) {
+                auto handler = std::move(it->second.handler);
+                late.erase(it);
+                counters.responses_late.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("smpp session {}: {} seq {} came after its timeout", label(), protocol::name(p.id()),
+                             p.sequence_number);
+                handler(std::error_code{}, std::move(p));
+                return;
+            }
+        }
         if (!w) {
             counters.responses_unexpected.fetch_add(1, std::memory_order_relaxed);
             handler->on_unexpected_response(owner, p);
@@ -469,6 +540,7 @@ struct Session::Impl {
         counters.responses_matched.fetch_add(1, std::memory_order_relaxed);
         sync_outstanding();
         (*w)(std::error_code{}, std::move(p));
+        if (peer_unbind) check_settled();
     }
 
     // ---- requests we send --------------------------------------------------
@@ -477,14 +549,31 @@ struct Session::Impl {
         for (;;) {
             const auto seq = next_seq;
             next_seq = seq >= protocol::max_sequence_number ? 1 : seq + 1;
-            if (!window.contains(seq)) return seq;
+            if (!window.contains(seq) && (late.empty() || !late.count(seq))) return seq;
         }
     }
 
+    // A request timed out: its late response, if it comes, goes to `handler`.
+    void keep_late(std::uint32_t seq, command_id response, ResponseHandler handler) {
+        const auto now = clock::now();
+        // Drop what is past its window (or, over max_late, the oldest);
+        // entries already answered late are only skipped.
+        while (!late_order.empty()) {
+            auto it = late.find(late_order.front());
+            const bool answered = it == late.end();
+            if (!answered && it->second.until > now && late.size() < max_late) break;
+            if (!answered) late.erase(it);
+            late_order.pop_front();
+        }
+        late.insert_or_assign(seq, Late{response, now + settings().late_response_window, std::move(handler)});
+        late_order.push_back(seq);
+    }
+
     // Encodes, queues and enters the request into the window.
-    std::error_code send(PduBody&& body, std::chrono::milliseconds timeout, ResponseHandler&& done) {
+    std::error_code send(PduBody&& body, std::chrono::milliseconds timeout, ResponseHandler&& done,
+                         std::optional<std::uint32_t> seq = std::nullopt) {
         if (window.full()) return session_errc::window_full;
-        Pdu p{command_status::ESME_ROK, take_sequence_number(), std::move(body)};
+        Pdu p{command_status::ESME_ROK, seq ? *seq : take_sequence_number(), std::move(body)};
         if (!encode_to_queue(p)) return session_errc::encode_failed;
         const auto deadline = clock::now() + timeout;
         window.insert(p.sequence_number, p.id(), deadline, std::move(done));
@@ -510,7 +599,7 @@ struct Session::Impl {
         return ec;
     }
 
-    void send_request(PduBody&& body, ResponseHandler&& done) {
+    void send_request(PduBody&& body, ResponseHandler&& done, ResponseHandler&& on_late = {}) {
         if (closed()) return done(session_errc::session_closed, Pdu{});
         const auto id = id_of(body);
         if (protocol::is_response(id) || is_bind(id) || id == command_id::unbind || id == command_id::outbind ||
@@ -521,8 +610,18 @@ struct Session::Impl {
             counters.window_full.fetch_add(1, std::memory_order_relaxed);
             return done(session_errc::window_full, Pdu{});
         }
+        std::optional<std::uint32_t> seq;
+        if (on_late) {
+            seq = take_sequence_number();
+            done = [s = self(), seq = *seq, response = protocol::response_id(id), done = std::move(done),
+                    on_late = std::move(on_late)](std::error_code e, Pdu p) mutable {
+                if (e == session_errc::response_timeout && !s->impl_->closed())
+                    s->impl_->keep_late(seq, response, std::move(on_late));
+                done(e, std::move(p));
+            };
+        }
         // On failure send() has not consumed `done`.
-        if (auto ec = send(std::move(body), settings().response_timeout, std::move(done))) {
+        if (auto ec = send(std::move(body), settings().response_timeout, std::move(done), seq)) {
             spdlog::warn("smpp session {}: cannot encode {}", label(), protocol::name(id));
             done(ec, Pdu{});
         }
@@ -553,6 +652,7 @@ struct Session::Impl {
             if (closed()) return;
         }
         if (auto next = window.next_deadline()) arm_window_timer(*next);
+        if (peer_unbind) check_settled();
     }
 
     // ---- keepalive ---------------------------------------------------------
@@ -728,6 +828,23 @@ struct Session::Impl {
         }
         set_state(session_state::unbinding);
         unbind_by_us = true;
+        if (peer_unbind) return;  // the peer is unbinding: its unbind_resp closes the session
+        if (unanswered > 0) {
+            spdlog::info("smpp session {}: unbinding once {} request(s) are answered", label(), unanswered);
+            our_unbind_deferred = true;
+            linger_timer.expires_after(settings().unbind_timeout);
+            linger_timer.async_wait([s = self()](boost::system::error_code ec) {
+                if (!ec) s->impl_->send_unbind();
+            });
+            return;
+        }
+        send_unbind();
+    }
+
+    void send_unbind() {
+        if (closed()) return;
+        our_unbind_deferred = false;
+        linger_timer.cancel();
         spdlog::info("smpp session {}: unbinding", label());
         auto ec = send_internal(protocol::Unbind{}, settings().unbind_timeout, [s = self()](std::error_code e, Pdu) {
             auto& i = *s->impl_;
@@ -782,9 +899,16 @@ void Session::send_request(protocol::PduBody request, ResponseHandler done) {
     });
 }
 
+void Session::send_request(protocol::PduBody request, ResponseHandler done, ResponseHandler late) {
+    asio::dispatch(strand_, [s = shared_from_this(), body = std::move(request), done = std::move(done),
+                             late = std::move(late)]() mutable {
+        s->impl_->send_request(std::move(body), std::move(done), std::move(late));
+    });
+}
+
 void Session::respond(protocol::Pdu response) {
     asio::dispatch(strand_, [s = shared_from_this(), p = std::move(response)]() mutable {
-        s->impl_->queue_response(p);
+        s->impl_->respond(p);
     });
 }
 
@@ -808,7 +932,8 @@ SessionCounters Session::counters() const {
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     return {get(c.pdus_in),           get(c.pdus_out),         get(c.requests_sent),
             get(c.responses_matched), get(c.responses_unexpected), get(c.requests_expired),
-            get(c.window_full),       get(c.generic_nacks_sent), get(c.decode_errors)};
+            get(c.window_full),       get(c.generic_nacks_sent), get(c.decode_errors),
+            get(c.responses_late)};
 }
 
 }  // namespace smpp::session

@@ -47,6 +47,7 @@ struct SessionCounters {
     std::uint64_t window_full = 0;
     std::uint64_t generic_nacks_sent = 0;
     std::uint64_t decode_errors = 0;
+    std::uint64_t responses_late = 0;  // after their timeout, taken by a request's `late` handler
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -81,6 +82,12 @@ public:
     // complete at once (inline when called on the strand). bind_* and unbind
     // are refused with not_bound: use bind() and unbind().
     void send_request(protocol::PduBody request, ResponseHandler done);
+    // The same; when `done` got response_timeout and the response comes
+    // after all (while this session is up, within late_response_window),
+    // `late` gets it, once. A carrier that answers a submit_sm in 12 s
+    // against a 10 s timeout still took the message: its message_id is the
+    // key its receipt will carry.
+    void send_request(protocol::PduBody request, ResponseHandler done, ResponseHandler late);
 
     // Answers a request the handler received (pdu.sequence_number is the
     // request's). Responses are never refused for a full window.

@@ -16,9 +16,11 @@ struct SessionSettings {
     // next request with session_errc::window_full and never closes the bind.
     std::uint32_t window = 100;
     // A request without a response after this completes with
-    // session_errc::response_timeout; a response arriving later is reported
-    // as unexpected.
+    // session_errc::response_timeout; a response arriving later goes to the
+    // request's `late` handler if it has one (send_request) and came within
+    // late_response_window, else it is reported as unexpected.
     std::chrono::milliseconds response_timeout{10'000};
+    std::chrono::milliseconds late_response_window{300'000};
     // Idle time before we send enquire_link; zero disables keepalive.
     std::chrono::milliseconds enquire_link_interval{30'000};
     // SMSC role: time a fresh connection has to bind. ESME role: time the

@@ -290,6 +290,42 @@ TEST_CASE("session: an unanswered request expires; its late response is unexpect
     CHECK(s->state() == session_state::bound_trx);
 }
 
+TEST_CASE("session: a late response goes to the request's late handler, once") {
+    Loop loop;
+    Smsc smsc(loop);
+    smsc.handler->answer_requests = false;
+    auto h = std::make_shared<Recorder>();
+    auto settings = fast_settings("esme");
+    settings.response_timeout = 50ms;
+    auto s = bound_esme(loop, smsc, h, bind_type::transceiver, settings);
+    Outcome out, late;
+    s->send_request(submit_sm(), out.handler(), late.handler());
+    REQUIRE(loop.run_until([&] { return out.done; }));
+    CHECK(out.ec == make_error_code(session_errc::response_timeout));
+    REQUIRE(smsc.handler->requests.size() == 1);
+    const auto req = smsc.handler->requests[0];
+    auto resp = smpp::protocol::make_response(req.id(), req.sequence_number);
+    resp.as<smpp::protocol::SubmitSmResp>()->message_id = "late-1";
+    smsc.session()->respond(resp);
+    REQUIRE(loop.run_until([&] { return late.done; }));
+    CHECK_FALSE(late.ec);
+    CHECK(late.pdu.as<smpp::protocol::SubmitSmResp>()->message_id == "late-1");
+    CHECK(s->counters().responses_late == 1);
+    // The same answer again is unexpected: the late handler ran once.
+    smsc.session()->respond(resp);
+    REQUIRE(loop.run_until([&] { return !h->unexpected.empty(); }));
+    CHECK(s->counters().responses_unexpected == 1);
+
+    // A request answered in time never calls its late handler.
+    smsc.handler->answer_requests = true;
+    Outcome in_time, never;
+    s->send_request(submit_sm(), in_time.handler(), never.handler());
+    REQUIRE(loop.run_until([&] { return in_time.done; }));
+    CHECK_FALSE(in_time.ec);
+    loop.run_for(100ms);
+    CHECK_FALSE(never.done);
+}
+
 TEST_CASE("session: enquire_link keepalive is sent when idle and answered") {
     Loop loop;
     Smsc smsc(loop);
@@ -357,6 +393,93 @@ TEST_CASE("session: unbind from the SMSC side closes both gracefully") {
     smsc.session()->unbind([&] { done = true; });
     REQUIRE(loop.run_until([&] { return done && h->closed; }));
     CHECK(*smsc.handler->closed == close_reason::unbind_by_us);
+    CHECK(*h->closed == close_reason::unbind_by_peer);
+}
+
+TEST_CASE("session: an unbind from the peer is answered after the requests it is owed") {
+    // An ESME that submits and unbinds at once: its submit_sm is being stored
+    // when the unbind comes. Answering unbind first closed the session before
+    // the submit_sm_resp, so a message was stored and sent that the ESME
+    // never saw acknowledged, and would submit again.
+    Loop loop;
+    Smsc smsc(loop);
+    smsc.handler->answer_requests = false;
+    auto raw = raw_bound(loop, smsc);
+    raw.send(concat({encode(Pdu{command_status::ESME_ROK, 2, submit_sm()}),
+                     frame(command_id::unbind, command_status::ESME_ROK, 3)}));
+    REQUIRE(loop.run_until([&] { return smsc.handler->requests.size() == 1; }));
+    loop.run_for(30ms);  // the ledger's group commit
+    REQUIRE_FALSE(smsc.handler->closed);
+    auto resp = smpp::protocol::make_response(command_id::submit_sm, 2);
+    resp.as<smpp::protocol::SubmitSmResp>()->message_id = "stored";
+    smsc.handler->session->respond(std::move(resp));
+    auto first = raw.read_pdu(loop);
+    REQUIRE(first);
+    CHECK(first->id() == command_id::submit_sm_resp);
+    CHECK(first->sequence_number == 2);
+    CHECK(raw.read_frame(loop) == frame(command_id::unbind_resp, command_status::ESME_ROK, 3));
+    REQUIRE(loop.run_until([&] { return smsc.handler->closed.has_value(); }));
+    CHECK(*smsc.handler->closed == close_reason::unbind_by_peer);
+}
+
+TEST_CASE("session: a request never answered holds the peer's unbind only unbind_timeout") {
+    Loop loop;
+    Smsc smsc(loop);
+    smsc.handler->answer_requests = false;
+    auto raw = raw_bound(loop, smsc);
+    raw.send(concat({encode(Pdu{command_status::ESME_ROK, 2, submit_sm()}),
+                     frame(command_id::unbind, command_status::ESME_ROK, 3)}));
+    const auto sent = std::chrono::steady_clock::now();
+    CHECK(raw.read_frame(loop) == frame(command_id::unbind_resp, command_status::ESME_ROK, 3));
+    CHECK(std::chrono::steady_clock::now() - sent >= 150ms);  // unbind_timeout is 200 ms
+    REQUIRE(loop.run_until([&] { return smsc.handler->closed.has_value(); }));
+}
+
+TEST_CASE("session: our unbind waits for the answers we owe; the peer's for the answers it owes us") {
+    Loop loop;
+    Smsc smsc(loop);
+    smsc.handler->answer_requests = false;
+    auto raw = raw_bound(loop, smsc);
+    raw.send(encode(Pdu{command_status::ESME_ROK, 2, submit_sm()}));
+    REQUIRE(loop.run_until([&] { return smsc.handler->requests.size() == 1; }));
+    auto ours = smsc.session();
+    bool unbound = false;
+    ours->unbind([&] { unbound = true; });
+    loop.run_for(30ms);
+    ours->respond(smpp::protocol::make_response(command_id::submit_sm, 2));
+    auto first = raw.read_pdu(loop);
+    REQUIRE(first);
+    CHECK(first->id() == command_id::submit_sm_resp);
+    auto unbind = raw.read_pdu(loop);
+    REQUIRE(unbind);
+    CHECK(unbind->id() == command_id::unbind);
+    raw.send(frame(command_id::unbind_resp, command_status::ESME_ROK, unbind->sequence_number));
+    REQUIRE(loop.run_until([&] { return unbound; }));
+
+    // ESME side: the SMSC unbinds while our submit_sm waits for its answer,
+    // then answers it. The answer is read (before, reading stopped at the
+    // unbind and the submit ended session_closed: in doubt).
+    RawServer server;
+    auto h = std::make_shared<Recorder>();
+    auto esme = connect_esme(loop, server.port(), h);
+    auto peer = server.accept(loop);
+    Outcome bound;
+    esme->bind(bind_request(bind_type::transmitter), bound.handler());
+    auto bind = peer.read_pdu(loop);
+    REQUIRE(bind);
+    peer.send(frame(command_id::bind_transmitter_resp, command_status::ESME_ROK, bind->sequence_number, cstr("x")));
+    REQUIRE(loop.run_until([&] { return bound.done; }));
+    Outcome submitted;
+    esme->send_request(submit_sm(), submitted.handler());
+    auto submit = peer.read_pdu(loop);
+    REQUIRE(submit);
+    peer.send(concat({frame(command_id::unbind, command_status::ESME_ROK, 77),
+                      frame(command_id::submit_sm_resp, command_status::ESME_ROK, submit->sequence_number, cstr("c-1"))}));
+    REQUIRE(loop.run_until([&] { return submitted.done; }));
+    CHECK_FALSE(submitted.ec);
+    CHECK(submitted.pdu.status == command_status::ESME_ROK);
+    CHECK(peer.read_frame(loop) == frame(command_id::unbind_resp, command_status::ESME_ROK, 77));
+    REQUIRE(loop.run_until([&] { return h->closed.has_value(); }));
     CHECK(*h->closed == close_reason::unbind_by_peer);
 }
 

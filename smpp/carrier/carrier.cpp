@@ -138,6 +138,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     asio::strand<asio::any_io_executor> strand;
     CarrierSettings settings;
     DeliverHandler on_deliver;
+    LateHandler on_late;  // set before start(), read on the strand
     BindPool pool;
     Queue queue;
     TokenBucket bucket;
@@ -327,12 +328,41 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         auto entry = std::make_shared<Entry>(std::move(e));
         // A copy: a throttled submit goes again with the same body.
         protocol::PduBody body = entry->item.request.pdu;
-        b.session->send_request(std::move(body), [self = shared_from_this(), i, n = b.session_number, entry](
-                                                     std::error_code ec, Pdu resp) mutable {
+        auto done = [self = shared_from_this(), i, n = b.session_number, entry](std::error_code ec,
+                                                                                  Pdu resp) mutable {
             asio::post(self->strand, [self, i, n, entry = std::move(entry), ec, resp = std::move(resp)]() mutable {
                 self->on_response(i, n, std::move(*entry), ec, std::move(resp));
             });
-        });
+        };
+        if (!on_late) return b.session->send_request(std::move(body), std::move(done));
+        b.session->send_request(std::move(body), std::move(done),
+                                [self = shared_from_this(), i, id = entry->item.request.id](std::error_code,
+                                                                                           Pdu resp) mutable {
+                                    asio::post(self->strand, [self, i, id = std::move(id),
+                                                              resp = std::move(resp)]() mutable {
+                                        self->on_late_response(i, id, std::move(resp));
+                                    });
+                                });
+    }
+
+    // The answer to a submit that already ended InDoubt (response_timeout).
+    void on_late_response(std::size_t i, const std::string& id, Pdu resp) {
+        SubmitOutcome o;
+        if (resp.id() == protocol::command_id::generic_nack) {
+            o = outcome_for(resp.status == command_status::ESME_ROK ? command_status::ESME_RINVCMDID : resp.status);
+        } else if (resp.status == command_status::ESME_ROK) {
+            std::string carrier_message_id;
+            if (auto* r = resp.as<protocol::SubmitSmResp>()) carrier_message_id = std::move(r->message_id);
+            if (auto* r = resp.as<protocol::DataSmResp>()) carrier_message_id = std::move(r->message_id);
+            o = Sent{std::move(carrier_message_id)};
+        } else {
+            o = outcome_for(resp.status);
+        }
+        auto& b = pool[i];
+        set_bind(o, bind_label(i, b.client ? b.client->endpoint() : std::string()));
+        spdlog::warn("carrier {}: {} {} for submit {} came after its response_timeout", settings.id,
+                     protocol::name(resp.id()), protocol::name(resp.status), id);
+        if (on_late) on_late(id, std::move(o));
     }
 
     void on_response(std::size_t i, std::uint64_t session_number, Entry e, std::error_code ec, Pdu resp) {
@@ -577,6 +607,10 @@ Carrier::Carrier(asio::any_io_executor ex, CarrierSettings settings, DeliverHand
 Carrier::~Carrier() {
     // Nobody holds the handle any more: unbind, and answer whatever is queued.
     asio::post(impl_->strand, [i = impl_] { i->drain({}, true); });
+}
+
+void Carrier::set_late_handler(LateHandler on_late) {
+    asio::post(impl_->strand, [c = impl_, h = std::move(on_late)]() mutable { c->on_late = std::move(h); });
 }
 
 void Carrier::start() {

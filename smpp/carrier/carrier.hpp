@@ -40,6 +40,12 @@ using SubmitCallback = std::function<void(SubmitOutcome)>;
 using DeliverHandler = std::function<void(protocol::Pdu&& deliver_sm,
                                           std::function<void(protocol::command_status)> respond)>;
 
+// A submit whose outcome was InDoubt for a response_timeout, answered after
+// all (while its bind is still up, within the session's
+// late_response_window): `id` is its SubmitRequest::id, the outcome what the
+// answer says (Sent with the carrier's message_id, or a refusal).
+using LateHandler = std::function<void(const std::string& id, SubmitOutcome)>;
+
 enum class carrier_state {
     running,   // takes submits (unless it is a backup)
     draining,  // drain()/disable(): refuses new work, waits for its windows to empty, unbinds
@@ -73,6 +79,11 @@ public:
     ~Carrier();
     Carrier(const Carrier&) = delete;
     Carrier& operator=(const Carrier&) = delete;
+
+    // Where late answers go (see LateHandler); without one they are only
+    // logged by the session as unexpected. Any thread; submits sent before
+    // it is in place (it is posted to the strand) have no late handler.
+    void set_late_handler(LateHandler on_late);
 
     // Starts every bind.
     void start();

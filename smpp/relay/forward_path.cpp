@@ -236,8 +236,14 @@ command_status unrouted_status(const routing::Decision& d) {
 std::shared_ptr<ForwardPath> ForwardPath::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
                                                  store::MessageIdGenerator& ids, std::shared_ptr<MessageRouter> router,
                                                  Carriers carriers, ForwardSettings settings) {
-    return std::shared_ptr<ForwardPath>(
+    std::shared_ptr<ForwardPath> path(
         new ForwardPath(std::move(ex), ledger, ids, std::move(router), std::move(carriers), settings));
+    for (const auto& [id, c] : path->carriers_)
+        c->set_late_handler([w = std::weak_ptr<ForwardPath>(path), carrier_id = id](const std::string& message,
+                                                                                    carrier::SubmitOutcome o) {
+            if (auto self = w.lock()) self->on_late(carrier_id, message, std::move(o));
+        });
+    return path;
 }
 
 ForwardPath::ForwardPath(boost::asio::any_io_executor ex, store::Ledger& ledger, store::MessageIdGenerator& ids,
@@ -971,6 +977,39 @@ void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrie
     });
 }
 
+void ForwardPath::on_late(const std::string& carrier_id, const std::string& id, carrier::SubmitOutcome outcome) {
+    auto* sent = std::get_if<carrier::Sent>(&outcome);
+    if (!sent) {
+        // It did not take it after all; in doubt is still the safe state
+        // (a restart under in_doubt: resend sends it again).
+        spdlog::warn("message {}: carrier {} refused it after its response_timeout ({}); it stays in doubt", id,
+                     carrier_id, carrier::describe(outcome));
+        return;
+    }
+    const auto message = store::MessageId::parse(id);
+    if (!message) return;
+    // Only the record this carrier's timeout made in doubt changes: its in
+    // doubt write may still be queued (then it is `sending` here, and the
+    // ledger applies the two in order).
+    auto record = ledger_.find(*message);
+    if (!record.ok()) return log_failure("late sent", id)(record.status());
+    const bool ours = !record->attempts.empty() && record->attempts.back().carrier == carrier_id &&
+                      (record->status == MessageStatus::in_doubt || record->status == MessageStatus::sending);
+    if (!ours) {
+        spdlog::warn("message {}: carrier {} took it after its response_timeout (message_id '{}'), but the record is "
+                     "{} by now; left as it is",
+                     id, carrier_id, sent->carrier_message_id, store::name(record->status));
+        return;
+    }
+    counters_.late_sent.fetch_add(1, std::memory_order_relaxed);
+    auto ids = settings_.carrier_ids.find(carrier_id);
+    auto key = index_key(sent->carrier_message_id, ids == settings_.carrier_ids.end() ? CarrierIdSettings{} : ids->second);
+    spdlog::warn("message {}: carrier {} took it after its response_timeout (message_id '{}'): sent, no longer in doubt",
+                 id, carrier_id, sent->carrier_message_id);
+    ledger_.sent(*message, carrier_id, sent->bind, sent->carrier_message_id, key.value_or(std::string{}), now_ms(),
+                 log_failure("late sent", id));
+}
+
 void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id,
                              carrier::SubmitOutcome outcome) {
     const auto at = now_ms();
@@ -1176,7 +1215,8 @@ ForwardCounters ForwardPath::counters() const {
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     return {get(counters_.accepted), get(counters_.refused),  get(counters_.sent),    get(counters_.retries),
             get(counters_.rejected), get(counters_.in_doubt), get(counters_.failed), get(counters_.ledger_errors),
-            get(counters_.expired),  get(counters_.cancelled), get(counters_.replaced), get(counters_.split)};
+            get(counters_.expired),  get(counters_.cancelled), get(counters_.replaced), get(counters_.split),
+            get(counters_.late_sent)};
 }
 
 bool ForwardPath::resend(store::MessageRecord record, std::string not_via_carrier) {

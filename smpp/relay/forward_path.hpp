@@ -188,6 +188,9 @@ struct ForwardCounters {
     std::uint64_t cancelled = 0;  // by cancel_sm
     std::uint64_t replaced = 0;   // by replace_sm
     std::uint64_t split = 0;      // long message_payloads split into parts (each part counts in accepted)
+    // In doubt after a response_timeout, then the carrier's ESME_ROK came
+    // late after all: sent, its message_id indexed for the receipt.
+    std::uint64_t late_sent = 0;
 };
 
 class ForwardPath final : public upstream::MessageSink, public std::enable_shared_from_this<ForwardPath> {
@@ -355,6 +358,8 @@ private:
     void expire(std::shared_ptr<Flight> f);
     void dispatch(std::shared_ptr<Flight> f);
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
+    // A carrier answered a submit after its response_timeout made it in doubt.
+    void on_late(const std::string& carrier_id, const std::string& id, carrier::SubmitOutcome outcome);
     void retry_later(std::shared_ptr<Flight> f);
     void report_health(const Flight& f, const std::string& carrier_id, const carrier::SubmitOutcome& outcome);
     Backlog* backlog_of(std::string_view account) const;
@@ -437,7 +442,7 @@ private:
 
     struct AtomicCounters {
         std::atomic<std::uint64_t> accepted{0}, refused{0}, sent{0}, retries{0}, rejected{0}, in_doubt{0},
-            failed{0}, ledger_errors{0}, expired{0}, cancelled{0}, replaced{0}, split{0};
+            failed{0}, ledger_errors{0}, expired{0}, cancelled{0}, replaced{0}, split{0}, late_sent{0};
     };
     mutable AtomicCounters counters_;
 

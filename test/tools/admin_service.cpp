@@ -92,7 +92,7 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
     CHECK(service.execute("stats\n") ==
           "ok stats\n"
           "forward accepted=100 refused=2 sent=90 retries=3 rejected=1 in_doubt=4 failed=0 expired=1 cancelled=2 "
-          "replaced=1 ledger_errors=0 split=5\n"
+          "replaced=1 ledger_errors=0 split=5 late_sent=0\n"
           "waiting outage=6 concat_pinned=3\n"
           "ledger writes=250 groups=40 overlapped=12 journal_records=40 journal_switches=1 journal_waits=0 "
           "journal_replayed=7\n"

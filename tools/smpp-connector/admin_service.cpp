@@ -111,9 +111,9 @@ std::string stats_text(const StatsView& v) {
     const auto& f = v.forward;
     std::string out = fmt::format(
         "ok stats\nforward accepted={} refused={} sent={} retries={} rejected={} in_doubt={} failed={} expired={} "
-        "cancelled={} replaced={} ledger_errors={} split={}\n",
+        "cancelled={} replaced={} ledger_errors={} split={} late_sent={}\n",
         f.accepted, f.refused, f.sent, f.retries, f.rejected, f.in_doubt, f.failed, f.expired, f.cancelled, f.replaced,
-        f.ledger_errors, f.split);
+        f.ledger_errors, f.split, f.late_sent);
     out += fmt::format("waiting outage={} concat_pinned={}\n", v.outage_waiting, v.concat_pinned);
     if (const auto& l = v.ledger)
         out += fmt::format("ledger writes={} groups={} overlapped={} journal_records={} journal_switches={} "

@@ -43,7 +43,7 @@ struct ReloadResult {
 struct StatsView {
     struct Forward {
         std::uint64_t accepted = 0, refused = 0, sent = 0, retries = 0, rejected = 0, in_doubt = 0, failed = 0,
-                      expired = 0, cancelled = 0, replaced = 0, ledger_errors = 0, split = 0;
+                      expired = 0, cancelled = 0, replaced = 0, ledger_errors = 0, split = 0, late_sent = 0;
     };
     struct Ledger {
         std::uint64_t writes = 0, groups = 0, overlapped = 0, journal_records = 0, journal_switches = 0,

@@ -451,7 +451,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                     smpp::admin::StatsView v;
                     const auto c = forward->counters();
                     v.forward = {c.accepted, c.refused,  c.sent,      c.retries,  c.rejected,     c.in_doubt,
-                                 c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors, c.split};
+                                 c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors, c.split,
+                                 c.late_sent};
                     v.outage_waiting = forward->outage_waiting();
                     v.concat_pinned = forward->pinned_messages();
                     if (ledger) {

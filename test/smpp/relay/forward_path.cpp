@@ -632,6 +632,49 @@ TEST_CASE("forward path: a carrier's ESME_ROK without a message_id leaves the me
     CHECK(rig.forward->counters().sent == 3);
 }
 
+TEST_CASE("forward path: a carrier's ESME_ROK after the response_timeout turns in doubt into sent, receipts match",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger);
+    rig.smsc.answer_delay = 600ms;  // the carrier's response_timeout is 300 ms
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(2, to("447700900123")));
+    auto status_of = [&](const auto& a) { return ledger.find(*store::MessageId::parse(a.message_id))->status; };
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().in_doubt == 2; }, 3s));
+    // Before, the late answers were dropped: in doubt for good, and the
+    // carrier's receipts matched nothing.
+    REQUIRE(loop.run_until(
+        [&] {
+            for (const auto& a : rig.answers)
+                if (status_of(a) != store::MessageStatus::sent) return false;
+            return true;
+        },
+        3s));
+    CHECK(rig.forward->counters().late_sent == 2);
+    CHECK(rig.smsc.submits.size() == 2);  // nothing was sent twice
+    for (const auto& a : rig.answers) {
+        auto r = ledger.find(*store::MessageId::parse(a.message_id));
+        // The attempt written when it went, and the one its timeout made in
+        // doubt, now sent with the carrier's id.
+        REQUIRE(r->attempts.size() == 2);
+        CHECK(r->attempts[1].status == store::MessageStatus::sent);
+        CHECK(r->attempts[1].carrier == "carrier01");
+        REQUIRE_FALSE(r->attempts[1].carrier_message_id.empty());
+        store::CarrierReceipt c;
+        c.carrier = "carrier01";
+        c.carrier_message_id = r->attempts[1].carrier_message_id;
+        c.keys = {c.carrier_message_id};
+        c.status = store::MessageStatus::delivered;
+        std::optional<store::StatusOr<store::ReceiptMatch>> m;
+        ledger.apply_receipt(c, [&](store::StatusOr<store::ReceiptMatch> got) { m = std::move(got); });
+        REQUIRE(m);
+        REQUIRE(m->ok());
+        CHECK((*m)->outcome == store::receipt_outcome::matched);
+        CHECK(ledger.find(r->id)->status == store::MessageStatus::delivered);
+    }
+}
+
 TEST_CASE("forward path: messages waiting for a stalled carrier go to the route's next carrier",
           "[relay][forward][credits]") {
     store::InMemoryLedger ledger;

@@ -389,11 +389,13 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             }
             return after_event();
         }
-        if (resp.id() == protocol::command_id::generic_nack) {
+        // Throttling first: some SMSCs say ESME_RTHROTTLED in a generic_nack,
+        // and it must slow us down all the same.
+        if (resp.id() == protocol::command_id::generic_nack && !is_throttling(resp.status)) {
             // The carrier could not read our submit: it did not take it.
             const auto st = resp.status == command_status::ESME_ROK ? command_status::ESME_RINVCMDID : resp.status;
             finish(b, std::move(e), outcome_for(st));
-        } else if (resp.status == command_status::ESME_ROK) {
+        } else if (resp.status == command_status::ESME_ROK && resp.id() != protocol::command_id::generic_nack) {
             std::string id;
             if (auto* r = resp.as<protocol::SubmitSmResp>()) id = std::move(r->message_id);
             if (auto* r = resp.as<protocol::DataSmResp>()) id = std::move(r->message_id);

@@ -129,6 +129,10 @@ struct Session::Impl {
     std::vector<std::uint8_t> rbuf;
     std::size_t rstart = 0, rend = 0;
     std::vector<std::uint8_t> wq, wbuf;  // accumulating, being written
+    // Requests encoded into wq and not yet handed to the socket: if the
+    // session closes now they never left us (not_bound, safe to send
+    // elsewhere), unlike those being written (session_closed: in doubt).
+    std::vector<std::uint32_t> wq_requests;
 
     bool started = false, reading = false, writing = false, batching = false;
     bool read_paused = false, stop_reading = false, enquire_outstanding = false, unbind_by_us = false;
@@ -208,7 +212,13 @@ struct Session::Impl {
             spdlog::warn("smpp session {}: closed ({})", label(), name(reason));
         late.clear();  // a response on another connection is not this one's
         late_order.clear();
+        std::vector<ResponseHandler> never_written;
+        for (const auto seq : wq_requests)
+            if (auto w = window.complete(seq, command_id::generic_nack)) never_written.push_back(std::move(*w));
+        wq_requests.clear();
         auto waiters = window.drain();
+        for (auto& w : never_written)
+            if (w) w(session_errc::not_bound, Pdu{});
         for (auto& w : waiters)
             if (w) w(session_errc::session_closed, Pdu{});
         internal_outstanding = 0;
@@ -277,6 +287,7 @@ struct Session::Impl {
             return;
         }
         std::swap(wq, wbuf);
+        wq_requests.clear();
         writing = true;
         stream.async_write(asio::buffer(wbuf),
                            asio::bind_executor(owner.strand_, [s = self()](boost::system::error_code ec, std::size_t) {
@@ -575,6 +586,7 @@ struct Session::Impl {
         if (window.full()) return session_errc::window_full;
         Pdu p{command_status::ESME_ROK, seq ? *seq : take_sequence_number(), std::move(body)};
         if (!encode_to_queue(p)) return session_errc::encode_failed;
+        wq_requests.push_back(p.sequence_number);
         const auto deadline = clock::now() + timeout;
         window.insert(p.sequence_number, p.id(), deadline, std::move(done));
         sync_outstanding();
@@ -600,7 +612,8 @@ struct Session::Impl {
     }
 
     void send_request(PduBody&& body, ResponseHandler&& done, ResponseHandler&& on_late = {}) {
-        if (closed()) return done(session_errc::session_closed, Pdu{});
+        // Closed before it was written: it never left us.
+        if (closed()) return done(session_errc::not_bound, Pdu{});
         const auto id = id_of(body);
         if (protocol::is_response(id) || is_bind(id) || id == command_id::unbind || id == command_id::outbind ||
             !request_allowed(owner.role_, state(), id))

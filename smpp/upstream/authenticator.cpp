@@ -117,6 +117,11 @@ void Authenticator::authenticate(const session::BindRequest& request, const boos
             ~Done() { pending.fetch_sub(1); }
         } done_guard{worker_->pending};
 
+        // Again here: binds sent side by side all passed the check above
+        // before the first of them failed. Without this a guesser opening
+        // many connections at once got every password checked (up to
+        // max_pending, not max_failures) and kept the worker from real binds.
+        if (lockout_.locked(peer, now_())) return done(command_status::ESME_RBINDFAIL, {});
         if (!verify_password(account->password_hash, password)) {
             lockout_.record_failure(peer, now_());
             return done(command_status::ESME_RINVPASWD, {});

@@ -76,6 +76,28 @@ TEST_CASE("carrier: max_tps 200 holds over one second at the SMSC") {
     smsc.stop();
 }
 
+TEST_CASE("carrier: ESME_RTHROTTLED in a generic_nack cuts the rate and requeues like a submit_sm_resp") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.throttle_first = 3;
+    smsc.throttle_by_nack = true;
+    auto s = test_settings(smsc.port());
+    s.window = 1;
+    s.throttle.cut_hold = 1ms;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    submit(*c, out, "m0");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 1; }, 5s));
+    CHECK(out.count<Sent>() == 1);  // before: Transient at the first nack, off to another carrier
+    CHECK(smsc.submits.size() == 4);
+    CHECK(c->snapshot().rate_cuts >= 1);
+    CHECK(c->snapshot().binds[0].counters.throttled == 3);
+    stop(loop, *c);
+    smsc.stop();
+}
+
 TEST_CASE("carrier: ESME_RTHROTTLED cuts the rate, keeps the order, then the rate recovers") {
     Loop loop;
     TestSmsc smsc(loop);

@@ -59,6 +59,7 @@ public:
     std::string password = "pw01";
     bool answer = true;                       // false: never answer a submit (response_timeout)
     int throttle_first = 0;                   // answer the first N submits ESME_RTHROTTLED
+    bool throttle_by_nack = false;            // ... in a generic_nack instead of a submit_sm_resp
     std::chrono::milliseconds answer_delay{0};
     bool empty_message_ids = false;  // answer ESME_ROK with an empty message_id (seen in the wild)
     // When set, the delay for this submit instead of answer_delay.
@@ -127,6 +128,8 @@ private:
                 status = smsc_.reject_status;
             }
             auto resp = protocol::make_response(p.id(), p.sequence_number, status);
+            if (status == command_status::ESME_RTHROTTLED && smsc_.throttle_by_nack)
+                resp = protocol::make_response(protocol::command_id::generic_nack, p.sequence_number, status);
             if (status == command_status::ESME_ROK) {
                 // message_id is at most 64 octets: a long text gets a numbered id.
                 // A UDH (binary, NULs too) is left out of it.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -220,4 +221,30 @@ TEST_CASE("the TPS bucket is per account and shared by its binds", "[upstream][a
     CHECK(auth.tps_bucket("bulkco") == nullptr);  // no limit
     CHECK(auth.tps_bucket("nobody") == nullptr);
     CHECK(auth.tps_bucket("acme") == acme);
+}
+
+TEST_CASE("binds sent side by side from one address get at most max_failures passwords checked",
+          "[upstream][authenticator]") {
+    ManualClock clock;
+    Authenticator auth(restricted({.max_failures = 3, .window = std::chrono::seconds(60)}), 256, clock.fn());
+    const auto guesser = boost::asio::ip::make_address("192.0.2.66");
+    constexpr int binds = 12;
+    std::vector<std::promise<command_status>> got(binds);
+    BindRequest r;
+    r.type = bind_type::transceiver;
+    r.system_id = "acme";
+    for (int i = 0; i < binds; ++i) {
+        r.password = "guess" + std::to_string(i);
+        auth.authenticate(r, guesser, [&got, i](command_status s, BindLease) { got[i].set_value(s); });
+    }
+    int checked = 0, locked = 0;
+    for (auto& p : got) {
+        auto f = p.get_future();
+        REQUIRE(f.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+        const auto s = f.get();
+        if (s == command_status::ESME_RINVPASWD) ++checked;
+        if (s == command_status::ESME_RBINDFAIL) ++locked;
+    }
+    CHECK(checked == 3);
+    CHECK(locked == binds - 3);
 }

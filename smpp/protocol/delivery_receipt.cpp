@@ -209,6 +209,13 @@ DeliveryReceipt parse_fields(std::string text) {
     r.raw = std::move(text);
     const std::string_view s = r.raw;
     Seen seen;
+    // Fields found after a text that comes first: the text is the sender's
+    // own 20 characters, and a key-like word in it ("text:x id:999 id:123
+    // stat:...") would otherwise be taken for the carrier's field, the real
+    // one after it ignored as a repeat. The carrier's fields come last, so
+    // among those found after the text the last occurrence wins.
+    Seen after_text;
+    bool text_seen = false;
     std::size_t i = 0;
     while (i < s.size()) {
         i = skip_spaces(s, i);
@@ -229,6 +236,7 @@ DeliveryReceipt parse_fields(std::string text) {
             while (trimmed > b && space(s[trimmed - 1])) --trimmed;
             if (!seen[field::text]) store(r, field::text, s.substr(b, trimmed - b));
             seen[field::text] = true;
+            text_seen = true;
             i = e;
             continue;
         }
@@ -241,9 +249,10 @@ DeliveryReceipt parse_fields(std::string text) {
             const std::size_t ne = token_end(s, nb);
             if (nb < s.size() && !token_has_colon(s, nb, ne)) b = nb, e = ne;
         }
-        if (key->f != field::other && !seen[key->f]) {
+        if (key->f != field::other && (!seen[key->f] || after_text[key->f])) {
             store(r, key->f, s.substr(b, e - b));
             seen[key->f] = true;
+            after_text[key->f] = text_seen;
         }
         i = e;
     }
@@ -276,8 +285,14 @@ std::variant<DeliveryReceipt, ReceiptError> extract_receipt(const Pdu& pdu) {
     const auto kind = classify_esm_class(esm);
     if (kind == deliver_kind::mobile_originated) return ReceiptError{receipt_errc::not_a_receipt};
 
-    DeliveryReceipt r =
-        parse_fields(encoding_of(data_coding) == sm_encoding::ucs2 ? from_ucs2(body) : std::string(body));
+    const bool ucs2 = encoding_of(data_coding) == sm_encoding::ucs2;
+    DeliveryReceipt r = parse_fields(ucs2 ? from_ucs2(body) : std::string(body));
+    // Some SMSCs copy the message's data_coding 8 into its receipt and still
+    // write the receipt text in ASCII: read as UCS-2 it has no id.
+    if (ucs2 && r.id.empty()) {
+        auto plain = parse_fields(std::string(body));
+        if (!plain.id.empty()) r = std::move(plain);
+    }
     r.kind = kind;
     if (const auto id = tlvs->receipted_message_id(); id && !id->empty()) r.id = *id;
     if (const auto st = tlvs->message_state()) {

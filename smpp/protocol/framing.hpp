@@ -10,7 +10,9 @@
 namespace smpp::protocol {
 
 inline constexpr std::size_t header_size = 16;
-inline constexpr std::uint32_t default_max_command_length = 64 * 1024;
+// A submit_sm with a full 65,535-octet message_payload and long addresses
+// is over 64 KiB: such a legal PDU must get a status, not a closed bind.
+inline constexpr std::uint32_t default_max_command_length = 72 * 1024;
 
 struct PduHeader {
     std::uint32_t command_length = 0;

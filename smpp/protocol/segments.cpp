@@ -12,6 +12,7 @@ constexpr std::size_t user_data_octets = 140;
 bool ia5_is_extension(std::uint8_t c) noexcept {
     switch (c) {
     case '^': case '{': case '}': case '\\': case '[': case ']': case '~': case '|':
+    case '\f':  // GSM 03.38 extension 0x1B 0x0A, as an SMSC converts it
         return true;
     default:
         return false;

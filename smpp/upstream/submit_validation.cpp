@@ -42,6 +42,8 @@ std::variant<NormalisedAddress, command_status> address(const protocol::Address&
 // a UDH of udh_octets holds. A payload outside its coding's alphabet counts
 // as octets, as the forward path bills it.
 bool fits_one_part(std::uint8_t data_coding, std::string_view payload, std::size_t udh_octets) {
+    // A UDH alone longer than one SMS's 140 octets: no text makes it fit.
+    if (udh_octets > 140) return false;
     auto s = protocol::split(data_coding, payload, udh_octets);
     if (auto* seg = std::get_if<protocol::Segments>(&s))
         return seg->units <= protocol::segment_limits(seg->encoding, udh_octets).per_part;

@@ -320,6 +320,30 @@ TEST_CASE("receipt: UCS-2 receipt text is decoded") {
     CHECK(r.text == "é");
 }
 
+TEST_CASE("receipt: data_coding 8 with an ASCII receipt text is read as written") {
+    Pdu p = deliver("id:99 sub:001 dlvrd:001 submit date:2503141530 done date:2503141531 stat:DELIVRD err:000 text:");
+    p.as<DeliverSm>()->data_coding = 8;
+    const auto r = extracted(p);
+    CHECK(r.id == "99");
+    CHECK(r.stat == message_state::delivered);
+}
+
+TEST_CASE("receipt: a text that comes first cannot stand in for the carrier's own fields") {
+    // The text is the sender's first 20 characters: key-like words in it
+    // must not win over the carrier's fields after it.
+    auto r = parsed("text:code id:999 id:123 stat:DELIVRD");
+    CHECK(r.id == "123");
+    CHECK(r.stat == message_state::delivered);
+    r = parsed("text:Hi stat:DELIVRD id:1 sub:001 dlvrd:000 stat:UNDELIV err:001");
+    CHECK(r.id == "1");
+    CHECK(r.stat == message_state::undeliverable);
+    CHECK(r.err == "001");
+    // Fields before the text keep the first value, as before.
+    r = parsed("id:555 text:id:666 stat:DELIVRD");
+    CHECK(r.id == "555");
+    CHECK(r.stat == message_state::delivered);
+}
+
 TEST_CASE("receipt: stat names and parse_stat round trip") {
     for (int s = 1; s <= 8; ++s) {
         const auto st = static_cast<message_state>(s);

@@ -18,8 +18,8 @@ TEST_CASE("check_length boundaries") {
     CHECK(check_length(0) == frame_check::too_short);
     CHECK(check_length(15) == frame_check::too_short);
     CHECK(check_length(16) == frame_check::ok);
-    CHECK(check_length(64 * 1024) == frame_check::ok);
-    CHECK(check_length(64 * 1024 + 1) == frame_check::too_long);
+    CHECK(check_length(72 * 1024) == frame_check::ok);
+    CHECK(check_length(72 * 1024 + 1) == frame_check::too_long);
     CHECK(check_length(0xFFFFFFFF) == frame_check::too_long);
     SECTION("a configured maximum") {
         CHECK(check_length(4096, 4096) == frame_check::ok);

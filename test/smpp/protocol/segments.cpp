@@ -125,6 +125,7 @@ TEST_CASE("segments: IA5 counts ^ { } \\ [ ] ~ | twice") {
     CHECK(count(1, std::string(159, 'a') + "[") == 2);  // 161 septets after conversion
     CHECK(count(1, std::string(80, '{')) == 1);
     CHECK(count(1, std::string(81, '{')) == 2);
+    CHECK(count(1, std::string(159, 'a') + "\f") == 2);  // form feed is the extension 0x1B 0x0A
     const auto s = ok(1, std::string(152, 'a') + "|" + std::string(10, 'b'));
     REQUIRE(s.count() == 2);
     CHECK(s.parts[0] == std::string(152, 'a'));

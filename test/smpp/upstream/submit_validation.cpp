@@ -210,6 +210,20 @@ TEST_CASE("esm_class: message type and UDH", "[upstream][submit_validation]") {
         sm.short_message = protocol::make_udh(1, 2, 1) + std::string(136, 'a');
         CHECK(status_of(sm) == command_status::ESME_RINVMSGLEN);
     }
+    SECTION("a UDH longer than one SMS, with no text after it") {
+        sm.esm_class = protocol::esm_class::udhi;
+        for (const std::size_t udhl : {139u, 149u}) {
+            // One unknown IE filling the UDH: IEI 0x70, its length, its data.
+            std::string udh(1, static_cast<char>(udhl));
+            udh += '\x70';
+            udh += static_cast<char>(udhl - 2);
+            udh += std::string(udhl - 2, 'u');
+            sm.short_message.clear();
+            sm.tlvs.set_bytes(tlv_tag::message_payload, udh);
+            INFO(udhl);
+            CHECK(status_of(sm) == (udhl + 1 <= 140 ? command_status::ESME_ROK : command_status::ESME_RINVMSGLEN));
+        }
+    }
 }
 
 TEST_CASE("priority_flag", "[upstream][submit_validation]") {

@@ -315,7 +315,7 @@ void read_forward(const Reader& r, const YAML::Node& node, ForwardConfig& out) {
     const std::string path = "forward";
     r.expect_mapping(node, path,
                      {"retry_base", "retry_max", "max_retry_rounds", "max_hold", "carrier_stall", "outage_retry_max",
-                      "concat_window", "split_payload"});
+                      "concat_window", "split_payload", "in_doubt_resend_after"});
     auto within = [&](const char* key, std::chrono::seconds& field, std::chrono::seconds min, std::chrono::seconds max,
                       const char* range) {
         const YAML::Node v = node[key];
@@ -331,6 +331,11 @@ void read_forward(const Reader& r, const YAML::Node& node, ForwardConfig& out) {
     within("carrier_stall", out.carrier_stall, seconds(1), hours(1), "1s and 1h");
     within("outage_retry_max", out.outage_retry_max, seconds(1), hours(24), "1s and 24h");
     within("concat_window", out.concat_window, seconds(0), hours(24), "0s and 24h");
+    within("in_doubt_resend_after", out.in_doubt_resend_after, seconds(0), hours(24 * 7), "0s and 7d");
+    if (const YAML::Node v = node["in_doubt_resend_after"];
+        v.IsDefined() && out.in_doubt_resend_after.count() > 0 && out.in_doubt_resend_after < seconds(300))
+        r.fail(v, Reader::child(path, "in_doubt_resend_after"),
+               "must be 0s or at least 5m (a carrier's late answer may come up to 5 minutes after its timeout)");
     if (const YAML::Node v = node["split_payload"]; v.IsDefined())
         out.split_payload = r.boolean(v, path + ".split_payload");
     if (const YAML::Node v = node["max_retry_rounds"]; v.IsDefined())

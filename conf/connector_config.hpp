@@ -42,6 +42,10 @@ struct ForwardConfig {
     // A concatenated message's parts go through the carrier that took the
     // first; a part waits for it at most this long after the last; 0s: off.
     std::chrono::seconds concat_window{600};
+    // Accounts with in_doubt: resend: a message in doubt while running goes
+    // again this long after, if nothing settled it meanwhile (a carrier's late
+    // answer comes within 5 min); 0s: only at the next start.
+    std::chrono::seconds in_doubt_resend_after{360};
     // A message_payload too long for short_message whose route has no
     // carrier taking message_payload is split into concatenated parts (as
     // Kannel does); false: refused with ESME_ROPTPARNOTALLWD.

@@ -977,6 +977,22 @@ void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrie
     });
 }
 
+void ForwardPath::resend_in_doubt_later(store::MessageId id) {
+    if (stopping_.load()) return;
+    auto timer = std::make_shared<boost::asio::steady_timer>(ex_);
+    timer->expires_after(settings_.in_doubt_resend_after);
+    timer->async_wait([self = shared_from_this(), timer, id](boost::system::error_code ec) {
+        if (ec || self->stopping_.load()) return;  // a restart's recovery resends it instead
+        auto record = self->ledger_.find(id);
+        if (!record.ok()) return self->log_failure("in_doubt resend", id.to_string())(record.status());
+        if (record->status != MessageStatus::in_doubt) return;  // a late answer or a receipt settled it
+        spdlog::warn("message {}: still in doubt after {} s; sent again (its account says in_doubt: resend)",
+                     id.to_string(), std::chrono::duration_cast<std::chrono::seconds>(
+                                         self->settings_.in_doubt_resend_after).count());
+        self->resume(std::move(*record));
+    });
+}
+
 void ForwardPath::on_late(const std::string& carrier_id, const std::string& id, carrier::SubmitOutcome outcome) {
     auto* sent = std::get_if<carrier::Sent>(&outcome);
     if (!sent) {
@@ -1061,7 +1077,15 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
                                       .bind = std::get<carrier::InDoubt>(outcome).bind,
                                       .at = at,
                                       .status = MessageStatus::in_doubt}};
-        return ledger_.update(f->id, std::move(change), log_failure("in_doubt", id));
+        const auto* account = settings_.accounts.find(f->account);
+        if (!account || account->in_doubt != upstream::in_doubt_policy::resend ||
+            settings_.in_doubt_resend_after.count() <= 0)
+            return ledger_.update(f->id, std::move(change), log_failure("in_doubt", id));
+        return ledger_.update(f->id, std::move(change),
+                              [self = shared_from_this(), message = f->id, id](store::Status st) {
+                                  if (!st.ok()) return self->log_failure("in_doubt", id)(std::move(st));
+                                  self->resend_in_doubt_later(message);
+                              });
     }
     // Transient, or refused before it left us: the next carrier, or later.
     if (auto* t = std::get_if<carrier::Transient>(&outcome)) {

@@ -150,6 +150,13 @@ struct ForwardSettings {
     // this long after the message's last part went. 0: each part routes on
     // its own.
     std::chrono::milliseconds concat_window{600'000};
+    // An account with `in_doubt: resend`: a message that goes in doubt
+    // while running (its carrier did not answer in time, or the bind closed
+    // with it on the wire) is sent again this long after, if it is still in
+    // doubt then. Not sooner than the carriers' late_response_window (5 min),
+    // so a late ESME_ROK settles it first. 0: only at the next start, as
+    // recovery does.
+    std::chrono::milliseconds in_doubt_resend_after{360'000};
     // A message_payload too long for short_message, on a route with no
     // carrier that takes message_payload: split into concatenated parts
     // (submit_split) instead of refused with ESME_ROPTPARNOTALLWD.
@@ -358,6 +365,8 @@ private:
     void expire(std::shared_ptr<Flight> f);
     void dispatch(std::shared_ptr<Flight> f);
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
+    // After in_doubt_resend_after: `id`, if still in doubt, goes again.
+    void resend_in_doubt_later(store::MessageId id);
     // A carrier answered a submit after its response_timeout made it in doubt.
     void on_late(const std::string& carrier_id, const std::string& id, carrier::SubmitOutcome outcome);
     void retry_later(std::shared_ptr<Flight> f);

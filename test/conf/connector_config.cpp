@@ -360,6 +360,7 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
         CHECK(c.forward.carrier_stall == std::chrono::seconds(5));
         CHECK(c.forward.outage_retry_max == std::chrono::seconds(30));
         CHECK(c.forward.concat_window == std::chrono::minutes(10));
+        CHECK(c.forward.in_doubt_resend_after == std::chrono::minutes(6));
         CHECK(c.forward.split_payload);
     }
     TempConfig f(valid_yaml +
@@ -398,12 +399,17 @@ TEST_CASE("forward: retries and holds load with their values and defaults; bad o
     CHECK(error_of(with("forward:\n  carrier_stall: 0s\n")) == "24: forward.carrier_stall: must be between 1s and 1h");
     CHECK(error_of(with("forward:\n  stall: 5s\n")) ==
           "24: forward.stall: unknown key (expected one of: retry_base, retry_max, max_retry_rounds, max_hold, "
-          "carrier_stall, outage_retry_max, concat_window, split_payload)");
+          "carrier_stall, outage_retry_max, concat_window, split_payload, in_doubt_resend_after)");
     CHECK(error_of(with("forward:\n  split_payload: maybe\n")) == "24: forward.split_payload: must be true or false");
     CHECK(error_of(with("forward:\n  concat_window: 2d\n")) ==
           "24: forward.concat_window: must be between 0s and 24h");
     CHECK(error_of(with("forward:\n  outage_retry_max: 0s\n")) ==
           "24: forward.outage_retry_max: must be between 1s and 24h");
+    CHECK(error_of(with("forward:\n  in_doubt_resend_after: 1m\n")) ==
+          "24: forward.in_doubt_resend_after: must be 0s or at least 5m (a carrier's late answer may come up to 5 "
+          "minutes after its timeout)");
+    CHECK(load_connector_config(TempConfig(valid_yaml + "forward: {in_doubt_resend_after: 0s}\n").path())
+              .forward.in_doubt_resend_after == std::chrono::seconds(0));
 }
 
 TEST_CASE("duplicate system_ids are errors at the second one", "[conf]") {

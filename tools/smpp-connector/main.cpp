@@ -258,6 +258,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         forward_settings.carrier_stall = config.forward.carrier_stall;
         forward_settings.outage_retry_max = config.forward.outage_retry_max;
         forward_settings.concat_window = config.forward.concat_window;
+        forward_settings.in_doubt_resend_after = config.forward.in_doubt_resend_after;
         forward_settings.split_payload = config.forward.split_payload;
         forward_settings.health = health;
         // A message rejected, failed or expired with us may owe its upstream

@@ -675,6 +675,36 @@ TEST_CASE("forward path: a carrier's ESME_ROK after the response_timeout turns i
     }
 }
 
+TEST_CASE("forward path: in_doubt: resend sends a message in doubt again while running; report keeps it",
+          "[relay][forward]") {
+    for (const auto policy : {upstream::in_doubt_policy::resend, upstream::in_doubt_policy::report}) {
+        store::InMemoryLedger ledger;
+        Loop loop;
+        relay::ForwardSettings fs;
+        upstream::Account acme;
+        acme.system_id = "acme";
+        acme.in_doubt = policy;
+        fs.accounts.accounts.push_back(acme);
+        fs.in_doubt_resend_after = 400ms;
+        Rig rig(loop, ledger, false, fs);
+        rig.smsc.answer = false;  // no answer: in doubt at the 300 ms response_timeout
+        REQUIRE(rig.ready());
+        REQUIRE(rig.submit(1, to("447700900123")));
+        const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+        REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::in_doubt; }, 3s));
+        rig.smsc.answer = true;
+        INFO(upstream::name(policy));
+        if (policy == upstream::in_doubt_policy::resend) {
+            REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::sent; }, 3s));
+            CHECK(rig.smsc.submits.size() == 2);
+        } else {
+            loop.run_for(800ms);
+            CHECK(ledger.find(id)->status == store::MessageStatus::in_doubt);
+            CHECK(rig.smsc.submits.size() == 1);
+        }
+    }
+}
+
 TEST_CASE("forward path: messages waiting for a stalled carrier go to the route's next carrier",
           "[relay][forward][credits]") {
     store::InMemoryLedger ledger;

@@ -165,6 +165,8 @@ struct ReceiptForwarder::Account {
     bool removals_posted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::optional<steady::time_point> timer_at;
+    // Without a receiver bind, max_age is still applied, at most this often.
+    steady::time_point next_age_check{};
 };
 
 std::shared_ptr<ReceiptForwarder> ReceiptForwarder::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
@@ -250,7 +252,8 @@ void ReceiptForwarder::schedule_drain(const std::string& account) {
 void ReceiptForwarder::drain(const std::string& account) {
     auto& a = *accounts_[account];
     a.drain_posted = false;
-    if (stopped_ || a.links.empty()) return;
+    if (stopped_) return;
+    if (a.links.empty()) return expire_unbound(a, account);
 
     const std::uint32_t cap_setting = settings_.max_in_flight_per_session;
     auto room = [&](const Account::Link& l) -> std::uint32_t {
@@ -419,6 +422,58 @@ void ReceiptForwarder::retry_later(Account& a, const std::string& account, Item 
     delay = std::min(delay, settings_.retry_max);
     w.not_before = steady::now() + delay;
     arm_timer(a, account, w.not_before);
+}
+
+void ReceiptForwarder::expire_unbound(Account& a, const std::string& account) {
+    // An account with no receiver bind (a transmitter-only client that asks
+    // for receipts, or one gone for days) kept every receipt forever, in
+    // the ledger and in its memory. max_age applies to them as to the rest.
+    if (settings_.max_age.count() <= 0) return;
+    const auto mono = steady::now();
+    if (mono < a.next_age_check) return arm_timer(a, account, a.next_age_check);
+    constexpr std::size_t batch = 1'000;
+    auto busy = [&a](bool mo) {
+        return [&a, mo](store::MessageId id) { return a.busy.count(Item{mo, id}) > 0; };
+    };
+    auto pending = ledger_.pending_receipts(account, batch, busy(false));
+    auto mos = ledger_.pending_mo(account, batch, busy(true));
+    if (!pending.ok() || !mos.ok()) {
+        ++counters_.ledger_errors;
+        a.next_age_check = mono + settings_.retry_max;
+        return arm_timer(a, account, a.next_age_check);
+    }
+    const auto wall = now();
+    std::size_t dropped = 0;
+    std::optional<store::Timestamp> oldest_kept;
+    auto consider = [&](store::Timestamp born, Item item, std::atomic<std::uint64_t>* counter,
+                        std::optional<store::ReceiptStamp> stamp) {
+        if (wall - born > settings_.max_age) {
+            remove(account, item, counter, stamp);
+            ++dropped;
+        } else if (!oldest_kept || born < *oldest_kept) {
+            oldest_kept = born;
+        }
+    };
+    for (const auto& rc : *pending)
+        consider(rc.done_at.time_since_epoch().count() != 0 ? rc.done_at : rc.id.time(), Item{false, rc.id},
+                 &counters_.expired, store::stamp_of(rc));
+    for (const auto& mo : *mos)
+        consider(mo.received_at.time_since_epoch().count() != 0 ? mo.received_at : mo.id.time(), Item{true, mo.id},
+                 &counters_.mo_expired, std::nullopt);
+    if (dropped)
+        spdlog::warn("receipts account={}: {} receipt(s)/MO(s) older than max_age ({} ms) dropped unsent: the "
+                     "account has no receiver or transceiver bind",
+                     account, dropped, settings_.max_age.count());
+    // A full batch may have more behind it: look again soon. Otherwise when
+    // the oldest kept one comes of age (at most hourly, at least a minute
+    // apart: notify() from a busy account must not re-read its backlog
+    // each time).
+    std::chrono::milliseconds wait = std::chrono::hours(1);
+    if (dropped == pending->size() + mos->size() && dropped >= batch) wait = settings_.retry_base;
+    else if (oldest_kept) wait = std::clamp<std::chrono::milliseconds>(*oldest_kept + settings_.max_age - wall,
+                                                                          std::chrono::minutes(1), std::chrono::hours(1));
+    a.next_age_check = mono + wait;
+    arm_timer(a, account, a.next_age_check);
 }
 
 void ReceiptForwarder::arm_timer(Account& a, const std::string& account, steady::time_point at) {

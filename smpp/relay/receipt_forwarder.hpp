@@ -14,7 +14,9 @@
 //     intermediate notification) goes only when bit 4 asks for it, as
 //     esm_class 0x20.
 //   - receipts older than max_age (from done_at, or the id's time when
-//     done_at is unset) are removed unsent, with a warning and a counter;
+//     done_at is unset) are removed unsent, with a warning and a counter,
+//     also for an account with no receiver bind (checked when a receipt
+//     comes for it, at most once a minute, and on a timer);
 //   - the deliver_sm is built from the envelope the receipt was parked with
 //     (store/pending_receipt.hpp), without reading the record; one parked
 //     without (an older version) reads it, and is removed when the record
@@ -138,6 +140,8 @@ private:
 
     void schedule_drain(const std::string& account);
     void drain(const std::string& account);
+    // drain() for an account with no receiver bind: only max_age.
+    void expire_unbound(Account& a, const std::string& account);
     // `stamp`: a receipt's, as read (its removal goes by it); none for an MO.
     void send(Account& a, const std::string& account, std::size_t link, Item item,
               std::optional<store::ReceiptStamp> stamp, protocol::DeliverSm pdu);

@@ -376,6 +376,24 @@ TEST_CASE("receipt forwarder: registered_delivery none / final / failure only, a
     CHECK(c.expired == 1);
 }
 
+TEST_CASE("receipt forwarder: max_age applies to an account with no receiver bind") {
+    // No receiver bind (a transmitter-only client asking for receipts, or one
+    // gone for days): before, its receipts were kept for ever, in the ledger
+    // and in its memory.
+    Loop loop;
+    auto fs = Rig::fast();
+    fs.max_age = std::chrono::hours{1};
+    Rig rig(loop, fs);
+    const auto now = store::MessageIdGenerator::system_clock_ms();
+    rig.park(1, MessageStatus::delivered, 0, now - std::chrono::hours{3});
+    rig.park(1, MessageStatus::delivered, 0, now - std::chrono::hours{2});
+    const auto young = rig.park(1, MessageStatus::delivered);
+    REQUIRE(loop.run_until([&] { return rig.parked() == 1; }, 5s));
+    CHECK(rig.ledger.pending_receipts("acme", 10)->front().id == young);
+    CHECK(rig.forwarder->counters().expired == 2);
+    CHECK(rig.forwarder->counters().forwarded == 0);
+}
+
 TEST_CASE("receipt forwarder: an unbind mid-flight loses nothing; the next bind gets them") {
     Loop loop;
     Rig rig(loop);

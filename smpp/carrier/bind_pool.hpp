@@ -67,6 +67,9 @@ public:
         bool was_bound = false;  // a bind after this one counts as a reconnect
         std::uint32_t in_flight = 0;
         bool write_blocked = false;  // write_queue_full: skip until a response shows it drains
+        // The SMSC answered ESME_RINVBNDSTS: it lost our bind. No new
+        // submits; closed (and bound again) once its window is empty.
+        bool stale = false;
         BindCounters counters;
 
         bool can_submit() const noexcept { return type != session::bind_type::receiver; }

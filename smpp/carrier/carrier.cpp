@@ -241,6 +241,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         ++b.session_number;
         b.in_flight = 0;
         b.write_blocked = false;
+        b.stale = false;
         b.enter(is_draining() ? bind_state::draining : bind_state::bound);
         ++b.counters.binds;
         if (b.was_bound) ++b.counters.reconnects;
@@ -369,6 +370,10 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         auto& b = pool[i];
         const bool same_session = b.session_number == session_number;
         if (same_session && b.in_flight > 0) --b.in_flight;
+        if (same_session && b.stale) asio::post(strand, [self = shared_from_this(), i, session_number] {
+            auto& bind = self->pool[i];
+            if (bind.session_number == session_number) self->close_if_stale(bind);
+        });
         if (same_session) b.write_blocked = ec == session_errc::write_queue_full && b.in_flight > 0;
         if (ec) {
             if (ec == session_errc::window_full || ec == session_errc::write_queue_full ||
@@ -400,6 +405,16 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             if (auto* r = resp.as<protocol::SubmitSmResp>()) id = std::move(r->message_id);
             if (auto* r = resp.as<protocol::DataSmResp>()) id = std::move(r->message_id);
             finish(b, std::move(e), Sent{std::move(id)});
+        } else if (resp.status == command_status::ESME_RINVBNDSTS && same_session) {
+            // The SMSC no longer has this bind (it restarted behind a proxy,
+            // or timed us out) while the TCP connection stays up: every
+            // submit on it would bounce. It did not take this one; the
+            // others on the wire get the same answer, then a new bind.
+            if (!b.stale) spdlog::warn("carrier {}: bind {} answered ESME_RINVBNDSTS: binding again", settings.id, i);
+            b.stale = true;
+            if (b.state == bind_state::bound) b.enter(bind_state::connecting);
+            requeue(std::move(e), Transient{resp.status});
+            close_if_stale(b);
         } else if (is_throttling(resp.status)) {
             ++b.counters.throttled;
             const auto now = clock::now();
@@ -419,6 +434,10 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             finish(b, std::move(e), outcome_for(resp.status));
         }
         after_event();
+    }
+
+    void close_if_stale(BindPool::Bind& b) {
+        if (b.stale && b.in_flight == 0 && b.session) b.session->close(session::close_reason::stale_bind);
     }
 
     // Back to its place in its class, or — if the carrier no longer takes

@@ -98,6 +98,27 @@ TEST_CASE("carrier: ESME_RTHROTTLED in a generic_nack cuts the rate and requeues
     smsc.stop();
 }
 
+TEST_CASE("carrier: ESME_RINVBNDSTS from the SMSC binds again and the message goes on the new bind") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    int answered = 0;
+    smsc.reject_if = [&answered](const smpp::protocol::SubmitSm&) { return answered++ == 0; };
+    smsc.reject_status = command_status::ESME_RINVBNDSTS;
+    auto s = test_settings(smsc.port());
+    s.binds = 1;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    submit(*c, out, "m0");
+    REQUIRE(loop.run_until([&] { return out.got.size() == 1; }, 5s));
+    CHECK(out.count<Sent>() == 1);  // before: Transient, and the bind kept bouncing every submit
+    CHECK(smsc.submits.size() == 2);
+    CHECK(smsc.bind_attempts == 2);
+    stop(loop, *c);
+    smsc.stop();
+}
+
 TEST_CASE("carrier: ESME_RTHROTTLED cuts the rate, keeps the order, then the rate recovers") {
     Loop loop;
     TestSmsc smsc(loop);

@@ -1090,7 +1090,11 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     // Transient, or refused before it left us: the next carrier, or later.
     if (auto* t = std::get_if<carrier::Transient>(&outcome)) {
         f->last_status = static_cast<std::uint32_t>(t->status);
-        f->answered = true;  // this round counts towards max_retry_rounds
+        // This round counts towards max_retry_rounds, unless the carrier
+        // only said it is busy (ESME_RTHROTTLED / ESME_RMSGQFUL after the
+        // carrier actor's own retries): twenty busy minutes at a carrier
+        // must not fail a message; its validity or max_hold ends the wait.
+        f->answered = !carrier::is_throttling(t->status);
     }
     f->unrecorded_refusal = std::holds_alternative<carrier::Transient>(outcome)
                                 ? static_cast<std::uint32_t>(std::get<carrier::Transient>(outcome).status)

@@ -131,7 +131,8 @@ struct ForwardSettings {
     std::chrono::milliseconds retry_max{300'000};  // backoff doubles up to this
     // Rounds in which a carrier answered with an error; then the record is
     // failed. Rounds in which every carrier refused or was passed over (down,
-    // disabled, stalled) do not count: an outage does not fail messages.
+    // disabled, stalled) or only throttled do not count: an outage or a busy
+    // carrier does not fail messages.
     std::uint32_t max_retry_rounds = 10;
     // A message without a validity_period that no carrier took within this
     // long after it was accepted expires (as SMSCs' default validity does).

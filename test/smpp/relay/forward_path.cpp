@@ -924,6 +924,19 @@ TEST_CASE("forward path: a carrier's error answers fail the message after max_re
     CHECK(r.attempts.size() == 3);
 }
 
+TEST_CASE("forward path: a carrier that only answers ESME_RTHROTTLED does not fail the message", "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, false, fast_retries(), nullptr, [](carrier::CarrierSettings& s) { s.throttle.max_retries = 0; });
+    rig.smsc.throttle_first = 6;  // more rounds than max_retry_rounds (2)
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return record_of(ledger, rig.answers[0]).status == store::MessageStatus::sent; },
+                           10s));
+    CHECK(rig.smsc.submits.size() == 7);
+    CHECK(rig.forward->counters().failed == 0);
+}
+
 TEST_CASE("forward path: without a validity_period, a message no carrier took expires max_hold after acceptance",
           "[relay][forward]") {
     store::InMemoryLedger ledger;

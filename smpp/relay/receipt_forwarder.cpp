@@ -378,12 +378,34 @@ void ReceiptForwarder::send(Account& a, const std::string& account, std::size_t 
     ++l.in_flight;
     a.busy.insert(item);
     auto session = l.session;
-    session->send_request(std::move(pdu), [self = shared_from_this(), account, item, stamp, ptr = session.get()](
-                                              std::error_code ec, protocol::Pdu resp) {
-        boost::asio::post(self->strand_, [self, account, item, stamp, ptr, ec, status = resp.status] {
-            self->on_response(account, item, stamp, ptr, ec, status);
+    session->send_request(
+        std::move(pdu),
+        [self = shared_from_this(), account, item, stamp, ptr = session.get()](std::error_code ec,
+                                                                              protocol::Pdu resp) {
+            boost::asio::post(self->strand_, [self, account, item, stamp, ptr, ec, status = resp.status] {
+                self->on_response(account, item, stamp, ptr, ec, status);
+            });
+        },
+        [self = shared_from_this(), account, item, stamp](std::error_code, protocol::Pdu resp) {
+            boost::asio::post(self->strand_, [self, account, item, stamp, status = resp.status] {
+                self->on_late_response(account, item, stamp, status);
+            });
         });
-    });
+}
+
+void ReceiptForwarder::on_late_response(const std::string& account, Item item,
+                                        std::optional<store::ReceiptStamp> stamp, command_status status) {
+    // The upstream took it after all, after its response_timeout. Unless it
+    // is on its way again already, it is done: sending it again would be a
+    // duplicate the upstream has to weed out.
+    if (stopped_ || status != command_status::ESME_ROK) return;
+    auto& a = *accounts_[account];
+    if (a.busy.count(item) || !a.waiting.count(item)) return;
+    a.waiting.erase(item);
+    ++(item.mo ? counters_.mo_forwarded : counters_.forwarded);
+    spdlog::info("{} account={} id={}: deliver_sm_resp ESME_ROK came after its timeout; not sent again",
+                 item.mo ? "mo" : "receipts", account, item.id.to_string());
+    remove(account, item, nullptr, stamp);
 }
 
 void ReceiptForwarder::on_response(const std::string& account, Item item, std::optional<store::ReceiptStamp> stamp,

@@ -147,6 +147,9 @@ private:
               std::optional<store::ReceiptStamp> stamp, protocol::DeliverSm pdu);
     void on_response(const std::string& account, Item item, std::optional<store::ReceiptStamp> stamp,
                      const session::Session* s, std::error_code ec, protocol::command_status status);
+    // The upstream's deliver_sm_resp after its response_timeout.
+    void on_late_response(const std::string& account, Item item, std::optional<store::ReceiptStamp> stamp,
+                          protocol::command_status status);
     // `stamp`: a receipt's, as read (removed only if still parked with it);
     // none for an MO.
     void remove(const std::string& account, Item item, std::atomic<std::uint64_t>* counter,

@@ -394,6 +394,23 @@ TEST_CASE("receipt forwarder: max_age applies to an account with no receiver bin
     CHECK(rig.forwarder->counters().forwarded == 0);
 }
 
+TEST_CASE("receipt forwarder: a deliver_sm_resp ESME_ROK after the timeout is taken; the receipt is not sent again") {
+    Loop loop;
+    auto fs = Rig::fast();
+    fs.retry_base = 5s;  // the retry after the 2 s timeout waits this long
+    fs.retry_max = 5s;
+    Rig rig(loop, fs);
+    rig.park(1, MessageStatus::delivered);
+    auto esme = std::make_shared<Esme>();
+    esme->hold = true;
+    rig.bind(esme);
+    REQUIRE(loop.run_until([&] { return rig.forwarder->counters().retried == 1; }, 5s));  // timed out
+    esme->release();  // the answer, late
+    REQUIRE(loop.run_until([&] { return rig.parked() == 0; }, 3s));
+    CHECK(esme->seen.size() == 1);
+    CHECK(rig.forwarder->counters().forwarded == 1);
+}
+
 TEST_CASE("receipt forwarder: an unbind mid-flight loses nothing; the next bind gets them") {
     Loop loop;
     Rig rig(loop);

@@ -500,7 +500,7 @@ struct Session::Impl {
             queue_response(protocol::make_response(id, p.sequence_number, command_status::ESME_RINVBNDSTS));
             return;
         }
-        ++unanswered;
+        if (id != command_id::alert_notification) ++unanswered;  // the one request without a response
         handler->on_request(owner, std::move(p));
     }
 

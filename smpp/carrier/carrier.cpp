@@ -138,7 +138,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     asio::strand<asio::any_io_executor> strand;
     CarrierSettings settings;
     DeliverHandler on_deliver;
-    LateHandler on_late;  // set before start(), read on the strand
+    LateHandler on_late;  // set_late_handler(), on the strand
     BindPool pool;
     Queue queue;
     TokenBucket bucket;
@@ -413,7 +413,14 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             if (!b.stale) spdlog::warn("carrier {}: bind {} answered ESME_RINVBNDSTS: binding again", settings.id, i);
             b.stale = true;
             if (b.state == bind_state::bound) b.enter(bind_state::connecting);
-            requeue(std::move(e), Transient{resp.status});
+            // Bounded like throttling: an SMSC that says it after every
+            // fresh bind sends the message to the route's next carrier.
+            if (e.item.throttled_retries < settings.throttle.max_retries) {
+                ++e.item.throttled_retries;
+                requeue(std::move(e), Transient{resp.status});
+            } else {
+                finish(b, std::move(e), Transient{resp.status});
+            }
             close_if_stale(b);
         } else if (is_throttling(resp.status)) {
             ++b.counters.throttled;

@@ -184,10 +184,17 @@ store::Timestamp ReceiptForwarder::now() const {
 }
 
 ReceiptForwarderCounters ReceiptForwarder::counters() const {
-    return {counters_.forwarded.load(), counters_.retried.load(), counters_.expired.load(),
-            counters_.dropped_by_registered_delivery.load(), counters_.orphaned.load(),
-            counters_.ledger_errors.load(), counters_.mo_forwarded.load(), counters_.mo_retried.load(),
-            counters_.mo_expired.load()};
+    return {counters_.forwarded.load(),
+            counters_.retried.load(),
+            counters_.expired.load(),
+            counters_.refused.load(),
+            counters_.dropped_by_registered_delivery.load(),
+            counters_.orphaned.load(),
+            counters_.ledger_errors.load(),
+            counters_.mo_forwarded.load(),
+            counters_.mo_retried.load(),
+            counters_.mo_expired.load(),
+            counters_.mo_refused.load()};
 }
 
 void ReceiptForwarder::notify(std::string account) {
@@ -427,6 +434,14 @@ void ReceiptForwarder::on_response(const std::string& account, Item item, std::o
         return;
     }
     const char* what = item.mo ? "mo" : "receipts";
+    if (!ec && (status == command_status::ESME_RX_P_APPN || status == command_status::ESME_RX_R_APPN)) {
+        // The upstream says it will never take this one (SMPP 3.4 5.1.3).
+        a.waiting.erase(item);
+        spdlog::warn("{} account={} id={}: deliver_sm_resp {}, removed unsent (a final refusal)", what, account,
+                     item.id.to_string(), protocol::name(status));
+        remove(account, item, item.mo ? &counters_.mo_refused : &counters_.refused, stamp);
+        return;
+    }
     if (ec) spdlog::info("{} account={} id={}: deliver_sm failed ({}), retrying", what, account, item.id.to_string(),
                          ec.message());
     else spdlog::info("{} account={} id={}: deliver_sm_resp {}, retrying", what, account, item.id.to_string(),

@@ -26,7 +26,11 @@
 //   - an error deliver_sm_resp, a response_timeout or a full write queue
 //     retries that receipt after retry_base * 2^(failures-1) (up to
 //     retry_max); later receipts do not wait for it. A closed session puts
-//     its receipts back for the next bind, without a failure.
+//     its receipts back for the next bind, without a failure. The two
+//     statuses SMPP 3.4 (5.1.3) defines as final, ESME_RX_P_APPN
+//     (permanent application error) and ESME_RX_R_APPN (reject message),
+//     remove it unsent with a warning: retried, it would be refused every
+//     minute until max_age.
 //
 // Mobile-originated messages parked for the account (Ledger::pending_mo)
 // travel the same way, interleaved with receipts in id (arrival) order: the
@@ -72,12 +76,14 @@ struct ReceiptForwarderCounters {
     std::uint64_t forwarded = 0;  // deliver_sm_resp ESME_ROK
     std::uint64_t retried = 0;    // error status or timeout: backing off
     std::uint64_t expired = 0;    // older than max_age: removed unsent
+    std::uint64_t refused = 0;    // ESME_RX_P_APPN / ESME_RX_R_APPN: removed unsent
     std::uint64_t dropped_by_registered_delivery = 0;
     std::uint64_t orphaned = 0;       // the record was gone: removed unsent
     std::uint64_t ledger_errors = 0;  // a read or a removal failed (logged)
     std::uint64_t mo_forwarded = 0;   // MOs: deliver_sm_resp ESME_ROK
     std::uint64_t mo_retried = 0;     // MOs: error status or timeout, backing off
     std::uint64_t mo_expired = 0;     // MOs older than max_age: removed unsent
+    std::uint64_t mo_refused = 0;     // MOs answered ESME_RX_P_APPN / ESME_RX_R_APPN: removed unsent
 };
 
 // What registered_delivery says about a receipt in `status`.
@@ -172,8 +178,8 @@ private:
     bool notify_posted_ = false;  // under notified_mutex_
 
     struct AtomicCounters {
-        std::atomic<std::uint64_t> forwarded{0}, retried{0}, expired{0}, dropped_by_registered_delivery{0},
-            orphaned{0}, ledger_errors{0}, mo_forwarded{0}, mo_retried{0}, mo_expired{0};
+        std::atomic<std::uint64_t> forwarded{0}, retried{0}, expired{0}, refused{0}, dropped_by_registered_delivery{0},
+            orphaned{0}, ledger_errors{0}, mo_forwarded{0}, mo_retried{0}, mo_expired{0}, mo_refused{0};
     };
     AtomicCounters counters_;
 };

@@ -86,6 +86,10 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
         v.accounts = {{"acme", 5, 2}, {"bulk", 0, 0}};
         v.outage_waiting = 6;
         v.concat_pinned = 3;
+        v.receipts = StatsView::Receipts{.matched = 80, .parked = 4, .late_matched = 3, .duplicates = 2,
+                                         .unparsed = 1, .forwarded = 75, .retried = 6, .expired = 1, .refused = 2,
+                                         .not_requested = 5, .orphaned = 0, .mo_parked = 9, .mo_forwarded = 8,
+                                         .mo_retried = 1, .mo_expired = 0, .mo_refused = 1};
         return v;
     };
     const AdminService service(sources);
@@ -94,6 +98,9 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
           "forward accepted=100 refused=2 sent=90 retries=3 rejected=1 in_doubt=4 failed=0 expired=1 cancelled=2 "
           "replaced=1 ledger_errors=0 split=5 late_sent=0\n"
           "waiting outage=6 concat_pinned=3\n"
+          "receipts matched=80 parked=4 late_matched=3 duplicates=2 unparsed=1 forwarded=75 retried=6 expired=1 "
+          "refused=2 not_requested=5 orphaned=0\n"
+          "mo parked=9 forwarded=8 retried=1 expired=0 refused=1\n"
           "ledger writes=250 groups=40 overlapped=12 journal_records=40 journal_switches=1 journal_waits=0 "
           "journal_replayed=7\n"
           "account acme backlog=5 held=2\n"
@@ -111,6 +118,7 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
     // Without a RocksDB ledger: no ledger line.
     sources.stats = [] { return StatsView{}; };
     CHECK(AdminService(sources).execute("stats").find("\nledger ") == std::string::npos);
+    CHECK(AdminService(sources).execute("stats").find("\nreceipts ") == std::string::npos);
 }
 
 TEST_CASE("admin_service: binds lists every carrier and each bind on its own line", "[tools][admin]") {

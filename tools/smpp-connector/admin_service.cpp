@@ -115,6 +115,14 @@ std::string stats_text(const StatsView& v) {
         f.accepted, f.refused, f.sent, f.retries, f.rejected, f.in_doubt, f.failed, f.expired, f.cancelled, f.replaced,
         f.ledger_errors, f.split, f.late_sent);
     out += fmt::format("waiting outage={} concat_pinned={}\n", v.outage_waiting, v.concat_pinned);
+    if (const auto& r = v.receipts) {
+        out += fmt::format("receipts matched={} parked={} late_matched={} duplicates={} unparsed={} forwarded={} "
+                           "retried={} expired={} refused={} not_requested={} orphaned={}\n",
+                           r->matched, r->parked, r->late_matched, r->duplicates, r->unparsed, r->forwarded,
+                           r->retried, r->expired, r->refused, r->not_requested, r->orphaned);
+        out += fmt::format("mo parked={} forwarded={} retried={} expired={} refused={}\n", r->mo_parked,
+                           r->mo_forwarded, r->mo_retried, r->mo_expired, r->mo_refused);
+    }
     if (const auto& l = v.ledger)
         out += fmt::format("ledger writes={} groups={} overlapped={} journal_records={} journal_switches={} "
                            "journal_waits={} journal_replayed={}\n",

@@ -55,7 +55,15 @@ struct StatsView {
         std::uint32_t backlog = 0;  // accepted, no carrier has it yet (max_backlog counts these)
         std::size_t held = 0;       // of which in the list cancel_sm / replace_sm search (ForwardPath::held)
     };
+    // Carrier receipts matched to messages, and what went upstream
+    // (ReceiptMatcher and ReceiptForwarder counters, since start).
+    struct Receipts {
+        std::uint64_t matched = 0, parked = 0, late_matched = 0, duplicates = 0, unparsed = 0, forwarded = 0,
+                      retried = 0, expired = 0, refused = 0, not_requested = 0, orphaned = 0;
+        std::uint64_t mo_parked = 0, mo_forwarded = 0, mo_retried = 0, mo_expired = 0, mo_refused = 0;
+    };
     Forward forward;
+    std::optional<Receipts> receipts;  // none without a RocksDB ledger
     // Now, not since start: messages sleeping until a carrier of their
     // route is back, and concatenated messages pinned to a carrier.
     std::size_t outage_waiting = 0;
@@ -65,7 +73,7 @@ struct StatsView {
 };
 
 // "ok stats" and one line each: "forward accepted=..", "waiting outage=..
-// concat_pinned=..", "ledger writes=..",
+// concat_pinned=..", "receipts matched=..", "mo parked=..", "ledger writes=..",
 // "account acme backlog=12 held=3".
 std::string stats_text(const StatsView& v);
 

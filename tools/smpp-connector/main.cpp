@@ -448,12 +448,33 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                     return forward->credits(id);
                 };
             if (forward)
-                sources.stats = [forward, &ledger, &config] {
+                sources.stats = [forward, &ledger, &config, &matcher, &forwarder] {
                     smpp::admin::StatsView v;
                     const auto c = forward->counters();
                     v.forward = {c.accepted, c.refused,  c.sent,      c.retries,  c.rejected,     c.in_doubt,
                                  c.failed,   c.expired,  c.cancelled, c.replaced, c.ledger_errors, c.split,
                                  c.late_sent};
+                    if (matcher && forwarder) {
+                        const auto m = matcher->counters();
+                        const auto f = forwarder->counters();
+                        v.receipts = smpp::admin::StatsView::Receipts{
+                            .matched = m.matched,
+                            .parked = m.parked,
+                            .late_matched = m.late_matched,
+                            .duplicates = m.duplicates,
+                            .unparsed = m.unparsed,
+                            .forwarded = f.forwarded,
+                            .retried = f.retried,
+                            .expired = f.expired,
+                            .refused = f.refused,
+                            .not_requested = f.dropped_by_registered_delivery,
+                            .orphaned = f.orphaned,
+                            .mo_parked = m.mo_parked,
+                            .mo_forwarded = f.mo_forwarded,
+                            .mo_retried = f.mo_retried,
+                            .mo_expired = f.mo_expired,
+                            .mo_refused = f.mo_refused};
+                    }
                     v.outage_waiting = forward->outage_waiting();
                     v.concat_pinned = forward->pinned_messages();
                     if (ledger) {
@@ -578,8 +599,10 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     }
     if (forwarder) {
         const auto f = forwarder->counters();
-        spdlog::info("upstream receipts: {} forwarded, {} retried, {} expired, {} not requested, {} orphaned",
-                     f.forwarded, f.retried, f.expired, f.dropped_by_registered_delivery, f.orphaned);
+        spdlog::info("upstream receipts: {} forwarded, {} retried, {} expired, {} refused, {} not requested, "
+                     "{} orphaned; MO: {} forwarded, {} retried, {} expired, {} refused",
+                     f.forwarded, f.retried, f.expired, f.refused, f.dropped_by_registered_delivery, f.orphaned,
+                     f.mo_forwarded, f.mo_retried, f.mo_expired, f.mo_refused);
     }
     if (ledger) {
         // How group commit went: writes per fsync, and the journal's segment

@@ -245,8 +245,8 @@ int main(int argc, char** argv) {
     };
     auto* binds = app.add_subcommand("binds", "every carrier's binds: state, since, endpoint, window, last error");
     add_target(binds);
-    auto* stats = app.add_subcommand("stats", "counters since start: the forward path, the ledger's writes and "
-                                              "journal, each account's backlog");
+    auto* stats = app.add_subcommand("stats", "counters since start: the forward path, receipts and MOs, the "
+                                              "ledger's writes and journal, each account's backlog");
     add_target(stats);
     std::string health_carrier, health_country;
     auto* health = app.add_subcommand("health", "circuits per carrier x country: state per class, error and "

@@ -348,6 +348,26 @@ TEST_CASE("receipt forwarder: deliver_sm_resp errors are retried with backoff, r
     CHECK(esme->seen.size() == 4);  // nothing more once removed
 }
 
+TEST_CASE("receipt forwarder: ESME_RX_P_APPN and ESME_RX_R_APPN remove the receipt unsent, not retried") {
+    Loop loop;
+    Rig rig(loop);
+    auto esme = std::make_shared<Esme>();
+    // SMPP 3.4 5.1.3: permanent application error, reject message.
+    esme->script = {command_status::ESME_RX_P_APPN, command_status::ESME_RX_R_APPN};
+    rig.bind(esme, session::bind_type::transceiver);
+    rig.park(1);
+    rig.park(1);
+    auto kept = rig.park(1);
+    REQUIRE(loop.run_until([&] { return rig.parked() == 0 && rig.forwarder->counters().refused == 2; }, 5s));
+    loop.run_for(60ms);
+    REQUIRE(esme->seen.size() == 3);  // each once: the refused ones are not sent again
+    CHECK(esme->seen[2].receipted_message_id == kept.to_string());
+    const auto c = rig.forwarder->counters();
+    CHECK(c.refused == 2);
+    CHECK(c.retried == 0);
+    CHECK(c.forwarded == 1);
+}
+
 TEST_CASE("receipt forwarder: registered_delivery none / final / failure only, and expiry") {
     Loop loop;
     auto fs = Rig::fast();

@@ -80,7 +80,7 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
         for (const auto& c : match->candidates) {
             std::string_view carrier = table.carrier(c);
             auto skip = [&](std::string reason, SkipKind kind = SkipKind::other) {
-                d.skipped.push_back(Skipped{std::string(carrier), std::move(reason), kind});
+                d.skipped.push_back(Skipped{std::string(carrier), std::move(reason), kind, c.cost_micros});
             };
             if (!(c.traffic_classes & bit(r.traffic_class))) {
                 skip("traffic class " + std::string(name(r.traffic_class)) + " not allowed");
@@ -119,7 +119,8 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
                 }
             }
             if (health_.open(carrier, d.country)) {
-                skip("circuit open for " + (d.country.empty() ? std::string("prefix ") + d.prefix : d.country));
+                skip("circuit open for " + (d.country.empty() ? std::string("prefix ") + d.prefix : d.country),
+                     SkipKind::circuit);
                 continue;
             }
             eligible.push_back(&c);

@@ -109,12 +109,16 @@ struct SelectRequest {
 // Why a candidate was passed over, where a caller acts on it: a message no
 // candidate can take because of what it is (capabilities) is refused for
 // that, not for its destination.
-enum class SkipKind : std::uint8_t { other, message_payload, parts };
+// What kept a carrier off: capabilities decide the upstream's status when
+// nothing is left; an open circuit may be overridden for the parts of a
+// message its carrier took other parts of (smpp/relay/part_affinity.hpp).
+enum class SkipKind : std::uint8_t { other, message_payload, parts, circuit };
 
 struct Skipped {
     std::string carrier;
     std::string reason;
     SkipKind kind = SkipKind::other;
+    std::uint64_t cost_micros = 0;  // the candidate's, as Decision::costs would have it
 };
 
 struct Decision {

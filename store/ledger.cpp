@@ -38,7 +38,9 @@ std::optional<TakenPart> taken_part(const MessageRecord& r, Timestamp since) {
     for (auto it = r.attempts.rbegin(); it != r.attempts.rend() && !a; ++it)
         if (r.status == MessageStatus::in_doubt || carrier_took(*it)) a = &*it;
     if (!a || a->carrier.empty() || a->at < since) return std::nullopt;
-    return TakenPart{r.account, r.source.address, r.destination.address, *r.concatenation, a->carrier, a->at};
+    return TakenPart{r.account,   r.source.address, r.destination.address,
+                     *r.concatenation, a->carrier,     a->at,
+                     r.status == MessageStatus::in_doubt};
 }
 
 StatusOr<std::vector<MoSighting>> Ledger::mo_sightings(Timestamp, std::size_t) const {

@@ -45,6 +45,7 @@ struct TakenPart {
     Concatenation part;
     std::string carrier;
     Timestamp at;  // when it went to that carrier
+    bool in_doubt = false;  // the carrier may have it (no answer): not one of the parts known taken
 };
 // `r` as a TakenPart if it is a part of a concatenated message that a
 // carrier has or may have (sent or in doubt; the carrier of its last

@@ -274,24 +274,54 @@ bool ForwardPath::accepting(std::string_view carrier_id) const {
     return it != carriers_.end() && it->second->accepting();
 }
 
+namespace {
+
+// `carrier` moved to the front of `candidates` (and its cost of `costs`),
+// the others keeping their order and prices. False when it is not there.
+bool to_front(const std::string& carrier, std::vector<std::string>& candidates, std::vector<std::uint64_t>& costs) {
+    const auto at = std::find(candidates.begin(), candidates.end(), carrier);
+    if (at == candidates.end()) return false;
+    const auto i = static_cast<std::size_t>(at - candidates.begin());
+    std::rotate(candidates.begin(), at, at + 1);
+    if (costs.size() == candidates.size()) std::rotate(costs.begin(), costs.begin() + i, costs.begin() + i + 1);
+    return true;
+}
+
+void warn_off_route(const ConcatKey& part, const std::string& carrier) {
+    spdlog::warn("concatenated message {} of {} to {}: carrier {}, which took other parts, is not on its route now; "
+                 "this part goes another way",
+                 part.ref, part.account, part.destination, carrier);
+}
+
+}  // namespace
+
 std::optional<std::string> ForwardPath::follow_siblings(const ConcatKey& part, std::vector<std::string>& candidates,
                                                         std::vector<std::uint64_t>& costs) {
     auto pin = parts_.pin(part, PartAffinity::clock::now());
     if (!pin) return std::nullopt;
-    const auto at = std::find(candidates.begin(), candidates.end(), pin->carrier);
-    if (at == candidates.end()) {
+    if (!to_front(pin->carrier, candidates, costs)) {
         // The route changed, or a carrier left it: the part goes its own way.
-        if (pin->taken)
-            spdlog::warn("concatenated message {} of {} to {}: carrier {}, which took other parts, is not on its "
-                         "route now; this part goes another way",
-                         part.ref, part.account, part.destination, pin->carrier);
+        if (pin->taken) warn_off_route(part, pin->carrier);
         return std::nullopt;
     }
-    // Moved to the front, the others keep their order (and their prices).
-    const auto i = static_cast<std::size_t>(at - candidates.begin());
-    std::rotate(candidates.begin(), at, at + 1);
-    if (costs.size() == candidates.size()) std::rotate(costs.begin(), costs.begin() + i, costs.begin() + i + 1);
     return pin->carrier;
+}
+
+void ForwardPath::keep_pinned(const ConcatKey& part, routing::Decision& d) {
+    auto pin = parts_.pin(part, PartAffinity::clock::now());
+    if (!pin || !pin->taken) return;
+    if (std::find(d.carriers.begin(), d.carriers.end(), pin->carrier) != d.carriers.end()) return;
+    const auto skip = std::find_if(d.skipped.begin(), d.skipped.end(), [&](const routing::Skipped& s) {
+        return s.carrier == pin->carrier && s.kind == routing::SkipKind::circuit;
+    });
+    if (skip == d.skipped.end()) return;
+    // Its circuit opened after it took a sibling (a bind loss opens them
+    // all): the part waits for it like for any outage, or goes there when
+    // it answers again, rather than reach the handset another way.
+    if (d.costs.size() == d.carriers.size()) d.costs.insert(d.costs.begin(), skip->cost_micros);
+    d.carriers.insert(d.carriers.begin(), pin->carrier);
+    d.skipped.erase(skip);
+    d.error.clear();
 }
 
 void ForwardPath::pass_over(Flight& f, std::string_view carrier_id, std::string_view why) {
@@ -314,11 +344,20 @@ std::string ForwardPath::refusing_why(std::string_view carrier_id) const {
     return "no bind up";  // unbound_timeout
 }
 
-bool ForwardPath::part_may_go(const Flight& f, std::string_view carrier_id) {
-    if (!f.part) return true;
+const char* ForwardPath::part_may_not_go(const Flight& f, std::string_view carrier_id) {
+    if (!f.part) return nullptr;
     auto pin = parts_.pin(*f.part, PartAffinity::clock::now());
-    if (!pin || !pin->taken || pin->carrier == carrier_id) return true;
-    return std::find(f.candidates.begin(), f.candidates.end(), pin->carrier) == f.candidates.end();
+    if (!pin) return nullptr;
+    auto listed = [&f](const std::string& c) {
+        return std::find(f.candidates.begin(), f.candidates.end(), c) != f.candidates.end();
+    };
+    if (pin->taken)
+        return pin->carrier == carrier_id || !listed(pin->carrier) ? nullptr : "the other parts went another way";
+    // Nothing taken yet: a sibling still on its way to another carrier of
+    // the route may be taken there, and this part has to follow it.
+    for (const auto& c : pin->awaited)
+        if (c != carrier_id && listed(c)) return "another part is on its way to another carrier";
+    return nullptr;
 }
 
 ForwardPath::Credits::Counts ForwardPath::credits(std::string_view carrier_id) const {
@@ -441,10 +480,19 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     std::string follows;
     if (const auto& c = valid.concatenation; c && c->total > 1 && parts_.enabled()) {
         part = ConcatKey{account, sm.source.addr, sm.dest.addr, c->ref, c->total};
-        if (auto pinned = follow_siblings(*part, decision.carriers, decision.costs))
-            follows = fmt::format("; parts of this message go through {} (part {} of {})", *pinned, c->seqnum,
-                                  c->total);
-        parts_.route(*part, decision.carriers.front(), PartAffinity::clock::now());
+        keep_pinned(*part, decision);
+        const auto now = PartAffinity::clock::now();
+        const auto pin = parts_.claim(*part, decision.carriers.front(), now);
+        if (!pin.fresh) {
+            if (to_front(pin.carrier, decision.carriers, decision.costs)) {
+                follows = fmt::format("; parts of this message go through {} (part {} of {})", pin.carrier,
+                                      c->seqnum, c->total);
+            } else {
+                // The route changed, or a carrier left it: its own way.
+                if (pin.taken) warn_off_route(*part, pin.carrier);
+                parts_.route(*part, decision.carriers.front(), now);
+            }
+        }
     }
     Prepared p;
     auto& r = p.record;
@@ -705,6 +753,11 @@ void ForwardPath::resume(store::MessageRecord record) {
         drop_carriers(match, had);
         if (match.carriers.empty()) return back_to_sent(std::move(record));
     }
+    const auto& concatenation = record.concatenation;
+    if (concatenation && concatenation->total > 1 && parts_.enabled() && had.empty())
+        keep_pinned(ConcatKey{record.account, record.source.address, record.destination.address,
+                              concatenation->reference, concatenation->total},
+                    match);
     if (!match.routed()) {
         // Routes changed since it was accepted; it stays tracked and waits
         // for the next round (a route may come back with a reload).
@@ -742,7 +795,10 @@ std::size_t ForwardPath::seed_taken_parts(const std::vector<store::TakenPart>& p
         const auto age = std::max(now - t.at, std::chrono::milliseconds{0});
         if (age >= settings_.concat_window) continue;
         const ConcatKey key{t.account, t.source, t.destination, t.part.reference, t.part.total};
-        if (!parts_.taken(key, t.part.number, t.carrier, steady_now - age))
+        // An in doubt part pins its carrier but is not counted as taken: it
+        // may be resent (in_doubt: resend), and its siblings must still
+        // find the pin then.
+        if (!parts_.taken(key, t.in_doubt ? 0 : t.part.number, t.carrier, steady_now - age))
             spdlog::warn("message {}/{} ref {}: parts were already with two carriers before the restart ({} last)",
                          t.account, t.destination, t.part.reference, t.carrier);
         ++seeded;
@@ -777,12 +833,12 @@ void ForwardPath::dispatch(std::shared_ptr<Flight> f) {
             ++f->next;
             continue;
         }
-        if (!part_may_go(*f, carrier_id)) {
-            // Another carrier took a sibling part: this one waits for it
-            // (retry rounds) rather than reach the handset another way.
-            spdlog::debug("message {}: its sibling parts went through another carrier; not via {}",
-                          f->id.to_string(), carrier_id);
-            pass_over(*f, carrier_id, "the other parts went another way");
+        if (const char* why = part_may_not_go(*f, carrier_id)) {
+            // Another carrier took (or may take) a sibling part: this one
+            // waits for it (retry rounds) rather than reach the handset
+            // another way.
+            spdlog::debug("message {}: not via {}: {}", f->id.to_string(), carrier_id, why);
+            pass_over(*f, carrier_id, why);
             ++f->next;
             continue;
         }
@@ -860,6 +916,13 @@ void ForwardPath::granted(std::shared_ptr<Flight> f) {
     if (!accepting(f->candidates[f->next])) {
         give_back(*f);
         pass_over(*f, f->candidates[f->next], refusing_why(f->candidates[f->next]));
+        ++f->next;
+        return dispatch(std::move(f));
+    }
+    // A sibling part went (or is going) elsewhere while it waited.
+    if (const char* why = part_may_not_go(*f, f->candidates[f->next])) {
+        give_back(*f);
+        pass_over(*f, f->candidates[f->next], why);
         ++f->next;
         return dispatch(std::move(f));
     }
@@ -972,6 +1035,7 @@ void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrie
         }
     carrier::SubmitRequest request{f->id.to_string(), f->cls, f->pdu};
     f->submitted_at = std::chrono::steady_clock::now();
+    if (f->part) parts_.submitted(*f->part, carrier_id, PartAffinity::clock::now());  // answered in on_outcome
     it->second->submit(std::move(request), [self = shared_from_this(), f, carrier_id](carrier::SubmitOutcome o) {
         self->on_outcome(std::move(f), carrier_id, std::move(o));
     });
@@ -1018,6 +1082,10 @@ void ForwardPath::on_late(const std::string& carrier_id, const std::string& id, 
         return;
     }
     counters_.late_sent.fetch_add(1, std::memory_order_relaxed);
+    if (const auto& c = record->concatenation; c && c->total > 1)
+        parts_.taken(ConcatKey{record->account, record->source.address, record->destination.address, c->reference,
+                               c->total},
+                     c->number, carrier_id, PartAffinity::clock::now());
     auto ids = settings_.carrier_ids.find(carrier_id);
     auto key = index_key(sent->carrier_message_id, ids == settings_.carrier_ids.end() ? CarrierIdSettings{} : ids->second);
     spdlog::warn("message {}: carrier {} took it after its response_timeout (message_id '{}'): sent, no longer in doubt",
@@ -1031,6 +1099,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     const auto at = now_ms();
     const auto id = f->id.to_string();
     give_back(*f);  // the carrier is done with it, whatever the outcome
+    if (f->part) parts_.answered(*f->part, carrier_id);
     report_health(*f, carrier_id, outcome);
     if (!std::holds_alternative<carrier::Transient>(outcome) && !std::holds_alternative<carrier::Refused>(outcome))
         release(*f);
@@ -1070,6 +1139,12 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     if (std::holds_alternative<carrier::InDoubt>(outcome)) {
         counters_.in_doubt.fetch_add(1, std::memory_order_relaxed);
         spdlog::warn("message {} in doubt at {}: {}", id, carrier_id, carrier::describe(outcome));
+        // The carrier may have this part: its siblings go there too (not
+        // counted as taken; a late ESME_ROK or a receipt says more).
+        if (f->part && !parts_.taken(*f->part, 0, carrier_id, PartAffinity::clock::now()))
+            spdlog::warn("message {}: part {} of {} is in doubt at {}, other parts went through another carrier; "
+                         "the handset may not join them",
+                         id, f->part_seqnum, f->part->total, carrier_id);
         store::StateChange change{
             .status = MessageStatus::in_doubt,
             .at = at,

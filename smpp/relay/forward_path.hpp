@@ -383,8 +383,14 @@ private:
     // carrier, when it is on the route.
     std::optional<std::string> follow_siblings(const ConcatKey& part, std::vector<std::string>& candidates,
                                                std::vector<std::uint64_t>& costs);
-    // False for a part whose siblings another carrier on its route took.
-    bool part_may_go(const Flight& f, std::string_view carrier_id);
+    // A part whose siblings a carrier took (or may have: in doubt) stays
+    // with it when only that carrier's open circuit kept it off the route
+    // (`d.skipped`): a part failing over alone never joins on the handset.
+    void keep_pinned(const ConcatKey& part, routing::Decision& d);
+    // Null when the part may go to `carrier_id`; else why not: another
+    // carrier on its route took (or may have) a sibling, or still has one
+    // on the way and nothing is taken yet.
+    const char* part_may_not_go(const Flight& f, std::string_view carrier_id);
     // Notes that this round passed `carrier_id` over (Flight::passed), and
     // what the next write tells the record of it.
     static void pass_over(Flight& f, std::string_view carrier_id, std::string_view why);

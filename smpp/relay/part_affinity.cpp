@@ -36,12 +36,32 @@ void PartAffinity::evict(clock::time_point now) {
     std::erase_if(entries_, [&](const auto& e) { return now - e.second.touched >= window_; });
 }
 
+PartAffinity::Pin PartAffinity::pin_of(const Entry& e) {
+    Pin p{e.carrier, e.taken};
+    for (const auto& [carrier, n] : e.on_the_way)
+        if (n > 0) p.awaited.push_back(carrier);
+    return p;
+}
+
+PartAffinity::Entry* PartAffinity::add(const std::string& k, clock::time_point now) {
+    evict(now);
+    if (entries_.size() >= max_messages_) {
+        if (!std::exchange(warned_full_, true))
+            spdlog::warn("{} concatenated messages pinned to carriers at once, the most kept: further ones route "
+                         "part by part until pins lapse",
+                         entries_.size());
+        return nullptr;
+    }
+    warned_full_ = false;
+    return &entries_[k];
+}
+
 std::optional<PartAffinity::Pin> PartAffinity::pin(const ConcatKey& key, clock::time_point now) {
     if (!enabled()) return std::nullopt;
     std::lock_guard lock(mutex_);
     const auto* e = live(flat(key), now);
     if (!e) return std::nullopt;
-    return Pin{e->carrier, e->taken};
+    return pin_of(*e);
 }
 
 PartAffinity::Pin PartAffinity::route(const ConcatKey& key, std::string_view carrier, clock::time_point now) {
@@ -51,21 +71,56 @@ PartAffinity::Pin PartAffinity::route(const ConcatKey& key, std::string_view car
     if (auto* e = live(k, now)) {
         if (!e->taken) e->carrier = carrier;
         e->touched = now;
-        return Pin{e->carrier, e->taken};
+        return pin_of(*e);
     }
-    evict(now);
-    if (entries_.size() >= max_messages_) {
-        if (!std::exchange(warned_full_, true))
-            spdlog::warn("{} concatenated messages pinned to carriers at once, the most kept: further ones route "
-                         "part by part until pins lapse",
-                         entries_.size());
-        return Pin{std::string(carrier), false};
+    auto* e = add(k, now);
+    if (!e) return Pin{std::string(carrier), false};
+    e->carrier = carrier;
+    e->touched = now;
+    return Pin{e->carrier, false};
+}
+
+PartAffinity::Pin PartAffinity::claim(const ConcatKey& key, std::string_view carrier, clock::time_point now) {
+    if (!enabled()) return Pin{std::string(carrier), false, {}, true};
+    std::lock_guard lock(mutex_);
+    const auto k = flat(key);
+    if (auto* e = live(k, now)) {
+        e->touched = now;
+        return pin_of(*e);
     }
-    warned_full_ = false;
-    auto& e = entries_[k];
-    e.carrier = carrier;
-    e.touched = now;
-    return Pin{e.carrier, false};
+    auto* e = add(k, now);
+    if (!e) return Pin{std::string(carrier), false, {}, true};
+    e->carrier = carrier;
+    e->touched = now;
+    return Pin{e->carrier, false, {}, true};
+}
+
+void PartAffinity::submitted(const ConcatKey& key, std::string_view carrier, clock::time_point now) {
+    if (!enabled()) return;
+    std::lock_guard lock(mutex_);
+    auto* e = live(flat(key), now);
+    if (!e) return;  // lapsed or never pinned (over max_messages): nothing to hold parts to
+    e->touched = std::max(e->touched, now);
+    for (auto& [c, n] : e->on_the_way)
+        if (c == carrier) {
+            ++n;
+            return;
+        }
+    e->on_the_way.emplace_back(std::string(carrier), 1);
+}
+
+void PartAffinity::answered(const ConcatKey& key, std::string_view carrier) {
+    if (!enabled()) return;
+    std::lock_guard lock(mutex_);
+    // A lapsed pin is not erased here: live() does that, with the time.
+    auto it = entries_.find(flat(key));
+    if (it == entries_.end()) return;
+    auto& way = it->second.on_the_way;
+    for (auto i = way.begin(); i != way.end(); ++i)
+        if (i->first == carrier) {
+            if (--i->second == 0) way.erase(i);
+            return;
+        }
 }
 
 bool PartAffinity::taken(const ConcatKey& key, std::uint8_t seqnum, std::string_view carrier, clock::time_point now) {
@@ -75,9 +130,8 @@ bool PartAffinity::taken(const ConcatKey& key, std::uint8_t seqnum, std::string_
     auto* e = live(k, now);
     if (!e) {
         // Lapsed, or never pinned (over max_messages): it pins from here.
-        evict(now);
-        if (entries_.size() >= max_messages_) return true;
-        e = &entries_[k];
+        e = add(k, now);
+        if (!e) return true;
     }
     const bool joined = !e->taken || e->carrier == carrier;
     if (!e->taken || !joined) {

@@ -11,9 +11,15 @@
 // carrier that refused the first part before taking anything loses the
 // rest to the one that part went on to). Once a carrier took a part
 // (ESME_ROK), the message's other parts go only there, and wait for it
-// through retry rounds rather than split. A pin lapses `window` after a
-// part was last routed or taken, so a carrier gone for good holds the
-// remaining parts that long at most; it is dropped once every part is taken.
+// through retry rounds rather than split. A part in doubt there (submitted,
+// never answered) pins it the same way: the carrier may have it. Before
+// anything is taken, a part refused by a carrier that still has one of its
+// siblings on the way does not leave it either (the sibling's answer
+// decides where the message goes): the carriers parts were submitted to
+// and have not answered are kept (`submitted` / `answered`). A pin lapses
+// `window` after a part was last routed or taken, so a carrier gone for
+// good holds the remaining parts that long at most; it is dropped once
+// every part is taken.
 //
 // Thread-safe, one mutex: only concatenated parts come here, a
 // single-part message never does.
@@ -26,6 +32,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace smpp::relay {
 
@@ -52,6 +60,9 @@ public:
     struct Pin {
         std::string carrier;
         bool taken = false;  // that carrier took one of the parts
+        // Carriers a part was submitted to that have not answered it yet.
+        std::vector<std::string> awaited{};
+        bool fresh = false;  // claim() pinned it just now
     };
     // The message's carrier, if one of its parts was routed or taken within
     // the window.
@@ -59,7 +70,16 @@ public:
     // A part is sent to `carrier` (or routed there, for the first part): the
     // pin follows it unless a carrier already took a part. The pin after.
     Pin route(const ConcatKey& key, std::string_view carrier, clock::time_point now);
-    // `carrier` took part `seqnum`. False when another carrier had taken a
+    // The pin if there is one, else `carrier` pinned (fresh): looked up and
+    // set under one lock, so two parts accepted at the same moment on two
+    // threads agree on one carrier.
+    Pin claim(const ConcatKey& key, std::string_view carrier, clock::time_point now);
+    // A part was submitted to `carrier` / that carrier answered it (any
+    // outcome, in doubt included). Pairs: each submitted() is answered once.
+    void submitted(const ConcatKey& key, std::string_view carrier, clock::time_point now);
+    void answered(const ConcatKey& key, std::string_view carrier);
+    // `carrier` took part `seqnum` (0: may have it, in doubt, not counted
+    // toward every part taken). False when another carrier had taken a
     // part before: the message is split (the caller says so in the log).
     bool taken(const ConcatKey& key, std::uint8_t seqnum, std::string_view carrier, clock::time_point now);
 
@@ -71,6 +91,8 @@ private:
         bool taken = false;
         std::bitset<256> parts;  // taken so far, by seqnum
         clock::time_point touched{};
+        // Parts submitted and not answered yet, by carrier (one or two).
+        std::vector<std::pair<std::string, std::uint32_t>> on_the_way;
     };
     static std::string flat(const ConcatKey& key);
     // Under the lock: the entry of `key` if it has not lapsed (a lapsed one
@@ -78,6 +100,9 @@ private:
     Entry* live(const std::string& k, clock::time_point now);
     // Under the lock: drops lapsed pins, at most every quarter window.
     void evict(clock::time_point now);
+    // Under the lock: a new entry for `k`, or null when max_messages are kept.
+    Entry* add(const std::string& k, clock::time_point now);
+    static Pin pin_of(const Entry& e);
 
     const std::chrono::milliseconds window_;
     const std::size_t max_messages_;

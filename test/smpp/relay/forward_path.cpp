@@ -1155,6 +1155,95 @@ TEST_CASE("forward path: a part refused before any sibling was taken follows it 
     CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier01");
 }
 
+TEST_CASE("forward path: a part refused while a sibling is still on its way to that carrier does not fail over "
+          "alone",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.max_retry_rounds = 20;
+    Rig rig(loop, ledger, true, fs);  // carrier00 first, then carrier01
+    REQUIRE(rig.ready());
+    auto is_part = [](const protocol::SubmitSm& sm, char seq) {
+        return sm.short_message.size() > 5 && sm.short_message[3] == '\x0b' && sm.short_message[5] == seq;
+    };
+    // Part 1 is refused for now the first time (ESME_RSYSERR); part 2 is
+    // answered ESME_ROK, but only after part 1's refusal came back.
+    int refusals = 1;
+    rig.smsc.reject_status = command_status::ESME_RSYSERR;
+    rig.smsc.reject_if = [&](const protocol::SubmitSm& sm) { return is_part(sm, 1) && refusals-- > 0; };
+    rig.smsc.delay_for = [&](const protocol::SubmitSm& sm) { return is_part(sm, 2) ? 300ms : 0ms; };
+    REQUIRE(rig.submit(1, part("447700900123", 11, 2, 2), true));
+    REQUIRE(rig.submit(1, part("447700900123", 11, 2, 1), true));
+    REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
+    REQUIRE(rig.answers[1].status == command_status::ESME_ROK);
+    // Before, part 1 went on to carrier01 while part 2 was still with
+    // carrier00, which then took it: split.
+    CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier00");
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier00");
+    CHECK(refusals < 0);  // it was refused once, and retried at carrier00
+    CHECK(rig.forward->pinned_messages() == 0);
+}
+
+TEST_CASE("forward path: a part in doubt at a carrier keeps its siblings with that carrier", "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.max_retry_rounds = 50;
+    Rig rig(loop, ledger, true, fs);  // carrier00 first, then carrier01
+    REQUIRE(rig.ready());
+    auto is_part = [](const protocol::SubmitSm& sm, char seq) {
+        return sm.short_message.size() > 5 && sm.short_message[3] == '\x0c' && sm.short_message[5] == seq;
+    };
+    // Part 1 gets no answer within the response_timeout (300 ms): in doubt
+    // at carrier00, which may have it.
+    rig.smsc.delay_for = [&](const protocol::SubmitSm& sm) { return is_part(sm, 1) ? 5'000ms : 0ms; };
+    REQUIRE(rig.submit(1, part("447700900123", 12, 2, 1), true));
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().in_doubt == 1; }, 3s));
+    CHECK(record_of(ledger, rig.answers[0]).status == store::MessageStatus::in_doubt);
+    // Part 2 is refused for now by carrier00 the first time: before, it went
+    // on to carrier01 (nothing was taken); now it waits for carrier00.
+    int refusals = 1;
+    rig.smsc.reject_status = command_status::ESME_RSYSERR;
+    rig.smsc.reject_if = [&](const protocol::SubmitSm& sm) { return is_part(sm, 2) && refusals-- > 0; };
+    REQUIRE(rig.submit(1, part("447700900123", 12, 2, 2), true));
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier00");
+    CHECK(refusals < 0);
+}
+
+TEST_CASE("forward path: a part whose sibling's carrier lost its binds waits for it with the health monitor on",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.outage_retry_max = 20ms;
+    auto monitor = std::make_shared<routing::health::HealthMonitor>();
+    auto router = relay::MessageRouter::from_table(relay::MessageRouter::table_of({{"44", {"carrier00", "carrier01"}}}),
+                                                   {}, monitor);
+    REQUIRE(router);
+    Rig rig(loop, ledger, true, fs, std::move(router).value());
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, part("447700900123", 13, 2, 1), true));
+    CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier00");
+    // carrier00 loses its binds: every one of its circuits opens, so the
+    // route no longer offers it. Before, part 2 went to carrier01.
+    rig.carriers.at("carrier00")->disable();
+    monitor->carrier_down("carrier00");
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier00")->accepting(); }));
+    REQUIRE(rig.submit(1, part("447700900123", 13, 2, 2), true));
+    REQUIRE(rig.answers[1].status == command_status::ESME_ROK);
+    REQUIRE(loop.run_until([&] { return rig.forward->counters().retries >= 3; }, 3s));
+    CHECK(record_of(ledger, rig.answers[1]).status == store::MessageStatus::queued);
+    CHECK(rig.smsc.accepted.size() == 1);
+    // A message with no part at carrier00 still goes around it.
+    REQUIRE(rig.submit(1, part("447700900123", 14, 2, 1), true));
+    CHECK(taken_by(loop, ledger, rig.answers[2]) == "carrier01");
+    // Back: the waiting part joins its sibling.
+    rig.carriers.at("carrier00")->enable();
+    monitor->carrier_up("carrier00");
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier00");
+}
+
 TEST_CASE("forward path: a pin lapses after concat_window without a part, and is off with 0",
           "[relay][forward][parts]") {
     for (const auto window : {std::chrono::milliseconds{150}, std::chrono::milliseconds{0}}) {

@@ -138,3 +138,56 @@ TEST_CASE("part affinity: threads pinning and taking at once each see their own 
     CHECK(wrong == 0);
     CHECK(parts.size() == 0);
 }
+
+TEST_CASE("part affinity: claim keeps the pin it finds and pins its carrier only when there is none",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    auto first = parts.claim(key(), "carrier00", t0);
+    CHECK(first.carrier == "carrier00");
+    CHECK(first.fresh);
+    // A sibling accepted at the same moment whose route chose carrier01
+    // (round robin) is told carrier00: it does not move the pin.
+    auto second = parts.claim(key(), "carrier01", t0);
+    CHECK(second.carrier == "carrier00");
+    CHECK_FALSE(second.fresh);
+    CHECK(parts.pin(key(), t0)->carrier == "carrier00");
+    // Off: nothing kept, every part its own way.
+    PartAffinity off(0ms);
+    CHECK(off.claim(key(), "carrier01", t0).carrier == "carrier01");
+    CHECK_FALSE(off.pin(key(), t0));
+}
+
+TEST_CASE("part affinity: the carriers a part is on its way to are known until they answer", "[relay][parts]") {
+    PartAffinity parts(10min);
+    parts.route(key(), "carrier00", t0);
+    parts.submitted(key(), "carrier00", t0);
+    parts.submitted(key(), "carrier00", t0);
+    CHECK(parts.pin(key(), t0)->awaited == std::vector<std::string>{"carrier00"});
+    parts.answered(key(), "carrier00");
+    CHECK(parts.pin(key(), t0)->awaited == std::vector<std::string>{"carrier00"});  // one still on its way
+    parts.answered(key(), "carrier00");
+    CHECK(parts.pin(key(), t0)->awaited.empty());
+    parts.answered(key(), "carrier00");  // unpaired: no underflow
+    parts.submitted(key(), "carrier01", t0);
+    CHECK(parts.pin(key(), t0)->awaited == std::vector<std::string>{"carrier01"});
+    // An answer for a message with no pin (lapsed, or dropped once every
+    // part was taken) changes nothing.
+    parts.answered(key(99), "carrier00");
+    CHECK_FALSE(parts.pin(key(99), t0));
+}
+
+TEST_CASE("part affinity: a part in doubt pins its carrier as taken but does not count toward every part taken",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    parts.route(key(5, 2), "carrier00", t0);
+    CHECK(parts.taken(key(5, 2), 0, "carrier00", t0));  // part 1 in doubt
+    auto pin = parts.pin(key(5, 2), t0);
+    REQUIRE(pin);
+    CHECK(pin->taken);
+    CHECK(pin->carrier == "carrier00");
+    CHECK(parts.taken(key(5, 2), 2, "carrier00", t0));
+    // Part 1 may still be resent: the pin stays for it.
+    CHECK(parts.pin(key(5, 2), t0));
+    CHECK(parts.taken(key(5, 2), 1, "carrier00", t0));
+    CHECK_FALSE(parts.pin(key(5, 2), t0));
+}

@@ -389,12 +389,31 @@ inline ConnectorFiles write_connector_config(const fs::path& dir, const Sim& sim
     return f;
 }
 
-inline std::unique_ptr<Process> start_connector(const ConnectorFiles& f, const fs::path& log) {
+// `carrier_binds`: also waits until that many carrier binds are up, for a
+// test that checks how messages spread over carriers (a carrier still
+// binding when the first submits come is passed over: no share of them).
+inline std::unique_ptr<Process> start_connector(const ConnectorFiles& f, const fs::path& log,
+                                                std::size_t carrier_binds = 0) {
     auto p = std::make_unique<Process>(bin("smpp-connector"), std::vector<std::string>{"--config", f.config.string()},
                                        log);
     const bool up = p->wait_for_log("listening on 127.0.0.1:" + std::to_string(f.port));
     INFO(p->log());
     REQUIRE(up);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    auto bound = [&p] {
+        // carrier.cpp's "carrier <id>: bind <i> (<type>) bound", once per bind
+        const auto text = p->log();
+        std::size_t n = 0;
+        for (auto at = text.find("] carrier "); at != std::string::npos; at = text.find("] carrier ", at + 1)) {
+            const auto eol = text.find('\n', at);
+            const auto line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+            n += line.find(": bind ") != std::string::npos && line.ends_with(") bound");
+        }
+        return n;
+    };
+    while (bound() < carrier_binds && std::chrono::steady_clock::now() < deadline && p->running())
+        std::this_thread::sleep_for(20ms);
+    REQUIRE(bound() >= carrier_binds);
     return p;
 }
 

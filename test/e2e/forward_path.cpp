@@ -75,7 +75,7 @@ TEST_CASE("3,000 concatenated parts over 4 binds and a route shared by 4 carrier
     TempDir dir;
     Sim sim(dir.path(), 4, 2 * pdus);
     const auto files = write_connector_config(dir.path(), sim, 100'000, 0, true);
-    auto server = start_connector(files, dir.path() / "connector.log");
+    auto server = start_connector(files, dir.path() / "connector.log", 8);  // 4 carriers, 2 binds each
 
     // Every part is its own submit_sm, dealt over the 4 binds as it comes:
     // a message's parts arrive on different binds, interleaved with others.
@@ -134,7 +134,7 @@ TEST_CASE("1,000 long message_payload texts to carriers that take none: split, e
     TempDir dir;
     Sim sim(dir.path(), 4, 2 * messages * parts);
     const auto files = write_connector_config(dir.path(), sim, 100'000, 0, true, false);
-    auto server = start_connector(files, dir.path() / "connector.log");
+    auto server = start_connector(files, dir.path() / "connector.log", 8);  // 4 carriers, 2 binds each
     const auto acks_path = dir.path() / "acks.txt";
     Process bench(bin("smpp-bench"),
                   {"--port", std::to_string(files.port), "--system-id", "e2e", "--password", "e2epass", "--binds", "4",

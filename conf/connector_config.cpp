@@ -182,6 +182,12 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
         a.max_backlog = static_cast<std::uint32_t>(r.integer(v, path + ".max_backlog", 0, 100'000'000));
     if (const YAML::Node list = node["allowed_addresses"]; list.IsDefined()) {
         if (!list.IsSequence()) r.fail(list, path + ".allowed_addresses", "must be a list of CIDR networks");
+        // An empty allow-list reads as "nobody" but Account treats it as no
+        // allow-list at all: refuse the contradiction.
+        if (list.size() == 0)
+            r.fail(list, path + ".allowed_addresses",
+                   "must list at least one network: an empty list would let nobody in; leave the key out to allow "
+                   "any address");
         for (std::size_t i = 0; i < list.size(); ++i) {
             const std::string p = Reader::index(path + ".allowed_addresses", i);
             auto cidr = upstream::Cidr::parse(r.string(list[i], p));
@@ -256,8 +262,16 @@ void read_accounts(const Reader& r, const YAML::Node& node, upstream::AccountSet
 void read_mo(const Reader& r, const YAML::Node& node, relay::MoSettings& out) {
     const std::string path = "mo";
     r.expect_mapping(node, path, {"opt_out_keywords", "duplicate_window"});
-    if (const YAML::Node v = node["duplicate_window"]; v.IsDefined())
+    // A carrier offers an MO again only until its own retries give up (hours,
+    // a few days at most), and every identical MO inside the window is
+    // dropped: a longer one would swallow a handset's real repeat (a second
+    // STOP next month) and keep the ledger's sightings as long. The bound
+    // also keeps MoDedupe's clock arithmetic (nanoseconds) far from overflow.
+    if (const YAML::Node v = node["duplicate_window"]; v.IsDefined()) {
         out.duplicate_window = duration(r, v, path + ".duplicate_window");
+        if (out.duplicate_window > std::chrono::hours(24 * 7))
+            r.fail(v, path + ".duplicate_window", "must be between 0s and 7d");
+    }
     if (const YAML::Node list = node["opt_out_keywords"]; list.IsDefined()) {
         if (!list.IsSequence()) r.fail(list, path + ".opt_out_keywords", "must be a list of words");
         out.opt_out_keywords.clear();
@@ -403,6 +417,10 @@ void read_routes(const Reader& r, const YAML::Node& node, ConnectorConfig& c) {
         route.prefix = r.string(prefix, p + ".prefix");
         if (!relay::valid_prefix(route.prefix))
             r.fail(prefix, p + ".prefix", "must be digits only (\"\" is the default route)");
+        // As a routes_file's prefix: the compiled table holds no more, and
+        // would refuse it at startup without a line to point at.
+        if (route.prefix.size() > routing::max_prefix_digits)
+            r.fail(prefix, p + ".prefix", "'" + route.prefix + "' is longer than 15 digits");
         if (auto [it, fresh] = seen.emplace(route.prefix, i); !fresh)
             r.fail(prefix, p + ".prefix", "duplicate of " + Reader::index(path, it->second));
         const YAML::Node carriers = r.required(entry, p, "carriers");

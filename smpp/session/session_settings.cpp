@@ -13,7 +13,9 @@ std::string SessionSettings::validate() const {
     if (bind_timeout <= milliseconds::zero()) return "bind_timeout must be > 0";
     if (unbind_timeout <= milliseconds::zero()) return "unbind_timeout must be > 0";
     if (write_queue_limit < 2 * protocol::header_size) return "write_queue_limit must be >= 32 bytes";
-    if (max_command_length < protocol::header_size) return "max_command_length must be >= 16";
+    if (max_command_length < max_command_length_floor || max_command_length > max_command_length_ceiling)
+        return "max_command_length must be between " + std::to_string(max_command_length_floor) + " and " +
+               std::to_string(max_command_length_ceiling);
     return {};
 }
 

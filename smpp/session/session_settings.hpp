@@ -6,8 +6,22 @@
 #include <string>
 
 #include "smpp/protocol/framing.hpp"
+#include "smpp/protocol/pdu.hpp"
 
 namespace smpp::session {
+
+// The range validate() allows for max_command_length. The floor is the
+// largest bind_* a peer may legally send (header 16, system_id 16, password
+// 9, system_type 13, interface_version, addr_ton and addr_npi 1 each,
+// address_range 41: 98 octets); a lower limit would refuse a legal bind
+// with ESME_RINVCMDLEN. The ceiling matters because a session grows its
+// read buffer to a peer's command_length before that peer has bound: the
+// limit is what any client that can connect makes us allocate. 1 MiB is
+// far above the largest legal PDU (framing.hpp: about 72 KiB).
+inline constexpr std::uint32_t max_command_length_floor =
+    protocol::header_size + protocol::limits::system_id + protocol::limits::password + protocol::limits::system_type +
+    3 + protocol::limits::address_range;
+inline constexpr std::uint32_t max_command_length_ceiling = 1 << 20;
 
 struct SessionSettings {
     // Our name in bind_*_resp (SMSC role) and in logs.
@@ -30,6 +44,8 @@ struct SessionSettings {
     // Encoded bytes queued for the socket before we stop reading from the
     // peer (backpressure) and refuse new requests.
     std::size_t write_queue_limit = 1 << 20;
+    // A longer command_length is answered generic_nack ESME_RINVCMDLEN and
+    // closes the session; max_command_length_floor..max_command_length_ceiling.
     std::uint32_t max_command_length = protocol::default_max_command_length;
 
     // Empty when the settings are usable, else what is wrong ("window must be >= 1").

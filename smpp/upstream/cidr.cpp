@@ -63,6 +63,11 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
     const Octets o = octets(net);
     for (unsigned bit = prefix; bit < max; ++bit)
         if (o.b[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
+    // contains() compares a peer unmapped, as IPv4, so an IPv4-mapped
+    // network (::ffff:10.0.0.0/104) is kept as the IPv4 one it means
+    // (10.0.0.0/8); as IPv6 it would never match. Its host-bit check above
+    // leaves only prefixes of 96 and more (the ffff sits in bits 80-95).
+    if (net.is_v6() && net.to_v6().is_v4_mapped() && prefix >= 96) return Cidr(unmapped(net), prefix - 96);
     return Cidr(net, prefix);
 }
 

@@ -16,7 +16,8 @@ class Cidr {
 public:
     // "192.0.2.0/24", "2001:db8::/32", or a bare address (one host: /32,
     // /128). Refuses host bits set under the mask ("10.0.0.1/8"): that is a
-    // typo more often than an intent.
+    // typo more often than an intent. An IPv4-mapped network or address
+    // (::ffff:10.0.0.0/104) becomes the IPv4 one (10.0.0.0/8).
     static std::optional<Cidr> parse(std::string_view text);
 
     bool contains(const boost::asio::ip::address& peer) const noexcept;

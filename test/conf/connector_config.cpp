@@ -210,11 +210,20 @@ TEST_CASE("mo.duplicate_window loads; 10 minutes without it, 0s turns the dedupe
           std::chrono::milliseconds(0));
 }
 
+TEST_CASE("mo.duplicate_window is at most 7 days", "[conf][mo]") {
+    CHECK(parse_connector_config(valid_yaml + "mo:\n  duplicate_window: 7d\n", "x.yaml").mo.duplicate_window ==
+          std::chrono::hours(24 * 7));
+    CHECK(error_of(valid_yaml + "mo:\n  duplicate_window: 8d\n") == "24: mo.duplicate_window: must be between 0s and 7d");
+    // Nine digits of days: would overflow the steady_clock arithmetic of the dedupe.
+    CHECK(error_of(valid_yaml + "mo:\n  duplicate_window: 999999999d\n") ==
+          "24: mo.duplicate_window: must be between 0s and 7d");
+}
+
 TEST_CASE("account options load with their values and defaults", "[conf][accounts]") {
     using namespace smpp::upstream;
     TempConfig f(valid_yaml +
                  "    tps: 250\n"                                           // 23
-                 "    allowed_addresses: [192.0.2.0/24, '2001:db8::/32']\n"  // 24
+                 "    allowed_addresses: [192.0.2.0/24, '2001:db8::/32', '::ffff:10.0.0.0/104']\n"  // 24
                  "    traffic_class: otp\n"                                 // 25
                  "    routing_profile: premium-uk\n"                        // 26
                  "    receipts: {multipart: first, on_timeout: expired, timeout: 3d}\n"
@@ -233,9 +242,11 @@ TEST_CASE("account options load with their values and defaults", "[conf][account
     CHECK(acme.in_doubt == in_doubt_policy::report);
     const auto& bulk = c.accounts.accounts[1];
     CHECK(bulk.tps == 250);
-    REQUIRE(bulk.allowed_addresses.size() == 2);
+    REQUIRE(bulk.allowed_addresses.size() == 3);
     CHECK(bulk.allowed_addresses[0].to_string() == "192.0.2.0/24");
     CHECK(bulk.allowed_addresses[1].to_string() == "2001:db8::/32");
+    // IPv4-mapped: kept as the IPv4 network, the form peers are compared in.
+    CHECK(bulk.allowed_addresses[2].to_string() == "10.0.0.0/8");
     CHECK(bulk.default_class == traffic_class::otp);
     CHECK(bulk.routing_profile == "premium-uk");
     CHECK(bulk.receipts ==
@@ -254,6 +265,9 @@ TEST_CASE("bad account options name their line and field", "[conf][accounts]") {
           "2001:db8::/32 (no host bits set), or one address");
     CHECK(error_of(with("    allowed_addresses: 10.0.0.0/8\n")) ==
           "23: accounts[1].allowed_addresses: must be a list of CIDR networks");
+    CHECK(error_of(with("    allowed_addresses: []\n")) ==
+          "23: accounts[1].allowed_addresses: must list at least one network: an empty list would let nobody in; "
+          "leave the key out to allow any address");
     CHECK(error_of(with("    traffic_class: premium\n")) ==
           "23: accounts[1].traffic_class: must be one of otp, transactional, bulk");
     CHECK(error_of(with("    in_doubt: retry\n")) == "23: accounts[1].in_doubt: must be one of report, resend");
@@ -332,7 +346,23 @@ TEST_CASE("out of range values are errors at the value's line", "[conf]") {
 TEST_CASE("session settings rejected by SessionSettings::validate point at their key", "[conf]") {
     CHECK(error_of(with_line(5, "  window: 0")) == "5: session.window: must be >= 1");
     CHECK(error_of(with_line(6, "  response_timeout_ms: 0")) == "6: session.response_timeout_ms: must be > 0");
-    CHECK(error_of(with_line(11, "  max_command_length: 8")) == "11: session.max_command_length: must be >= 16");
+    CHECK(error_of(with_line(11, "  max_command_length: 8")) ==
+          "11: session.max_command_length: must be between 98 and 1048576");
+}
+
+TEST_CASE("session.max_command_length is bounded: a peer may not make us allocate more than 1 MiB", "[conf]") {
+    // Each session reads up to max_command_length before the peer binds.
+    CHECK(error_of(with_line(11, "  max_command_length: 4294967295")) ==
+          "11: session.max_command_length: must be between 98 and 1048576");
+    CHECK(error_of(with_line(11, "  max_command_length: 1048577")) ==
+          "11: session.max_command_length: must be between 98 and 1048576");
+    // The largest legal bind_transceiver is 98 octets.
+    CHECK(error_of(with_line(11, "  max_command_length: 97")) ==
+          "11: session.max_command_length: must be between 98 and 1048576");
+    CHECK(load_connector_config(TempConfig(with_line(11, "  max_command_length: 98")).path())
+              .session.max_command_length == 98);
+    CHECK(load_connector_config(TempConfig(with_line(11, "  max_command_length: 1048576")).path())
+              .session.max_command_length == 1048576);
 }
 
 TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
@@ -479,6 +509,10 @@ TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
           "24: routes: needs carriers_file (the carriers the routes name)");
     CHECK(error_of(with_forward("routes:\n  - prefix: +44\n    carriers: [carrier01]\n")) ==
           "25: routes[0].prefix: must be digits only (\"\" is the default route)");
+    // A prefix the route table cannot hold fails here, not at startup.
+    CHECK(error_of(with_forward("routes:\n  - prefix: \"1234567890123456\"\n    carriers: [carrier01]\n")) ==
+          "25: routes[0].prefix: '1234567890123456' is longer than 15 digits");
+    CHECK(error_of(with_forward("routes:\n  - prefix: \"123456789012345\"\n    carriers: [carrier01]\n")).empty());
     CHECK(error_of(with_forward("routes:\n  - prefix: 44\n    carriers: [carrier01]\n"
                                 "  - prefix: '44'\n    carriers: [carrier02]\n")) ==
           "27: routes[1].prefix: duplicate of routes[0]");

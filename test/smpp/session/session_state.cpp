@@ -92,5 +92,11 @@ TEST_CASE("session_settings: validate rejects nonsense") {
     CHECK(s.validate() == "response_timeout must be > 0");
     s = {};
     s.max_command_length = 8;
-    CHECK(s.validate() == "max_command_length must be >= 16");
+    CHECK(s.validate() == "max_command_length must be between 98 and 1048576");
+    s.max_command_length = max_command_length_floor;  // the largest legal bind_*
+    CHECK(s.validate().empty());
+    s.max_command_length = max_command_length_ceiling + 1;  // read before the peer binds: a memory bound
+    CHECK(s.validate() == "max_command_length must be between 98 and 1048576");
+    s.max_command_length = max_command_length_ceiling;
+    CHECK(s.validate().empty());
 }

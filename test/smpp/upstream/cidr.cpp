@@ -48,3 +48,23 @@ TEST_CASE("malformed networks are refused", "[upstream][cidr]") {
         CHECK_FALSE(Cidr::parse(bad));
     }
 }
+
+TEST_CASE("IPv4-mapped IPv6 networks match the IPv4 peers they name", "[upstream][cidr]") {
+    // Peers are compared as IPv4, so the mapped form must become the IPv4 one.
+    auto net = Cidr::parse("::ffff:10.0.0.0/104");
+    REQUIRE(net);
+    CHECK(net->to_string() == "10.0.0.0/8");
+    CHECK(net->contains(make_address("10.1.2.3")));
+    CHECK(net->contains(make_address("::ffff:10.1.2.3")));
+    CHECK_FALSE(net->contains(make_address("11.0.0.1")));
+    CHECK_FALSE(net->contains(make_address("::ffff:11.0.0.1")));
+
+    auto host = Cidr::parse("::ffff:192.0.2.7");
+    REQUIRE(host);
+    CHECK(host->to_string() == "192.0.2.7/32");
+    CHECK(host->contains(make_address("192.0.2.7")));
+    CHECK(Cidr::parse("::ffff:0.0.0.0/96")->contains(make_address("203.0.113.9")));
+    // Host bits still count, and no prefix under 96 can be mapped.
+    CHECK_FALSE(Cidr::parse("::ffff:10.0.0.1/104"));
+    CHECK_FALSE(Cidr::parse("::ffff:0.0.0.0/95"));
+}

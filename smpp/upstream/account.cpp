@@ -24,8 +24,8 @@ std::optional<FieldError> Account::validate() const {
     if (system_id.empty()) return FieldError{"system_id", "must not be empty"};
     if (system_id.size() > protocol::limits::system_id - 1)
         return FieldError{"system_id", "must be at most 15 characters"};
-    if (!looks_like_password_hash(password_hash))
-        return FieldError{"password_hash", "must be a crypto_pwhash_str hash (see smpp-connector hash-password)"};
+    if (auto problem = password_hash_problem(password_hash); !problem.empty())
+        return FieldError{"password_hash", std::move(problem)};
     if (bind_types.empty()) return FieldError{"bind_types", "must list at least one bind type"};
     for (std::size_t i = 0; i < bind_types.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)

@@ -343,6 +343,19 @@ TEST_CASE("out of range values are errors at the value's line", "[conf]") {
           "15: accounts[0].password_hash: must be a crypto_pwhash_str hash (see smpp-connector hash-password)");
 }
 
+TEST_CASE("a password_hash libsodium cannot read, or too dear to verify, is refused at its line", "[conf][accounts]") {
+    // hash_a cut short: the prefix is right, but no password would ever match.
+    CHECK(error_of(with_line(15, "    password_hash: \"" + hash_a.substr(0, hash_a.size() - 20) + "\"")) ==
+          "15: accounts[0].password_hash: is not a hash libsodium can read (cut short or edited?); make one with "
+          "smpp-connector hash-password");
+    // hash_a with m=4 GiB: every bind attempt, a wrong password's too, would cost that much.
+    std::string dear = hash_a;
+    dear.replace(dear.find("m=65536"), 7, "m=4194304");
+    CHECK(error_of(with_line(15, "    password_hash: \"" + dear + "\"")) ==
+          "15: accounts[0].password_hash: costs too much to verify on every bind: at most m=1048576 (KiB, 1 GiB) "
+          "and t=10 (smpp-connector hash-password makes m=65536,t=2)");
+}
+
 TEST_CASE("session settings rejected by SessionSettings::validate point at their key", "[conf]") {
     CHECK(error_of(with_line(5, "  window: 0")) == "5: session.window: must be >= 1");
     CHECK(error_of(with_line(6, "  response_timeout_ms: 0")) == "6: session.response_timeout_ms: must be > 0");

@@ -8,7 +8,8 @@ using namespace smpp::upstream;
 using smpp::session::bind_type;
 
 namespace {
-// A well-formed hash; validate() only checks its shape.
+// A well-formed hash: libsodium parses it (its salt and digest are made up),
+// and validate() does not verify it.
 const std::string hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
 
 Account valid() { return Account{"acme", hash, {bind_type::transceiver}, 2}; }
@@ -30,6 +31,10 @@ TEST_CASE("account validation names the field and the rule", "[upstream][account
     a.password_hash = "plaintext";
     CHECK(a.validate() ==
           FieldError{"password_hash", "must be a crypto_pwhash_str hash (see smpp-connector hash-password)"});
+    a.password_hash = "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    CHECK(a.validate() == FieldError{"password_hash", "costs too much to verify on every bind: at most m=1048576 "
+                                                      "(KiB, 1 GiB) and t=10 (smpp-connector hash-password makes "
+                                                      "m=65536,t=2)"});
     a = valid();
     a.bind_types.clear();
     CHECK(a.validate() == FieldError{"bind_types", "must list at least one bind type"});

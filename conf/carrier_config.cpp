@@ -11,6 +11,7 @@
 #include <set>
 #include <string_view>
 
+#include <boost/asio/ip/address_v6.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "conf/yaml_reader.hpp"
@@ -25,15 +26,31 @@ using ms = std::chrono::milliseconds;
 
 constexpr std::int64_t max_ms = 86'400'000;  // a day: longer is a typo, not a timeout
 
+// "host:port", or "[2001:db8::1]:2775" for an IPv6 address: its own colons
+// would otherwise be taken for the port's ("2001:db8::1" read as host
+// "2001:db8:", port 1).
 session::Endpoint read_endpoint(const Reader& r, const YAML::Node& node, const std::string& path) {
     const std::string text = r.string(node, path);
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-        r.fail(node, path, "must be host:port");
     session::Endpoint e;
-    e.host = text.substr(0, colon);
-    if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
-    const std::string port = text.substr(colon + 1);
+    std::string port;
+    if (text.starts_with('[')) {
+        const auto close = text.find(']');
+        if (close == std::string::npos || close + 1 == text.size() || text[close + 1] != ':')
+            r.fail(node, path, "must be [IPv6 address]:port, like [2001:db8::1]:2775");
+        e.host = text.substr(1, close - 1);
+        boost::system::error_code ec;
+        boost::asio::ip::make_address_v6(e.host, ec);
+        if (ec) r.fail(node, path, "'" + e.host + "' in brackets must be an IPv6 address, like [2001:db8::1]:2775");
+        port = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos) r.fail(node, path, "must be host:port");
+        e.host = text.substr(0, colon);
+        if (e.host.find(':') != std::string::npos)
+            r.fail(node, path, "an IPv6 address must be in brackets with its port, like [2001:db8::1]:2775");
+        if (e.host.empty()) r.fail(node, path, "must be host:port with a host before the ':'");
+        port = text.substr(colon + 1);
+    }
     int p = 0;
     for (char c : port) {
         if (c < '0' || c > '9' || p > 65535) r.fail(node, path, "must be host:port with a port of 1 to 65535");

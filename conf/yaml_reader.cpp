@@ -13,6 +13,8 @@
 #include <sstream>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
+
 namespace smpp::conf {
 
 namespace {
@@ -35,6 +37,21 @@ std::string range(std::int64_t min, std::int64_t max) {
 }
 
 bool plain_scalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() != "!"; }
+
+// Only notes where each document starts (its '---'), building nothing.
+class DocumentStarts : public YAML::EventHandler {
+public:
+    std::vector<YAML::Mark> marks;
+    void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
 
 }  // namespace
 
@@ -115,7 +132,19 @@ bool YamlReader::boolean(const YAML::Node& node, const std::string& path) const 
 
 YAML::Node parse_yaml(const std::string& yaml, const std::string& file) {
     try {
-        return YAML::Load(yaml);
+        // YAML::Load keeps the first document and silently drops any after a
+        // '---': settings below one would look set and do nothing.
+        std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
+        if (documents.size() > 1) {
+            std::istringstream in(yaml);
+            YAML::Parser parser(in);
+            DocumentStarts starts;
+            while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+            }
+            const int line = starts.marks.size() < 2 || starts.marks[1].is_null() ? 0 : starts.marks[1].line + 1;
+            throw ConfigError(file, line, "a second YAML document starts here: the file must hold one document");
+        }
+        return documents.empty() ? YAML::Node() : documents.front();
     } catch (const YAML::ParserException& e) {
         throw ConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, "invalid YAML: " + e.msg);
     }

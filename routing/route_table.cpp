@@ -182,7 +182,9 @@ std::optional<std::string> read_file(const std::string& path) {
 
 // ---- YAML ----
 
-int line_of(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
+// yaml-cpp counts lines from 0. The root of an empty file is the one node
+// without a mark: its error ("must be a mapping") belongs on line 1.
+int line_of(const YAML::Node& n) { return n.Mark().is_null() ? 1 : n.Mark().line + 1; }
 
 struct YamlFail {
     Error error;
@@ -363,7 +365,9 @@ Result<RouteTable> parse_csv_routes(const std::string& text, const std::string& 
     std::unordered_map<std::string, std::size_t> entry_of;
     std::vector<int> country_line;  // where each entry's country was set
     int line_no = 0;
-    std::size_t pos = 0;
+    // Spreadsheets often save CSV with a UTF-8 byte order mark; it is not
+    // part of the first column's name.
+    std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
     while (pos < text.size()) {
         auto nl = text.find('\n', pos);
         std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);

@@ -210,12 +210,55 @@ TEST_CASE("carriers: wrong values are errors at their own line", "[conf]") {
           "4: carriers[0].endpoints[0]: must be host:port");
     CHECK(error_of(with("endpoints", "    endpoints: [\"h:70000\"]")) ==
           "4: carriers[0].endpoints[0]: must be host:port with a port of 1 to 65535");
+    CHECK(error_of(with("endpoints", "    endpoints: [\"h:0\"]")) ==
+          "4: carriers[0].endpoints[0]: must be host:port with a port of 1 to 65535");
+    CHECK(error_of(with("endpoints", "    endpoints: [\"h:\"]")) ==
+          "4: carriers[0].endpoints[0]: must be host:port with a port of 1 to 65535");
+    CHECK(error_of(with("endpoints", "    endpoints: [\":2775\"]")) ==
+          "4: carriers[0].endpoints[0]: must be host:port with a host before the ':'");
     CHECK(error_of(with("decrease_factor", "      decrease_factor: 1.5")) ==
           "23: carriers[0].throttle.decrease_factor: must be between 0.01 and 0.99");
     CHECK(error_of(with("system_id", "    system_id: a_very_long_system_id")) ==
           "5: carriers[0].system_id: must be 1 to 15 characters");
     CHECK(error_of(with("password", "    password: 123456789")) ==
           "6: carriers[0].password: must be at most 8 characters");
+}
+
+TEST_CASE("carriers: an IPv6 endpoint is [address]:port; a bare one is an error, not host '2001:db8:' port 1",
+          "[conf]") {
+    TempDir d;
+    auto list = load_carrier_config(
+        d.write("c.yaml", with("endpoints", "    endpoints: [\"[2001:db8::1]:2775\", \"[::1]:2776\", \"h:1\"]")));
+    REQUIRE(list.size() == 1);
+    REQUIRE(list[0].endpoints.size() == 3);
+    CHECK(list[0].endpoints[0].host == "2001:db8::1");
+    CHECK(list[0].endpoints[0].port == 2775);
+    CHECK(list[0].endpoints[1].host == "::1");
+    CHECK(list[0].endpoints[1].port == 2776);
+
+    const std::string unbracketed =
+        "4: carriers[0].endpoints[0]: an IPv6 address must be in brackets with its port, like [2001:db8::1]:2775";
+    CHECK(error_of(with("endpoints", "    endpoints: [\"2001:db8::1\"]")) == unbracketed);
+    CHECK(error_of(with("endpoints", "    endpoints: [\"2001:db8::1:2775\"]")) == unbracketed);
+    const std::string bracket_form =
+        "4: carriers[0].endpoints[0]: must be [IPv6 address]:port, like [2001:db8::1]:2775";
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[2001:db8::1]\"]")) == bracket_form);
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[2001:db8::1]:\"]")) ==
+          "4: carriers[0].endpoints[0]: must be host:port with a port of 1 to 65535");
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[2001:db8::1]2775\"]")) == bracket_form);
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[2001:db8::1:2775\"]")) == bracket_form);
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[]:2775\"]")) ==
+          "4: carriers[0].endpoints[0]: '' in brackets must be an IPv6 address, like [2001:db8::1]:2775");
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[smsc.example]:2775\"]")) ==
+          "4: carriers[0].endpoints[0]: 'smsc.example' in brackets must be an IPv6 address, like "
+          "[2001:db8::1]:2775");
+    CHECK(error_of(with("endpoints", "    endpoints: [\"[::1]:70000\"]")) ==
+          "4: carriers[0].endpoints[0]: must be host:port with a port of 1 to 65535");
+}
+
+TEST_CASE("carriers: a second YAML document is an error at its '---'", "[conf]") {
+    CHECK(error_of(one_carrier + "---\ncarriers: []\n") ==
+          "39: a second YAML document starts here: the file must hold one document");
 }
 
 TEST_CASE("carriers: cross-field rejections point at the field validate() names", "[conf]") {

@@ -378,6 +378,12 @@ TEST_CASE("session.max_command_length is bounded: a peer may not make us allocat
               .session.max_command_length == 1048576);
 }
 
+TEST_CASE("a config with a second YAML document is an error at its '---'", "[conf]") {
+    // YAML::Load would have dropped the second document's settings silently.
+    CHECK(error_of(valid_yaml + "---\nlog_level: trace\n") ==
+          "23: a second YAML document starts here: the file must hold one document");
+}
+
 TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
     CHECK(error_of(with_line(5, "  windw: 50")) ==
           "5: session.windw: unknown key (expected one of: system_id, window, response_timeout_ms, "
@@ -586,6 +592,25 @@ TEST_CASE("routes_file loads a YAML or CSV route table beside the config; its er
     CHECK(error_of(valid_yaml + "routes_file: x.yaml\n") ==
           "23: routes_file: needs carriers_file (the carriers the routes name)");
     CHECK(error_of(with_forward("ledger:\n  retention_days: 0\n")).starts_with("25: ledger.retention_days: "));
+}
+
+TEST_CASE("routes_file: a CSV with a byte order mark loads; an empty YAML table is an error at its line 1",
+          "[conf][routing]") {
+    TempConfig f(with_forward("routes_file: routes.csv\n"));
+    const auto dir = fs::path(f.path()).parent_path();
+    std::ofstream(dir / "routes.csv") << "\xEF\xBB\xBFprefix,carrier\n44,carrier01\n";
+    CHECK(load_connector_config(f.path()).route_table.entries.size() == 1);
+
+    TempConfig empty(with_forward("routes_file: routes.yaml\n"));
+    const auto routes = (fs::path(empty.path()).parent_path() / "routes.yaml").string();
+    std::ofstream(routes) << "";
+    try {
+        load_connector_config(empty.path());
+        FAIL("an empty route table loaded");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) == routes + ":1: the file must be a mapping with a 'routes' list");
+        CHECK(e.line() == 1);
+    }
 }
 
 TEST_CASE("max_backlog loads per account; 100000 by default, 0 for no limit", "[conf][accounts]") {

@@ -115,6 +115,15 @@ TEST_CASE("YAML errors name file, line and field") {
     CHECK(yaml_error("routes: [\n") .rfind("routes.yaml:2: ", 0) == 0);
 }
 
+TEST_CASE("an empty YAML table is an error on line 1, not line 0") {
+    for (const char* empty : {"", "# nothing yet\n"}) {
+        auto r = parse_yaml_routes(empty, "routes.yaml", carriers);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().line == 1);
+        CHECK(r.error().message == "routes.yaml:1: the file must be a mapping with a 'routes' list");
+    }
+}
+
 TEST_CASE("a missing file is an error naming it") {
     auto r = load_yaml_routes("/nonexistent/routes.yaml", carriers);
     REQUIRE_FALSE(r.ok());
@@ -148,6 +157,17 @@ TEST_CASE("a CSV table: one candidate per line, lines of a prefix form one entry
     CHECK(e.candidates[1].priority == 2);
     CHECK(e.candidates[1].line == 5);
     CHECK(r->entries[1].prefix.empty());
+}
+
+TEST_CASE("a CSV table saved with a UTF-8 byte order mark loads") {
+    auto r = parse_csv_routes("\xEF\xBB\xBFprefix,carrier\n44,o2\n", "routes.csv", carriers);
+    REQUIRE(r.ok());
+    REQUIRE(r->entries.size() == 1);
+    CHECK(r->entries[0].prefix == "44");
+    CHECK(r->entries[0].candidates[0].line == 2);
+    // Only at the very start: elsewhere it is still an unknown column.
+    CHECK(csv_error("prefix,\xEF\xBB\xBF""carrier\n") ==
+          "routes.csv:1: \xEF\xBB\xBF""carrier: unknown column");
 }
 
 TEST_CASE("CSV errors name file, line and column") {

@@ -122,6 +122,28 @@ TEST_CASE("smppctl route lookup and explain read the published table", "[tools][
     CHECK(r.out.find("no route table published under '" + ns + "'") != std::string::npos);
 }
 
+TEST_CASE("smppctl route lookup refuses a --ton or --coding that is not one octet", "[tools][smppctl]") {
+    const std::string ns = "smppctl-octets-" + std::to_string(::getpid());
+    auto publisher = routing::ShmPublisher::open(ns);
+    REQUIRE(publisher.ok());
+    REQUIRE(publisher->publish(table("carrier-a")).ok());
+    const std::string lookup = "route lookup 447700900123 --ns " + ns + " --source 447700900999";
+
+    auto r = run(lookup + " --ton 255 --coding 255");
+    CHECK(r.status == 0);
+    // 300 and 264 used to wrap to 44 and 8 and answer for those.
+    for (const char* bad : {"--ton 300", "--ton 256", "--ton -1", "--coding 264", "--coding 256"}) {
+        INFO(bad);
+        r = run(lookup + " " + bad);
+        CHECK(r.status == 2);
+        CHECK(r.out.find(std::string(bad).substr(0, std::string(bad).find(' '))) != std::string::npos);
+        CHECK(r.out.find("255") != std::string::npos);
+    }
+    r = run("route explain 447700900123 --ns " + ns + " --coding 264");
+    CHECK(r.status == 2);
+    publisher->remove();
+}
+
 TEST_CASE("smppctl route check names the line of a bad table", "[tools][smppctl]") {
     const fs::path dir = fs::temp_directory_path() / ("smppctl-check-" + std::to_string(::getpid()));
     fs::create_directories(dir);

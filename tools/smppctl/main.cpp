@@ -326,8 +326,9 @@ int main(int argc, char** argv) {
             ->capture_default_str();
         cmd->add_option("--class", q.traffic_class, "otp, transactional or bulk")->capture_default_str();
         cmd->add_option("--source", q.source, "source_addr")->capture_default_str();
-        cmd->add_option("--ton", q.ton, "source_addr_ton")->capture_default_str();
-        cmd->add_option("--coding", q.data_coding, "data_coding")->capture_default_str();
+        // Both are one octet in the PDU: 300 must be refused, not read as 44.
+        cmd->add_option("--ton", q.ton, "source_addr_ton")->capture_default_str()->check(CLI::Range(0, 255));
+        cmd->add_option("--coding", q.data_coding, "data_coding")->capture_default_str()->check(CLI::Range(0, 255));
         cmd->add_option("--profile", q.profile, "the account's routing profile");
         cmd->add_option("--segments", q.segments, "message parts")->capture_default_str()->check(CLI::Range(1, 255));
         cmd->add_flag("--payload", q.message_payload, "the message travels in message_payload");

@@ -125,6 +125,20 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
     r = smppctl("reload --socket " + socket.string());
     CHECK(r.status == 1);
     CHECK(r.out == "smppctl: smpp-connector: " + routes.string() + ":4: routes[0].candidates[0].carrier: unknown carrier 'c7'\n");
+    // A carrier added to the carriers file since the start has no actor:
+    // a route to it is refused too (it would pass every message over).
+    const auto carriers_file = dir.path() / "carriers.yaml";
+    const auto good_carriers = read_text(carriers_file);
+    std::ofstream(carriers_file) << good_carriers
+                                 << "  - id: c3\n    endpoints: [\"127.0.0.1:9\"]\n    system_id: c3\n"
+                                    "    password: pw3\n";
+    std::ofstream(routes) << "routes:\n  - prefix: \"44\"\n    candidates:\n      - { carrier: c3, priority: 1 }\n";
+    r = smppctl("reload --socket " + socket.string());
+    CHECK(r.status == 1);
+    CHECK(r.out == "smppctl: smpp-connector: " + routes.string() +
+                       ": route '44' names carrier 'c3', which is not running: carriers are started with the "
+                       "connector, restart it to add one\n");
+    std::ofstream(carriers_file) << good_carriers;
     std::ofstream(routes) << good_routes;
     r = smppctl("reload --socket " + socket.string());
     CHECK(r.status == 0);

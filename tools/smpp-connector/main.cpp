@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -124,8 +125,12 @@ smpp::routing::RouteTable route_table_of(const ConnectorConfig& config) {
 
 // SIGHUP and the admin socket's `reload`: the configuration's routes again;
 // a bad file keeps the table that is serving. `who` names the trigger in the log.
+// `running`: the carriers started with the process. A reload only swaps
+// routes; a carrier added to the carriers file since has no actor, and a
+// route naming it would pass every message over as "not running".
 smpp::admin::ReloadResult reload_routes(const std::string& config_path,
-                                        std::optional<smpp::routing::ShmPublisher>& publisher, const char* who) {
+                                        std::optional<smpp::routing::ShmPublisher>& publisher,
+                                        const std::set<std::string, std::less<>>& running, const char* who) {
     smpp::admin::ReloadResult r;
     if (!publisher) {
         r.message = "no route table to reload (no carriers configured)";
@@ -133,13 +138,23 @@ smpp::admin::ReloadResult reload_routes(const std::string& config_path,
     }
     try {
         const auto fresh = smpp::conf::load_connector_config(config_path);
-        auto published = publisher->publish(route_table_of(fresh));
-        if (!published) {
+        const auto table = route_table_of(fresh);
+        std::string unstarted;
+        for (const auto& e : table.entries)
+            for (const auto& c : e.candidates)
+                if (!running.contains(c.carrier) && unstarted.empty())
+                    unstarted = fmt::format("{}: route '{}' names carrier '{}', which is not running: carriers are "
+                                            "started with the connector, restart it to add one",
+                                            fresh.routes_file.empty() ? config_path : fresh.routes_file, e.prefix,
+                                            c.carrier);
+        if (!unstarted.empty()) {
+            r.message = unstarted;
+        } else if (auto published = publisher->publish(table); !published) {
             r.message = published.error().message;
         } else {
             r.ok = true;
             r.message = "route table generation " + std::to_string(*published) + " published (" +
-                        std::to_string(route_table_of(fresh).entries.size()) + " prefixes from " +
+                        std::to_string(table.entries.size()) + " prefixes from " +
                         (fresh.routes_file.empty() ? config_path : fresh.routes_file) + ")";
         }
     } catch (const ConfigError& e) {
@@ -414,8 +429,10 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     // large table would stall every session meanwhile (reload_worker.hpp).
     // From here on only the worker touches `publisher`; it is declared
     // after it, so it stops (joined) before the publisher goes.
-    smpp::admin::ReloadWorker reloads([&config_path, &publisher] {
-        return reload_routes(config_path, publisher, "reload");
+    std::set<std::string, std::less<>> running;
+    for (const auto& [id, c] : carriers) running.insert(id);
+    smpp::admin::ReloadWorker reloads([&config_path, &publisher, running] {
+        return reload_routes(config_path, publisher, running, "reload");
     });
 
     // SIGHUP: the configuration's routes again; a bad file keeps the table

@@ -21,6 +21,7 @@
 #include "conf/health_config.hpp"
 #include "conf/yaml_reader.hpp"
 #include "smpp/upstream/number_normaliser.hpp"
+#include "store/ledger_options.hpp"
 
 namespace smpp::conf {
 
@@ -377,8 +378,12 @@ void read_ledger(const Reader& r, const YAML::Node& node, store::LedgerSettings&
             static_cast<std::size_t>(r.integer(v, path + ".journal_segment_mb", 1, 2048));
     if (const YAML::Node v = node["retention_days"]; v.IsDefined())
         out.retention_days = static_cast<std::uint32_t>(r.integer(v, path + ".retention_days", 1, 3650));
-    if (const YAML::Node v = node["rocksdb_options"]; v.IsDefined())
+    if (const YAML::Node v = node["rocksdb_options"]; v.IsDefined()) {
         out.rocksdb_options = r.string(v, path + ".rocksdb_options");
+        // Here, not when the ledger opens: --check and a reload see it, with the line.
+        if (auto problem = store::rocksdb_options_problem(out.rocksdb_options); !problem.empty())
+            r.fail(v, path + ".rocksdb_options", problem);
+    }
     if (const YAML::Node v = node["background_low_priority"]; v.IsDefined())
         out.background_low_priority = r.boolean(v, path + ".background_low_priority");
     // Records not final kept in the writer's memory (~1 KB each): a receipt

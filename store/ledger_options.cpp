@@ -35,6 +35,8 @@ Status configure_rocksdb(const LedgerSettings& settings, rocksdb::DBOptions& db,
             .PermitUncheckedError();
     }
     if (!settings.rocksdb_options.empty()) {
+        if (auto problem = rocksdb_options_problem(settings.rocksdb_options); !problem.empty())
+            return Status(StatusCode::invalid_argument, "ledger rocksdb_options: " + problem);
         rocksdb::ConfigOptions config;
         config.ignore_unknown_options = false;
         rocksdb::Options tuned;
@@ -44,6 +46,24 @@ Status configure_rocksdb(const LedgerSettings& settings, rocksdb::DBOptions& db,
     }
     db = rocksdb::DBOptions(both);
     family = rocksdb::ColumnFamilyOptions(both);
+    return {};
+}
+
+std::string rocksdb_options_problem(const std::string& options) {
+    if (options.empty()) return {};
+    rocksdb::ConfigOptions config;
+    config.ignore_unknown_options = false;
+    const rocksdb::Options base;
+    rocksdb::Options tuned;
+    if (auto s = rocksdb::GetOptionsFromString(config, base, options, &tuned); !s.ok()) return s.ToString();
+    if (tuned.recycle_log_file_num != base.recycle_log_file_num)
+        return "recycle_log_file_num is refused: it crashed RocksDB 7.8 during a memtable flush here "
+               "(docs/PERFORMANCE.md); the ledger journal already overwrites its files in place";
+    if (tuned.manual_wal_flush != base.manual_wal_flush)
+        return "manual_wal_flush is refused: acknowledged writes would wait in memory for a flush nobody calls";
+    if (tuned.wal_recovery_mode == rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords)
+        return "wal_recovery_mode=kSkipAnyCorruptedRecords is refused: recovery would drop acknowledged writes "
+               "without a word";
     return {};
 }
 

@@ -550,6 +550,10 @@ TEST_CASE("bad forward-path keys name their file, line and field", "[conf]") {
     CHECK(error_of(with_forward("ledger:\n  size: 3\n")) ==
           "25: ledger.size: unknown key (expected one of: path, sync, journal, journal_segment_mb, retention_days, "
           "rocksdb_options, background_low_priority, open_record_cache)");
+    CHECK_THAT(error_of(with_forward("ledger:\n  rocksdb_options: \"recycle_log_file_num=4\"\n")),
+               Catch::StartsWith("25: ledger.rocksdb_options: recycle_log_file_num is refused"));
+    CHECK(error_of(with_forward("ledger:\n  rocksdb_options: \"no_such_option=1\"\n")).starts_with(
+        "25: ledger.rocksdb_options: "));
     CHECK(error_of(with_forward("ledger:\n  journal_segment_mb: 0\n")) ==
           "25: ledger.journal_segment_mb: must be between 1 and 2048");
     CHECK(error_of(with_forward("ledger:\n  journal: often\n")).starts_with("25: ledger.journal: "));

@@ -49,3 +49,20 @@ TEST_CASE("ledger options: an option RocksDB does not know is invalid_argument")
     s.rocksdb_options = "max_background_jobs=many";
     CHECK(configure_rocksdb(s, db, family).code() == StatusCode::invalid_argument);
 }
+
+TEST_CASE("ledger options: options that would break the ledger's durability are refused") {
+    CHECK(rocksdb_options_problem("").empty());
+    CHECK(rocksdb_options_problem("max_background_jobs=4;write_buffer_size=1048576").empty());
+    CHECK(rocksdb_options_problem("wal_recovery_mode=kAbsoluteConsistency").empty());
+    CHECK_THAT(rocksdb_options_problem("recycle_log_file_num=4"), Catch::Contains("recycle_log_file_num is refused"));
+    CHECK_THAT(rocksdb_options_problem("manual_wal_flush=true"), Catch::Contains("manual_wal_flush is refused"));
+    CHECK_THAT(rocksdb_options_problem("wal_recovery_mode=kSkipAnyCorruptedRecords"),
+               Catch::Contains("kSkipAnyCorruptedRecords is refused"));
+    CHECK_FALSE(rocksdb_options_problem("no_such_option=1").empty());
+    // configure_rocksdb refuses them as well (a ledger opened without conf/).
+    LedgerSettings s{.path = "unused"};
+    s.rocksdb_options = "recycle_log_file_num=4";
+    rocksdb::DBOptions db;
+    rocksdb::ColumnFamilyOptions family;
+    CHECK(configure_rocksdb(s, db, family).code() == StatusCode::invalid_argument);
+}

@@ -341,8 +341,15 @@ std::string TimeWindow::to_string() const {
 
 Result<RouteTable> parse_yaml_routes(const std::string& text, const std::string& file, const CarrierSet& known) {
     try {
-        YAML::Node root = YAML::Load(text);
-        return YamlLoader(file, known).load(root);
+        // YAML::Load keeps the first document and drops any after a '---'
+        // without a word: routes there would look configured and not be.
+        const auto documents = YAML::LoadAll(text);
+        if (documents.size() > 1) {
+            const auto mark = documents[1].Mark();
+            return located(file, mark.is_null() ? 0 : mark.line + 1, "",
+                           "a second YAML document (after a '---'): the file must hold one document");
+        }
+        return YamlLoader(file, known).load(documents.empty() ? YAML::Node() : documents.front());
     } catch (const YamlFail& f) {
         return f.error;
     } catch (const YAML::Exception& e) {

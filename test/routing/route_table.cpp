@@ -124,6 +124,15 @@ TEST_CASE("an empty YAML table is an error on line 1, not line 0") {
     }
 }
 
+TEST_CASE("a second YAML document is an error at its line, not dropped") {
+    auto r = parse_yaml_routes("routes:\n  - prefix: 44\n    candidates: [{carrier: o2}]\n---\nroutes:\n  - prefix: 33\n"
+                               "    candidates: [{carrier: o2}]\n",
+                               "routes.yaml", carriers);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message ==
+          "routes.yaml:5: a second YAML document (after a '---'): the file must hold one document");
+}
+
 TEST_CASE("a missing file is an error naming it") {
     auto r = load_yaml_routes("/nonexistent/routes.yaml", carriers);
     REQUIRE_FALSE(r.ok());

@@ -79,6 +79,8 @@ TEST_CASE("sim_config: a full carrier", "[tools][smpp-sim]") {
 
 TEST_CASE("sim_config: rejections name file, line and field", "[tools][smpp-sim]") {
     CHECK(error_of("carriers: []\n") == "sim.yaml:1: carriers: must be a non-empty list");
+    CHECK(error_of(one_carrier + "---\nseed: 3\n") ==
+          "sim.yaml:7: a second YAML document (after a '---'): the file must hold one document");
     CHECK(error_of(one_carrier + "    colour: red\n") ==
           "sim.yaml:6: carriers[0].colour: unknown key (expected one of: name, host, port, system_id, password, "
           "message_id, receipt_message_id, first_message_id, receipts, faults, record_limit, seed, tls)");

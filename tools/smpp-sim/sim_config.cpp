@@ -240,7 +240,14 @@ SimConfig parse_sim_config(const std::string& yaml, const std::string& file) {
     Reader r(file);
     YAML::Node root;
     try {
-        root = YAML::Load(yaml);
+        // YAML::Load would keep the first document and drop the rest unsaid.
+        const auto documents = YAML::LoadAll(yaml);
+        if (documents.size() > 1) {
+            const auto mark = documents[1].Mark();
+            throw SimConfigError(file, mark.is_null() ? 0 : mark.line + 1,
+                                 "a second YAML document (after a '---'): the file must hold one document");
+        }
+        if (!documents.empty()) root = documents.front();
     } catch (const YAML::Exception& e) {
         throw SimConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, e.msg);
     }

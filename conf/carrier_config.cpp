@@ -214,7 +214,9 @@ std::vector<CarrierSettings> parse_carrier_config(const std::string& yaml, const
     if (!root.IsMap()) throw ConfigError(file, 1, "the configuration must be a mapping");
     r.expect_mapping(root, "", {"carriers"});
     const YAML::Node list = r.required(root, "", "carriers");
-    if (!list.IsSequence()) r.fail(list, "carriers", "must be a list");
+    // An empty list would start a connector that takes binds and refuses
+    // every submit, and leave last run's queued messages unresumed.
+    if (!list.IsSequence() || list.size() == 0) r.fail(list, "carriers", "must be a non-empty list");
     std::vector<CarrierSettings> out;
     std::set<std::string> ids;
     for (std::size_t i = 0; i < list.size(); ++i) {

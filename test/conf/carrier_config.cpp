@@ -190,7 +190,8 @@ TEST_CASE("carriers: required fields are errors at the carrier's line", "[conf]"
     CHECK(error_of("carriers:\n  - endpoints: [\"h:1\"]\n") == "2: carriers[0].id: is required");
     CHECK(error_of("listeners: []\n") ==
           "1: listeners: unknown key (expected one of: carriers)");
-    CHECK(error_of("carriers: 5\n") == "1: carriers: must be a list");
+    CHECK(error_of("carriers: 5\n") == "1: carriers: must be a non-empty list");
+    CHECK(error_of("carriers: []\n") == "1: carriers: must be a non-empty list");
 }
 
 TEST_CASE("carriers: wrong values are errors at their own line", "[conf]") {

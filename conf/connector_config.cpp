@@ -515,4 +515,25 @@ ConnectorConfig load_connector_config(const std::string& path) {
     return parse_connector_config(read_config_file(path), path);
 }
 
+std::vector<std::string> routing_profile_warnings(const ConnectorConfig& c) {
+    // Inline routes (`routes:`) reserve nothing; only a routes_file can.
+    std::set<std::string, std::less<>> reserved, held;
+    for (const auto& e : c.route_table.entries)
+        for (const auto& candidate : e.candidates)
+            if (!candidate.profile.empty()) reserved.insert(candidate.profile);
+    std::vector<std::string> out;
+    for (const auto& a : c.accounts.accounts) {
+        if (a.routing_profile.empty()) continue;
+        held.insert(a.routing_profile);
+        if (!reserved.contains(a.routing_profile))
+            out.push_back("account " + a.system_id + ": routing_profile '" + a.routing_profile +
+                          "' is reserved by no route candidate; it routes as an account without one");
+    }
+    for (const auto& p : reserved)
+        if (!held.contains(p))
+            out.push_back("route candidates reserved for routing_profile '" + p +
+                          "': no account has that profile, so they are never used");
+    return out;
+}
+
 }  // namespace smpp::conf

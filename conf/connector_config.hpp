@@ -109,6 +109,13 @@ struct ConnectorConfig {
 
 // Throws ConfigError (also for errors in the carriers file, which name it).
 ConnectorConfig load_connector_config(const std::string& path);
+
+// Routing profiles that match nothing, one line each (logged as warnings at
+// start): an account's routing_profile no route candidate is reserved for
+// (a typo routes it like an account without one), and a profile candidates
+// are reserved for that no account has (they are never used). Not errors:
+// a reload may bring the routes that use them.
+std::vector<std::string> routing_profile_warnings(const ConnectorConfig& c);
 // The same from text; `file` only names it in errors.
 ConnectorConfig parse_connector_config(const std::string& yaml, const std::string& file);
 

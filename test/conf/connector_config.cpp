@@ -714,3 +714,34 @@ TEST_CASE("routing_policies picks the selection policy per traffic class", "[con
     CHECK(error_of(valid_yaml + "routing_policies: {bulk: cheapest}\n") ==
           "23: routing_policies.bulk: must be one of priority, lcr, weighted, quality");
 }
+
+TEST_CASE("routing profiles that match nothing are warned about, both ways", "[conf][accounts]") {
+    smpp::conf::ConnectorConfig c;
+    smpp::upstream::Account vip;
+    vip.system_id = "vip";
+    vip.routing_profile = "premium";
+    smpp::upstream::Account typo;
+    typo.system_id = "typo";
+    typo.routing_profile = "premuim";
+    smpp::upstream::Account plain;
+    plain.system_id = "plain";
+    c.accounts.accounts = {vip, typo, plain};
+    smpp::routing::RouteEntry e;
+    e.prefix = "44";
+    e.candidates.resize(3);
+    e.candidates[0].carrier = "c1";
+    e.candidates[0].profile = "premium";
+    e.candidates[1].carrier = "c2";
+    e.candidates[1].profile = "wholesale";
+    e.candidates[2].carrier = "c3";
+    c.route_table.entries.push_back(e);
+    const auto w = smpp::conf::routing_profile_warnings(c);
+    REQUIRE(w.size() == 2);
+    CHECK(w[0] == "account typo: routing_profile 'premuim' is reserved by no route candidate; it routes as an "
+                  "account without one");
+    CHECK(w[1] == "route candidates reserved for routing_profile 'wholesale': no account has that profile, so they "
+                  "are never used");
+    c.accounts.accounts = {vip};
+    c.route_table.entries[0].candidates.resize(1);
+    CHECK(smpp::conf::routing_profile_warnings(c).empty());
+}

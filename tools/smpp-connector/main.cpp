@@ -321,6 +321,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         spdlog::info("carriers: {} from {}; route prefixes: {} from {}", carriers.size(), config.carriers_file,
                      route_table_of(config).entries.size(),
                      config.routes_file.empty() ? std::string("the routes: section") : config.routes_file);
+        for (const auto& w : smpp::conf::routing_profile_warnings(config)) spdlog::warn("{}", w);
         if (route_table_of(config).entries.empty())
             spdlog::warn("no routes configured (routes: or routes_file): every submit_sm is refused ESME_RINVDSTADR "
                          "until a reload brings some");

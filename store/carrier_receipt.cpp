@@ -62,7 +62,10 @@ receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::op
 receipt_outcome apply_timeout(MessageRecord& r, MessageStatus reported, Timestamp at,
                               std::optional<PendingReceipt>& upstream) {
     upstream.reset();
-    if (r.status != MessageStatus::sent || !is_final(reported)) return receipt_outcome::duplicate;
+    // In doubt too: no carrier id, so no receipt can ever match it; the
+    // timeout is the only end it gets (else open, and owed nothing, forever).
+    if ((r.status != MessageStatus::sent && r.status != MessageStatus::in_doubt) || !is_final(reported))
+        return receipt_outcome::duplicate;
     CarrierReceipt c{.status = reported, .done_at = at, .received_at = at};
     const auto outcome = apply_receipt(r, c, upstream);
     if (outcome == receipt_outcome::matched) r.synthetic_receipt = true;

@@ -233,7 +233,9 @@ StatusOr<std::vector<MessageRecord>> InMemoryLedger::awaiting_receipt(Timestamp 
     std::lock_guard lock(mutex_);
     std::vector<MessageRecord> out;
     for (auto it = messages_.upper_bound(after); it != messages_.end() && out.size() < limit && it->first.time() <= cutoff; ++it)
-        if (it->second.status == MessageStatus::sent && it->second.updated_at < cutoff) out.push_back(it->second);
+        if ((it->second.status == MessageStatus::sent || it->second.status == MessageStatus::in_doubt) &&
+            it->second.updated_at < cutoff)
+            out.push_back(it->second);
     return out;
 }
 

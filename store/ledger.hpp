@@ -171,8 +171,9 @@ public:
     StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit) const {
         return pending_mo(account, limit, {});
     }
-    // Records still `sent` (no final receipt) whose last change is before
-    // `cutoff`, oldest first from the id after `after`, at most `limit`.
+    // Records still `sent` (no final receipt) or `in_doubt` whose last
+    // change is before `cutoff`, oldest first from the id after `after`, at
+    // most `limit`.
     virtual StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
                                                                   MessageId after = {}) const = 0;
     // Unmatched receipts of a carrier (each once), at most `limit`.

@@ -1464,10 +1464,11 @@ StatusOr<std::vector<MessageRecord>> RocksDbLedger::awaiting_receipt(Timestamp c
         if (!id) return Status(StatusCode::corruption, "bad key in open");
         if (!(*id < end)) break;
         const auto v = view(it->value());
-        if (v.size() != 1 || static_cast<MessageStatus>(v[0]) != MessageStatus::sent) continue;
+        auto waits = [](MessageStatus s) { return s == MessageStatus::sent || s == MessageStatus::in_doubt; };
+        if (v.size() != 1 || !waits(static_cast<MessageStatus>(v[0]))) continue;
         auto r = find(*id);
         if (!r.ok()) return r.status();
-        if (r->status == MessageStatus::sent && r->updated_at < cutoff) out.push_back(std::move(*r));
+        if (waits(r->status) && r->updated_at < cutoff) out.push_back(std::move(*r));
     }
     if (auto s = from_rocksdb(it->status()); !s.ok()) return s;
     return out;

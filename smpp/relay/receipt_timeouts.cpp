@@ -52,6 +52,8 @@ void ReceiptTimeouts::sweep(std::function<void()> done) {
 
 bool ReceiptTimeouts::try_resend(const store::MessageRecord& r) {
     if (!settings_.resend || r.duplicate_risk || !settings_.resend_classes.contains(r.traffic_class)) return false;
+    // In doubt: the carrier that may have it gave no id to avoid; reported.
+    if (r.status != store::MessageStatus::sent) return false;
     // One part of a concatenated message through another carrier would not
     // join its siblings on the handset (part_affinity.hpp): reported instead.
     if (r.concatenation && r.concatenation->total > 1) return false;
@@ -97,7 +99,11 @@ void ReceiptTimeouts::batch(store::MessageId after, store::Timestamp now, std::f
             next();
             continue;
         }
-        ledger_.time_out(r.id, policy.reported, now,
+        const bool in_doubt = r.status == store::MessageStatus::in_doubt;
+        if (in_doubt)
+            spdlog::warn("message {}: still in doubt after its account's receipt timeout; reported as stat UNKNOWN",
+                         r.id.to_string());
+        ledger_.time_out(r.id, in_doubt ? store::MessageStatus::undeliverable : policy.reported, now,
                          [self = shared_from_this(), next, id = r.id](store::StatusOr<store::ReceiptMatch> m) mutable {
                              // Possibly on the ledger's writer thread.
                              boost::asio::post(self->strand_, [self, next = std::move(next), id,

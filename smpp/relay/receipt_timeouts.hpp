@@ -4,7 +4,10 @@
 // apply_timeout) and, when registered_delivery asks, a receipt upstream:
 // stat UNKNOWN (recorded as undeliverable) or EXPIRED, per account. The
 // record is marked synthetic_receipt; a carrier receipt that turns up later
-// is absorbed as a duplicate, never sent upstream a second time.
+// is absorbed as a duplicate, never sent upstream a second time. A message
+// still in doubt then (a carrier's timeout, no late answer, not resent)
+// ends the same way, always as stat UNKNOWN: whether it reached the
+// handset is exactly what nobody knows.
 //
 // Per traffic class an overdue message may instead be re-sent once
 // (`resend_classes`, conf receipt_timeouts: {otp: resend}): through the next

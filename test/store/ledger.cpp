@@ -869,6 +869,42 @@ TEMPLATE_TEST_CASE("ledger: a message with no receipt in time gets a synthetic o
     CHECK(f.get().find(unsent.id)->status == MessageStatus::accepted);
 }
 
+TEMPLATE_TEST_CASE("ledger: a message in doubt past the receipt timeout gets its synthetic final state too",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto doubt = record(id_at(0, 1));
+    doubt.registered_delivery = 1;
+    doubt.status = MessageStatus::sending;
+    doubt.attempts.push_back(Attempt{.carrier = "carrier-a", .at = at(5), .status = MessageStatus::sending});
+    REQUIRE(accept(f, doubt).ok());
+    REQUIRE(update(f, doubt.id,
+                   StateChange{.status = MessageStatus::in_doubt,
+                               .at = at(10),
+                               .attempt = Attempt{.carrier = "carrier-a", .at = at(10), .status = MessageStatus::in_doubt}})
+                .ok());
+    f.reopen();
+    auto waiting = f.get().awaiting_receipt(at(100), 10);
+    REQUIRE(waiting.ok());
+    REQUIRE(waiting->size() == 1);
+    CHECK(waiting->front().status == MessageStatus::in_doubt);
+    std::promise<StatusOr<ReceiptMatch>> done;
+    f.get().time_out(doubt.id, MessageStatus::undeliverable, at(100),
+                     [&done](StatusOr<ReceiptMatch> m) { done.set_value(std::move(m)); });
+    auto m = done.get_future().get();
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(m->owes_upstream);
+    f.reopen();
+    CHECK(f.get().find(doubt.id)->status == MessageStatus::undeliverable);
+    CHECK(f.get().find(doubt.id)->synthetic_receipt);
+    CHECK(f.get().pending_receipts("acme", 10)->size() == 1);
+    // Final: no longer open, so a restart no longer finds it in doubt.
+    CHECK(f.get().awaiting_receipt(at(1000), 10)->empty());
+    auto recovered = f.get().recover(at(1000), at(0));
+    REQUIRE(recovered.ok());
+    CHECK(recovered->in_doubt.empty());
+}
+
 TEMPLATE_TEST_CASE("ledger: mobile-originated messages parked per account, oldest first, across reopen",
                    "[ledger][mo]", MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

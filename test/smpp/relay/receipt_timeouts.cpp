@@ -81,6 +81,55 @@ TEST_CASE("receipt timeouts: overdue messages get their account's synthetic stat
     CHECK(ledger.find(a1.id)->status == MessageStatus::undeliverable);
 }
 
+TEST_CASE("receipt timeouts: a message still in doubt is reported as stat UNKNOWN, whatever the account's policy",
+          "[relay][receipts]") {
+    boost::asio::io_context io;
+    store::InMemoryLedger ledger;
+    auto now = t0 + hours(100);
+    std::vector<std::string> owed;
+    store::MessageRecord r;
+    r.id = store::MessageId::make(t0, 1, 7);
+    r.account = "otpbank";
+    r.destination = {1, 1, "447700900123"};
+    r.payload = "x";
+    r.registered_delivery = 1;
+    r.traffic_class = "otp";
+    r.accepted_at = r.updated_at = t0;
+    r.status = MessageStatus::sending;
+    r.attempts.push_back(store::Attempt{.carrier = "carrier01", .at = t0, .status = MessageStatus::sending});
+    ledger.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
+    ledger.update(r.id,
+                  store::StateChange{.status = MessageStatus::in_doubt,
+                                     .at = t0 + hours(1),
+                                     .attempt = store::Attempt{.carrier = "carrier01",
+                                                               .at = t0 + hours(1),
+                                                               .status = MessageStatus::in_doubt}},
+                  [](store::Status s) { REQUIRE(s.ok()); });
+
+    relay::ReceiptTimeoutSettings s;
+    s.shortest = milliseconds(std::chrono::minutes(30));
+    s.clock = [&] { return now; };
+    s.policy = [](const std::string&) {
+        return relay::ReceiptTimeoutPolicy{std::chrono::minutes(30), MessageStatus::expired};
+    };
+    // otp is re-sent on timeout, but an in-doubt message names no carrier to avoid.
+    s.resend_classes = {"otp"};
+    bool resent = false;
+    s.resend = [&](store::MessageRecord, std::string) { return resent = true; };
+    auto t = relay::ReceiptTimeouts::create(io.get_executor(), ledger, s,
+                                            [&](const std::string& account) { owed.push_back(account); });
+    bool done = false;
+    t->sweep([&] { done = true; });
+    io.run_for(std::chrono::seconds(2));
+    REQUIRE(done);
+    CHECK_FALSE(resent);
+    auto after = ledger.find(r.id);
+    CHECK(after->status == MessageStatus::undeliverable);  // stat UNKNOWN upstream, not the policy's EXPIRED
+    CHECK(after->synthetic_receipt);
+    CHECK(owed == std::vector<std::string>{"otpbank"});
+    CHECK(t->timed_out() == 1);
+}
+
 #include "smpp/relay/receipt_forwarder.hpp"
 
 TEST_CASE("receipt timeouts: a synthetic undeliverable goes upstream as stat UNKNOWN", "[relay][receipts]") {

@@ -389,14 +389,14 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             ledger->expire_unmatched(cutoff, [](smpp::store::Status st) {
                 if (!st.ok()) spdlog::error("expiring unmatched receipts failed: {}", st.to_string());
             });
-            // MO sightings only matter within the duplicate window.
-            if (config.mo.duplicate_window.count() > 0)
-                ledger->drop_mo_sightings_before(
-                    std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() -
-                                                                            config.mo.duplicate_window),
-                    [](smpp::store::Status st) {
-                        if (!st.ok()) spdlog::error("dropping old MO sightings failed: {}", st.to_string());
-                    });
+            // MO sightings only matter within the duplicate window (with the
+            // dedupe off, 0 s, none does: park_mo still writes them).
+            ledger->drop_mo_sightings_before(
+                std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() -
+                                                                        config.mo.duplicate_window),
+                [](smpp::store::Status st) {
+                    if (!st.ok()) spdlog::error("dropping old MO sightings failed: {}", st.to_string());
+                });
             retention.expires_after(std::chrono::hours(1));
             retention.async_wait([&](boost::system::error_code ec) {
                 if (!ec) sweep_retention();

@@ -1,5 +1,8 @@
 #include "smpp/session/listener.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 
@@ -34,6 +37,14 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
     SessionSettings settings;
     HandlerFactory factory;
     std::optional<tcp::socket> incoming;
+    // accept() failing (out of file descriptors, above all) leaves the
+    // connection in the backlog: retried at once it fails again at once, a
+    // busy loop that wrote a warning per try (GBs of log in seconds). Paused
+    // instead, 10 ms doubling to 1 s, one warning per streak.
+    asio::steady_timer accept_pause{strand};
+    std::chrono::milliseconds pause{0};
+    std::uint64_t failed_in_streak = 0;
+    std::atomic<std::uint64_t> accept_failures{0};
     std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
     // A connection in its TLS handshake, on its own strand.
     struct Handshake {
@@ -71,8 +82,21 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
         if (stopping) return;
         if (ec) {
             if (ec == asio::error::operation_aborted) return;
-            spdlog::warn("smpp listener: accept failed: {}", ec.message());
-            return accept();
+            accept_failures.fetch_add(1, std::memory_order_relaxed);
+            if (failed_in_streak++ == 0)
+                spdlog::warn("smpp listener: accept failed: {}; pausing new connections until it works again",
+                             ec.message());
+            pause = std::clamp(pause * 2, std::chrono::milliseconds{10}, std::chrono::milliseconds{1'000});
+            accept_pause.expires_after(pause);
+            accept_pause.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+                if (!wait_ec && !self->stopping) self->accept();
+            });
+            return;
+        }
+        if (failed_in_streak > 0) {
+            spdlog::warn("smpp listener: accepting again after {} failed accept(s)", failed_in_streak);
+            failed_in_streak = 0;
+            pause = std::chrono::milliseconds{0};
         }
         boost::system::error_code peer_ec;
         const auto peer = incoming->remote_endpoint(peer_ec);
@@ -158,6 +182,7 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
         stopping = true;
         boost::system::error_code ignored;
         acceptor.close(ignored);
+        accept_pause.cancel();
         for (auto& w : handshakes)
             if (auto h = w.lock())
                 asio::dispatch(h->timer.get_executor(), [h] {
@@ -210,6 +235,8 @@ void Listener::stop(std::function<void()> done) {
 }
 
 tcp::endpoint Listener::local_endpoint() const { return impl_->local; }
+
+std::uint64_t Listener::accept_failures() const { return impl_->accept_failures.load(std::memory_order_relaxed); }
 
 std::vector<std::shared_ptr<Session>> Listener::sessions() const { return impl_->sessions(); }
 

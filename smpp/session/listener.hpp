@@ -2,6 +2,7 @@
 // SMSC role: accepts TCP connections and runs a Session on each, with a
 // handler made per connection by the factory (which may refuse by
 // returning null: the connection is closed at once and logged).
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -37,6 +38,9 @@ public:
     void stop(std::function<void()> done = {});
 
     boost::asio::ip::tcp::endpoint local_endpoint() const;
+    // accept() calls that failed (EMFILE and the like), since start; each
+    // pauses accepting, 10 ms doubling to 1 s, until one succeeds.
+    std::uint64_t accept_failures() const;
     // Live sessions (a snapshot, thread-safe).
     std::vector<std::shared_ptr<Session>> sessions() const;
 

@@ -1,5 +1,8 @@
 #include "smpp/session/listener.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "test/smpp/session/loopback.hpp"
@@ -76,4 +79,35 @@ TEST_CASE("listener: an address in use throws") {
     auto a = Listener::create(loop.ioc.get_executor(), any_loopback(), fast_settings("smsc"), {});
     CHECK_THROWS_AS(Listener::create(loop.ioc.get_executor(), a->local_endpoint(), fast_settings("smsc"), {}),
                     boost::system::system_error);
+}
+
+TEST_CASE("listener: out of file descriptors, accepting pauses instead of spinning; the connection waits its turn") {
+    Loop loop;
+    auto h = std::make_shared<Recorder>();
+    auto l = Listener::create(loop.ioc.get_executor(), any_loopback(), fast_settings("smsc"),
+                              [&](const tcp::endpoint&) { return h; });
+    l->start();
+    loop.run_for(20ms);
+    auto raw = RawPeer::connect(l->local_endpoint().port());  // in the backlog until accept() gets an fd
+    // No descriptor left for accept(): the soft limit at the lowest free one.
+    rlimit before{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+    const int lowest_free = ::dup(0);
+    REQUIRE(lowest_free >= 0);
+    ::close(lowest_free);
+    rlimit tight = before;
+    tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+    loop.run_for(300ms);
+    const auto failures = l->accept_failures();
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &before) == 0);
+    // Paused 10, 20, 40, 80, 160 ms: a handful of tries, not a busy loop
+    // (before: hundreds of thousands, each logged).
+    CHECK(failures >= 1);
+    CHECK(failures <= 8);
+    // Descriptors again: the waiting connection gets its session.
+    CHECK(loop.run_until([&] { return l->sessions().size() == 1; }, 3s));
+    bool stopped = false;
+    l->stop([&] { stopped = true; });
+    CHECK(loop.run_until([&] { return stopped; }, 3s));
 }

@@ -145,6 +145,31 @@ struct Session::Impl {
     // would submit it again). Our own unbind waits for them the same way.
     std::size_t unanswered = 0;
     std::optional<std::uint32_t> peer_unbind;  // its sequence number, while deferred
+    // SMSC role: requests before a bind succeeded. A binding ESME sends a
+    // bind, a retry or two after a refusal, maybe an enquire_link; a peer
+    // that sends more is not binding, and each costs us a response, a log
+    // line or a password hash: closed past the limit.
+    static constexpr std::uint32_t max_unbound_requests = 8;
+    // Reading from the peer stops while this many of its requests are not
+    // answered yet (TCP then pushes back on it), and resumes at half: a
+    // peer that ignores its window must not queue unbounded work here and
+    // crowd out the other sessions. Twice our own window, so a peer keeping
+    // a window as large as ours never meets it.
+    std::size_t owed_limit() const { return 2 * std::max<std::size_t>(settings().window, 1); }
+    bool owed_paused = false;
+    std::uint32_t unbound_requests = 0;
+    // Warnings about the peer's protocol errors: the first few are logged,
+    // then one line says the rest are not (a peer sending garbage as fast as
+    // it can wrote a line per 16-octet PDU: GBs of log in seconds).
+    static constexpr std::uint32_t max_peer_warnings = 20;
+    std::uint32_t peer_warnings = 0;
+    bool peer_warning() {
+        if (peer_warnings > max_peer_warnings) return false;
+        if (++peer_warnings <= max_peer_warnings) return true;
+        spdlog::warn("smpp session {}: {} protocol warnings; further ones of this session are not logged", label(),
+                     max_peer_warnings);
+        return false;
+    }
     // Requests that timed out and still wait for a late response, by
     // sequence number; `late_order` drops them after late_response_window.
     struct Late {
@@ -315,7 +340,7 @@ struct Session::Impl {
     // ---- read path ---------------------------------------------------------
 
     void start_read() {
-        if (reading || closed() || stop_reading || read_paused) return;
+        if (reading || closed() || stop_reading || read_paused || owed_paused) return;
         if (queued_bytes() > settings().write_queue_limit) {
             // The peer is not reading our answers: stop taking new requests
             // from it until the queue drains.
@@ -373,7 +398,7 @@ struct Session::Impl {
     }
 
     void parse_frames() {
-        while (!closed() && !stop_reading) {
+        while (!closed() && !stop_reading && !owed_paused) {
             const std::size_t avail = rend - rstart;
             if (avail < protocol::header_size) break;
             const auto header = protocol::read_header(
@@ -408,9 +433,18 @@ struct Session::Impl {
 
     void on_frame(const protocol::PduHeader& h, std::span<const std::uint8_t> frame) {
         counters.pdus_in.fetch_add(1, std::memory_order_relaxed);
+        constexpr std::uint32_t response_bit = 0x80000000u;
+        if (owner.role_ == role::smsc && !is_bound(state()) && (h.command_id & response_bit) == 0 &&
+            ++unbound_requests > max_unbound_requests) {
+            spdlog::warn("smpp session {}: {} requests and no successful bind; closing", label(), unbound_requests);
+            close(close_reason::unbound_requests);
+            return;
+        }
         if (!protocol::is_known(h.command_id)) {
-            spdlog::warn("smpp session {}: unknown command_id 0x{:08x} seq {}, answering generic_nack ESME_RINVCMDID",
-                         label(), h.command_id, h.sequence_number);
+            if (peer_warning())
+                spdlog::warn("smpp session {}: unknown command_id 0x{:08x} seq {}, answering generic_nack "
+                             "ESME_RINVCMDID",
+                             label(), h.command_id, h.sequence_number);
             queue_response(Pdu{command_status::ESME_RINVCMDID, h.sequence_number, protocol::GenericNack{}});
             return;
         }
@@ -425,8 +459,9 @@ struct Session::Impl {
 
     void on_decode_error(const protocol::PduHeader& h, command_id id, const protocol::DecodeError& err) {
         counters.decode_errors.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("smpp session {}: cannot decode {} seq {}: {} ({})", label(), protocol::name(id),
-                     h.sequence_number, err.detail, protocol::name(err.status));
+        if (peer_warning())
+            spdlog::warn("smpp session {}: cannot decode {} seq {}: {} ({})", label(), protocol::name(id),
+                         h.sequence_number, err.detail, protocol::name(err.status));
         if (!protocol::is_response(id)) {
             queue_response(protocol::make_response(id, h.sequence_number, err.status));
             return;
@@ -462,8 +497,9 @@ struct Session::Impl {
                     } else {
                         auto status = is_bound(st) || st == session_state::binding ? command_status::ESME_RALYBND
                                                                                     : command_status::ESME_RINVBNDSTS;
-                        spdlog::warn("smpp session {}: {} while {}, answering {}", label(), protocol::name(id),
-                                     name(st), protocol::name(status));
+                        if (peer_warning())
+                            spdlog::warn("smpp session {}: {} while {}, answering {}", label(), protocol::name(id),
+                                         name(st), protocol::name(status));
                         queue_response(protocol::make_response(id, p.sequence_number, status));
                     }
                     return;
@@ -501,6 +537,10 @@ struct Session::Impl {
             return;
         }
         if (id != command_id::alert_notification) ++unanswered;  // the one request without a response
+        if (unanswered >= owed_limit() && !owed_paused) {
+            owed_paused = true;
+            spdlog::debug("smpp session {}: {} requests not answered yet; reading paused", label(), unanswered);
+        }
         handler->on_request(owner, std::move(p));
     }
 
@@ -527,6 +567,22 @@ struct Session::Impl {
         if (unanswered > 0) --unanswered;
         queue_response(p);
         if (peer_unbind || our_unbind_deferred) check_settled();
+        if (owed_paused && unanswered <= owed_limit() / 2) {
+            owed_paused = false;
+            // Posted: respond() may run inside on_request(), in parse_frames().
+            asio::post(owner.strand_, [s = self()] { s->impl_->resume_owed(); });
+        }
+    }
+
+    // Reading again after owed_paused: the frames already buffered first.
+    void resume_owed() {
+        if (closed() || owed_paused) return;
+        batching = true;
+        parse_frames();
+        batching = false;
+        if (closed()) return;
+        flush();
+        start_read();
     }
 
     void on_response(Pdu&& p) {

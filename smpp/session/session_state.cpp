@@ -34,6 +34,7 @@ std::string_view name(close_reason r) noexcept {
         case close_reason::frame_too_short: return "frame_too_short";
         case close_reason::unbind_timeout: return "unbind_timeout";
         case close_reason::stale_bind: return "stale_bind";
+        case close_reason::unbound_requests: return "unbound_requests";
     }
     return "unknown";
 }

@@ -39,6 +39,7 @@ enum class close_reason {
     frame_too_short,       // command_length below 16
     unbind_timeout,        // unbind sent, no unbind_resp in time
     stale_bind,            // the peer answered ESME_RINVBNDSTS: it no longer has our bind; bind again
+    unbound_requests,      // SMSC role: more requests before a bind succeeded than a binding ESME sends
 };
 
 std::string_view name(session_state s) noexcept;

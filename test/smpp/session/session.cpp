@@ -130,6 +130,69 @@ TEST_CASE("session: a refused bind leaves the SMSC session open for another try"
     CHECK(smsc.handler->bound == 1);
 }
 
+TEST_CASE("session: an SMSC closes a connection that sends more requests than a binding ESME would, unbound") {
+    Loop loop;
+    auto settings = fast_settings("smsc");
+    settings.bind_timeout = 10s;  // not what closes it here
+    Smsc smsc(loop, settings);
+    smsc.handler->bind_verdict = command_status::ESME_RBINDFAIL;
+    auto raw = RawPeer::connect(smsc.port());
+    // A refused bind, its retries and enquire_links: answered, up to 8.
+    for (std::uint32_t seq = 1; seq <= 8; ++seq) {
+        if (seq % 2)
+            raw.send(frame(command_id::bind_transmitter, command_status::ESME_ROK, seq, bind_body("raw", "bad")));
+        else
+            raw.send(frame(command_id::enquire_link, command_status::ESME_ROK, seq, {}));
+        REQUIRE(raw.read_frame(loop));
+    }
+    // The ninth is not: the session closes (each bind would cost a password hash).
+    raw.send(frame(command_id::enquire_link, command_status::ESME_ROK, 9, {}));
+    CHECK(raw.wait_eof(loop, 1s));
+    // Bound, requests are what the session is for: no such limit.
+    smsc.handler->bind_verdict = command_status::ESME_ROK;
+    auto bound = raw_bound(loop, smsc);
+    for (std::uint32_t seq = 2; seq <= 30; ++seq) {
+        bound.send(frame(command_id::enquire_link, command_status::ESME_ROK, seq, {}));
+        REQUIRE(bound.read_frame(loop));
+    }
+}
+
+TEST_CASE("session: a peer far beyond its window is not read from until its requests are answered") {
+    Loop loop;
+    auto smsc_settings = fast_settings("smsc");
+    smsc_settings.window = 5;  // reads pause at 10 unanswered, resume at 5
+    Smsc smsc(loop, smsc_settings);
+    smsc.handler->answer_requests = false;
+    auto h = std::make_shared<Recorder>();
+    auto esme_settings = fast_settings("esme");
+    esme_settings.window = 100;  // ignores the SMSC's window
+    esme_settings.response_timeout = 5s;
+    auto s = bound_esme(loop, smsc, h, bind_type::transmitter, esme_settings);
+    std::vector<Outcome> outs(30);
+    for (auto& o : outs) s->send_request(submit_sm("x"), o.handler());
+    REQUIRE(loop.run_until([&] { return smsc.handler->requests.size() >= 10; }));
+    loop.run_for(100ms);
+    CHECK(smsc.handler->requests.size() == 10);  // the other 20 wait in TCP, not in our memory
+    // Answered: it reads again, a batch at a time, until all 30 came.
+    std::size_t answered = 0;
+    CHECK(loop.run_until(
+        [&] {
+            auto srv = smsc.session();
+            while (srv && answered < smsc.handler->requests.size()) {
+                const auto& req = smsc.handler->requests[answered++];
+                auto resp = smpp::protocol::make_response(req.id(), req.sequence_number);
+                resp.as<smpp::protocol::SubmitSmResp>()->message_id = "m";
+                srv->respond(std::move(resp));
+            }
+            return answered == 30;
+        },
+        3s));
+    CHECK(loop.run_until([&] {
+        return std::all_of(outs.begin(), outs.end(), [](const Outcome& o) { return o.done; });
+    }));
+    for (const auto& o : outs) CHECK_FALSE(o.ec);
+}
+
 TEST_CASE("session: submit_sm goes to the handler and its submit_sm_resp comes back") {
     Loop loop;
     Smsc smsc(loop);

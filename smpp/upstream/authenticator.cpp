@@ -106,6 +106,15 @@ void Authenticator::authenticate(const session::BindRequest& request, const boos
                      peer.to_string(), request.system_id);
         return refuse(std::move(done), command_status::ESME_RBINDFAIL);
     }
+    // At max_binds already: refused before the hash (tens of ms of the one
+    // worker). A client re-binding in a loop with the right password never
+    // counts toward the lockout, and kept the worker from other accounts'
+    // binds past their bind_timeout. Checked again after the hash (a race).
+    if (live_binds(account->system_id) >= account->max_binds) {
+        spdlog::info("bind from {} system_id={} refused: the account has its max_binds ({}) bound", peer.to_string(),
+                     request.system_id, account->max_binds);
+        return refuse(std::move(done), command_status::ESME_RBINDFAIL);
+    }
     if (worker_->pending.fetch_add(1) >= max_pending_) {
         worker_->pending.fetch_sub(1);
         return refuse(std::move(done), command_status::ESME_RBINDFAIL);

@@ -100,6 +100,13 @@ TEST_CASE("max_binds caps concurrent binds until a lease is released", "[upstrea
     auto again = run(auth, bind_type::transceiver, "acme", "acmepw");
     CHECK(again.status == command_status::ESME_ROK);
 
+    // Full: refused before the password is hashed, so a wrong one is not
+    // even looked at (ESME_RBINDFAIL, not ESME_RINVPASWD) and no failure is
+    // recorded against the address.
+    auto full = run(auth, bind_type::transceiver, "acme", "wrong");
+    CHECK(full.status == command_status::ESME_RBINDFAIL);
+    CHECK(auth.live_binds("acme") == 2);
+
     // max_binds counts binds of any type: bulkco allows one in all.
     auto tx = run(auth, bind_type::transmitter, "bulkco", "bulkpw");
     REQUIRE(tx.status == command_status::ESME_ROK);

@@ -33,7 +33,7 @@ constexpr std::int64_t max_ms = 86'400'000;  // a day: longer is a typo, not a t
 
 void read_listener(const Reader& r, const YAML::Node& node, ListenerSettings& out) {
     const std::string path = "listener";
-    r.expect_mapping(node, path, {"host", "port"});
+    r.expect_mapping(node, path, {"host", "port", "max_connections", "max_connections_per_address"});
     if (const YAML::Node host = node["host"]; host.IsDefined()) {
         out.host = r.string(host, path + ".host");
         boost::system::error_code ec;
@@ -41,6 +41,11 @@ void read_listener(const Reader& r, const YAML::Node& node, ListenerSettings& ou
         if (ec) r.fail(host, path + ".host", "must be an IPv4 or IPv6 address");
     }
     out.port = static_cast<std::uint16_t>(r.integer(r.required(node, path, "port"), path + ".port", 0, 65535));
+    if (const YAML::Node v = node["max_connections"]; v.IsDefined())
+        out.max_connections = static_cast<std::size_t>(r.integer(v, path + ".max_connections", 0, 1'000'000));
+    if (const YAML::Node v = node["max_connections_per_address"]; v.IsDefined())
+        out.max_connections_per_address =
+            static_cast<std::size_t>(r.integer(v, path + ".max_connections_per_address", 0, 1'000'000));
 }
 
 // The YAML key of each SessionSettings field, in the order validate() checks

@@ -102,7 +102,9 @@ struct Listener::Impl : std::enable_shared_from_this<Impl> {
         const auto peer = incoming->remote_endpoint(peer_ec);
         auto handler = factory ? factory(peer) : nullptr;
         if (!handler) {
-            spdlog::info("smpp listener: connection from {}:{} refused", peer.address().to_string(), peer.port());
+            // Debug: a flood of refused connections would be a flood of lines
+            // (the factory says why, rate-limited).
+            spdlog::debug("smpp listener: connection from {}:{} refused", peer.address().to_string(), peer.port());
             boost::system::error_code ignored;
             incoming->close(ignored);
             return accept();

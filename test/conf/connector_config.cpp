@@ -130,6 +130,8 @@ TEST_CASE("the example configuration loads", "[conf]") {
     auto c = load_connector_config(std::string(SMPP_SOURCE_DIR) + "/conf/connector.example.yaml");
     CHECK(c.listener.host == "127.0.0.1");
     CHECK(c.listener.port == 2775);
+    CHECK(c.listener.max_connections == 4096);
+    CHECK(c.listener.max_connections_per_address == 256);
     REQUIRE(c.accounts.accounts.size() == 3);
     CHECK(c.accounts.accounts[0].system_id == "acme");
     CHECK(c.accounts.accounts[1].system_id == "bulkco");
@@ -744,4 +746,14 @@ TEST_CASE("routing profiles that match nothing are warned about, both ways", "[c
     c.accounts.accounts = {vip};
     c.route_table.entries[0].candidates.resize(1);
     CHECK(smpp::conf::routing_profile_warnings(c).empty());
+}
+
+TEST_CASE("listener connection limits load, default, and are bounded", "[conf]") {
+    auto c = parse_connector_config(with_line(3, "  port: 2775\n  max_connections: 100\n  max_connections_per_address: 0"),
+                                    "smpp.yaml");
+    CHECK(c.listener.max_connections == 100);
+    CHECK(c.listener.max_connections_per_address == 0);  // no limit
+    CHECK(parse_connector_config(valid_yaml, "smpp.yaml").listener.max_connections_per_address == 256);
+    CHECK(error_of(with_line(3, "  port: 2775\n  max_connections: -1")) ==
+          "4: listener.max_connections: must be between 0 and 1000000");
 }

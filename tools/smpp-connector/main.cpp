@@ -38,6 +38,7 @@
 #include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/relay/receipt_timeouts.hpp"
 #include "routing/health/health_monitor.hpp"
+#include "smpp/session/connection_limits.hpp"
 #include "smpp/session/listener.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
@@ -416,9 +417,18 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     asio::ip::tcp::endpoint at(asio::ip::make_address(config.listener.host), config.listener.port);
     std::shared_ptr<smpp::session::Listener> listener;
     try {
+        auto limits = smpp::session::ConnectionLimits::create(config.listener.max_connections,
+                                                              config.listener.max_connections_per_address);
         listener = smpp::session::Listener::create(
-            io.get_executor(), at, config.session, [&authenticator, sink, observer](const asio::ip::tcp::endpoint&) {
-                return std::make_shared<smpp::upstream::UpstreamSessionHandler>(authenticator, sink, observer);
+            io.get_executor(), at, config.session,
+            [&authenticator, sink, observer,
+             limits](const asio::ip::tcp::endpoint& peer) -> std::shared_ptr<smpp::session::SessionHandler> {
+                auto place = limits->admit(peer.address());
+                if (!place) return nullptr;  // the listener closes it
+                // The handler lives as long as its session: it holds the place.
+                return std::shared_ptr<smpp::upstream::UpstreamSessionHandler>(
+                    new smpp::upstream::UpstreamSessionHandler(authenticator, sink, observer),
+                    [place](smpp::upstream::UpstreamSessionHandler* h) { delete h; });
             });
     } catch (const boost::system::system_error& e) {
         spdlog::error("cannot listen on {}:{}: {}", config.listener.host, config.listener.port, e.code().message());

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "smpp/carrier/carrier.hpp"
+#include "test/listen_port.hpp"
 #include "test/smpp/session/loopback.hpp"
 #include "tools/smpp-sim/sim_carrier.hpp"
 #include "tools/smpp-sim/sim_config.hpp"
@@ -53,7 +54,11 @@ struct Fleet {
     Fleet() {
         auto cfg = sim::load_sim_config(SMPP_SOURCE_DIR "/conf/sim.example.yaml");
         for (auto& s : cfg.carriers) {
-            s.port = 0;
+            // Below the ephemeral range: a restart listens on the same port
+            // again, and a port 0 one, once freed, went to another test's
+            // server under ctest -j (a carrier then bound there: "bind
+            // rejected: ESME_RINVSYSID", and the restart found it taken).
+            s.port = smpp_test::listen_port();
             s.receipt_delay = 60s;  // no receipts during the test
             auto c = sim::SimCarrier::create(loop.ioc.get_executor(), s);
             c->start();

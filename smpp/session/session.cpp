@@ -434,8 +434,11 @@ struct Session::Impl {
     void on_frame(const protocol::PduHeader& h, std::span<const std::uint8_t> frame) {
         counters.pdus_in.fetch_add(1, std::memory_order_relaxed);
         constexpr std::uint32_t response_bit = 0x80000000u;
-        if (owner.role_ == role::smsc && !is_bound(state()) && (h.command_id & response_bit) == 0 &&
-            ++unbound_requests > max_unbound_requests) {
+        // Open or binding: before any bind succeeded (an unbinding session
+        // was bound, and its peer may still be pipelining requests).
+        const auto st = state();
+        if (owner.role_ == role::smsc && (st == session_state::open || st == session_state::binding) &&
+            (h.command_id & response_bit) == 0 && ++unbound_requests > max_unbound_requests) {
             spdlog::warn("smpp session {}: {} requests and no successful bind; closing", label(), unbound_requests);
             close(close_reason::unbound_requests);
             return;
@@ -537,7 +540,9 @@ struct Session::Impl {
             return;
         }
         if (id != command_id::alert_notification) ++unanswered;  // the one request without a response
-        if (unanswered >= owed_limit() && !owed_paused) {
+        // SMSC role only: on a carrier bind (ESME role) the same reads carry
+        // the submit_sm_resp of our own submits, which would go in doubt.
+        if (owner.role_ == role::smsc && unanswered >= owed_limit() && !owed_paused) {
             owed_paused = true;
             spdlog::debug("smpp session {}: {} requests not answered yet; reading paused", label(), unanswered);
         }

@@ -157,6 +157,29 @@ TEST_CASE("session: an SMSC closes a connection that sends more requests than a 
     }
 }
 
+TEST_CASE("session: a bound peer still sending while our unbind waits for its answers is not cut off") {
+    Loop loop;
+    auto settings = fast_settings("smsc");
+    settings.unbind_timeout = 5s;
+    Smsc smsc(loop, settings);
+    smsc.handler->answer_requests = false;
+    auto raw = raw_bound(loop, smsc);
+    for (std::uint32_t seq = 2; seq <= 4; ++seq)
+        raw.send(encode(Pdu{command_status::ESME_ROK, seq, submit_sm("x")}));
+    REQUIRE(loop.run_until([&] { return smsc.handler->requests.size() == 3; }));
+    // Our unbind waits for the 3 answers we owe (unbinding, not bound).
+    smsc.session()->unbind();
+    loop.run_for(50ms);
+    // The peer does not know yet and goes on: more than the 8 an unbound
+    // peer may send, every one answered, the session not closed.
+    for (std::uint32_t seq = 5; seq <= 16; ++seq) {
+        raw.send(frame(command_id::enquire_link, command_status::ESME_ROK, seq, {}));
+        auto resp = raw.read_frame(loop);
+        REQUIRE(resp);
+    }
+    CHECK_FALSE(smsc.handler->closed);
+}
+
 TEST_CASE("session: a peer far beyond its window is not read from until its requests are answered") {
     Loop loop;
     auto smsc_settings = fast_settings("smsc");

@@ -307,7 +307,7 @@ std::optional<std::string> ForwardPath::follow_siblings(const ConcatKey& part, s
     return pin->carrier;
 }
 
-void ForwardPath::keep_pinned(const ConcatKey& part, routing::Decision& d) {
+void ForwardPath::keep_pinned(const ConcatKey& part, routing::Decision& d) const {
     auto pin = parts_.pin(part, PartAffinity::clock::now());
     if (!pin || !pin->taken) return;
     if (std::find(d.carriers.begin(), d.carriers.end(), pin->carrier) != d.carriers.end()) return;
@@ -417,6 +417,13 @@ std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const p
     c.decision = router_->select(select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
                                                 parts_of(c.valid.segments, concatenation ? concatenation->total : 0),
                                                 needs_payload, routing_of(settings_.accounts, account)));
+    // Before the routed() check: a part whose carrier took a sibling is not
+    // refused because that carrier's circuit is open (its only one, say).
+    if (concatenation && concatenation->total > 1 && parts_.enabled() && !account.empty())
+        keep_pinned(ConcatKey{std::string(account), sm.source.addr,
+                              c.valid.destination.kind == upstream::address_kind::e164 ? digits : sm.dest.addr,
+                              concatenation->ref, concatenation->total},
+                    c.decision);
     if (!c.decision.routed()) {
         spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(c.decision));
         return unrouted_status(c.decision);
@@ -479,8 +486,7 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     std::optional<ConcatKey> part;
     std::string follows;
     if (const auto& c = valid.concatenation; c && c->total > 1 && parts_.enabled()) {
-        part = ConcatKey{account, sm.source.addr, sm.dest.addr, c->ref, c->total};
-        keep_pinned(*part, decision);
+        part = ConcatKey{account, sm.source.addr, sm.dest.addr, c->ref, c->total};  // validate() kept its pin
         const auto now = PartAffinity::clock::now();
         const auto pin = parts_.claim(*part, decision.carriers.front(), now);
         if (!pin.fresh) {

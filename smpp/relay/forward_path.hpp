@@ -386,7 +386,7 @@ private:
     // A part whose siblings a carrier took (or may have: in doubt) stays
     // with it when only that carrier's open circuit kept it off the route
     // (`d.skipped`): a part failing over alone never joins on the handset.
-    void keep_pinned(const ConcatKey& part, routing::Decision& d);
+    void keep_pinned(const ConcatKey& part, routing::Decision& d) const;
     // Null when the part may go to `carrier_id`; else why not: another
     // carrier on its route took (or may have) a sibling, or still has one
     // on the way and nothing is taken yet.
@@ -447,7 +447,8 @@ private:
     // One per carrier, fixed at construction: the map is read without locks.
     std::map<std::string, std::unique_ptr<Credits>, std::less<>> credits_;
     std::atomic<bool> sweep_armed_{false};
-    PartAffinity parts_;
+    // Mutable: validate() (const) reads pins; PartAffinity locks itself.
+    mutable PartAffinity parts_;
     // The UDH reference of the next message we split (8 bits used); seeded
     // from the clock so a restart does not begin where the last run did.
     std::atomic<std::uint32_t> split_reference_{0};

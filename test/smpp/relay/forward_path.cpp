@@ -1244,6 +1244,34 @@ TEST_CASE("forward path: a part whose sibling's carrier lost its binds waits for
     CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier00");
 }
 
+TEST_CASE("forward path: a part whose only carrier lost its binds after taking a sibling is taken and waits",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.outage_retry_max = 20ms;
+    auto monitor = std::make_shared<routing::health::HealthMonitor>();
+    auto router =
+        relay::MessageRouter::from_table(relay::MessageRouter::table_of({{"44", {"carrier01"}}}), {}, monitor);
+    REQUIRE(router);
+    Rig rig(loop, ledger, false, fs, std::move(router).value());
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, part("447700900123", 15, 2, 1), true));
+    CHECK(taken_by(loop, ledger, rig.answers[0]) == "carrier01");
+    rig.carriers.at("carrier01")->disable();
+    monitor->carrier_down("carrier01");
+    REQUIRE(loop.run_until([&] { return !rig.carriers.at("carrier01")->accepting(); }));
+    // Before, its route had no carrier left: ESME_RINVDSTADR, half a message.
+    REQUIRE(rig.submit(1, part("447700900123", 15, 2, 2), true));
+    CHECK(rig.answers[1].status == command_status::ESME_ROK);
+    // A message with nothing at carrier01 is still refused: the circuit is open.
+    REQUIRE(rig.submit(1, part("447700900123", 16, 2, 1), true));
+    CHECK(rig.answers[2].status == command_status::ESME_RINVDSTADR);
+    rig.carriers.at("carrier01")->enable();
+    monitor->carrier_up("carrier01");
+    CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier01");
+}
+
 TEST_CASE("forward path: a pin lapses after concat_window without a part, and is off with 0",
           "[relay][forward][parts]") {
     for (const auto window : {std::chrono::milliseconds{150}, std::chrono::milliseconds{0}}) {

@@ -45,7 +45,9 @@ SenderType classify_sender(std::string_view addr, std::uint8_t ton) noexcept {
 }
 
 Decision Selector::select(const TableView& table, const SelectRequest& request) const {
-    return select(table, request, counter_.fetch_add(1, std::memory_order_relaxed));
+    return select(table, request,
+                  request.shares ? counter_.fetch_add(1, std::memory_order_relaxed)
+                                 : counter_.load(std::memory_order_relaxed));
 }
 
 Decision Selector::select(const TableView& table, const SelectRequest& r, std::uint64_t counter) const {

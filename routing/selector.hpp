@@ -104,6 +104,12 @@ struct SelectRequest {
     std::uint8_t segments = 1;  // parts of a concatenated message (all go the same way)
     bool message_payload = false;
     std::chrono::system_clock::time_point now;  // wall clock, for time-of-day windows (injectable for tests)
+    // false: the decision takes no turn of the weighted round-robin (a
+    // probe, or a part that follows the carrier its siblings are pinned
+    // to). Otherwise a message of N parts turned it N times, and with N a
+    // multiple of the tied carriers' count every message's first part
+    // (the one that picks) landed on the same carrier.
+    bool shares = true;
 };
 
 // Why a candidate was passed over, where a caller acts on it: a message no

@@ -307,19 +307,18 @@ std::optional<std::string> ForwardPath::follow_siblings(const ConcatKey& part, s
     return pin->carrier;
 }
 
-void ForwardPath::keep_pinned(const ConcatKey& part, routing::Decision& d) const {
-    auto pin = parts_.pin(part, PartAffinity::clock::now());
-    if (!pin || !pin->taken) return;
-    if (std::find(d.carriers.begin(), d.carriers.end(), pin->carrier) != d.carriers.end()) return;
+void ForwardPath::keep_pinned(const PartAffinity::Pin& pin, routing::Decision& d) {
+    if (!pin.taken) return;
+    if (std::find(d.carriers.begin(), d.carriers.end(), pin.carrier) != d.carriers.end()) return;
     const auto skip = std::find_if(d.skipped.begin(), d.skipped.end(), [&](const routing::Skipped& s) {
-        return s.carrier == pin->carrier && s.kind == routing::SkipKind::circuit;
+        return s.carrier == pin.carrier && s.kind == routing::SkipKind::circuit;
     });
     if (skip == d.skipped.end()) return;
     // Its circuit opened after it took a sibling (a bind loss opens them
     // all): the part waits for it like for any outage, or goes there when
     // it answers again, rather than reach the handset another way.
     if (d.costs.size() == d.carriers.size()) d.costs.insert(d.costs.begin(), skip->cost_micros);
-    d.carriers.insert(d.carriers.begin(), pin->carrier);
+    d.carriers.insert(d.carriers.begin(), pin.carrier);
     d.skipped.erase(skip);
     d.error.clear();
 }
@@ -392,7 +391,9 @@ const upstream::SubmitPolicy& ForwardPath::policy_of(std::string_view account) c
 }
 
 std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const protocol::SubmitSm& sm,
-                                                                         std::string_view account, bool as_parts) const {
+                                                                         std::string_view account,
+                                                                         route_use use) const {
+    const bool as_parts = use == route_use::probe_as_parts;
     auto v = upstream::validate_submit(sm, policy_of(account), std::chrono::system_clock::now(), numbers_);
     if (auto* bad = std::get_if<command_status>(&v)) return *bad;
     Checked c{.decision = {}, .valid = std::move(std::get<upstream::ValidSubmit>(v))};
@@ -410,33 +411,33 @@ std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const p
         }
     }
     const auto& concatenation = c.valid.concatenation;
+    std::optional<ConcatKey> part;
+    std::optional<PartAffinity::Pin> pin;
+    if (concatenation && concatenation->total > 1 && parts_.enabled() && !account.empty()) {
+        part = ConcatKey{std::string(account), sm.source.addr,
+                         c.valid.destination.kind == upstream::address_kind::e164 ? digits : sm.dest.addr,
+                         concatenation->ref, concatenation->total};
+        pin = parts_.pin(*part, PartAffinity::clock::now());
+    }
     // Only a text too long for short_message needs a carrier that takes
     // message_payload (submit_to() moves a shorter one; resume() does too).
     const bool needs_payload = !as_parts && sm.tlvs.has(protocol::tlv_tag::message_payload) &&
                                payload_of(sm).size() >= protocol::limits::short_message;
-    c.decision = router_->select(select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
-                                                parts_of(c.valid.segments, concatenation ? concatenation->total : 0),
-                                                needs_payload, routing_of(settings_.accounts, account)));
+    auto request = select_request(digits, sm.source.addr, sm.source.ton, sm.data_coding,
+                                  parts_of(c.valid.segments, concatenation ? concatenation->total : 0), needs_payload,
+                                  routing_of(settings_.accounts, account));
+    // A part that follows its pinned siblings takes no share of the route:
+    // the part that pinned took the message's.
+    request.shares = use == route_use::message && !pin;
+    c.decision = router_->select(request);
     // Before the routed() check: a part whose carrier took a sibling is not
     // refused because that carrier's circuit is open (its only one, say).
-    if (concatenation && concatenation->total > 1 && parts_.enabled() && !account.empty())
-        keep_pinned(ConcatKey{std::string(account), sm.source.addr,
-                              c.valid.destination.kind == upstream::address_kind::e164 ? digits : sm.dest.addr,
-                              concatenation->ref, concatenation->total},
-                    c.decision);
+    if (pin) keep_pinned(*pin, c.decision);
     if (!c.decision.routed()) {
         spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(c.decision));
         return unrouted_status(c.decision);
     }
     return c;
-}
-
-command_status ForwardPath::check(const protocol::SubmitSm& sm, routing::Decision* decision,
-                                  std::string_view account) const {
-    auto v = validate(sm, account);
-    if (auto* bad = std::get_if<command_status>(&v)) return *bad;
-    if (decision) *decision = std::move(std::get<Checked>(v).decision);
-    return command_status::ESME_ROK;
 }
 
 void ForwardPath::submit_sm(std::shared_ptr<session::Session> s, std::string account, protocol::Pdu&& request) {
@@ -528,11 +529,17 @@ std::variant<command_status, ForwardPath::Prepared> ForwardPath::prepare(const s
     // that carrier has a credit free (carrier_credits.hpp). A crash after it
     // is durable leaves it in doubt, as a crash after a separate `sending`
     // would. If that carrier refuses, the next gets its own `sending`.
+    // A part departs for that carrier first (part_affinity.hpp): if a
+    // sibling is on its way elsewhere, dispatch() sorts it out after the
+    // accept instead.
     Credits* credit = nullptr;
     if (deliver_at == store::Timestamp{})
-        if (auto it = credits_.find(decision.carriers.front()); it != credits_.end())
-            if (accepting(it->first) && it->second->try_take(Credits::clock::now()))
-                credit = it->second.get();
+        if (auto it = credits_.find(decision.carriers.front()); it != credits_.end() && accepting(it->first)) {
+            const auto now = PartAffinity::clock::now();
+            const bool may = !part || parts_.depart(*part, it->first, decision.carriers, now) == nullptr;
+            if (may && it->second->try_take(now)) credit = it->second.get();
+            else if (may && part) parts_.answered(*part, it->first);  // no credit: it does not leave now
+        }
     const bool direct = credit != nullptr;
     if (direct) {
         r.status = MessageStatus::sending;
@@ -585,8 +592,7 @@ void ForwardPath::submit(std::shared_ptr<session::Session> s, std::string accoun
         boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flight = std::move(flight),
                                st = std::move(st), answer]() mutable {
             if (!st.ok()) {
-                self->give_back(*flight);
-                self->release(*flight);
+                self->abandon(*flight);
                 self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("message {} not stored: {}", flight->id.to_string(), st.to_string());
                 return s->respond(answer(submit_sm_resp(seq, status_for(st))));
@@ -761,9 +767,10 @@ void ForwardPath::resume(store::MessageRecord record) {
     }
     const auto& concatenation = record.concatenation;
     if (concatenation && concatenation->total > 1 && parts_.enabled() && had.empty())
-        keep_pinned(ConcatKey{record.account, record.source.address, record.destination.address,
-                              concatenation->reference, concatenation->total},
-                    match);
+        if (auto pin = parts_.pin(ConcatKey{record.account, record.source.address, record.destination.address,
+                                            concatenation->reference, concatenation->total},
+                                  PartAffinity::clock::now()))
+            keep_pinned(*pin, match);
     if (!match.routed()) {
         // Routes changed since it was accepted; it stays tracked and waits
         // for the next round (a route may come back with a reload).
@@ -896,6 +903,14 @@ void ForwardPath::queue_after_refusal(Flight& f) {
                    log_failure("queued (waiting for a carrier's credit)", f.id.to_string()));
 }
 
+void ForwardPath::abandon(Flight& f) {
+    // Born `sending` with a credit, a part departed for its first carrier
+    // in prepare(): it goes nowhere now.
+    if (f.born_sending && f.part) parts_.answered(*f.part, f.candidates.front());
+    give_back(f);
+    release(f);
+}
+
 void ForwardPath::give_back(Flight& f) {
     auto* gate = std::exchange(f.credit, nullptr);
     if (!gate) return;
@@ -925,13 +940,8 @@ void ForwardPath::granted(std::shared_ptr<Flight> f) {
         ++f->next;
         return dispatch(std::move(f));
     }
-    // A sibling part went (or is going) elsewhere while it waited.
-    if (const char* why = part_may_not_go(*f, f->candidates[f->next])) {
-        give_back(*f);
-        pass_over(*f, f->candidates[f->next], why);
-        ++f->next;
-        return dispatch(std::move(f));
-    }
+    // A sibling part went (or is going) elsewhere while it waited:
+    // send_via() checks.
     send_via(std::move(f));
 }
 
@@ -994,7 +1004,18 @@ void ForwardPath::watch_outage() {
 
 void ForwardPath::send_via(std::shared_ptr<Flight> f) {
     const std::string& carrier_id = f->candidates[f->next];
-    if (f->part) parts_.route(*f->part, carrier_id, PartAffinity::clock::now());
+    if (f->part) {
+        // The last word on where a part goes, under the pins' lock: a
+        // sibling may have left for another carrier since dispatch() looked
+        // (on another thread, or while this one waited for a credit).
+        if (const char* why = parts_.depart(*f->part, carrier_id, f->candidates, PartAffinity::clock::now())) {
+            spdlog::debug("message {}: not via {}: {}", f->id.to_string(), carrier_id, why);
+            give_back(*f);
+            pass_over(*f, carrier_id, why);
+            ++f->next;
+            return dispatch(std::move(f));
+        }
+    }
     // `sending` is durable before the submit_sm leaves us: after a crash,
     // recover() turns it into in_doubt instead of resending a message the
     // carrier may already have (nothing doubled without the account's say).
@@ -1011,7 +1032,10 @@ void ForwardPath::send_via(std::shared_ptr<Flight> f) {
     ledger_.update(f->id, std::move(sending), [self = shared_from_this(), f, carrier_id](store::Status st) mutable {
         // Possibly on the ledger's writer thread: only post from here.
         boost::asio::post(self->ex_, [self, f = std::move(f), carrier_id, st = std::move(st)]() mutable {
-            if (!st.ok()) self->give_back(*f);  // it does not go to the carrier now
+            if (!st.ok()) {
+                self->give_back(*f);  // it does not go to the carrier now
+                if (f->part) self->parts_.answered(*f->part, carrier_id);  // nor is it on its way there
+            }
             if (st.code() == StatusCode::failed_precondition) {
                 // Final meanwhile (cancel_sm): nothing left to send.
                 spdlog::info("message {} is final ({}); not sent", f->id.to_string(), st.to_string());
@@ -1041,7 +1065,7 @@ void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrie
         }
     carrier::SubmitRequest request{f->id.to_string(), f->cls, f->pdu};
     f->submitted_at = std::chrono::steady_clock::now();
-    if (f->part) parts_.submitted(*f->part, carrier_id, PartAffinity::clock::now());  // answered in on_outcome
+    // A part is on its way since send_via()'s depart(); answered in on_outcome.
     it->second->submit(std::move(request), [self = shared_from_this(), f, carrier_id](carrier::SubmitOutcome o) {
         self->on_outcome(std::move(f), carrier_id, std::move(o));
     });

@@ -264,12 +264,6 @@ public:
     // them on the next start. New submit_sm get ESME_RSYSERR. Thread-safe.
     void stop() noexcept { stopping_.store(true); }
 
-    // The status validation alone gives a submit_sm (ESME_ROK: it may be
-    // stored), and the route it takes when it does, for `account`'s class
-    // and routing profile.
-    protocol::command_status check(const protocol::SubmitSm& sm, routing::Decision* decision = nullptr,
-                                   std::string_view account = {}) const;
-
     ForwardCounters counters() const;
     // The account's messages accepted and not yet taken by a carrier.
     std::uint32_t backlog(std::string_view account) const;
@@ -327,10 +321,12 @@ private:
         routing::Decision decision;
         upstream::ValidSubmit valid;
     };
-    // `as_parts`: route a long message_payload as the concatenated parts
-    // it would be split into (needs_split's probe).
+    // What a validation's route decision is for. A probe (needs_split's)
+    // takes no turn of the weighted round-robin; `probe_as_parts` routes a
+    // long message_payload as the concatenated parts it would be split into.
+    enum class route_use : std::uint8_t { message, probe, probe_as_parts };
     std::variant<protocol::command_status, Checked> validate(const protocol::SubmitSm& sm, std::string_view account,
-                                                             bool as_parts = false) const;
+                                                             route_use use = route_use::message) const;
     const upstream::SubmitPolicy& policy_of(std::string_view account) const;
 
     // Validation, backlog reservation, the record and its flight; the
@@ -386,7 +382,7 @@ private:
     // A part whose siblings a carrier took (or may have: in doubt) stays
     // with it when only that carrier's open circuit kept it off the route
     // (`d.skipped`): a part failing over alone never joins on the handset.
-    void keep_pinned(const ConcatKey& part, routing::Decision& d) const;
+    static void keep_pinned(const PartAffinity::Pin& pin, routing::Decision& d);
     // Null when the part may go to `carrier_id`; else why not: another
     // carrier on its route took (or may have) a sibling, or still has one
     // on the way and nothing is taken yet.
@@ -408,6 +404,9 @@ private:
     // (unrecorded_refusal): written back to queued, that attempt closed.
     void queue_after_refusal(Flight& f);
     void give_back(Flight& f);
+    // A prepared flight whose record was not stored: its credit back, its
+    // backlog slot freed, a part no longer on its way.
+    void abandon(Flight& f);
     // Waiters of stalled carriers go on to their next carrier; runs while
     // anyone waits.
     void arm_sweep();

@@ -301,8 +301,7 @@ void ForwardPath::submit_multi(std::shared_ptr<session::Session> s, std::string 
                 spdlog::warn("submit_multi {} ({} destination(s)) not stored: {}", upstream_id.to_string(),
                              destinations, st.to_string());
                 for (auto& f : *flights) {
-                    self->give_back(*f);  // born with a credit: it goes to no carrier now
-                    self->release(*f);
+                    self->abandon(*f);  // born with a credit: it goes to no carrier now
                 }
                 self->counters_.refused.fetch_add(unsuccess.size() + destinations, std::memory_order_relaxed);
                 return s->respond(protocol::make_response(command_id::submit_multi, seq, status_for(st)));

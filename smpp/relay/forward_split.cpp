@@ -34,7 +34,7 @@ bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view acc
     if ((sm.esm_class & protocol::esm_class::udhi) || sm.tlvs.has(protocol::tlv_tag::sar_msg_ref_num) ||
         sm.tlvs.has(protocol::tlv_tag::sar_total_segments) || sm.tlvs.has(protocol::tlv_tag::sar_segment_seqnum))
         return false;
-    auto whole = validate(sm, account);
+    auto whole = validate(sm, account, route_use::probe);
     if (const auto* bad = std::get_if<command_status>(&whole)) return *bad == command_status::ESME_ROPTPARNOTALLWD;
     // Routed as it is. But if carriers were passed over for not taking
     // message_payload, and the parts would go by a more specific route (a
@@ -46,7 +46,7 @@ bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view acc
     if (std::none_of(as_is.skipped.begin(), as_is.skipped.end(),
                      [](const routing::Skipped& s) { return s.kind == routing::SkipKind::message_payload; }))
         return false;
-    auto parts = validate(sm, account, true);
+    auto parts = validate(sm, account, route_use::probe_as_parts);
     const auto* split = std::get_if<Checked>(&parts);
     return split && split->decision.prefix.size() > as_is.prefix.size();
 }
@@ -71,10 +71,7 @@ std::variant<command_status, std::vector<ForwardPath::Prepared>> ForwardPath::sp
         part.short_message = protocol::make_udh(reference, total, static_cast<std::uint8_t>(i + 1)) + segments->parts[i];
         auto p = prepare(account, seq, std::move(part), store::MessageId(first_id.value() + i));
         if (auto* status = std::get_if<command_status>(&p)) {
-            for (auto& done : parts) {
-                give_back(*done.flight);
-                release(*done.flight);
-            }
+            for (auto& done : parts) abandon(*done.flight);
             return *status;
         }
         parts.push_back(std::move(std::get<Prepared>(p)));
@@ -119,10 +116,7 @@ void ForwardPath::submit_split(std::shared_ptr<session::Session> s, std::string 
         boost::asio::post(ex, [self = std::move(self), s = std::move(s), seq, flights = std::move(flights), upstream_id,
                                st = std::move(st), answer]() mutable {
             if (!st.ok()) {
-                for (auto& f : *flights) {
-                    self->give_back(*f);
-                    self->release(*f);
-                }
+                for (auto& f : *flights) self->abandon(*f);
                 self->counters_.refused.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("message {} ({} parts) not stored: {}", upstream_id.to_string(), flights->size(),
                              st.to_string());

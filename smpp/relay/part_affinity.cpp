@@ -95,18 +95,36 @@ PartAffinity::Pin PartAffinity::claim(const ConcatKey& key, std::string_view car
     return Pin{e->carrier, false, {}, true};
 }
 
-void PartAffinity::submitted(const ConcatKey& key, std::string_view carrier, clock::time_point now) {
-    if (!enabled()) return;
+const char* PartAffinity::depart(const ConcatKey& key, std::string_view carrier,
+                                 const std::vector<std::string>& candidates, clock::time_point now) {
+    if (!enabled()) return nullptr;
     std::lock_guard lock(mutex_);
-    auto* e = live(flat(key), now);
-    if (!e) return;  // lapsed or never pinned (over max_messages): nothing to hold parts to
+    const auto k = flat(key);
+    auto* e = live(k, now);
+    if (!e) {
+        e = add(k, now);
+        if (!e) return nullptr;  // over max_messages: unpinned
+        e->carrier = carrier;
+    }
+    // A carrier the route no longer offers cannot hold the part back.
+    auto listed = [&](const std::string& c) {
+        return std::find(candidates.begin(), candidates.end(), c) != candidates.end();
+    };
+    if (e->taken) {
+        if (e->carrier != carrier && listed(e->carrier)) return "the other parts went another way";
+    } else {
+        for (const auto& [c, n] : e->on_the_way)
+            if (n > 0 && c != carrier && listed(c)) return "another part is on its way to another carrier";
+        e->carrier = carrier;
+    }
     e->touched = std::max(e->touched, now);
     for (auto& [c, n] : e->on_the_way)
         if (c == carrier) {
             ++n;
-            return;
+            return nullptr;
         }
     e->on_the_way.emplace_back(std::string(carrier), 1);
+    return nullptr;
 }
 
 void PartAffinity::answered(const ConcatKey& key, std::string_view carrier) {

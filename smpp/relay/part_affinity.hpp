@@ -16,7 +16,7 @@
 // anything is taken, a part refused by a carrier that still has one of its
 // siblings on the way does not leave it either (the sibling's answer
 // decides where the message goes): the carriers parts were submitted to
-// and have not answered are kept (`submitted` / `answered`). A pin lapses
+// and have not answered are kept (`depart` / `answered`). A pin lapses
 // `window` after a part was last routed or taken, so a carrier gone for
 // good holds the remaining parts that long at most; it is dropped once
 // every part is taken.
@@ -74,9 +74,19 @@ public:
     // set under one lock, so two parts accepted at the same moment on two
     // threads agree on one carrier.
     Pin claim(const ConcatKey& key, std::string_view carrier, clock::time_point now);
-    // A part was submitted to `carrier` / that carrier answered it (any
-    // outcome, in doubt included). Pairs: each submitted() is answered once.
-    void submitted(const ConcatKey& key, std::string_view carrier, clock::time_point now);
+    // A part leaves for `carrier` (its `sending` write comes next): refused
+    // (why, for the log) when another carrier of `candidates` took a part
+    // or has one on its way; else it is on its way to `carrier` from now
+    // and the pin follows it unless a carrier took a part. Checked and
+    // counted under one lock: two parts leaving at the same moment on two
+    // threads for two carriers cannot both go, and a part whose `sending`
+    // write is still pending counts as on its way (a sibling refused
+    // meanwhile waits for it instead of failing over). Pairs with answered().
+    const char* depart(const ConcatKey& key, std::string_view carrier, const std::vector<std::string>& candidates,
+                       clock::time_point now);
+    // `carrier` answered a part that departed for it (any outcome, in
+    // doubt included; or it never went: its `sending` was not stored).
+    // Pairs: each depart() that let a part go is answered once.
     void answered(const ConcatKey& key, std::string_view carrier);
     // `carrier` took part `seqnum` (0: may have it, in doubt, not counted
     // toward every part taken). False when another carrier had taken a

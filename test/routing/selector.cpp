@@ -93,6 +93,20 @@ TEST_CASE("weighted round-robin among equals is deterministic given the counter"
     CHECK(w.select(t.view(), request(), 104).carriers == std::vector<std::string>{"a", "b", "z"});
 }
 
+TEST_CASE("a request that does not share takes no turn of the round-robin") {
+    auto t = compile({cand("a", 1, 5, 1), cand("b", 1, 5, 1)});
+    Selector s({}, no_health);
+    auto follower = request();
+    follower.shares = false;
+    // A part following its pinned sibling, or a probe, between two
+    // messages: the next message still gets the other carrier.
+    CHECK(s.select(t.view(), request()).carriers[0] == "a");
+    CHECK(s.select(t.view(), follower).carriers[0] == "b");
+    CHECK(s.select(t.view(), follower).carriers[0] == "b");
+    CHECK(s.select(t.view(), request()).carriers[0] == "b");
+    CHECK(s.select(t.view(), request()).carriers[0] == "a");
+}
+
 TEST_CASE("every filter skips with its reason") {
     Candidate cls = cand("bulk-only", 1, 1);
     cls.traffic_classes = bit(TrafficClass::bulk);

@@ -1107,6 +1107,31 @@ TEST_CASE("forward path: the parts of one concatenated message go through one ca
     CHECK(singles.size() == 2);
 }
 
+TEST_CASE("forward path: messages of two parts sent part after part still share two carriers by weight",
+          "[relay][forward][parts]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, shared_route());
+    REQUIRE(rig.ready());
+    // Each message's parts one after the other, as one upstream thread
+    // sends them. Before, every part turned the round-robin: with two parts
+    // and two carriers each message's first part (the one that picks) got
+    // the same carrier, and the other carrier had none of them.
+    constexpr std::uint8_t messages = 8;
+    for (std::uint8_t ref = 1; ref <= messages; ++ref)
+        for (std::uint8_t seq = 1; seq <= 2; ++seq)
+            REQUIRE(rig.submit(1, part("447700900123", ref, 2, seq), true));
+    for (const auto& a : rig.answers) REQUIRE(a.status == command_status::ESME_ROK);
+    std::map<std::string, int> messages_per_carrier;
+    for (std::size_t m = 0; m < messages; ++m) {
+        const auto first = taken_by(loop, ledger, rig.answers[2 * m]);
+        CHECK(taken_by(loop, ledger, rig.answers[2 * m + 1]) == first);
+        ++messages_per_carrier[first];
+    }
+    CHECK(messages_per_carrier["carrier00"] == messages / 2);
+    CHECK(messages_per_carrier["carrier01"] == messages / 2);
+}
+
 TEST_CASE("forward path: a part whose sibling a carrier took waits for that carrier instead of going elsewhere",
           "[relay][forward][parts]") {
     store::InMemoryLedger ledger;

@@ -157,19 +157,22 @@ TEST_CASE("part affinity: claim keeps the pin it finds and pins its carrier only
     CHECK_FALSE(off.pin(key(), t0));
 }
 
+const std::vector<std::string> both{"carrier00", "carrier01"};
+
 TEST_CASE("part affinity: the carriers a part is on its way to are known until they answer", "[relay][parts]") {
     PartAffinity parts(10min);
     parts.route(key(), "carrier00", t0);
-    parts.submitted(key(), "carrier00", t0);
-    parts.submitted(key(), "carrier00", t0);
+    CHECK(parts.depart(key(), "carrier00", both, t0) == nullptr);
+    CHECK(parts.depart(key(), "carrier00", both, t0) == nullptr);
     CHECK(parts.pin(key(), t0)->awaited == std::vector<std::string>{"carrier00"});
     parts.answered(key(), "carrier00");
     CHECK(parts.pin(key(), t0)->awaited == std::vector<std::string>{"carrier00"});  // one still on its way
     parts.answered(key(), "carrier00");
     CHECK(parts.pin(key(), t0)->awaited.empty());
     parts.answered(key(), "carrier00");  // unpaired: no underflow
-    parts.submitted(key(), "carrier01", t0);
+    CHECK(parts.depart(key(), "carrier01", both, t0) == nullptr);
     CHECK(parts.pin(key(), t0)->awaited == std::vector<std::string>{"carrier01"});
+    CHECK(parts.pin(key(), t0)->carrier == "carrier01");  // nothing taken: the pin follows
     // An answer for a message with no pin (lapsed, or dropped once every
     // part was taken) changes nothing.
     parts.answered(key(99), "carrier00");
@@ -190,4 +193,52 @@ TEST_CASE("part affinity: a part in doubt pins its carrier as taken but does not
     CHECK(parts.pin(key(5, 2), t0));
     CHECK(parts.taken(key(5, 2), 1, "carrier00", t0));
     CHECK_FALSE(parts.pin(key(5, 2), t0));
+}
+
+TEST_CASE("part affinity: a part may not depart for a carrier while a sibling is on its way to another, or was "
+          "taken by another",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    // Part 1 left for carrier00 (its `sending` write pending, nothing
+    // answered yet): part 2, refused for now by carrier00, may not go to
+    // carrier01. Before, a part only counted once submitted, after that
+    // write, and part 2 went to carrier01 in between.
+    CHECK(parts.claim(key(), "carrier00", t0).fresh);
+    CHECK(parts.depart(key(), "carrier00", both, t0) == nullptr);
+    CHECK(parts.depart(key(), "carrier01", both, t0) != nullptr);
+    // A carrier the part's route does not offer does not hold it back.
+    CHECK(parts.depart(key(), "carrier01", {"carrier01"}, t0) == nullptr);
+    parts.answered(key(), "carrier01");
+    // Part 1's `sending` was not stored: it never went, and carrier01 is free.
+    parts.answered(key(), "carrier00");
+    CHECK(parts.depart(key(), "carrier01", both, t0) == nullptr);
+    CHECK(parts.taken(key(), 2, "carrier01", t0));
+    parts.answered(key(), "carrier01");
+    // carrier01 took a part: the others go there only.
+    CHECK(std::string(parts.depart(key(), "carrier00", both, t0)) == "the other parts went another way");
+    CHECK(parts.depart(key(), "carrier01", both, t0) == nullptr);
+    CHECK(parts.pin(key(), t0)->carrier == "carrier01");
+}
+
+TEST_CASE("part affinity: two parts departing at once on two threads for two carriers never both go",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    constexpr int messages = 2'000;
+    std::atomic<int> both_went{0};
+    std::vector<int> went(2 * messages, 0);
+    auto run = [&](int side) {
+        const std::string carrier = side == 0 ? "carrier00" : "carrier01";
+        for (int m = 0; m < messages; ++m)
+            went[static_cast<std::size_t>(2 * m + side)] =
+                parts.depart(key(static_cast<std::uint16_t>(m), 2), carrier, both, t0) == nullptr;
+    };
+    std::thread a(run, 0), b(run, 1);
+    a.join();
+    b.join();
+    for (int m = 0; m < messages; ++m) {
+        const auto i = static_cast<std::size_t>(2 * m);
+        CHECK(went[i] + went[i + 1] == 1);
+        if (went[i] && went[i + 1]) ++both_went;
+    }
+    CHECK(both_went == 0);
 }

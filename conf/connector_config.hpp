@@ -28,8 +28,9 @@ namespace smpp::conf {
 struct ListenerSettings {
     std::string host = "127.0.0.1";  // an IPv4 or IPv6 address
     std::uint16_t port = 2775;       // 0 picks a free port
-    // Connections open at once, in all and from one address (bound or
-    // not; smpp/session/connection_limits.hpp); 0: no limit.
+    // Connections open at once, in all and from one address, an IPv6
+    // peer's /64 (bound or not; smpp/session/connection_limits.hpp);
+    // 0: no limit.
     std::size_t max_connections = 4096;
     std::size_t max_connections_per_address = 256;
 };

@@ -1,6 +1,6 @@
 #pragma once
 // How many connections a listener keeps open at once, in all and per peer
-// address. Every connection costs a file descriptor and a read buffer
+// address (a PeerGroup: an IPv4 address or an IPv6 /64). Every connection costs a file descriptor and a read buffer
 // before its peer has proved anything (bind_timeout closes it only after
 // seconds, and the peer reconnects): without a cap one host opening
 // thousands starves the process of descriptors and memory for everyone.
@@ -16,6 +16,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "smpp/session/peer_group.hpp"
+
 namespace smpp::session {
 
 class ConnectionLimits : public std::enable_shared_from_this<ConnectionLimits> {
@@ -29,19 +31,20 @@ public:
     std::shared_ptr<void> admit(const boost::asio::ip::address& peer);
 
     std::size_t open() const;
+    // Open from the peer's group (its /64 for IPv6), not the one address.
     std::size_t open_from(const boost::asio::ip::address& peer) const;
     std::uint64_t refused() const;
 
 private:
     ConnectionLimits(std::size_t max_total, std::size_t max_per_address)
         : max_total_(max_total), max_per_address_(max_per_address) {}
-    void release(const boost::asio::ip::address& peer);
+    void release(const PeerGroup& group);
 
     const std::size_t max_total_;
     const std::size_t max_per_address_;
     mutable std::mutex mutex_;
     std::size_t open_ = 0;
-    std::map<boost::asio::ip::address, std::size_t> per_address_;
+    std::map<PeerGroup, std::size_t> per_address_;
     std::uint64_t refused_ = 0;
     std::uint64_t refused_logged_ = 0;
     std::chrono::steady_clock::time_point next_log_{};

@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
+#include "smpp/session/peer_group.hpp"
 #include "smpp/upstream/password_hash.hpp"
 
 namespace smpp::upstream {
@@ -90,9 +91,11 @@ void Authenticator::authenticate(const session::BindRequest& request, const boos
     // The cheap checks run here, on the caller's thread: none of them may
     // cost a password hash or a place in the worker's queue.
     if (lockout_.locked(peer, now_())) {
-        spdlog::warn("bind from {} system_id={} refused: address locked out after {} failed binds within {}s",
-                     peer.to_string(), request.system_id, accounts_.lockout.max_failures,
-                     accounts_.lockout.window.count());
+        // Names the group, not only the address: a peer locked out by its
+        // /64's failures would otherwise look wrongly refused.
+        spdlog::warn("bind from {} system_id={} refused: {} locked out after {} failed binds within {}s",
+                     peer.to_string(), request.system_id, session::PeerGroup(peer).to_string(),
+                     accounts_.lockout.max_failures, accounts_.lockout.window.count());
         return refuse(std::move(done), command_status::ESME_RBINDFAIL);
     }
     const Account* account = accounts_.find(request.system_id);

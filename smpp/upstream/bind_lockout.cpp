@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "smpp/upstream/cidr.hpp"
 
 namespace smpp::upstream {
 
@@ -23,10 +22,10 @@ void BindLockout::prune(Entry& e, clock::time_point now) const {
     e.failures.erase(e.failures.begin(), keep);
 }
 
-bool BindLockout::locked(const boost::asio::ip::address& raw, clock::time_point now) {
-    const auto peer = unmapped(raw);
+bool BindLockout::locked(const boost::asio::ip::address& peer, clock::time_point now) {
+    const session::PeerGroup group(peer);
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(peer);
+    auto it = entries_.find(group);
     if (it == entries_.end()) return false;
     prune(it->second, now);
     if (it->second.failures.empty()) {
@@ -37,17 +36,17 @@ bool BindLockout::locked(const boost::asio::ip::address& raw, clock::time_point 
     return it->second.failures.size() >= settings_.max_failures;
 }
 
-void BindLockout::record_failure(const boost::asio::ip::address& raw, clock::time_point now) {
-    const auto peer = unmapped(raw);
+void BindLockout::record_failure(const boost::asio::ip::address& peer, clock::time_point now) {
+    const session::PeerGroup group(peer);
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(peer);
+    auto it = entries_.find(group);
     if (it == entries_.end()) {
         if (entries_.size() >= settings_.max_tracked_addresses) {
             entries_.erase(lru_.front());
             lru_.pop_front();
         }
-        it = entries_.emplace(peer, Entry{}).first;
-        it->second.lru = lru_.insert(lru_.end(), peer);
+        it = entries_.emplace(group, Entry{}).first;
+        it->second.lru = lru_.insert(lru_.end(), group);
     } else {
         lru_.splice(lru_.end(), lru_, it->second.lru);
     }

@@ -6,7 +6,10 @@
 // password guesser gets max_failures tries per window, and the Argon2id
 // worker is not theirs to keep busy. Memory is bounded: at most
 // max_tracked_addresses addresses are remembered; past that the address
-// whose last failure is the oldest is forgotten first. Thread-safe.
+// whose last failure is the oldest is forgotten first. An "address" is a
+// session::PeerGroup: an IPv6 peer is counted and locked by its /64, else
+// a guesser with a /64 would get max_failures tries per each of 2^64
+// addresses. Thread-safe.
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -17,6 +20,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "smpp/session/peer_group.hpp"
 #include "smpp/upstream/field_error.hpp"
 
 namespace smpp::upstream {
@@ -43,15 +47,15 @@ private:
     struct Entry {
         // Failure times within the window, oldest first; at most max_failures.
         std::vector<clock::time_point> failures;
-        std::list<boost::asio::ip::address>::iterator lru;
+        std::list<session::PeerGroup>::iterator lru;
     };
     void prune(Entry& e, clock::time_point now) const;
 
     BindLockoutSettings settings_;
     mutable std::mutex mutex_;
-    std::map<boost::asio::ip::address, Entry> entries_;
+    std::map<session::PeerGroup, Entry> entries_;
     // Least recently failed first.
-    std::list<boost::asio::ip::address> lru_;
+    std::list<session::PeerGroup> lru_;
 };
 
 }  // namespace smpp::upstream

@@ -54,3 +54,20 @@ TEST_CASE("connection limits: a token may outlive the limits object", "[session]
     }
     token.reset();  // releases into the object it kept alive
 }
+
+TEST_CASE("connection limits: IPv6 peers count per /64, not per address", "[session][limits]") {
+    // One host on a /64 could open each connection from a new address;
+    // counted per /128 it would never meet the per-address cap.
+    auto limits = ConnectionLimits::create(0, 2);
+    auto first = limits->admit(make_address("2001:db8:0:1::1"));
+    auto second = limits->admit(make_address("2001:db8:0:1::2"));
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK_FALSE(limits->admit(make_address("2001:db8:0:1:ffff::3")));
+    CHECK(limits->open_from(make_address("2001:db8:0:1::99")) == 2);
+    // The neighbouring /64 is someone else.
+    auto neighbour = limits->admit(make_address("2001:db8:0:2::1"));
+    CHECK(neighbour);
+    first.reset();
+    CHECK(limits->admit(make_address("2001:db8:0:1::4")));
+}

@@ -56,6 +56,18 @@ TEST_CASE("tracked addresses are capped; the least recently failing is forgotten
     CHECK(l.locked(d, t0 + 5s));
 }
 
+TEST_CASE("IPv6 failures count per /64; the lock covers the whole /64", "[upstream][bind_lockout]") {
+    // A guesser with a /64 binding from a new address each time must not
+    // get max_failures tries per address.
+    BindLockout l({.max_failures = 3, .window = 60s});
+    l.record_failure(make_address("2001:db8:5:6::1"), t0);
+    l.record_failure(make_address("2001:db8:5:6::2"), t0 + 1s);
+    l.record_failure(make_address("2001:db8:5:6:1234::3"), t0 + 2s);
+    CHECK(l.locked(make_address("2001:db8:5:6::ffff"), t0 + 3s));
+    CHECK(l.tracked() == 1);
+    CHECK_FALSE(l.locked(make_address("2001:db8:5:7::1"), t0 + 3s));
+}
+
 TEST_CASE("lockout settings validation", "[upstream][bind_lockout]") {
     CHECK_FALSE(BindLockoutSettings{}.validate());
     CHECK(BindLockoutSettings{.max_failures = 0}.validate() ==

@@ -19,6 +19,7 @@
 
 #include "smpp/protocol/codec.hpp"
 #include "smpp/protocol/framing.hpp"
+#include "smpp/session/read_buffer.hpp"
 #include "smpp/session/session_error.hpp"
 #include "smpp/session/window.hpp"
 
@@ -33,10 +34,6 @@ using clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t initial_read_buffer = 64 * 1024;
-// Below this much free space a read would return too little to be worth
-// the system call: make room first.
-constexpr std::size_t min_read_room = 4 * 1024;
 // bind/unbind and enquire_link travel through the window beside the
 // application's requests without taking its room.
 constexpr std::uint32_t internal_slots = 2;
@@ -111,7 +108,7 @@ struct Session::Impl {
           keepalive_timer(o.strand_),
           bind_timer(o.strand_),
           linger_timer(o.strand_),
-          rbuf(initial_read_buffer) {
+          rbuf(o.settings_.max_command_length) {
         wq.reserve(16 * 1024);
         wbuf.reserve(16 * 1024);
     }
@@ -126,8 +123,9 @@ struct Session::Impl {
     std::optional<clock::time_point> window_armed_at;
     clock::time_point last_rx{};
 
-    std::vector<std::uint8_t> rbuf;
-    std::size_t rstart = 0, rend = 0;
+    ReadBuffer rbuf;
+    // rbuf's capacity for Session::read_buffer_capacity() on any thread.
+    std::atomic<std::size_t> read_buffer_capacity{ReadBuffer::initial_capacity};
     std::vector<std::uint8_t> wq, wbuf;  // accumulating, being written
     // Requests encoded into wq and not yet handed to the socket: if the
     // session closes now they never left us (not_bound, safe to send
@@ -349,25 +347,14 @@ struct Session::Impl {
             read_paused = true;
             return;
         }
-        make_read_room(min_read_room);
+        const auto room = rbuf.prepare();
+        read_buffer_capacity.store(rbuf.capacity(), std::memory_order_relaxed);
         reading = true;
         stream.async_read_some(
-            asio::buffer(rbuf.data() + rend, rbuf.size() - rend),
+            asio::buffer(room.data(), room.size()),
             asio::bind_executor(owner.strand_, [s = self()](boost::system::error_code ec, std::size_t n) {
                 s->impl_->on_read(ec, n);
             }));
-    }
-
-    // Ensures `need` free octets after rend, moving the unparsed tail to the
-    // front and growing the buffer as needed.
-    void make_read_room(std::size_t need) {
-        if (rbuf.size() - rend >= need) return;
-        if (rstart > 0) {
-            std::memmove(rbuf.data(), rbuf.data() + rstart, rend - rstart);
-            rend -= rstart;
-            rstart = 0;
-        }
-        if (rbuf.size() - rend < need) rbuf.resize(std::max(rbuf.size() * 2, rend + need));
     }
 
     void on_read(boost::system::error_code ec, std::size_t n) {
@@ -387,7 +374,7 @@ struct Session::Impl {
             }
             return;
         }
-        rend += n;
+        rbuf.commit(n);
         last_rx = clock::now();
         batching = true;
         parse_frames();
@@ -399,25 +386,26 @@ struct Session::Impl {
 
     void parse_frames() {
         while (!closed() && !stop_reading && !owed_paused) {
-            const std::size_t avail = rend - rstart;
-            if (avail < protocol::header_size) break;
-            const auto header = protocol::read_header(
-                std::span<const std::uint8_t, protocol::header_size>(rbuf.data() + rstart, protocol::header_size));
+            const auto unparsed = rbuf.unparsed();
+            if (unparsed.size() < protocol::header_size) break;
+            const auto header = protocol::read_header(unparsed.first<protocol::header_size>());
             const auto check = protocol::check_length(header.command_length, settings().max_command_length);
             if (check != protocol::frame_check::ok) {
                 framing_error(header, check);
                 return;
             }
-            if (avail < header.command_length) {
+            if (unparsed.size() < header.command_length) {
                 // Make room for the whole frame so the next read can finish it.
-                if (rbuf.size() - rstart < header.command_length) make_read_room(header.command_length - avail);
+                rbuf.fit(header.command_length);
                 break;
             }
-            std::span<const std::uint8_t> frame(rbuf.data() + rstart, header.command_length);
-            rstart += header.command_length;
+            // Consumed before it is handled; the octets stay where they are
+            // until the next prepare(), which only start_read() calls, never
+            // from inside on_frame().
+            const auto frame = unparsed.first(header.command_length);
+            rbuf.consume(header.command_length);
             on_frame(header, frame);
         }
-        if (rstart == rend) rstart = rend = 0;
     }
 
     void framing_error(const protocol::PduHeader& h, protocol::frame_check check) {
@@ -999,6 +987,10 @@ void Session::close(close_reason reason) {
 std::uint32_t Session::window_room() const noexcept {
     const auto used = outstanding();
     return used >= settings_.window ? 0 : settings_.window - used;
+}
+
+std::size_t Session::read_buffer_capacity() const noexcept {
+    return impl_->read_buffer_capacity.load(std::memory_order_relaxed);
 }
 
 SessionCounters Session::counters() const {

@@ -113,6 +113,9 @@ public:
     // callback or after on_bound.
     const std::string& peer_system_id() const noexcept { return peer_system_id_; }
     SessionCounters counters() const;  // posts no work: counters are atomics internally
+    // Octets held for reading (read_buffer.hpp): small until the peer sends
+    // a long frame or more than a read takes; as of the last read started.
+    std::size_t read_buffer_capacity() const noexcept;
     const executor_type& get_executor() const noexcept { return strand_; }
     const SessionSettings& settings() const noexcept { return settings_; }
 

@@ -767,6 +767,41 @@ TEST_CASE("session: many pipelined requests in one read are all answered in orde
     }
 }
 
+TEST_CASE("session: a fresh connection's read buffer is small; a PDU longer than it is read whole") {
+    Loop loop;
+    Smsc smsc(loop);
+    auto raw = RawPeer::connect(smsc.port());
+    REQUIRE(loop.run_until([&] { return smsc.session() != nullptr; }));
+    auto s = smsc.session();
+    // Every connection holds one before it has bound: thousands of idle
+    // ones must not take 64 KiB each.
+    CHECK(s->read_buffer_capacity() <= 4 * 1024);
+    raw.send(frame(command_id::bind_transceiver, command_status::ESME_ROK, 1, bind_body("raw", "pw")));
+    REQUIRE(raw.read_frame(loop));
+
+    auto big = submit_sm("");
+    std::string payload(30'000, 'p');
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 26);
+    big.tlvs.set_bytes(smpp::protocol::tlv_tag::message_payload, payload);
+    // The long one and a short one right behind it, in one send.
+    raw.send(concat({encode(Pdu{command_status::ESME_ROK, 2, big}),
+                     encode(Pdu{command_status::ESME_ROK, 3, submit_sm("after")})}));
+    for (std::uint32_t seq = 2; seq <= 3; ++seq) {
+        auto f = raw.read_frame(loop);
+        REQUIRE(f);
+        CHECK(*f == frame(command_id::submit_sm_resp, command_status::ESME_ROK, seq, cstr("id-1")));
+    }
+    REQUIRE(smsc.handler->requests.size() == 2);
+    const auto* got = smsc.handler->requests[0].as<smpp::protocol::SubmitSm>();
+    REQUIRE(got);
+    const auto* tlv = got->tlvs.find(smpp::protocol::tlv_tag::message_payload);
+    REQUIRE(tlv);
+    CHECK(tlv->value == payload);
+    CHECK(smsc.handler->requests[1].as<smpp::protocol::SubmitSm>()->short_message == "after");
+    CHECK(s->read_buffer_capacity() >= 30'000);
+    CHECK(s->read_buffer_capacity() <= s->settings().max_command_length);
+}
+
 TEST_CASE("session: no bind_*_resp in time fails the bind and closes bind_timeout") {
     Loop loop;
     RawServer server;

@@ -166,7 +166,7 @@ upstream::ScheduleLimits read_schedule(const Reader& r, const YAML::Node& node, 
 
 upstream::Account read_account(const Reader& r, const YAML::Node& node, const std::string& path) {
     r.expect_mapping(node, path,
-                     {"system_id", "password_hash", "bind_types", "max_binds", "tps", "max_backlog",
+                     {"system_id", "password_hash", "bind_types", "max_binds", "tps", "query_tps", "max_backlog",
                       "allowed_addresses", "traffic_class", "routing_profile", "receipts", "in_doubt", "mo_numbers",
                       "default_region", "require_valid_numbers", "schedule"});
     upstream::Account a;
@@ -184,6 +184,8 @@ upstream::Account read_account(const Reader& r, const YAML::Node& node, const st
         a.max_binds = static_cast<std::uint32_t>(r.integer(v, path + ".max_binds", 1, upstream::Account::max_binds_limit));
     if (const YAML::Node v = node["tps"]; v.IsDefined())
         a.tps = static_cast<std::uint32_t>(r.integer(v, path + ".tps", 0, upstream::Account::max_tps));
+    if (const YAML::Node v = node["query_tps"]; v.IsDefined())
+        a.query_tps = static_cast<std::uint32_t>(r.integer(v, path + ".query_tps", 0, upstream::Account::max_tps));
     if (const YAML::Node v = node["max_backlog"]; v.IsDefined())
         a.max_backlog = static_cast<std::uint32_t>(r.integer(v, path + ".max_backlog", 0, 100'000'000));
     if (const YAML::Node list = node["allowed_addresses"]; list.IsDefined()) {

@@ -34,6 +34,8 @@ std::optional<FieldError> Account::validate() const {
     if (max_binds < 1 || max_binds > max_binds_limit)
         return FieldError{"max_binds", "must be between 1 and " + std::to_string(max_binds_limit)};
     if (tps > max_tps) return FieldError{"tps", "must be between 0 (no limit) and " + std::to_string(max_tps)};
+    if (query_tps && *query_tps > max_tps)
+        return FieldError{"query_tps", "must be between 0 (no limit) and " + std::to_string(max_tps)};
     if (receipts.timeout < std::chrono::minutes(1) || receipts.timeout > std::chrono::hours(24 * 30))
         return FieldError{"receipts", "timeout must be between 1m and 30d"};
     if (schedule.max_ahead < std::chrono::minutes(1) || schedule.max_ahead > ScheduleLimits::max_ahead_limit)

@@ -61,6 +61,16 @@ struct Account {
     // submit_sm, data_sm and submit_multi per second over all binds of the
     // account; 0 = no limit. Over it: ESME_RTHROTTLED.
     std::uint32_t tps = 0;
+    // query_sm, cancel_sm and replace_sm per second over all binds of the
+    // account, in a bucket apart from tps; unset = the same rate as tps,
+    // 0 = no limit. Over it: ESME_RTHROTTLED. Each reads (and cancel and
+    // replace rewrite) a ledger record, so unlimited they would let one
+    // account keep the ledger from everyone's submits. A bucket of their
+    // own, not tps's: a client that queries each message once after
+    // submitting it must not get half its contracted submit rate, and a
+    // burst of queries must not throttle the submits.
+    std::optional<std::uint32_t> query_tps{};
+    std::uint32_t query_rate() const noexcept { return query_tps.value_or(tps); }
     // Messages accepted for this account and not yet handed to a carrier
     // (waiting for a window, a retry or a route); over it a submit gets
     // ESME_RMSGQFUL, so one account's pile-up while carriers are down cannot

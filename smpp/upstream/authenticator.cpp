@@ -71,13 +71,21 @@ Authenticator::Authenticator(AccountSettings accounts, std::size_t max_pending, 
       counts_(std::make_shared<detail::BindCounts>()),
       worker_(std::make_unique<Worker>()) {
     const auto start = now_();
-    for (const auto& a : accounts_.accounts)
+    for (const auto& a : accounts_.accounts) {
         if (a.tps > 0) buckets_.emplace(a.system_id, std::make_unique<TokenBucket>(a.tps, start));
+        if (a.query_rate() > 0)
+            query_buckets_.emplace(a.system_id, std::make_unique<TokenBucket>(a.query_rate(), start));
+    }
 }
 
 TokenBucket* Authenticator::tps_bucket(std::string_view system_id) const noexcept {
     auto it = buckets_.find(system_id);
     return it == buckets_.end() ? nullptr : it->second.get();
+}
+
+TokenBucket* Authenticator::query_bucket(std::string_view system_id) const noexcept {
+    auto it = query_buckets_.find(system_id);
+    return it == query_buckets_.end() ? nullptr : it->second.get();
 }
 
 void Authenticator::refuse(AuthVerdict done, command_status status) {

@@ -1,6 +1,7 @@
 #pragma once
 // Checks upstream binds against the accounts and counts live binds per
-// system_id; keeps the per-account TPS buckets the sessions draw from, and
+// system_id; keeps the per-account TPS buckets the sessions draw from (one
+// for submissions, one for query_sm, cancel_sm and replace_sm), and
 // the lockout of source addresses that keep failing to bind. Password verification is slow on purpose (Argon2id), so it
 // runs on the authenticator's own worker thread, never on a network
 // thread; the verdict comes back through a callback on that worker, and the
@@ -81,6 +82,9 @@ public:
     // The TPS bucket all binds of system_id share; nullptr when the account
     // has no limit (or does not exist). Valid while the authenticator lives.
     TokenBucket* tps_bucket(std::string_view system_id) const noexcept;
+    // The bucket of query_sm, cancel_sm and replace_sm (Account::query_tps),
+    // the same way.
+    TokenBucket* query_bucket(std::string_view system_id) const noexcept;
     clock::time_point now() const { return now_(); }
     const BindLockout& lockout() const noexcept { return lockout_; }
 
@@ -98,6 +102,7 @@ private:
     Clock now_;
     BindLockout lockout_;
     std::map<std::string, std::unique_ptr<TokenBucket>, std::less<>> buckets_;
+    std::map<std::string, std::unique_ptr<TokenBucket>, std::less<>> query_buckets_;
     std::shared_ptr<detail::BindCounts> counts_;
     std::unique_ptr<Worker> worker_;
 };

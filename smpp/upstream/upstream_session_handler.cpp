@@ -35,6 +35,7 @@ void UpstreamSessionHandler::on_bind_request(session::Session& s, const session:
                 if (status == command_status::ESME_ROK && !self->closed_) {
                     self->lease_ = std::move(lease);
                     self->tps_ = self->authenticator_.tps_bucket(system_id);
+                    self->query_tps_ = self->authenticator_.query_bucket(system_id);
                     self->system_id_ = system_id;
                     self->bind_type_ = type;
                 }
@@ -65,6 +66,10 @@ bool UpstreamSessionHandler::is_submission(command_id request) noexcept {
     return request == command_id::submit_sm || request == command_id::data_sm || request == command_id::submit_multi;
 }
 
+bool UpstreamSessionHandler::is_message_query(command_id request) noexcept {
+    return request == command_id::query_sm || request == command_id::cancel_sm || request == command_id::replace_sm;
+}
+
 std::uint32_t UpstreamSessionHandler::tokens_for(const protocol::Pdu& request) noexcept {
     const auto* multi = request.as<protocol::SubmitMulti>();
     if (!multi) return 1;
@@ -83,6 +88,8 @@ void UpstreamSessionHandler::on_request(session::Session& s, protocol::Pdu&& req
             return s.respond(protocol::make_response(id, request.sequence_number, command_status::ESME_RTHROTTLED));
         admitted = taken;
     }
+    if (query_tps_ && is_message_query(id) && !query_tps_->try_take(authenticator_.now()))
+        return s.respond(protocol::make_response(id, request.sequence_number, command_status::ESME_RTHROTTLED));
     if (sink_ && !system_id_.empty()) {
         if (id == command_id::submit_sm) return sink_->submit_sm(s.shared_from_this(), system_id_, std::move(request));
         if (id == command_id::query_sm) return sink_->query_sm(s.shared_from_this(), system_id_, std::move(request));

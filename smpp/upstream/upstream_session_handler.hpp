@@ -7,7 +7,9 @@
 // with an SMPP error: ESME_ROK for a message we did not store would break
 // invariant 1. Before any of that, a message request over the account's
 // TPS limit gets ESME_RTHROTTLED (the bucket is shared by all the
-// account's binds).
+// account's binds). query_sm, cancel_sm and replace_sm draw on a bucket of
+// their own (Account::query_tps, the tps by default; account.hpp says why)
+// and get ESME_RTHROTTLED in their own response when it is empty.
 //
 // submit_multi takes one token per SME destination (a distribution list is
 // refused, never expanded: it takes none; a PDU takes at least one). When
@@ -52,6 +54,8 @@ public:
     static protocol::command_status refusal(protocol::command_id request) noexcept;
     // The requests the account's TPS limit counts.
     static bool is_submission(protocol::command_id request) noexcept;
+    // The requests on a message already submitted, which its query_tps counts.
+    static bool is_message_query(protocol::command_id request) noexcept;
     // The tokens a submission asks the TPS bucket for (see above).
     static std::uint32_t tokens_for(const protocol::Pdu& request) noexcept;
 
@@ -63,7 +67,8 @@ private:
     session::bind_type bind_type_ = session::bind_type::transceiver;
     bool reported_bound_ = false;
     BindLease lease_;
-    TokenBucket* tps_ = nullptr;  // the account's, or none
+    TokenBucket* tps_ = nullptr;        // the account's, or none
+    TokenBucket* query_tps_ = nullptr;  // the account's, or none
     std::string system_id_;
     bool closed_ = false;
     bool warned_no_forward_path_ = false;

@@ -228,6 +228,7 @@ TEST_CASE("account options load with their values and defaults", "[conf][account
                  "    allowed_addresses: [192.0.2.0/24, '2001:db8::/32', '::ffff:10.0.0.0/104']\n"  // 24
                  "    traffic_class: otp\n"                                 // 25
                  "    routing_profile: premium-uk\n"                        // 26
+                 "    query_tps: 40\n"
                  "    receipts: {multipart: first, on_timeout: expired, timeout: 3d}\n"
                  "    in_doubt: resend\n"
                  "bind_lockout:\n"
@@ -237,6 +238,8 @@ TEST_CASE("account options load with their values and defaults", "[conf][account
     auto c = load_connector_config(f.path());
     const auto& acme = c.accounts.accounts[0];
     CHECK(acme.tps == 0);
+    CHECK_FALSE(acme.query_tps);
+    CHECK(acme.query_rate() == 0);
     CHECK(acme.allowed_addresses.empty());
     CHECK(acme.default_class == traffic_class::transactional);
     CHECK(acme.routing_profile.empty());
@@ -244,6 +247,8 @@ TEST_CASE("account options load with their values and defaults", "[conf][account
     CHECK(acme.in_doubt == in_doubt_policy::report);
     const auto& bulk = c.accounts.accounts[1];
     CHECK(bulk.tps == 250);
+    CHECK(bulk.query_tps == 40u);
+    CHECK(bulk.query_rate() == 40);
     REQUIRE(bulk.allowed_addresses.size() == 3);
     CHECK(bulk.allowed_addresses[0].to_string() == "192.0.2.0/24");
     CHECK(bulk.allowed_addresses[1].to_string() == "2001:db8::/32");
@@ -262,6 +267,7 @@ TEST_CASE("account options load with their values and defaults", "[conf][account
 TEST_CASE("bad account options name their line and field", "[conf][accounts]") {
     auto with = [](const std::string& extra) { return valid_yaml + extra; };
     CHECK(error_of(with("    tps: -1\n")) == "23: accounts[1].tps: must be between 0 and 1000000");
+    CHECK(error_of(with("    query_tps: 1000001\n")) == "23: accounts[1].query_tps: must be between 0 and 1000000");
     CHECK(error_of(with("    allowed_addresses: [192.0.2.0/24, 10.0.0.1/8]\n")) ==
           "23: accounts[1].allowed_addresses[1]: must be an IPv4 or IPv6 network like 192.0.2.0/24 or "
           "2001:db8::/32 (no host bits set), or one address");
@@ -392,7 +398,7 @@ TEST_CASE("unknown and duplicate keys are errors", "[conf]") {
           "enquire_link_interval_ms, bind_timeout_ms, unbind_timeout_ms, write_queue_limit, max_command_length)");
     CHECK(error_of(with_line(17, "    max_bind: 3")) ==
           "17: accounts[0].max_bind: unknown key (expected one of: system_id, password_hash, bind_types, max_binds, "
-          "tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers, "
+          "tps, query_tps, max_backlog, allowed_addresses, traffic_class, routing_profile, receipts, in_doubt, mo_numbers, "
           "default_region, require_valid_numbers, schedule)");
     CHECK(error_of(with_line(12, "loglevel: debug")) ==
           "12: loglevel: unknown key (expected one of: listener, session, bind_lockout, accounts, log_level, io_threads, "

@@ -73,6 +73,15 @@ TEST_CASE("tps and receipt timeout are range-checked", "[upstream][account]") {
     a.tps = Account::max_tps + 1;
     CHECK(a.validate() == FieldError{"tps", "must be between 0 (no limit) and 1000000"});
     a = valid();
+    a.query_tps = Account::max_tps + 1;
+    CHECK(a.validate() == FieldError{"query_tps", "must be between 0 (no limit) and 1000000"});
+    // Unset, queries are limited as submissions are.
+    a = valid();
+    a.tps = 30;
+    CHECK(a.query_rate() == 30);
+    a.query_tps = 0;
+    CHECK(a.query_rate() == 0);
+    a = valid();
     a.receipts.timeout = std::chrono::seconds(59);
     CHECK(a.validate() == FieldError{"receipts", "timeout must be between 1m and 30d"});
 }

@@ -228,6 +228,13 @@ TEST_CASE("the TPS bucket is per account and shared by its binds", "[upstream][a
     CHECK(auth.tps_bucket("bulkco") == nullptr);  // no limit
     CHECK(auth.tps_bucket("nobody") == nullptr);
     CHECK(auth.tps_bucket("acme") == acme);
+    // Queries have their own, at the tps when query_tps is not set.
+    TokenBucket* acme_queries = auth.query_bucket("acme");
+    REQUIRE(acme_queries != nullptr);
+    CHECK(acme_queries != acme);
+    CHECK(acme_queries->rate() == 3);
+    CHECK(auth.query_bucket("bulkco") == nullptr);
+    CHECK(auth.query_bucket("nobody") == nullptr);
 }
 
 TEST_CASE("binds sent side by side from one address get at most max_failures passwords checked",

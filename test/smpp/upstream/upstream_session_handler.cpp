@@ -24,6 +24,7 @@ TEST_CASE("message requests are refused with their own failure status", "[upstre
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 
@@ -97,8 +98,8 @@ struct HandlerRig {
     std::shared_ptr<session::Listener> listener;
     std::shared_ptr<session::Client> client;
 
-    explicit HandlerRig(std::uint32_t tps)
-        : authenticator(make_accounts(tps), 16, [] { return upstream::Authenticator::clock::time_point{} + 1h; }) {
+    explicit HandlerRig(std::uint32_t tps, std::optional<std::uint32_t> query_tps = std::nullopt)
+        : authenticator(make_accounts(tps, query_tps), 16, [] { return upstream::Authenticator::clock::time_point{} + 1h; }) {
         session::SessionSettings s;
         s.system_id = "smpp-connector";
         s.enquire_link_interval = 0ms;
@@ -131,9 +132,10 @@ struct HandlerRig {
         run_until([&] { return done; }, 3s);
     }
 
-    static upstream::AccountSettings make_accounts(std::uint32_t tps) {
+    static upstream::AccountSettings make_accounts(std::uint32_t tps, std::optional<std::uint32_t> query_tps) {
         upstream::Account a{"acme", acme_hash(), {session::bind_type::transceiver}, 2};
         a.tps = tps;
+        a.query_tps = query_tps;
         return upstream::AccountSettings{{a}};
     }
 
@@ -200,7 +202,8 @@ TEST_CASE("over the account's TPS limit submit_sm, data_sm and submit_multi get 
     CHECK(rig.sink.submitted.empty());
     CHECK(answers[5].status == command_status::ESME_RTHROTTLED);
     CHECK(answers[5].id() == protocol::command_id::submit_multi_resp);
-    // query_sm is not a submission: not throttled, and it reaches the sink.
+    // query_sm is not a submission: the submissions' empty bucket does not
+    // throttle it (it has one of its own), and it reaches the sink.
     CHECK(answers[6].status == command_status::ESME_ROK);
     REQUIRE(answers[6].as<protocol::QuerySmResp>());
     CHECK(answers[6].as<protocol::QuerySmResp>()->message_state == 2);
@@ -291,4 +294,72 @@ TEST_CASE("without a TPS limit a submit_multi's destinations are all admitted", 
     auto answers = rig.exchange({multi_to(254)});
     CHECK(answers[0].status == command_status::ESME_ROK);
     CHECK(rig.sink.multi_admitted == std::vector<std::size_t>{upstream::MessageSink::no_tps_limit});
+}
+
+namespace {
+
+protocol::QuerySm query(std::string id = "m1") {
+    protocol::QuerySm q;
+    q.message_id = std::move(id);
+    return q;
+}
+
+protocol::CancelSm cancel(std::string id = "m1") {
+    protocol::CancelSm c;
+    c.message_id = std::move(id);
+    return c;
+}
+
+protocol::ReplaceSm replace(std::string id = "m1") {
+    protocol::ReplaceSm r;
+    r.message_id = std::move(id);
+    r.source = {1, 1, "ACME"};
+    r.short_message = "new text";
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("query_sm, cancel_sm and replace_sm are throttled by a bucket of their own, the account's tps by default",
+          "[upstream][handler]") {
+    // Each reads or rewrites a ledger record: unlimited, one bound account
+    // could keep the ledger busy for everyone with them.
+    HandlerRig rig(3);  // the clock is frozen: 3 tokens in each bucket, no refill
+    REQUIRE(rig.bound());
+    auto answers = rig.exchange({query(), cancel(), replace(), query(), cancel(), replace(), submit()});
+    using protocol::command_status;
+    CHECK(answers[0].status == command_status::ESME_ROK);
+    // The sink's defaults refuse these two: they were let through.
+    CHECK(answers[1].status == command_status::ESME_RCANCELFAIL);
+    CHECK(answers[2].status == command_status::ESME_RREPLACEFAIL);
+    CHECK(answers[3].status == command_status::ESME_RTHROTTLED);
+    CHECK(answers[3].id() == protocol::command_id::query_sm_resp);
+    CHECK(answers[4].status == command_status::ESME_RTHROTTLED);
+    CHECK(answers[4].id() == protocol::command_id::cancel_sm_resp);
+    CHECK(answers[5].status == command_status::ESME_RTHROTTLED);
+    CHECK(answers[5].id() == protocol::command_id::replace_sm_resp);
+    CHECK(rig.sink.query_accounts.size() == 1);
+    // Queries did not spend the submissions' tokens.
+    CHECK(answers[6].status == command_status::ESME_ROK);
+}
+
+TEST_CASE("query_tps sets the queries' limit apart from tps; 0 is no limit", "[upstream][handler]") {
+    using protocol::command_status;
+    SECTION("limited queries, unlimited submissions") {
+        HandlerRig rig(0, 1);
+        REQUIRE(rig.bound());
+        auto answers = rig.exchange({query(), query(), submit(), submit()});
+        CHECK(answers[0].status == command_status::ESME_ROK);
+        CHECK(answers[1].status == command_status::ESME_RTHROTTLED);
+        CHECK(answers[2].status == command_status::ESME_ROK);
+        CHECK(answers[3].status == command_status::ESME_ROK);
+    }
+    SECTION("unlimited queries, limited submissions") {
+        HandlerRig rig(1, 0);
+        REQUIRE(rig.bound());
+        auto answers = rig.exchange({submit(), submit(), query(), query(), query()});
+        CHECK(answers[0].status == command_status::ESME_ROK);
+        CHECK(answers[1].status == command_status::ESME_RTHROTTLED);
+        for (std::size_t i = 2; i < 5; ++i) CHECK(answers[i].status == command_status::ESME_ROK);
+    }
 }

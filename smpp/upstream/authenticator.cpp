@@ -1,6 +1,6 @@
 #include "smpp/upstream/authenticator.hpp"
 
-#include <atomic>
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -58,14 +58,46 @@ void BindLease::release() noexcept {
 
 // One thread is enough: binds are rare next to submits, and Argon2id at the
 // INTERACTIVE limits takes 64 MiB per verification in flight.
+//
+// The pool runs one take_turn() per verification queued, and each runs the
+// next verification in round-robin order over the addresses that have some
+// waiting, not necessarily the one it was posted for: so the pool's join()
+// (in the destructor) still finishes them all, and an address with a
+// hundred waiting gets one turn in each round like an address with one.
 struct Authenticator::Worker {
     boost::asio::thread_pool pool{1};
-    std::atomic<std::size_t> pending{0};
+    std::mutex mutex;
+    std::map<session::PeerGroup, std::deque<std::function<void()>>> waiting;
+    // Addresses with verifications waiting, the next to be served first.
+    std::deque<session::PeerGroup> turns;
+    // Waiting or in progress, all addresses.
+    std::size_t pending = 0;
+
+    void take_turn() {
+        std::function<void()> verify;
+        {
+            std::lock_guard lock(mutex);
+            const auto group = turns.front();
+            turns.pop_front();
+            auto it = waiting.find(group);
+            verify = std::move(it->second.front());
+            it->second.pop_front();
+            if (it->second.empty())
+                waiting.erase(it);
+            else
+                turns.push_back(group);
+        }
+        verify();
+        std::lock_guard lock(mutex);
+        --pending;
+    }
 };
 
-Authenticator::Authenticator(AccountSettings accounts, std::size_t max_pending, Clock now)
+Authenticator::Authenticator(AccountSettings accounts, std::size_t max_pending, Clock now,
+                             std::size_t max_queued_per_address)
     : accounts_(std::move(accounts)),
       max_pending_(max_pending),
+      max_queued_per_address_(max_queued_per_address),
       now_(std::move(now)),
       lockout_(accounts_.lockout),
       counts_(std::make_shared<detail::BindCounts>()),
@@ -93,6 +125,26 @@ void Authenticator::refuse(AuthVerdict done, command_status status) {
 }
 
 Authenticator::~Authenticator() { worker_->pool.join(); }
+
+bool Authenticator::enqueue(const boost::asio::ip::address& peer, std::function<void()> verify) {
+    const session::PeerGroup group(peer);
+    {
+        std::lock_guard lock(worker_->mutex);
+        if (worker_->pending >= max_pending_) return false;
+        auto it = worker_->waiting.find(group);
+        if (it == worker_->waiting.end()) {
+            if (max_queued_per_address_ == 0) return false;
+            it = worker_->waiting.emplace(group, std::deque<std::function<void()>>{}).first;
+            worker_->turns.push_back(group);
+        } else if (it->second.size() >= max_queued_per_address_) {
+            return false;
+        }
+        it->second.push_back(std::move(verify));
+        ++worker_->pending;
+    }
+    boost::asio::post(worker_->pool, [w = worker_.get()] { w->take_turn(); });
+    return true;
+}
 
 void Authenticator::authenticate(const session::BindRequest& request, const boost::asio::ip::address& peer,
                                  AuthVerdict done) {
@@ -126,17 +178,10 @@ void Authenticator::authenticate(const session::BindRequest& request, const boos
                      request.system_id, account->max_binds);
         return refuse(std::move(done), command_status::ESME_RBINDFAIL);
     }
-    if (worker_->pending.fetch_add(1) >= max_pending_) {
-        worker_->pending.fetch_sub(1);
-        return refuse(std::move(done), command_status::ESME_RBINDFAIL);
-    }
-    boost::asio::post(worker_->pool, [this, account, peer, password = request.password, type = request.type,
-                                      done = std::move(done)] {
-        struct Done {
-            std::atomic<std::size_t>& pending;
-            ~Done() { pending.fetch_sub(1); }
-        } done_guard{worker_->pending};
-
+    // `done` copied in: when there is no place for the verification the
+    // copy is dropped unrun, and this one refuses.
+    const bool queued = enqueue(peer, [this, account, peer, password = request.password, type = request.type,
+                                       done] {
         // Again here: binds sent side by side all passed the check above
         // before the first of them failed. Without this a guesser opening
         // many connections at once got every password checked (up to
@@ -153,6 +198,7 @@ void Authenticator::authenticate(const session::BindRequest& request, const boos
             return done(command_status::ESME_RBINDFAIL, {});
         done(command_status::ESME_ROK, BindLease(counts_, account->system_id));
     });
+    if (!queued) refuse(std::move(done), command_status::ESME_RBINDFAIL);
 }
 
 std::uint32_t Authenticator::live_binds(std::string_view system_id) const {

@@ -4,8 +4,10 @@
 // for submissions, one for query_sm, cancel_sm and replace_sm), and
 // the lockout of source addresses that keep failing to bind. Password verification is slow on purpose (Argon2id), so it
 // runs on the authenticator's own worker thread, never on a network
-// thread; the verdict comes back through a callback on that worker, and the
-// caller hops to its own executor (a session's strand) from there.
+// thread, taking the waiting verifications in turn per peer address so a
+// flood of binds from one address cannot hold everyone else's past their
+// bind_timeout; the verdict comes back through a callback on that worker,
+// and the caller hops to its own executor (a session's strand) from there.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -61,9 +63,15 @@ public:
     using Clock = std::function<clock::time_point()>;
 
     // Verifications waiting beyond `max_pending` are refused at once with
-    // ESME_RBINDFAIL, so a flood of binds cannot queue unbounded work.
-    // `now` drives the lockout windows and TPS buckets (tests freeze it).
-    explicit Authenticator(AccountSettings accounts, std::size_t max_pending = 256, Clock now = clock::now);
+    // ESME_RBINDFAIL, so a flood of binds cannot queue unbounded work; so
+    // are those beyond `max_queued_per_address` waiting from one peer
+    // address (a session::PeerGroup), so one flood cannot take every place.
+    // The worker takes the waiting ones in turn per address (round robin):
+    // a bind waits for at most one verification of each other address
+    // ahead of it, never for a whole flood. `now` drives the lockout
+    // windows and TPS buckets (tests freeze it).
+    explicit Authenticator(AccountSettings accounts, std::size_t max_pending = 256, Clock now = clock::now,
+                           std::size_t max_queued_per_address = 8);
     // Finishes the verifications already queued, then joins the worker.
     ~Authenticator();
     Authenticator(const Authenticator&) = delete;
@@ -97,8 +105,13 @@ private:
     // A refusal decided without the worker's hash, still delivered on it.
     void refuse(AuthVerdict done, protocol::command_status status);
 
+    // Queues `verify` in its address's turn on the worker; false when there
+    // is no place for it.
+    bool enqueue(const boost::asio::ip::address& peer, std::function<void()> verify);
+
     AccountSettings accounts_;
     std::size_t max_pending_;
+    std::size_t max_queued_per_address_;
     Clock now_;
     BindLockout lockout_;
     std::map<std::string, std::unique_ptr<TokenBucket>, std::less<>> buckets_;

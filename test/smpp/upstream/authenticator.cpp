@@ -262,3 +262,66 @@ TEST_CASE("binds sent side by side from one address get at most max_failures pas
     CHECK(checked == 3);
     CHECK(locked == binds - 3);
 }
+
+TEST_CASE("verifications are taken in turn per address: a flood from one waits behind, not ahead of, others",
+          "[upstream][authenticator]") {
+    // A client re-binding in parallel with its right password costs a hash
+    // per bind (max_binds refuses it only after). Served first come first
+    // served, twelve of them kept another account's bind waiting twelve
+    // hashes, past its bind_timeout under a real flood.
+    Authenticator auth(accounts(), 256, Authenticator::clock::now, 16);
+    const auto flooder = boost::asio::ip::make_address("2001:db8:1:1::1");
+    const auto other = boost::asio::ip::make_address("192.0.2.9");
+    std::atomic<int> finished{0};
+    constexpr int flood = 12;
+    std::vector<std::promise<int>> flood_done(flood);
+    BindRequest r;
+    r.type = bind_type::transceiver;
+    r.system_id = "acme";
+    r.password = "acmepw";
+    for (int i = 0; i < flood; ++i)
+        auth.authenticate(r, flooder, [&, i](command_status, BindLease) { flood_done[i].set_value(finished++); });
+    std::promise<int> other_done;
+    BindRequest b;
+    b.type = bind_type::transmitter;
+    b.system_id = "bulkco";
+    b.password = "bulkpw";
+    command_status other_status{};
+    auth.authenticate(b, other, [&](command_status s, BindLease) {
+        other_status = s;
+        other_done.set_value(finished++);
+    });
+    auto f = other_done.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    // At most the flood's verification in progress and the one whose turn
+    // came before it were done first.
+    CHECK(f.get() <= 2);
+    CHECK(other_status == command_status::ESME_ROK);
+    for (auto& p : flood_done) REQUIRE(p.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+}
+
+TEST_CASE("verifications queued from one address are capped; others still get a place", "[upstream][authenticator]") {
+    // Without a cap per address one flood took all max_pending places and
+    // every other bind was refused at once.
+    Authenticator auth(accounts(), 8, Authenticator::clock::now, 2);
+    const auto flooder = boost::asio::ip::make_address("192.0.2.66");
+    constexpr int flood = 8;
+    std::vector<std::promise<command_status>> got(flood);
+    BindRequest r;
+    r.type = bind_type::transceiver;
+    r.system_id = "acme";
+    r.password = "acmepw";
+    for (int i = 0; i < flood; ++i)
+        auth.authenticate(r, flooder, [&got, i](command_status s, BindLease) { got[i].set_value(s); });
+    const auto other = run(auth, bind_type::transmitter, "bulkco", "bulkpw", boost::asio::ip::make_address("192.0.2.9"));
+    CHECK(other.status == command_status::ESME_ROK);
+    int refused = 0;
+    for (auto& p : got) {
+        auto f = p.get_future();
+        REQUIRE(f.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+        if (f.get() == command_status::ESME_RBINDFAIL) ++refused;
+    }
+    // Two queued and one in progress at most, when the flood came faster
+    // than one hash (tens of ms).
+    CHECK(refused >= flood - 3);
+}

@@ -198,7 +198,13 @@ void Authenticator::authenticate(const session::BindRequest& request, const boos
             return done(command_status::ESME_RBINDFAIL, {});
         done(command_status::ESME_ROK, BindLease(counts_, account->system_id));
     });
-    if (!queued) refuse(std::move(done), command_status::ESME_RBINDFAIL);
+    if (!queued) {
+        // Debug only: a flood is what fills the queue, and the lockout and
+        // connection caps already log it.
+        spdlog::debug("bind from {} system_id={} refused: too many password checks waiting", peer.to_string(),
+                      request.system_id);
+        refuse(std::move(done), command_status::ESME_RBINDFAIL);
+    }
 }
 
 std::uint32_t Authenticator::live_binds(std::string_view system_id) const {

@@ -71,7 +71,7 @@ public:
     // ahead of it, never for a whole flood. `now` drives the lockout
     // windows and TPS buckets (tests freeze it).
     explicit Authenticator(AccountSettings accounts, std::size_t max_pending = 256, Clock now = clock::now,
-                           std::size_t max_queued_per_address = 8);
+                           std::size_t max_queued_per_address = 32);
     // Finishes the verifications already queued, then joins the worker.
     ~Authenticator();
     Authenticator(const Authenticator&) = delete;

@@ -1,5 +1,6 @@
 #include "store/in_memory_ledger.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <set>
 
@@ -226,6 +227,35 @@ void InMemoryLedger::expire_unmatched(Timestamp cutoff, Completion done) {
         std::erase_if(unmatched_, [&](const auto& entry) { return entry.second.received_at < cutoff; });
     }
     done({});
+}
+
+void InMemoryLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,
+                                        ExpiredPartGroupsCompletion done) {
+    ExpiredPartGroups out;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = parts_.begin(); it != parts_.end() && out.groups < limit;) {
+            const std::string_view account = part_group_account(it->first);
+            if (!(it->second.updated_at < cutoff(account))) {
+                ++it;
+                continue;
+            }
+            // Any of its parts' records carries the envelope (they share it).
+            const MessageRecord* part = nullptr;
+            for (const auto& p : it->second.parts)
+                if (auto r = messages_.find(p.id); r != messages_.end() && !part) part = &r->second;
+            if (auto owed = part ? abandon_part_group(*part, it->second, at) : std::nullopt) {
+                if (std::find(out.accounts.begin(), out.accounts.end(), owed->account) == out.accounts.end())
+                    out.accounts.push_back(owed->account);
+                auto key = std::make_pair(owed->account, owed->id);
+                receipts_.insert_or_assign(std::move(key), std::move(*owed));
+                ++out.reported;
+            }
+            it = parts_.erase(it);
+            ++out.groups;
+        }
+    }
+    done(std::move(out));
 }
 
 StatusOr<std::vector<MessageRecord>> InMemoryLedger::awaiting_receipt(Timestamp cutoff, std::size_t limit,

@@ -66,6 +66,18 @@ struct Recovery {
     std::vector<TakenPart> taken_parts;
 };
 
+// What one Ledger::expire_part_groups call did.
+struct ExpiredPartGroups {
+    std::size_t groups = 0;    // given up on and deleted
+    std::size_t reported = 0;  // of those, with an aggregate receipt parked
+    // The accounts owed those receipts, each once.
+    std::vector<std::string> accounts{};
+};
+using ExpiredPartGroupsCompletion = std::function<void(StatusOr<ExpiredPartGroups>)>;
+// The newest change an open part group of `account` may have and still be
+// waited for (Ledger::expire_part_groups).
+using PartGroupCutoff = std::function<Timestamp(std::string_view account)>;
+
 class Ledger {
 public:
     virtual ~Ledger() = default;
@@ -107,6 +119,15 @@ public:
     virtual void time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) = 0;
     // Forgets unmatched receipts received before `cutoff` (their raw copy stays).
     virtual void expire_unmatched(Timestamp cutoff, Completion done) = 0;
+    // Gives up on aggregate part groups (multipart_receipts.hpp) that stay
+    // open: one whose newest change is before `cutoff(account)` is reported
+    // with what it has, as of `at` (abandon_part_group; the envelope from
+    // the record of one of its parts), and deleted, in one write with the
+    // receipt it owes, so a crash can neither lose nor double that receipt.
+    // A group none of whose records is left (retention) goes unreported. At
+    // most `limit` groups a call: a full answer may have more behind it.
+    virtual void expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,
+                                    ExpiredPartGroupsCompletion done) = 0;
     virtual void schedule_retry(MessageId id, Timestamp when, Completion done) = 0;
 
     virtual void park_receipt(PendingReceipt receipt, Completion done) = 0;

@@ -87,6 +87,15 @@ PendingReceipt aggregate_of(const MessageRecord& last, const PartGroup& g) {
     return r;
 }
 
+// The aggregate of `g` reported before it completed (its reference reused,
+// or given up on); nullopt when registered_delivery asks for none.
+std::optional<PendingReceipt> incomplete_aggregate_of(const MessageRecord& part, const PartGroup& g) {
+    if (g.parts.empty()) return std::nullopt;
+    auto r = aggregate_of(part, g);
+    if (!wants_receipt(part.registered_delivery, r.status)) return std::nullopt;
+    return r;
+}
+
 }  // namespace
 
 std::string_view name(multipart_policy p) noexcept {
@@ -128,9 +137,19 @@ std::string part_group_key(const MessageRecord& r, const Concatenation& part) {
     return k;
 }
 
+std::string_view part_group_account(std::string_view key) noexcept { return key.substr(0, key.find('\0')); }
+
+std::optional<PendingReceipt> abandon_part_group(const MessageRecord& part, const PartGroup& g, Timestamp at) {
+    auto r = incomplete_aggregate_of(part, g);
+    if (r && r->done_at < at) r->done_at = at;
+    return r;
+}
+
+// Version 2 added updated_at; a version 1 group (written before) reads its
+// newest part's done_at instead.
 std::string encode(const PartGroup& g) {
     std::string out;
-    encoding::put_u8(out, 1);
+    encoding::put_u8(out, 2);
     encoding::put_u8(out, g.total);
     encoding::put_varint(out, g.parts.size());
     for (const auto& p : g.parts) {
@@ -140,6 +159,7 @@ std::string encode(const PartGroup& g) {
         encoding::put_varint(out, p.error_code);
         encoding::put_time(out, p.done_at);
     }
+    encoding::put_time(out, g.updated_at);
     return out;
 }
 
@@ -149,7 +169,7 @@ StatusOr<PartGroup> decode_part_group(std::string_view bytes) {
     std::uint8_t version = 0;
     std::uint64_t count = 0;
     auto bad = [] { return Status(StatusCode::corruption, "part group: bad encoding"); };
-    if (!in.get_u8(version) || version != 1 || !in.get_u8(g.total) || !in.get_varint(count) || count > 255)
+    if (!in.get_u8(version) || (version != 1 && version != 2) || !in.get_u8(g.total) || !in.get_varint(count) || count > 255)
         return bad();
     g.parts.resize(count);
     for (auto& p : g.parts) {
@@ -160,7 +180,9 @@ StatusOr<PartGroup> decode_part_group(std::string_view bytes) {
             return bad();
         p.id = MessageId(id);
         p.status = static_cast<MessageStatus>(status);
+        if (version == 1) g.updated_at = std::max(g.updated_at, p.done_at);
     }
+    if (version >= 2 && !in.get_time(g.updated_at)) return bad();
     if (!in.done()) return bad();
     return g;
 }
@@ -194,6 +216,7 @@ MultipartStep apply_multipart(multipart_policy policy, const MessageRecord& prev
                          .error_code = next.error_code,
                          .done_at = own && own->done_at != Timestamp{} ? own->done_at : next.final_at};
     PartGroup g = group && group->total == part->total ? *group : PartGroup{.total = part->total};
+    const Timestamp changed_at = next.final_at != Timestamp{} ? next.final_at : next.updated_at;
     step.group_changed = true;
     step.group_key = part_group_key(next, *part);
     auto slot = std::lower_bound(g.parts.begin(), g.parts.end(), mine.number,
@@ -205,12 +228,13 @@ MultipartStep apply_multipart(multipart_policy policy, const MessageRecord& prev
         }
         // The reference was reused while the old group was open: report it
         // with what it has, and start the new one with this part.
-        if (wants_receipt(next.registered_delivery, MessageStatus::undeliverable))
-            step.owed.push_back(aggregate_of(next, g));
+        if (auto old = incomplete_aggregate_of(next, g)) step.owed.push_back(std::move(*old));
         g.parts.clear();
+        g.updated_at = Timestamp{};
         slot = g.parts.end();
     }
     g.parts.insert(slot, mine);
+    g.updated_at = std::max(g.updated_at, changed_at);
     if (g.parts.size() < g.total) {
         step.group = std::move(g);
         return step;

@@ -29,6 +29,12 @@
 // the group already holds under another id means the reference was reused
 // while the old group was still open: the old group is reported with what
 // it has (its missing parts count as not delivered) and the new one starts.
+//
+// A group can also stay open for good: the upstream submitted only some of
+// the parts, or one was refused at intake and never got a record. Such a
+// group is given up on once it has been quiet for long enough
+// (Ledger::expire_part_groups, swept by smpp/relay/receipt_timeouts.hpp):
+// reported the same way, as of the time it was given up on, and deleted.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -75,6 +81,10 @@ struct PartState {
 struct PartGroup {
     std::uint8_t total = 0;
     std::vector<PartState> parts{};
+    // Its newest change: when its latest part became final, by our clock
+    // (a carrier's done date may be in another time zone). How long it has
+    // been quiet decides when an incomplete group is given up on.
+    Timestamp updated_at{};
     friend bool operator==(const PartGroup&, const PartGroup&) = default;
 };
 
@@ -95,6 +105,17 @@ struct MultipartStep {
     std::string group_key{};
     std::optional<PartGroup> group{};
 };
+
+// The account a part group's key (part_group_key) belongs to.
+std::string_view part_group_account(std::string_view key) noexcept;
+
+// The receipt owed for `g` when it is given up on at `at` before every part
+// became final (Ledger::expire_part_groups): the aggregate of what it has,
+// its missing parts counted as undeliverable, done at `at` (that is when it
+// reached its final state; the forwarder's max_age counts from there).
+// `part` is the record of one of its parts (they share account, addresses
+// and registered_delivery). nullopt when registered_delivery asks for none.
+std::optional<PendingReceipt> abandon_part_group(const MessageRecord& part, const PartGroup& g, Timestamp at);
 
 // Whether `next` needs its group's stored state to be decided: aggregate
 // and a part that just became final. Lets the ledger skip the read.

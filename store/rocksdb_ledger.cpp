@@ -1279,6 +1279,49 @@ void RocksDbLedger::expire_unmatched(Timestamp cutoff, Completion done) {
                     std::move(done), true});
 }
 
+void RocksDbLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,
+                                       ExpiredPartGroupsCompletion done) {
+    auto result = std::make_shared<ExpiredPartGroups>();
+    // Exclusive: it scans committed groups, none changed in a group still
+    // being built or written.
+    impl_->enqueue({[this, cutoff = std::move(cutoff), at, limit, result](Group& g) -> Status {
+                        *result = {};
+                        std::unique_ptr<rocksdb::Iterator> it(
+                            impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(parts)));
+                        for (it->SeekToFirst(); it->Valid() && result->groups < limit; it->Next()) {
+                            const std::string_view key = view(it->key());
+                            auto group = decode_part_group(view(it->value()));
+                            if (!group.ok()) return group.status();
+                            if (!(group->updated_at < cutoff(part_group_account(key)))) continue;
+                            // Any of its parts' records carries the envelope (they share it).
+                            std::optional<MessageRecord> part;
+                            for (const auto& p : group->parts) {
+                                auto r = g.read(p.id);
+                                if (r.ok()) {
+                                    part = std::move(*r);
+                                    break;
+                                }
+                                if (r.status().code() != StatusCode::not_found) return r.status();
+                            }
+                            if (auto owed = part ? abandon_part_group(*part, *group, at) : std::nullopt) {
+                                auto& accounts = result->accounts;
+                                if (std::find(accounts.begin(), accounts.end(), owed->account) == accounts.end())
+                                    accounts.push_back(owed->account);
+                                g.park(*owed);
+                                ++result->reported;
+                            }
+                            g.erase(parts, std::string(key));
+                            ++result->groups;
+                        }
+                        return from_rocksdb(it->status());
+                    },
+                    [result, done = std::move(done)](Status s) {
+                        if (!s.ok()) return done(std::move(s));
+                        done(std::move(*result));
+                    },
+                    true});
+}
+
 void RocksDbLedger::schedule_retry(MessageId id, Timestamp when, Completion done) {
     impl_->enqueue({[this, id, when](Group& g) {
                         return impl_->change_record(g, id, [&](MessageRecord& r) { return apply_retry(r, when); });

@@ -140,11 +140,23 @@ TEST_CASE("multipart: a record's part comes from sar_* fields or its UDH") {
 TEST_CASE("multipart: a part group survives its encoding") {
     PartGroup g{.total = 3,
                 .parts = {{1, MessageId(77), MessageStatus::delivered, 0, at(1)},
-                          {3, MessageId(79), MessageStatus::undeliverable, 11, at(3)}}};
+                          {3, MessageId(79), MessageStatus::undeliverable, 11, at(3)}},
+                .updated_at = at(9)};
     auto back = decode_part_group(encode(g));
     REQUIRE(back.ok());
     CHECK(*back == g);
     CHECK(decode_part_group(encode(g).substr(1)).status().code() == StatusCode::corruption);
+    // A group written before updated_at was kept (version 1, no trailing
+    // time) counts as changed when its newest part became final.
+    PartGroup unset = g;
+    unset.updated_at = Timestamp{};
+    std::string v1 = encode(unset);
+    v1[0] = 1;
+    v1.pop_back();  // the epoch, one octet
+    back = decode_part_group(v1);
+    REQUIRE(back.ok());
+    CHECK(back->parts == g.parts);
+    CHECK(back->updated_at == at(3));
     CHECK(worst(MessageStatus::delivered, MessageStatus::expired) == MessageStatus::expired);
     CHECK(worst(MessageStatus::undeliverable, MessageStatus::expired) == MessageStatus::undeliverable);
     CHECK(worst(MessageStatus::rejected, MessageStatus::undeliverable) == MessageStatus::rejected);
@@ -345,6 +357,93 @@ TEMPLATE_TEST_CASE("multipart: a part refused by the carrier counts for its aggr
     CHECK(o[0].status == MessageStatus::rejected);
     CHECK(o[0].error_code == 0x45);
     CHECK(o[0].detail == "parts:DR");
+}
+
+template <class F>
+ExpiredPartGroups expire_groups(F& f, Timestamp cutoff, Timestamp now, std::size_t limit = 100) {
+    std::promise<StatusOr<ExpiredPartGroups>> done;
+    auto result = done.get_future();
+    f.get().expire_part_groups([cutoff](std::string_view) { return cutoff; }, now, limit,
+                               [&done](StatusOr<ExpiredPartGroups> e) { done.set_value(std::move(e)); });
+    auto e = result.get();
+    REQUIRE(e.ok());
+    return *e;
+}
+
+TEMPLATE_TEST_CASE("multipart: an 'aggregate' group left incomplete is reported with what it has once quiet, "
+                   "and deleted",
+                   "[ledger][receipts]", MemoryMultipart, RocksDbMultipart) {
+    TestType f;
+    f.open(MultipartBook{{"acme", multipart_policy::aggregate}});
+    // The upstream sent parts 1 and 2 of 3; part 3 never came (or was
+    // refused at intake: no record either way).
+    auto p1 = part(1), p2 = part(2);
+    accept_and_send(f, p1);
+    accept_and_send(f, p2);
+    CHECK_FALSE(receipt(f, carrier_receipt(p2, MessageStatus::delivered, 100)).owes_upstream);
+    CHECK_FALSE(receipt(f, carrier_receipt(p1, MessageStatus::delivered, 200)).owes_upstream);
+    // Changed at 200 (part 1's receipt): not quiet before that.
+    auto e = expire_groups(f, at(200), at(5'000));
+    CHECK(e.groups == 0);
+    CHECK(owed(f).empty());
+
+    e = expire_groups(f, at(201), at(5'000));
+    CHECK(e.groups == 1);
+    CHECK(e.reported == 1);
+    CHECK(e.accounts == std::vector<std::string>{"acme"});
+    CHECK(owed(f) == std::vector<PendingReceipt>{{.account = "acme",
+                                                  .id = p1.id,
+                                                  .status = MessageStatus::undeliverable,
+                                                  .done_at = at(5'000),  // given up then
+                                                  .parts = 3,
+                                                  .parts_delivered = 2,
+                                                  .detail = "parts:DD-"}});
+    auto with_envelope = f.get().pending_receipts("acme", 1);
+    REQUIRE(with_envelope.ok());
+    REQUIRE(with_envelope->front().envelope);
+    CHECK(with_envelope->front().envelope->destination.address == "447700900123");
+    CHECK(with_envelope->front().envelope->registered_delivery == 1);
+    // Gone with the receipt it owed: asked again, and after a restart, it
+    // neither reports twice nor lingers.
+    CHECK(expire_groups(f, at(10'000), at(10'000)).groups == 0);
+    f.reopen();
+    CHECK(expire_groups(f, at(10'000), at(10'000)).groups == 0);
+    CHECK(owed(f).size() == 1);
+}
+
+TEMPLATE_TEST_CASE("multipart: giving up on part groups keeps to registered_delivery, the limit and lost records",
+                   "[ledger][receipts]", MemoryMultipart, RocksDbMultipart) {
+    TestType f;
+    f.open(MultipartBook{{"acme", multipart_policy::aggregate}});
+    auto quiet = part(1, 2, 1);   // wants receipts
+    auto silent = part(1, 2, 2);  // registered_delivery 0
+    silent.registered_delivery = 0;
+    auto lost = part(1, 2, 3);    // its record dropped by retention (minted before the others)
+    lost.id = id_at(0, 3);
+    for (const auto* r : {&quiet, &silent, &lost}) {
+        REQUIRE(wait_for([&](Completion done) { f.get().accept(*r, std::move(done)); }).ok());
+        REQUIRE(wait_for([&](Completion done) {
+                    f.get().update(r->id, StateChange{.status = MessageStatus::rejected, .at = at(100)},
+                                   std::move(done));
+                }).ok());
+    }
+    REQUIRE(wait_for([&](Completion done) {
+                f.get().drop_final_older_than(lost.id.time() + milliseconds(1), std::move(done));
+            }).ok());
+    // The records of `quiet` and `silent` are younger than `lost`'s: kept.
+    REQUIRE(f.get().find(quiet.id).ok());
+    REQUIRE_FALSE(f.get().find(lost.id).ok());
+    auto first = expire_groups(f, at(101), at(1'000), 2);
+    CHECK(first.groups == 2);
+    auto rest = expire_groups(f, at(101), at(1'000), 2);
+    CHECK(rest.groups == 1);
+    CHECK(first.reported + rest.reported == 1);
+    CHECK(expire_groups(f, at(101), at(1'000)).groups == 0);
+    auto o = owed(f);
+    REQUIRE(o.size() == 1);
+    CHECK(o[0].id == quiet.id);
+    CHECK(o[0].status == MessageStatus::rejected);
+    CHECK(o[0].detail == "parts:R-");
 }
 
 TEST_CASE("multipart: a restart between parts neither loses nor doubles the aggregate", "[ledger][receipts]") {

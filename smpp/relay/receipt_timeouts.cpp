@@ -46,8 +46,48 @@ void ReceiptTimeouts::arm() {
 
 void ReceiptTimeouts::sweep(std::function<void()> done) {
     boost::asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
-        self->batch(store::MessageId{}, self->now(), std::move(done));
+        const auto now = self->now();
+        // The timeouts first: a part overdue now completes its group the
+        // ordinary way before the group could be given up on.
+        self->batch(store::MessageId{}, now, [self, now, done = std::move(done)]() mutable {
+            if (self->part_groups_at_ && now < *self->part_groups_at_ + self->settings_.part_groups_every)
+                return done ? done() : void();
+            self->part_groups_at_ = now;
+            self->give_up_part_groups(now, std::move(done));
+        });
     });
+}
+
+void ReceiptTimeouts::give_up_part_groups(store::Timestamp now, std::function<void()> done) {
+    if (stopped_) return done ? done() : void();
+    // Called on the ledger's thread: it reads copies only.
+    auto cutoff = [policy = settings_.policy, grace = settings_.part_group_grace, now](std::string_view account) {
+        const auto p = policy ? policy(std::string(account)) : ReceiptTimeoutPolicy{};
+        return now - p.timeout - grace;
+    };
+    const auto limit = settings_.batch;
+    ledger_.expire_part_groups(
+        std::move(cutoff), now, limit,
+        [self = shared_from_this(), now, limit, done = std::move(done)](store::StatusOr<store::ExpiredPartGroups> e) mutable {
+            boost::asio::post(self->strand_, [self, now, limit, done = std::move(done), e = std::move(e)]() mutable {
+                if (!e.ok()) {
+                    spdlog::error("receipt timeouts: giving up on incomplete concatenated messages failed: {}",
+                                  e.status().to_string());
+                    return done ? done() : void();
+                }
+                if (e->groups > 0) {
+                    self->given_up_.fetch_add(e->groups, std::memory_order_relaxed);
+                    spdlog::warn("receipt timeouts: {} concatenated message(s) never got all their parts within their "
+                                 "account's receipt timeout; {} aggregate receipt(s) owed with the parts they had",
+                                 e->groups, e->reported);
+                    if (self->owed_)
+                        for (const auto& account : e->accounts) self->owed_(account);
+                }
+                // A full answer may have more behind it.
+                if (e->groups == limit) return self->give_up_part_groups(now, std::move(done));
+                if (done) done();
+            });
+        });
 }
 
 bool ReceiptTimeouts::try_resend(const store::MessageRecord& r) {

@@ -21,11 +21,22 @@
 // A sweep every `interval` walks the ledger's `sent` records oldest first
 // in batches (each batch resumes after the last id seen), so one slow
 // account cannot hide another's overdue messages.
+//
+// Concatenated messages whose account wants one aggregate receipt
+// (store/multipart_receipts.hpp) that never complete (the upstream sent 2
+// of 3 parts, or one was refused at intake) are given up on after the
+// timeouts, at most every `part_groups_every`: a group quiet for its
+// account's receipt timeout plus `part_group_grace` is reported with the
+// parts it has (the missing ones as not delivered) and deleted
+// (Ledger::expire_part_groups). By then every part that reached a carrier
+// has had its receipt or its timeout, so only parts that never came are
+// missing from it.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -57,6 +68,13 @@ struct ReceiptTimeoutSettings {
     // Re-sends `record` through a carrier other than `not_via`
     // (ForwardPath::resend); false when there is none (it is reported).
     std::function<bool(store::MessageRecord record, std::string not_via)> resend{};
+    // Beyond the receipt timeout before an incomplete part group is given
+    // up on: covers the sweep's own lag and a part sent a little after its
+    // siblings (an in-doubt resend after 6 min, a few retry rounds), whose
+    // timeout comes that much later.
+    std::chrono::milliseconds part_group_grace{std::chrono::hours{1}};
+    // Each look scans every open part group: not at every sweep.
+    std::chrono::milliseconds part_groups_every{std::chrono::minutes{10}};
 };
 
 class ReceiptTimeouts : public std::enable_shared_from_this<ReceiptTimeouts> {
@@ -73,11 +91,15 @@ public:
 
     std::uint64_t timed_out() const noexcept { return timed_out_.load(std::memory_order_relaxed); }
     std::uint64_t resent() const noexcept { return resent_.load(std::memory_order_relaxed); }
+    // Incomplete part groups given up on (reported with what they had).
+    std::uint64_t part_groups_given_up() const noexcept { return given_up_.load(std::memory_order_relaxed); }
 
 private:
     ReceiptTimeouts(boost::asio::any_io_executor ex, store::Ledger& ledger, ReceiptTimeoutSettings settings,
                     Owed owed);
     void batch(store::MessageId after, store::Timestamp now, std::function<void()> done);
+    // After the timeouts: part groups quiet for too long, `limit` at a time.
+    void give_up_part_groups(store::Timestamp now, std::function<void()> done);
     void arm();
     // Hands `r` to settings_.resend when its class says so; true when it took it.
     bool try_resend(const store::MessageRecord& r);
@@ -89,8 +111,10 @@ private:
     const ReceiptTimeoutSettings settings_;
     const Owed owed_;
     bool stopped_ = false;  // strand only
+    std::optional<store::Timestamp> part_groups_at_;  // strand only: the last look at them
     std::atomic<std::uint64_t> timed_out_{0};
     std::atomic<std::uint64_t> resent_{0};
+    std::atomic<std::uint64_t> given_up_{0};
 };
 
 }  // namespace smpp::relay

@@ -421,3 +421,94 @@ TEST_CASE("receipt timeouts: a re-send resumed with no other carrier left waits 
     REQUIRE(awaiting->size() == 1);
     CHECK(awaiting->front().id == id);
 }
+
+namespace {
+
+// Part `number` of 2 of message `reference` of acme (aggregate receipts), sent at `sent_at`.
+store::MessageRecord sent_part(store::Ledger& l, std::uint8_t number, std::uint16_t reference,
+                               store::Timestamp sent_at) {
+    store::MessageRecord r;
+    r.id = store::MessageId::make(t0, 1, static_cast<std::uint16_t>(reference * 10 + number));
+    r.account = "acme";
+    r.source = {5, 0, "ACME"};
+    r.destination = {1, 1, "447700900123"};
+    r.payload = "part";
+    r.registered_delivery = 1;
+    r.concatenation = store::Concatenation{reference, 2, number};
+    r.accepted_at = r.updated_at = t0;
+    l.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
+    l.sent(r.id, "carrier01", "P" + r.id.to_string(), {}, sent_at, [](store::Status s) { REQUIRE(s.ok()); });
+    return r;
+}
+
+void deliver(store::Ledger& l, const store::MessageRecord& r, store::Timestamp at) {
+    l.apply_receipt(store::CarrierReceipt{.carrier = "carrier01",
+                                          .keys = {"P" + r.id.to_string()},
+                                          .status = MessageStatus::delivered,
+                                          .received_at = at},
+                    [](store::StatusOr<store::ReceiptMatch> m) { REQUIRE(m.ok()); });
+}
+
+}  // namespace
+
+TEST_CASE("receipt timeouts: a concatenated message missing a part gets its aggregate receipt once quiet for the "
+          "account's receipt timeout",
+          "[relay][receipts]") {
+    boost::asio::io_context io;
+    store::InMemoryLedger ledger(store::MultipartBook{{"acme", store::multipart_policy::aggregate}});
+    // Message 1: the upstream sent part 1 of 2 only. Message 2: both parts
+    // went, part 2's receipt never came (its timeout completes the group).
+    auto lone = sent_part(ledger, 1, 1, t0 + hours(1));
+    deliver(ledger, lone, t0 + hours(2));
+    auto first = sent_part(ledger, 1, 2, t0 + hours(1));
+    auto second = sent_part(ledger, 2, 2, t0 + hours(1));
+    deliver(ledger, first, t0 + hours(2));
+
+    auto now = t0 + hours(2) + hours(72) + std::chrono::minutes(30);  // within the grace
+    std::vector<std::string> owed;
+    relay::ReceiptTimeoutSettings s;
+    s.shortest = hours(72);
+    s.clock = [&] { return now; };
+    s.part_groups_every = hours(1);
+    auto t = relay::ReceiptTimeouts::create(io.get_executor(), ledger, s,
+                                            [&](const std::string& account) { owed.push_back(account); });
+    auto sweep = [&] {
+        bool done = false;
+        t->sweep([&] { done = true; });
+        io.restart();
+        io.run_for(std::chrono::seconds(2));
+        REQUIRE(done);
+    };
+    sweep();
+    // Part 2's timeout completed message 2 as any receipt would have.
+    CHECK(ledger.find(second.id)->status == MessageStatus::undeliverable);
+    auto p = ledger.pending_receipts("acme", 10);
+    REQUIRE(p->size() == 1);
+    CHECK(p->front().id == first.id);
+    CHECK(p->front().detail == "parts:DU");
+    CHECK(t->part_groups_given_up() == 0);
+
+    // Past the grace, but looked at less than part_groups_every ago: not yet.
+    now += std::chrono::minutes(35);
+    sweep();
+    CHECK(t->part_groups_given_up() == 0);
+    now += std::chrono::minutes(30);
+    owed.clear();
+    sweep();
+    CHECK(t->part_groups_given_up() == 1);
+    CHECK(owed == std::vector<std::string>{"acme"});
+    p = ledger.pending_receipts("acme", 10);
+    REQUIRE(p->size() == 2);
+    CHECK(p->front().id == lone.id);
+    CHECK(p->front().status == MessageStatus::undeliverable);
+    CHECK(p->front().parts == 2);
+    CHECK(p->front().parts_delivered == 1);
+    CHECK(p->front().detail == "parts:D-");
+    CHECK(p->front().done_at == now);
+
+    // Gone: never reported twice.
+    now += hours(1);
+    sweep();
+    CHECK(t->part_groups_given_up() == 1);
+    CHECK(ledger.pending_receipts("acme", 10)->size() == 2);
+}

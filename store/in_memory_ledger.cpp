@@ -449,6 +449,14 @@ StatusOr<std::vector<PendingReceipt>> InMemoryLedger::pending_receipts(std::stri
     return out;
 }
 
+StatusOr<std::vector<std::string>> InMemoryLedger::owed_accounts() const {
+    std::lock_guard lock(mutex_);
+    std::set<std::string, std::less<>> names;
+    for (const auto& [key, r] : receipts_) names.insert(key.first);
+    for (const auto& [key, m] : mos_) names.insert(key.first);
+    return std::vector<std::string>(names.begin(), names.end());
+}
+
 StatusOr<bool> InMemoryLedger::is_opted_out(std::string_view account, std::string_view msisdn) const {
     std::lock_guard lock(mutex_);
     return opt_outs_.count(std::make_pair(std::string(account), std::string(msisdn))) > 0;

@@ -56,6 +56,7 @@ public:
                                                            const IdFilter& skip) const override;
     StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit,
                                                        const IdFilter& skip) const override;
+    StatusOr<std::vector<std::string>> owed_accounts() const override;
     StatusOr<std::vector<MessageRecord>> awaiting_receipt(Timestamp cutoff, std::size_t limit,
                                                                   MessageId after = {}) const override;
     StatusOr<std::vector<CarrierReceipt>> unmatched_receipts(std::string_view carrier,

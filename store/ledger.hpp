@@ -192,6 +192,10 @@ public:
     StatusOr<std::vector<MobileOriginated>> pending_mo(std::string_view account, std::size_t limit) const {
         return pending_mo(account, limit, {});
     }
+    // Every account with receipts or MOs parked, each once, in name order:
+    // what a start owes, including to accounts the configuration no longer
+    // has (nothing else would ever ask for theirs).
+    virtual StatusOr<std::vector<std::string>> owed_accounts() const = 0;
     // Records still `sent` (no final receipt) or `in_doubt` whose last
     // change is before `cutoff`, oldest first from the id after `after`, at
     // most `limit`.

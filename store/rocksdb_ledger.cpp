@@ -15,6 +15,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -1492,6 +1493,15 @@ StatusOr<std::vector<MobileOriginated>> RocksDbLedger::pending_mo(std::string_vi
     for (auto m = it->second.begin(); m != it->second.end() && out.size() < limit; ++m)
         if (!skip || !skip(m->second.id)) out.push_back(m->second);
     return out;
+}
+
+StatusOr<std::vector<std::string>> RocksDbLedger::owed_accounts() const {
+    // The in-memory copies of `receipts` and `mo` hold no account with nothing owed.
+    std::set<std::string, std::less<>> names;
+    std::lock_guard lock(impl_->pending_mutex);
+    for (const auto& [account, queue] : impl_->pending) names.insert(account);
+    for (const auto& [account, queue] : impl_->pending_mos) names.insert(account);
+    return std::vector<std::string>(names.begin(), names.end());
 }
 
 StatusOr<std::vector<MessageRecord>> RocksDbLedger::awaiting_receipt(Timestamp cutoff, std::size_t limit,

@@ -274,6 +274,26 @@ TEMPLATE_TEST_CASE("ledger: receipts parked for an unbound upstream", "[ledger]"
     CHECK(f.get().pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{r2});
 }
 
+TEMPLATE_TEST_CASE("ledger: the accounts owed receipts or MOs, also after a restart", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    using Names = std::vector<std::string>;
+    CHECK(f.get().owed_accounts().value().empty());
+    const PendingReceipt r{"zeta", id_at(1), MessageStatus::delivered, 0, at(10)};
+    REQUIRE(wait_for([&](Completion done) { f.get().park_receipt(r, std::move(done)); }).ok());
+    REQUIRE(wait_for([&](Completion done) {
+                f.get().park_receipt(PendingReceipt{"zeta", id_at(2)}, std::move(done));
+            }).ok());
+    const MobileOriginated mo{.id = id_at(3), .account = "alpha", .payload = "STOP", .received_at = at(3)};
+    REQUIRE(wait_for([&](Completion done) { f.get().park_mo(mo, std::move(done)); }).ok());
+    CHECK(f.get().owed_accounts().value() == Names{"alpha", "zeta"});
+    f.reopen();
+    CHECK(f.get().owed_accounts().value() == Names{"alpha", "zeta"});
+    REQUIRE(wait_for([&](Completion done) { f.get().remove_mo("alpha", mo.id, std::move(done)); }).ok());
+    REQUIRE(wait_for([&](Completion done) { f.get().remove_receipt("zeta", r.id, std::move(done)); }).ok());
+    CHECK(f.get().owed_accounts().value() == Names{"zeta"});
+}
+
 TEMPLATE_TEST_CASE("ledger: several receipts of an account removed in one write", "[ledger]", MemoryLedgerFixture,
                    RocksDbLedgerFixture) {
     TestType f;

@@ -54,6 +54,7 @@ public:
     void time_out(store::MessageId, store::MessageStatus, store::Timestamp, store::ReceiptCompletion done) override {
         done(busy());
     }
+    store::StatusOr<std::vector<std::string>> owed_accounts() const override { return std::vector<std::string>{}; }
     store::StatusOr<std::vector<store::MessageRecord>> awaiting_receipt(store::Timestamp, std::size_t,
                                                                         store::MessageId) const override {
         return std::vector<store::MessageRecord>{};

@@ -167,6 +167,8 @@ struct ReceiptForwarder::Account {
     std::optional<steady::time_point> timer_at;
     // Without a receiver bind, max_age is still applied, at most this often.
     steady::time_point next_age_check{};
+    // Not in the configuration: said once, not per receipt or per look.
+    bool unconfigured_warned = false;
 };
 
 std::shared_ptr<ReceiptForwarder> ReceiptForwarder::create(boost::asio::any_io_executor ex, store::Ledger& ledger,
@@ -195,6 +197,19 @@ ReceiptForwarderCounters ReceiptForwarder::counters() const {
             counters_.mo_retried.load(),
             counters_.mo_expired.load(),
             counters_.mo_refused.load()};
+}
+
+void ReceiptForwarder::start() {
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        if (self->stopped_) return;
+        auto owed = self->ledger_.owed_accounts();
+        if (!owed.ok()) {
+            ++self->counters_.ledger_errors;
+            spdlog::error("receipts: listing the accounts owed receipts/MOs failed: {}", owed.status().message());
+            return;
+        }
+        for (const auto& account : *owed) self->schedule_drain(account);
+    });
 }
 
 void ReceiptForwarder::notify(std::string account) {
@@ -260,7 +275,19 @@ void ReceiptForwarder::drain(const std::string& account) {
     auto& a = *accounts_[account];
     a.drain_posted = false;
     if (stopped_) return;
-    if (a.links.empty()) return expire_unbound(a, account);
+    const bool unconfigured = settings_.accounts && !settings_.accounts->contains(account);
+    if (unconfigured && !a.unconfigured_warned) {
+        a.unconfigured_warned = true;
+        if (settings_.max_age.count() > 0)
+            spdlog::warn("receipts account={}: not in the accounts configuration; its parked receipts and MOs can "
+                         "never be delivered and are dropped once older than max_age ({} ms)",
+                         account, settings_.max_age.count());
+        else
+            spdlog::warn("receipts account={}: not in the accounts configuration; its parked receipts and MOs can "
+                         "never be delivered, and max_age 0 keeps them",
+                         account);
+    }
+    if (a.links.empty()) return expire_unbound(a, account, unconfigured);
 
     const std::uint32_t cap_setting = settings_.max_in_flight_per_session;
     auto room = [&](const Account::Link& l) -> std::uint32_t {
@@ -461,10 +488,11 @@ void ReceiptForwarder::retry_later(Account& a, const std::string& account, Item 
     arm_timer(a, account, w.not_before);
 }
 
-void ReceiptForwarder::expire_unbound(Account& a, const std::string& account) {
+void ReceiptForwarder::expire_unbound(Account& a, const std::string& account, bool unconfigured) {
     // An account with no receiver bind (a transmitter-only client that asks
-    // for receipts, or one gone for days) kept every receipt forever, in
-    // the ledger and in its memory. max_age applies to them as to the rest.
+    // for receipts, one gone for days, or one removed from the
+    // configuration) kept every receipt forever, in the ledger and in its
+    // memory. max_age applies to them as to the rest.
     if (settings_.max_age.count() <= 0) return;
     const auto mono = steady::now();
     if (mono < a.next_age_check) return arm_timer(a, account, a.next_age_check);
@@ -499,8 +527,9 @@ void ReceiptForwarder::expire_unbound(Account& a, const std::string& account) {
                  &counters_.mo_expired, std::nullopt);
     if (dropped)
         spdlog::warn("receipts account={}: {} receipt(s)/MO(s) older than max_age ({} ms) dropped unsent: the "
-                     "account has no receiver or transceiver bind",
-                     account, dropped, settings_.max_age.count());
+                     "account {}",
+                     account, dropped, settings_.max_age.count(),
+                     unconfigured ? "is not configured any more" : "has no receiver or transceiver bind");
     // A full batch may have more behind it: look again soon. Otherwise when
     // the oldest kept one comes of age (at most hourly, at least a minute
     // apart: notify() from a busy account must not re-read its backlog

@@ -16,7 +16,9 @@
 //   - receipts older than max_age (from done_at, or the id's time when
 //     done_at is unset) are removed unsent, with a warning and a counter,
 //     also for an account with no receiver bind (checked when a receipt
-//     comes for it, at most once a minute, and on a timer);
+//     comes for it, at start(), at most once a minute, and on a timer),
+//     and for one the configuration no longer has (`accounts`), which can
+//     never bind again: one warning names it;
 //   - the deliver_sm is built from the envelope the receipt was parked with
 //     (store/pending_receipt.hpp), without reading the record; one parked
 //     without (an older version) reads it, and is removed when the record
@@ -70,6 +72,11 @@ struct ReceiptForwarderSettings {
     std::chrono::milliseconds max_age{std::chrono::hours{72}};
     // The clock max_age is measured with; empty = the system clock.
     std::function<store::Timestamp()> clock{};
+    // The configured accounts' system_ids. What is parked for another one
+    // (removed from the configuration since it was parked) can never be
+    // delivered: it only waits for max_age. nullopt: every account counts
+    // as configured.
+    std::optional<std::set<std::string, std::less<>>> accounts{};
 };
 
 struct ReceiptForwarderCounters {
@@ -117,6 +124,13 @@ public:
     static std::shared_ptr<ReceiptForwarder> create(boost::asio::any_io_executor ex, store::Ledger& ledger,
                                                     ReceiptForwarderSettings settings = {});
 
+    // Looks once at every account the ledger owes receipts or MOs
+    // (Ledger::owed_accounts), as if each had been notified: nothing else
+    // would for an account removed from the configuration, or one that
+    // never binds again, and what they are owed, reloaded at every start,
+    // would never reach max_age. Call once, after create().
+    void start();
+
     // A receipt or an MO of `account` was parked durably (call it from the
     // park Completion, any thread). Cheap: drains are coalesced.
     void notify(std::string account);
@@ -147,7 +161,8 @@ private:
     void schedule_drain(const std::string& account);
     void drain(const std::string& account);
     // drain() for an account with no receiver bind: only max_age.
-    void expire_unbound(Account& a, const std::string& account);
+    // `unconfigured`: nor can it ever have one (not in settings_.accounts).
+    void expire_unbound(Account& a, const std::string& account, bool unconfigured);
     // `stamp`: a receipt's, as read (its removal goes by it); none for an MO.
     void send(Account& a, const std::string& account, std::size_t link, Item item,
               std::optional<store::ReceiptStamp> stamp, protocol::DeliverSm pdu);

@@ -231,7 +231,14 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         // The receipt path: carriers' receipts are matched in the ledger
         // (ReceiptMatcher), and what each upstream account is owed goes out
         // on its receiver/transceiver binds (ReceiptForwarder).
-        forwarder = smpp::relay::ReceiptForwarder::create(io.get_executor(), *ledger);
+        // What is parked for an account the configuration no longer has
+        // can never be delivered: it waits only for max_age. start() looks
+        // at every account owed something, notified or not.
+        smpp::relay::ReceiptForwarderSettings forwarder_settings;
+        forwarder_settings.accounts.emplace();
+        for (const auto& a : config.accounts.accounts) forwarder_settings.accounts->insert(a.system_id);
+        forwarder = smpp::relay::ReceiptForwarder::create(io.get_executor(), *ledger, forwarder_settings);
+        forwarder->start();
         for (const auto& settings : config.carriers)
             carrier_ids.emplace(settings.id, smpp::relay::carrier_id_settings(settings.receipt_id));
         // Mobile-originated messages go to the account owning the number

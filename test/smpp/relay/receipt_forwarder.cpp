@@ -414,6 +414,48 @@ TEST_CASE("receipt forwarder: max_age applies to an account with no receiver bin
     CHECK(rig.forwarder->counters().forwarded == 0);
 }
 
+TEST_CASE("receipt forwarder: what is owed to an account no longer configured expires after max_age, found at start") {
+    // Parked before this start for `gone` (removed from the configuration
+    // since: it can never bind again) and for acme (no bind yet): nothing
+    // notifies the forwarder of either. Before, both stayed parked, reloaded
+    // at every start, for ever.
+    Loop loop;
+    store::InMemoryLedger ledger;
+    const auto now = store::MessageIdGenerator::system_clock_ms();
+    store::MessageIdGenerator ids{3};
+    auto park = [&](std::string account, store::Timestamp done_at) {
+        const auto id = ids.next();
+        ledger.park_receipt({std::move(account), id, MessageStatus::delivered, 0, done_at},
+                            [](store::Status st) { REQUIRE(st.ok()); });
+        return id;
+    };
+    park("gone", now - 3h);
+    park("gone", now - 2h);
+    const auto young = park("gone", now);
+    ledger.park_mo(store::MobileOriginated{.id = ids.next(), .account = "gone", .received_at = now - 2h},
+                   [](store::Status st) { REQUIRE(st.ok()); });
+    park("acme", now - 2h);
+    auto fs = Rig::fast();
+    fs.max_age = 1h;
+    fs.accounts.emplace();
+    fs.accounts->insert("acme");
+    auto forwarder = relay::ReceiptForwarder::create(loop.ioc.get_executor(), ledger, fs);
+    forwarder->start();
+    const bool drained = loop.run_until(
+        [&] {
+            return ledger.pending_receipts("gone", 10)->size() == 1 && ledger.pending_mo("gone", 10)->empty() &&
+                   ledger.pending_receipts("acme", 10)->empty();
+        },
+        5s);
+    CHECK(drained);
+    CHECK(ledger.pending_receipts("gone", 10)->front().id == young);  // not old enough yet
+    CHECK(forwarder->counters().expired == 3);
+    CHECK(forwarder->counters().mo_expired == 1);
+    CHECK(forwarder->counters().forwarded == 0);
+    forwarder->stop();
+    loop.run_for(20ms);
+}
+
 TEST_CASE("receipt forwarder: a deliver_sm_resp ESME_ROK after the timeout is taken; the receipt is not sent again") {
     Loop loop;
     auto fs = Rig::fast();

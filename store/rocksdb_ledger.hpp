@@ -12,7 +12,8 @@
 //   mo_seen      received_at ms(8) key(16)    -> ""              MOs parked (mo_seen.hpp),
 //                dropped by time range once older than the dedupe window
 //   parts        account \0 src \0 dst \0 ref total -> PartGroup  aggregate receipts
-//                (multipart_receipts.hpp): the final parts of an open group
+//                (multipart_receipts.hpp): the final parts of an open group,
+//                deleted once complete or given up on (expire_part_groups)
 //   raw_receipts, receipts and mo are never point-read: vector memtables
 //   (an append per write, sorted at flush) instead of skiplists.
 //

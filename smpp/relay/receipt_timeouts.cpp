@@ -1,5 +1,7 @@
 #include "smpp/relay/receipt_timeouts.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -65,7 +67,7 @@ void ReceiptTimeouts::give_up_part_groups(store::Timestamp now, std::function<vo
         const auto p = policy ? policy(std::string(account)) : ReceiptTimeoutPolicy{};
         return now - p.timeout - grace;
     };
-    const auto limit = settings_.batch;
+    const auto limit = std::max<std::size_t>(settings_.batch, 1);  // 0 would ask again for ever
     ledger_.expire_part_groups(
         std::move(cutoff), now, limit,
         [self = shared_from_this(), now, limit, done = std::move(done)](store::StatusOr<store::ExpiredPartGroups> e) mutable {

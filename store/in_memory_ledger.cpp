@@ -234,10 +234,15 @@ void InMemoryLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, st
     ExpiredPartGroups out;
     {
         std::lock_guard lock(mutex_);
-        for (auto it = parts_.begin(); it != parts_.end() && out.groups < limit;) {
+        for (auto it = parts_.begin(); it != parts_.end() && out.groups + out.dropped < limit;) {
             const std::string_view account = part_group_account(it->first);
             if (!(it->second.updated_at < cutoff(account))) {
                 ++it;
+                continue;
+            }
+            if (it->second.given_up) {  // reported long ago, no late part since
+                it = parts_.erase(it);
+                ++out.dropped;
                 continue;
             }
             // Any of its parts' records carries the envelope (they share it).
@@ -251,7 +256,9 @@ void InMemoryLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, st
                 receipts_.insert_or_assign(std::move(key), std::move(*owed));
                 ++out.reported;
             }
-            it = parts_.erase(it);
+            it->second.given_up = true;
+            it->second.updated_at = at;
+            ++it;
             ++out.groups;
         }
     }

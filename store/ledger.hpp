@@ -68,8 +68,10 @@ struct Recovery {
 
 // What one Ledger::expire_part_groups call did.
 struct ExpiredPartGroups {
-    std::size_t groups = 0;    // given up on and deleted
+    std::size_t groups = 0;    // given up on (kept as tombstones: PartGroup::given_up)
     std::size_t reported = 0;  // of those, with an aggregate receipt parked
+    std::size_t dropped = 0;   // tombstones quiet as long again: deleted
+    std::size_t unreadable = 0;  // values that did not decode: skipped, left as they are
     // The accounts owed those receipts, each once.
     std::vector<std::string> accounts{};
 };
@@ -122,10 +124,13 @@ public:
     // Gives up on aggregate part groups (multipart_receipts.hpp) that stay
     // open: one whose newest change is before `cutoff(account)` is reported
     // with what it has, as of `at` (abandon_part_group; the envelope from
-    // the record of one of its parts), and deleted, in one write with the
-    // receipt it owes, so a crash can neither lose nor double that receipt.
-    // A group none of whose records is left (retention) goes unreported. At
-    // most `limit` groups a call: a full answer may have more behind it.
+    // the record of one of its parts), and kept as a tombstone (given_up,
+    // updated_at = `at`), in one write with the receipt it owes, so a crash
+    // can neither lose nor double that receipt. A tombstone older than the
+    // cutoff is deleted. A group none of whose records is left (retention)
+    // goes unreported. A value that does not decode is skipped (counted).
+    // At most `limit` groups given up on or dropped a call: a full answer
+    // may have more behind it.
     virtual void expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,
                                     ExpiredPartGroupsCompletion done) = 0;
     virtual void schedule_retry(MessageId id, Timestamp when, Completion done) = 0;

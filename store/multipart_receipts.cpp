@@ -146,10 +146,10 @@ std::optional<PendingReceipt> abandon_part_group(const MessageRecord& part, cons
 }
 
 // Version 2 added updated_at; a version 1 group (written before) reads its
-// newest part's done_at instead.
+// newest part's done_at instead. Version 3 added flags (1: given_up).
 std::string encode(const PartGroup& g) {
     std::string out;
-    encoding::put_u8(out, 2);
+    encoding::put_u8(out, 3);
     encoding::put_u8(out, g.total);
     encoding::put_varint(out, g.parts.size());
     for (const auto& p : g.parts) {
@@ -160,6 +160,7 @@ std::string encode(const PartGroup& g) {
         encoding::put_time(out, p.done_at);
     }
     encoding::put_time(out, g.updated_at);
+    encoding::put_u8(out, g.given_up ? 1 : 0);
     return out;
 }
 
@@ -169,7 +170,7 @@ StatusOr<PartGroup> decode_part_group(std::string_view bytes) {
     std::uint8_t version = 0;
     std::uint64_t count = 0;
     auto bad = [] { return Status(StatusCode::corruption, "part group: bad encoding"); };
-    if (!in.get_u8(version) || (version != 1 && version != 2) || !in.get_u8(g.total) || !in.get_varint(count) || count > 255)
+    if (!in.get_u8(version) || version < 1 || version > 3 || !in.get_u8(g.total) || !in.get_varint(count) || count > 255)
         return bad();
     g.parts.resize(count);
     for (auto& p : g.parts) {
@@ -183,6 +184,9 @@ StatusOr<PartGroup> decode_part_group(std::string_view bytes) {
         if (version == 1) g.updated_at = std::max(g.updated_at, p.done_at);
     }
     if (version >= 2 && !in.get_time(g.updated_at)) return bad();
+    std::uint8_t flags = 0;
+    if (version >= 3 && (!in.get_u8(flags) || flags > 1)) return bad();
+    g.given_up = flags & 1;
     if (!in.done()) return bad();
     return g;
 }
@@ -227,14 +231,22 @@ MultipartStep apply_multipart(multipart_policy policy, const MessageRecord& prev
             return step;
         }
         // The reference was reused while the old group was open: report it
-        // with what it has, and start the new one with this part.
-        if (auto old = incomplete_aggregate_of(next, g)) step.owed.push_back(std::move(*old));
-        g.parts.clear();
-        g.updated_at = Timestamp{};
+        // with what it has (unless it was, when given up on), and start
+        // the new one with this part.
+        if (!g.given_up)
+            if (auto old = incomplete_aggregate_of(next, g)) step.owed.push_back(std::move(*old));
+        g = PartGroup{.total = part->total};
         slot = g.parts.end();
     }
     g.parts.insert(slot, mine);
     g.updated_at = std::max(g.updated_at, changed_at);
+    if (g.given_up) {
+        // A late part of a message already reported: one receipt per
+        // message. The tombstone stays for further late parts, until every
+        // part came or it lapses.
+        if (g.parts.size() < g.total) step.group = std::move(g);
+        return step;
+    }
     if (g.parts.size() < g.total) {
         step.group = std::move(g);
         return step;

@@ -85,6 +85,13 @@ struct PartGroup {
     // (a carrier's done date may be in another time zone). How long it has
     // been quiet decides when an incomplete group is given up on.
     Timestamp updated_at{};
+    // Given up on (Ledger::expire_part_groups): its aggregate receipt went
+    // with the parts it had. Kept as a tombstone, updated_at the time it
+    // was given up, for as long again: a part still on its way then (sent
+    // late after an outage, say) that becomes final later is absorbed here
+    // and owes nothing, where it would otherwise start a group of its own,
+    // given up on in turn: a second aggregate receipt for one message.
+    bool given_up = false;
     friend bool operator==(const PartGroup&, const PartGroup&) = default;
 };
 

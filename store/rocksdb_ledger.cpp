@@ -1289,11 +1289,22 @@ void RocksDbLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std
                         *result = {};
                         std::unique_ptr<rocksdb::Iterator> it(
                             impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(parts)));
-                        for (it->SeekToFirst(); it->Valid() && result->groups < limit; it->Next()) {
+                        for (it->SeekToFirst(); it->Valid() && result->groups + result->dropped < limit;
+                             it->Next()) {
                             const std::string_view key = view(it->key());
                             auto group = decode_part_group(view(it->value()));
-                            if (!group.ok()) return group.status();
+                            if (!group.ok()) {
+                                // One bad value must not stop every other
+                                // group's sweep for good; it stays for a look.
+                                ++result->unreadable;
+                                continue;
+                            }
                             if (!(group->updated_at < cutoff(part_group_account(key)))) continue;
+                            if (group->given_up) {  // reported long ago, no late part since
+                                g.erase(parts, std::string(key));
+                                ++result->dropped;
+                                continue;
+                            }
                             // Any of its parts' records carries the envelope (they share it).
                             std::optional<MessageRecord> part;
                             for (const auto& p : group->parts) {
@@ -1311,7 +1322,9 @@ void RocksDbLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std
                                 g.park(*owed);
                                 ++result->reported;
                             }
-                            g.erase(parts, std::string(key));
+                            group->given_up = true;
+                            group->updated_at = at;
+                            g.put(parts, std::string(key), encode(*group));
                             ++result->groups;
                         }
                         return from_rocksdb(it->status());

@@ -13,7 +13,8 @@
 //                dropped by time range once older than the dedupe window
 //   parts        account \0 src \0 dst \0 ref total -> PartGroup  aggregate receipts
 //                (multipart_receipts.hpp): the final parts of an open group,
-//                deleted once complete or given up on (expire_part_groups)
+//                deleted once complete, or once quiet as long again after it
+//                was given up on (expire_part_groups: a tombstone till then)
 //   raw_receipts, receipts and mo are never point-read: vector memtables
 //   (an append per write, sorted at flush) instead of skiplists.
 //

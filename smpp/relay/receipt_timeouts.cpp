@@ -86,7 +86,11 @@ void ReceiptTimeouts::give_up_part_groups(store::Timestamp now, std::function<vo
                         for (const auto& account : e->accounts) self->owed_(account);
                 }
                 // A full answer may have more behind it.
-                if (e->groups == limit) return self->give_up_part_groups(now, std::move(done));
+                if (e->unreadable > 0)
+                    spdlog::error("receipt timeouts: {} concatenated message group(s) in the ledger do not decode; "
+                                  "skipped",
+                                  e->unreadable);
+                if (e->groups + e->dropped == limit) return self->give_up_part_groups(now, std::move(done));
                 if (done) done();
             });
         });

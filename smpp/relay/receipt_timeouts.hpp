@@ -27,10 +27,11 @@
 // of 3 parts, or one was refused at intake) are given up on after the
 // timeouts, at most every `part_groups_every`: a group quiet for its
 // account's receipt timeout plus `part_group_grace` is reported with the
-// parts it has (the missing ones as not delivered) and deleted
-// (Ledger::expire_part_groups). By then every part that reached a carrier
-// has had its receipt or its timeout, so only parts that never came are
-// missing from it.
+// parts it has (the missing ones as not delivered) and kept as a
+// tombstone as long again, then deleted (Ledger::expire_part_groups). A
+// part still on its way when its group was given up on (sent late, after
+// an outage) finds the tombstone when it becomes final and owes nothing:
+// the upstream gets one receipt per message.
 #include <atomic>
 #include <chrono>
 #include <cstdint>

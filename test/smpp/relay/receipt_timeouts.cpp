@@ -512,3 +512,40 @@ TEST_CASE("receipt timeouts: a concatenated message missing a part gets its aggr
     CHECK(t->part_groups_given_up() == 1);
     CHECK(ledger.pending_receipts("acme", 10)->size() == 2);
 }
+
+TEST_CASE("receipt timeouts: a part sent long after its sibling's receipt, then never receipted, reports its message "
+          "once",
+          "[relay][receipts]") {
+    boost::asio::io_context io;
+    store::InMemoryLedger ledger(store::MultipartBook{{"acme", store::multipart_policy::aggregate}});
+    // Part 2 reached its carrier 2 h after part 1 was delivered (it waited
+    // out that carrier's outage), and its receipt never came. The group is
+    // given up on 73 h after part 1's receipt; part 2 times out an hour
+    // later. Before, part 2 then started a group of its own, given up on in
+    // turn: two aggregate receipts for one message ("parts:D-", "parts:-U").
+    auto first = sent_part(ledger, 1, 7, t0 + hours(1));
+    deliver(ledger, first, t0 + hours(1));
+    auto second = sent_part(ledger, 2, 7, t0 + hours(3));
+    store::Timestamp now = t0;
+    relay::ReceiptTimeoutSettings s;
+    s.shortest = hours(72);
+    s.clock = [&] { return now; };
+    s.part_groups_every = std::chrono::minutes(1);
+    auto t = relay::ReceiptTimeouts::create(io.get_executor(), ledger, s, [](const std::string&) {});
+    auto sweep = [&] {
+        bool done = false;
+        t->sweep([&] { done = true; });
+        io.restart();
+        io.run_for(std::chrono::seconds(2));
+        REQUIRE(done);
+    };
+    // Hourly sweeps for ten days, as the connector runs them.
+    for (now = t0 + hours(2); now < t0 + hours(240); now += hours(1)) sweep();
+    CHECK(ledger.find(second.id)->status == MessageStatus::undeliverable);
+    auto p = ledger.pending_receipts("acme", 10);
+    REQUIRE(p.ok());
+    REQUIRE(p->size() == 1);
+    CHECK(p->front().id == first.id);
+    CHECK(p->front().detail == "parts:D-");
+    CHECK(t->part_groups_given_up() == 1);
+}

@@ -1129,13 +1129,24 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
     const auto at = now_ms();
     const auto id = f->id.to_string();
     give_back(*f);  // the carrier is done with it, whatever the outcome
-    if (f->part) parts_.answered(*f->part, carrier_id);
+    // A part the carrier took, or may have (in doubt), is marked so in the
+    // same step that ends its being on the way there.
+    bool joined = true;
+    if (f->part) {
+        const auto now = PartAffinity::clock::now();
+        if (std::holds_alternative<carrier::Sent>(outcome))
+            joined = parts_.answered_taken(*f->part, f->part_seqnum, carrier_id, now);
+        else if (std::holds_alternative<carrier::InDoubt>(outcome))
+            joined = parts_.answered_taken(*f->part, 0, carrier_id, now);
+        else
+            parts_.answered(*f->part, carrier_id);
+    }
     report_health(*f, carrier_id, outcome);
     if (!std::holds_alternative<carrier::Transient>(outcome) && !std::holds_alternative<carrier::Refused>(outcome))
         release(*f);
     if (auto* sent = std::get_if<carrier::Sent>(&outcome)) {
         counters_.sent.fetch_add(1, std::memory_order_relaxed);
-        if (f->part && !parts_.taken(*f->part, f->part_seqnum, carrier_id, PartAffinity::clock::now()))
+        if (!joined)
             spdlog::warn("message {}: part {} of {} went through {}, other parts through another carrier; the "
                          "handset may not join them",
                          id, f->part_seqnum, f->part->total, carrier_id);
@@ -1171,7 +1182,7 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
         spdlog::warn("message {} in doubt at {}: {}", id, carrier_id, carrier::describe(outcome));
         // The carrier may have this part: its siblings go there too (not
         // counted as taken; a late ESME_ROK or a receipt says more).
-        if (f->part && !parts_.taken(*f->part, 0, carrier_id, PartAffinity::clock::now()))
+        if (!joined)
             spdlog::warn("message {}: part {} of {} is in doubt at {}, other parts went through another carrier; "
                          "the handset may not join them",
                          id, f->part_seqnum, f->part->total, carrier_id);

@@ -130,8 +130,12 @@ const char* PartAffinity::depart(const ConcatKey& key, std::string_view carrier,
 void PartAffinity::answered(const ConcatKey& key, std::string_view carrier) {
     if (!enabled()) return;
     std::lock_guard lock(mutex_);
+    answered_locked(flat(key), carrier);
+}
+
+void PartAffinity::answered_locked(const std::string& k, std::string_view carrier) {
     // A lapsed pin is not erased here: live() does that, with the time.
-    auto it = entries_.find(flat(key));
+    auto it = entries_.find(k);
     if (it == entries_.end()) return;
     auto& way = it->second.on_the_way;
     for (auto i = way.begin(); i != way.end(); ++i)
@@ -144,7 +148,20 @@ void PartAffinity::answered(const ConcatKey& key, std::string_view carrier) {
 bool PartAffinity::taken(const ConcatKey& key, std::uint8_t seqnum, std::string_view carrier, clock::time_point now) {
     if (!enabled()) return true;
     std::lock_guard lock(mutex_);
+    return taken_locked(flat(key), key.total, seqnum, carrier, now);
+}
+
+bool PartAffinity::answered_taken(const ConcatKey& key, std::uint8_t seqnum, std::string_view carrier,
+                                  clock::time_point now) {
+    if (!enabled()) return true;
+    std::lock_guard lock(mutex_);
     const auto k = flat(key);
+    answered_locked(k, carrier);
+    return taken_locked(k, key.total, seqnum, carrier, now);
+}
+
+bool PartAffinity::taken_locked(const std::string& k, std::uint8_t total, std::uint8_t seqnum,
+                                std::string_view carrier, clock::time_point now) {
     auto* e = live(k, now);
     if (!e) {
         // Lapsed, or never pinned (over max_messages): it pins from here.
@@ -160,7 +177,7 @@ bool PartAffinity::taken(const ConcatKey& key, std::uint8_t seqnum, std::string_
     }
     e->touched = std::max(e->touched, now);  // seeds after a restart come in any order
     if (seqnum > 0) e->parts.set(seqnum);
-    if (e->parts.count() >= key.total) entries_.erase(k);  // every part taken: nothing left to pin
+    if (e->parts.count() >= total) entries_.erase(k);  // every part taken: nothing left to pin
     return joined;
 }
 

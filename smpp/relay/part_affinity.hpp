@@ -88,6 +88,11 @@ public:
     // doubt included; or it never went: its `sending` was not stored).
     // Pairs: each depart() that let a part go is answered once.
     void answered(const ConcatKey& key, std::string_view carrier);
+    // answered() and taken() under one lock, for a carrier that took the
+    // part (or may have it: seqnum 0): in between, the pin would show the
+    // part neither on its way nor taken, and a sibling could leave for
+    // another carrier. taken()'s answer.
+    bool answered_taken(const ConcatKey& key, std::uint8_t seqnum, std::string_view carrier, clock::time_point now);
     // `carrier` took part `seqnum` (0: may have it, in doubt, not counted
     // toward every part taken). False when another carrier had taken a
     // part before: the message is split (the caller says so in the log).
@@ -113,6 +118,10 @@ private:
     // Under the lock: a new entry for `k`, or null when max_messages are kept.
     Entry* add(const std::string& k, clock::time_point now);
     static Pin pin_of(const Entry& e);
+    // Under the lock: answered() / taken() of the entry keyed `k`.
+    void answered_locked(const std::string& k, std::string_view carrier);
+    bool taken_locked(const std::string& k, std::uint8_t total, std::uint8_t seqnum, std::string_view carrier,
+                      clock::time_point now);
 
     const std::chrono::milliseconds window_;
     const std::size_t max_messages_;

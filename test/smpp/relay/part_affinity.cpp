@@ -242,3 +242,24 @@ TEST_CASE("part affinity: two parts departing at once on two threads for two car
     }
     CHECK(both_went == 0);
 }
+
+TEST_CASE("part affinity: a part answered and taken in one step is never seen neither on its way nor taken",
+          "[relay][parts]") {
+    PartAffinity parts(10min);
+    CHECK(parts.depart(key(5, 2), "carrier00", both, t0) == nullptr);
+    CHECK(parts.answered_taken(key(5, 2), 1, "carrier00", t0));
+    auto pin = parts.pin(key(5, 2), t0);
+    REQUIRE(pin);
+    CHECK(pin->taken);
+    CHECK(pin->awaited.empty());
+    CHECK(parts.depart(key(5, 2), "carrier01", both, t0) != nullptr);
+    // In doubt (seqnum 0) pins as taken without counting the part.
+    CHECK(parts.depart(key(6, 2), "carrier01", both, t0) == nullptr);
+    CHECK(parts.answered_taken(key(6, 2), 0, "carrier01", t0));
+    CHECK(parts.pin(key(6, 2), t0)->taken);
+    CHECK(parts.depart(key(6, 2), "carrier00", both, t0) != nullptr);
+    // The last part taken drops the pin.
+    CHECK(parts.depart(key(5, 2), "carrier00", both, t0) == nullptr);
+    CHECK(parts.answered_taken(key(5, 2), 2, "carrier00", t0));
+    CHECK_FALSE(parts.pin(key(5, 2), t0));
+}

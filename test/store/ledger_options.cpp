@@ -19,6 +19,7 @@ TEST_CASE("ledger options: defaults keep fdatasync and take the write buffer siz
     CHECK(db.recycle_log_file_num == 0u);
     CHECK(s.background_low_priority);
     CHECK(family.write_buffer_size == 16u << 20);
+    CHECK(db.max_total_wal_size == 8u * (16u << 20));  // not RocksDB's 0: 4 x all write buffers
     // The journal (on by default) takes the fsync; RocksDB writes its WAL
     // back as it goes instead of in bursts.
     CHECK(db.wal_bytes_per_sync == 256u << 10);

@@ -89,7 +89,8 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
         v.receipts = StatsView::Receipts{.matched = 80, .parked = 4, .late_matched = 3, .duplicates = 2,
                                          .unparsed = 1, .forwarded = 75, .retried = 6, .expired = 1, .refused = 2,
                                          .not_requested = 5, .orphaned = 0, .mo_parked = 9, .mo_forwarded = 8,
-                                         .mo_retried = 1, .mo_expired = 0, .mo_refused = 1};
+                                         .mo_retried = 1, .mo_expired = 0, .mo_refused = 1, .timed_out = 7,
+                                         .timeout_resent = 2, .parts_given_up = 1};
         return v;
     };
     const AdminService service(sources);
@@ -99,7 +100,7 @@ TEST_CASE("admin_service: stats prints the forward path's and the ledger's count
           "replaced=1 ledger_errors=0 split=5 late_sent=0\n"
           "waiting outage=6 concat_pinned=3\n"
           "receipts matched=80 parked=4 late_matched=3 duplicates=2 unparsed=1 forwarded=75 retried=6 expired=1 "
-          "refused=2 not_requested=5 orphaned=0\n"
+          "refused=2 not_requested=5 orphaned=0 timed_out=7 timeout_resent=2 parts_given_up=1\n"
           "mo parked=9 forwarded=8 retried=1 expired=0 refused=1\n"
           "ledger writes=250 groups=40 overlapped=12 journal_records=40 journal_switches=1 journal_waits=0 "
           "journal_replayed=7\n"

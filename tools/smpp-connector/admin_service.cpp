@@ -117,9 +117,11 @@ std::string stats_text(const StatsView& v) {
     out += fmt::format("waiting outage={} concat_pinned={}\n", v.outage_waiting, v.concat_pinned);
     if (const auto& r = v.receipts) {
         out += fmt::format("receipts matched={} parked={} late_matched={} duplicates={} unparsed={} forwarded={} "
-                           "retried={} expired={} refused={} not_requested={} orphaned={}\n",
+                           "retried={} expired={} refused={} not_requested={} orphaned={} timed_out={} "
+                           "timeout_resent={} parts_given_up={}\n",
                            r->matched, r->parked, r->late_matched, r->duplicates, r->unparsed, r->forwarded,
-                           r->retried, r->expired, r->refused, r->not_requested, r->orphaned);
+                           r->retried, r->expired, r->refused, r->not_requested, r->orphaned, r->timed_out,
+                           r->timeout_resent, r->parts_given_up);
         out += fmt::format("mo parked={} forwarded={} retried={} expired={} refused={}\n", r->mo_parked,
                            r->mo_forwarded, r->mo_retried, r->mo_expired, r->mo_refused);
     }

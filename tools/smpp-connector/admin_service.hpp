@@ -61,6 +61,10 @@ struct StatsView {
         std::uint64_t matched = 0, parked = 0, late_matched = 0, duplicates = 0, unparsed = 0, forwarded = 0,
                       retried = 0, expired = 0, refused = 0, not_requested = 0, orphaned = 0;
         std::uint64_t mo_parked = 0, mo_forwarded = 0, mo_retried = 0, mo_expired = 0, mo_refused = 0;
+        // ReceiptTimeouts: messages given a synthetic receipt for want of
+        // the carrier's, of which sent once more, and concatenated
+        // messages reported without all their parts.
+        std::uint64_t timed_out = 0, timeout_resent = 0, parts_given_up = 0;
     };
     Forward forward;
     std::optional<Receipts> receipts;  // none without a RocksDB ledger

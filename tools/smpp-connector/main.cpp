@@ -486,7 +486,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                     return forward->credits(id);
                 };
             if (forward)
-                sources.stats = [forward, &ledger, &config, &matcher, &forwarder] {
+                sources.stats = [forward, &ledger, &config, &matcher, &forwarder, &timeouts] {
                     smpp::admin::StatsView v;
                     const auto c = forward->counters();
                     v.forward = {c.accepted, c.refused,  c.sent,      c.retries,  c.rejected,     c.in_doubt,
@@ -512,6 +512,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                             .mo_retried = f.mo_retried,
                             .mo_expired = f.mo_expired,
                             .mo_refused = f.mo_refused};
+                        if (timeouts) {
+                            v.receipts->timed_out = timeouts->timed_out();
+                            v.receipts->timeout_resent = timeouts->resent();
+                            v.receipts->parts_given_up = timeouts->part_groups_given_up();
+                        }
                     }
                     v.outage_waiting = forward->outage_waiting();
                     v.concat_pinned = forward->pinned_messages();

@@ -1267,17 +1267,38 @@ void RocksDbLedger::time_out(MessageId id, MessageStatus reported, Timestamp at,
 }
 
 void RocksDbLedger::expire_unmatched(Timestamp cutoff, Completion done) {
-    impl_->enqueue({[this, cutoff](Group& g) -> Status {
+    expire_unmatched_from(cutoff, std::string(), std::move(done));
+}
+
+void RocksDbLedger::expire_unmatched_from(Timestamp cutoff, std::string from, Completion done) {
+    // Receipts parked for retention_days are keyed by carrier id, not by
+    // time: expiry decodes every one. In bounded exclusive tasks, so that a
+    // carrier whose receipts never match (millions parked) stalls the
+    // writer, and every submit_sm waiting for its ESME_ROK, for one batch
+    // at a time rather than the whole family.
+    auto next = std::make_shared<std::string>();
+    impl_->enqueue({[this, cutoff, from = std::move(from), next](Group& g) -> Status {
                         std::unique_ptr<rocksdb::Iterator> it(
                             impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(unmatched)));
-                        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+                        if (from.empty()) it->SeekToFirst();
+                        else it->Seek(from);
+                        for (std::size_t n = 0; it->Valid(); it->Next(), ++n) {
+                            if (n == unmatched_scan_batch) {
+                                *next = std::string(view(it->key()));
+                                break;
+                            }
                             auto c = decode_carrier_receipt(view(it->value()));
-                            if (!c.ok()) return c.status();
+                            // One bad value must not keep every other from expiring.
+                            if (!c.ok()) continue;
                             if (c->received_at < cutoff) g.erase(unmatched, std::string(view(it->key())));
                         }
                         return from_rocksdb(it->status());
                     },
-                    std::move(done), true});
+                    [this, cutoff, next, done = std::move(done)](Status s) mutable {
+                        if (!s.ok() || next->empty()) return done(std::move(s));
+                        expire_unmatched_from(cutoff, std::move(*next), std::move(done));
+                    },
+                    true});
 }
 
 void RocksDbLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,

@@ -136,8 +136,14 @@ public:
 
     struct Impl;
 
+    // expire_unmatched() scans this many parked receipts per writer task,
+    // then queues the rest behind the writes that came meanwhile.
+    static constexpr std::size_t unmatched_scan_batch = 10'000;
+
 private:
     explicit RocksDbLedger(std::unique_ptr<Impl> impl);
+    // expire_unmatched() from the key `from` on ("" = the first).
+    void expire_unmatched_from(Timestamp cutoff, std::string from, Completion done);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -236,6 +236,44 @@ TEST_CASE("rocksdb ledger: a rarely written family does not hold the WAL past it
     CHECK(*opted);
 }
 
+// Unmatched receipts expire in bounded writer tasks: every batch of the
+// scan, not only the first, drops what is old and keeps what is not.
+TEST_CASE("rocksdb ledger: unmatched receipts expire across several scan batches") {
+    TempDir dir;
+    auto s = settings_at(dir.path);
+    s.sync = false;
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    auto ledger = std::move(opened).value();
+    const std::size_t n = 2 * RocksDbLedger::unmatched_scan_batch + 5;
+    const auto old_at = Timestamp{} + std::chrono::hours(1);
+    const auto new_at = old_at + std::chrono::hours(2);
+    std::atomic<std::size_t> answered{0}, failed{0};
+    std::promise<void> all;
+    for (std::size_t i = 0; i < n; ++i) {
+        CarrierReceipt c{.carrier = "carrier-a",
+                         .keys = {"K" + std::to_string(i)},
+                         .received_at = i % 3 == 0 ? new_at : old_at};
+        ledger->apply_receipt(c, [&](StatusOr<ReceiptMatch> m) {
+            if (!m.ok()) ++failed;
+            if (++answered == n) all.set_value();
+        });
+    }
+    all.get_future().get();
+    REQUIRE(failed == 0);
+    REQUIRE(ledger->unmatched_receipts("carrier-a", n + 1)->size() == n);
+    const auto groups_before = ledger->writer_stats().groups;
+    REQUIRE(wait_for([&](Completion done) { ledger->expire_unmatched(old_at + std::chrono::hours(1), std::move(done)); })
+                .ok());
+    // Three writer tasks, each its own group: before, one task decoded and
+    // erased the whole family while every other write waited.
+    CHECK(ledger->writer_stats().groups - groups_before == 3);
+    auto left = ledger->unmatched_receipts("carrier-a", n + 1);
+    REQUIRE(left.ok());
+    CHECK(left->size() == (n + 2) / 3);
+    for (const auto& r : *left) CHECK(r.received_at == new_at);
+}
+
 TEST_CASE("rocksdb ledger: a full write queue answers busy at once") {
     TempDir dir;
     LedgerSettings s = settings_at(dir.path);

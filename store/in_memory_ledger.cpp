@@ -257,6 +257,7 @@ void InMemoryLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, st
                 ++out.reported;
             }
             it->second.given_up = true;
+            it->second.given_up_at = at;
             it->second.updated_at = at;
             ++it;
             ++out.groups;

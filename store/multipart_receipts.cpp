@@ -146,7 +146,8 @@ std::optional<PendingReceipt> abandon_part_group(const MessageRecord& part, cons
 }
 
 // Version 2 added updated_at; a version 1 group (written before) reads its
-// newest part's done_at instead. Version 3 added flags (1: given_up).
+// newest part's done_at instead. Version 3 added flags (1: given_up,
+// followed by given_up_at).
 std::string encode(const PartGroup& g) {
     std::string out;
     encoding::put_u8(out, 3);
@@ -161,6 +162,7 @@ std::string encode(const PartGroup& g) {
     }
     encoding::put_time(out, g.updated_at);
     encoding::put_u8(out, g.given_up ? 1 : 0);
+    if (g.given_up) encoding::put_time(out, g.given_up_at);
     return out;
 }
 
@@ -187,6 +189,7 @@ StatusOr<PartGroup> decode_part_group(std::string_view bytes) {
     std::uint8_t flags = 0;
     if (version >= 3 && (!in.get_u8(flags) || flags > 1)) return bad();
     g.given_up = flags & 1;
+    if (g.given_up && !in.get_time(g.given_up_at)) return bad();
     if (!in.done()) return bad();
     return g;
 }
@@ -220,6 +223,10 @@ MultipartStep apply_multipart(multipart_policy policy, const MessageRecord& prev
                          .error_code = next.error_code,
                          .done_at = own && own->done_at != Timestamp{} ? own->done_at : next.final_at};
     PartGroup g = group && group->total == part->total ? *group : PartGroup{.total = part->total};
+    // Accepted after the group was given up on: a new message under a reused
+    // reference, however its part numbers fall (its part 2 may report before
+    // its part 1, and the old message may have lacked a part 2).
+    if (g.given_up && next.id.time() >= g.given_up_at) g = PartGroup{.total = part->total};
     const Timestamp changed_at = next.final_at != Timestamp{} ? next.final_at : next.updated_at;
     step.group_changed = true;
     step.group_key = part_group_key(next, *part);

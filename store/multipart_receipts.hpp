@@ -92,6 +92,10 @@ struct PartGroup {
     // and owes nothing, where it would otherwise start a group of its own,
     // given up on in turn: a second aggregate receipt for one message.
     bool given_up = false;
+    // When it was given up on: a part accepted since (its id's time) is not
+    // a late part of that message but one of a new message reusing the
+    // reference (8-bit references wrap), and starts a group of its own.
+    Timestamp given_up_at{};
     friend bool operator==(const PartGroup&, const PartGroup&) = default;
 };
 

@@ -1344,6 +1344,7 @@ void RocksDbLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std
                                 ++result->reported;
                             }
                             group->given_up = true;
+                            group->given_up_at = at;
                             group->updated_at = at;
                             g.put(parts, std::string(key), encode(*group));
                             ++result->groups;

@@ -167,6 +167,7 @@ TEST_CASE("multipart: a part group survives its encoding") {
     CHECK(*back == g);
     PartGroup tombstone = g;
     tombstone.given_up = true;
+    tombstone.given_up_at = at(10);
     back = decode_part_group(encode(tombstone));
     REQUIRE(back.ok());
     CHECK(*back == tombstone);
@@ -593,4 +594,45 @@ TEMPLATE_TEST_CASE("multipart: a reused reference reports the open group and sta
     CHECK(o[1].id == new1.id);
     CHECK(o[1].status == MessageStatus::delivered);
     CHECK(o[1].detail == "parts:DD");
+}
+
+TEMPLATE_TEST_CASE("multipart: a message accepted after its reference's group was given up on starts its own group",
+                   "[ledger][receipts]", MemoryMultipart, RocksDbMultipart) {
+    TestType f;
+    f.open(MultipartBook{{"acme", multipart_policy::aggregate}});
+    auto old1 = part(1, 2, 5);  // the old message's part 2 never came (refused at intake)
+    auto new1 = part(1, 2, 5);
+    new1.id = id_at(6'000, 5);
+    auto new2 = part(2, 2, 5);
+    new2.id = id_at(6'001, 5);
+    auto send = [&](const MessageRecord& r, const std::string& carrier_id) {
+        REQUIRE(wait_for([&](Completion done) { f.get().accept(r, std::move(done)); }).ok());
+        REQUIRE(wait_for([&](Completion done) {
+                    f.get().sent(r.id, "carrier-a", carrier_id, {}, at(6'010), std::move(done));
+                }).ok());
+    };
+    auto keyed = [](CarrierReceipt c, std::string key) {
+        c.carrier_message_id = key;
+        c.keys = {std::move(key)};
+        return c;
+    };
+    send(old1, "O1");
+    CHECK_FALSE(receipt(f, keyed(carrier_receipt(old1, MessageStatus::delivered, 100), "O1")).owes_upstream);
+    REQUIRE(expire_groups(f, at(101), at(5'000)).reported == 1);
+    f.reopen();
+    // A new message under the same reference, its part 2's receipt first:
+    // the tombstone lacks a part 2, but the part was accepted after the
+    // give-up, so it is not taken for the old message's late part. Before,
+    // it was absorbed (owing nothing), and 73 h later the new message was
+    // reported "parts:D-" although both parts were delivered.
+    send(new1, "N1");
+    send(new2, "N2");
+    CHECK_FALSE(receipt(f, keyed(carrier_receipt(new2, MessageStatus::delivered, 6'100), "N2")).owes_upstream);
+    CHECK(receipt(f, keyed(carrier_receipt(new1, MessageStatus::delivered, 6'101), "N1")).owes_upstream);
+    auto o = owed(f);
+    REQUIRE(o.size() == 2);
+    CHECK(o[0].detail == "parts:D-");
+    CHECK(o[1].id == new1.id);
+    CHECK(o[1].detail == "parts:DD");
+    CHECK(expire_groups(f, at(6'102), at(20'000)).groups == 0);
 }

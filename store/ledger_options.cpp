@@ -10,15 +10,6 @@ Status configure_rocksdb(const LedgerSettings& settings, rocksdb::DBOptions& db,
     both.create_if_missing = true;
     both.create_missing_column_families = true;
     both.write_buffer_size = settings.write_buffer_mb << 20;
-    // RocksDB keeps every WAL file that a family's memtable still needs.
-    // A family written once in a while (opt_outs, parts, mo, retries) has
-    // a memtable that fills for days, and its first entry holds every WAL
-    // file written since: RocksDB's own bound (0: four times all families'
-    // write buffers, 6 GiB here) lets the WAL reach gigabytes, each
-    // replayed at the next start. Past this bound RocksDB flushes the
-    // families that hold the oldest file. 8 write buffers: the busy
-    // families (two memtables each) flush on their own well before it.
-    both.max_total_wal_size = 8 * both.write_buffer_size;
     // Measured and left at RocksDB's defaults (docs/PERFORMANCE.md, forward
     // path latency): use_fsync stays false (the WAL sync is fdatasync);
     // recycle_log_file_num (WAL rewritten in place, no size change to
@@ -53,6 +44,18 @@ Status configure_rocksdb(const LedgerSettings& settings, rocksdb::DBOptions& db,
         if (!s.ok()) return Status(StatusCode::invalid_argument, "ledger rocksdb_options: " + s.ToString());
         both = tuned;
     }
+    // RocksDB keeps every WAL file that a family's memtable still needs.
+    // A family written once in a while (opt_outs, parts, mo, retries) has
+    // a memtable that fills for days, and its first entry holds every WAL
+    // file written since: RocksDB's own bound (0: four times all families'
+    // write buffers, 6 GiB here) lets the WAL reach gigabytes, each
+    // replayed at the next start. Past this bound RocksDB flushes the
+    // families that hold the oldest file. 8 write buffers: the busy
+    // families (two memtables each) flush on their own well before it.
+    // After rocksdb_options: from the write buffer they may have set,
+    // unless they set this bound themselves.
+    if (settings.rocksdb_options.find("max_total_wal_size") == std::string::npos)
+        both.max_total_wal_size = 8 * both.write_buffer_size;
     db = rocksdb::DBOptions(both);
     family = rocksdb::ColumnFamilyOptions(both);
     return {};

@@ -38,6 +38,12 @@ TEST_CASE("ledger options: the option string overrides DB and family options") {
     CHECK(db.max_background_jobs == 5);
     CHECK(db.bytes_per_sync == 2097152u);
     CHECK(family.write_buffer_size == 1048576u);
+    // The WAL bound follows the write buffer the string set, unless the
+    // string sets the bound itself (0: RocksDB's own).
+    CHECK(db.max_total_wal_size == 8u * 1048576u);
+    s.rocksdb_options = "write_buffer_size=1048576;max_total_wal_size=0";
+    REQUIRE(configure_rocksdb(s, db, family).ok());
+    CHECK(db.max_total_wal_size == 0u);
 }
 
 TEST_CASE("ledger options: an option RocksDB does not know is invalid_argument") {

@@ -93,8 +93,11 @@ void run(int submitters, double seconds, const std::string& path, bool sync) {
 
 std::uintmax_t wal_bytes(const std::string& path) {
     std::uintmax_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(path))
-        if (e.path().extension() == ".log") n += e.file_size();
+    // RocksDB may delete an obsolete WAL file between the listing and its size.
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(path, ec))
+        if (e.path().extension() == ".log")
+            if (const auto size = std::filesystem::file_size(e.path(), ec); !ec) n += size;
     return n;
 }
 

@@ -62,6 +62,13 @@ Result<ShmMapping> create(const std::string& name, std::size_t size) {
         ::shm_unlink(name.c_str());
         return sys_error("ftruncate", name, err);
     }
+    // ftruncate alone leaves tmpfs pages unallocated: with /dev/shm short
+    // of room the first write to one would kill the process with SIGBUS,
+    // where a full /dev/shm must be an error the caller reports.
+    if (int err = ::posix_fallocate(f.fd, 0, static_cast<off_t>(size)); err != 0) {
+        ::shm_unlink(name.c_str());
+        return sys_error("posix_fallocate", name, err);
+    }
     auto m = map(f.fd, name, size, true);
     if (!m) ::shm_unlink(name.c_str());
     return m;
@@ -74,6 +81,9 @@ Result<ShmMapping> open_or_create(const std::string& name, std::size_t size) {
     if (::fstat(f.fd, &st) != 0) return sys_error("fstat", name, errno);
     if (static_cast<std::size_t>(st.st_size) < size && ::ftruncate(f.fd, static_cast<off_t>(size)) != 0)
         return sys_error("ftruncate", name, errno);
+    // As in create(): pages allocated now, not at the first write.
+    if (int err = ::posix_fallocate(f.fd, 0, static_cast<off_t>(size)); err != 0)
+        return sys_error("posix_fallocate", name, err);
     return map(f.fd, name, size, true);
 }
 

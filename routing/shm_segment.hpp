@@ -36,7 +36,8 @@ namespace shm {
 
 enum class Access { read_only, read_write };
 
-// A new segment of `size` bytes, mapped read-write. Fails if the name exists.
+// A new segment of `size` bytes, mapped read-write, its pages allocated.
+// Fails if the name exists or /dev/shm lacks room for it.
 Result<ShmMapping> create(const std::string& name, std::size_t size);
 // An existing segment, or a new one of `size` zero bytes (for control segments).
 Result<ShmMapping> open_or_create(const std::string& name, std::size_t size);

@@ -3,6 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -43,4 +46,29 @@ TEST_CASE("create refuses an existing name; open_or_create reuses it") {
     REQUIRE_FALSE(c.ok());
     CHECK(c.error().message == "shm_open " + name + ": File exists");
     CHECK(shm::unlink(name).ok());
+}
+
+// A sparse segment would take its pages at the first write, and with
+// /dev/shm full that write is a SIGBUS, not an error publish() can report.
+TEST_CASE("create and open_or_create allocate the segment's pages up front") {
+    auto blocks = [](const std::string& name) {
+        int fd = ::shm_open(name.c_str(), O_RDONLY, 0);
+        REQUIRE(fd >= 0);
+        struct stat st {};
+        REQUIRE(::fstat(fd, &st) == 0);
+        ::close(fd);
+        return static_cast<std::size_t>(st.st_blocks) * 512;
+    };
+    constexpr std::size_t size = 4 << 20;
+    std::string name = unique("alloc");
+    auto w = shm::create(name, size);
+    REQUIRE(w.ok());
+    CHECK(blocks(name) >= size);
+    REQUIRE(shm::unlink(name).ok());
+
+    std::string ctl = unique("alloc-ctl");
+    auto c = shm::open_or_create(ctl, size);
+    REQUIRE(c.ok());
+    CHECK(blocks(ctl) >= size);
+    REQUIRE(shm::unlink(ctl).ok());
 }

@@ -80,6 +80,8 @@ void Circuit::tick(time_point now, const CircuitSettings& s, std::vector<Transit
 
 void Circuit::on_submit(SubmitClass c) noexcept {
     ++since_submits_;
+    // Neither an error nor proof the carrier delivers (sliding_window.hpp).
+    if (c == SubmitClass::permanent) return;
     if (c != SubmitClass::ok) {
         ++since_errors_;
         ++consecutive_errors_;

@@ -19,8 +19,11 @@ namespace smpp::routing::health {
 
 using time_point = std::chrono::steady_clock::time_point;
 
-// How a submit_sm ended at the carrier. Everything but `ok` counts as an
-// error for the error rate; the classes are kept apart for operators.
+// How a submit_sm ended at the carrier. Everything but `ok` and
+// `permanent` counts as an error for the error rate (and the circuits): a
+// permanent refusal is about the message (its addresses, its coding), and
+// one account's bad sender id must not cut every account off the carrier.
+// The classes are kept apart for operators.
 enum class SubmitClass : std::uint8_t { ok, throttled, transient, permanent, no_response };
 inline constexpr std::size_t submit_class_count = 5;
 std::string_view name(SubmitClass c) noexcept;
@@ -61,7 +64,9 @@ struct Counts {
     void subtract(const Counts& o) noexcept;
 
     std::uint64_t submit_total() const noexcept;
-    std::uint64_t submit_errors() const noexcept { return submit_total() - submits[0]; }
+    std::uint64_t submit_errors() const noexcept {
+        return submit_total() - submits[0] - submits[static_cast<std::size_t>(SubmitClass::permanent)];
+    }
     std::uint64_t receipt_total() const noexcept;
     std::uint64_t delivered() const noexcept { return receipts[0]; }
     // errors / submits, 0 without submits.

@@ -64,6 +64,27 @@ TEST_CASE("a few errors among a few submits do not trip - the 5 % threshold does
     CHECK(state(m, "a", "GB", TrafficClass::bulk) == CircuitState::closed);
 }
 
+// A permanent refusal is about the message: one account's bad sender id
+// must not cut every account off the carrier.
+TEST_CASE("permanent refusals do not trip a circuit - the carrier's own errors still do") {
+    ManualClock clock;
+    HealthMonitor m({}, clock.fn());
+    for (int i = 0; i < 40; ++i) m.on_submit("a", "GB", SubmitClass::permanent, 20ms);
+    submits(m, "a", "GB", 200, rok);
+    for (auto c : {TrafficClass::otp, TrafficClass::transactional, TrafficClass::bulk})
+        CHECK(state(m, "a", "GB", c) == CircuitState::closed);
+    CHECK(m.counters().opened == 0);
+    // Nor do they break a run of the carrier's own errors (10 in a row
+    // trip; the rate, 10 in 259, would not).
+    for (int i = 0; i < 9; ++i) {
+        m.on_submit("a", "GB", SubmitClass::transient, 20ms);
+        m.on_submit("a", "GB", SubmitClass::permanent, 20ms);
+    }
+    CHECK(state(m, "a", "GB") == CircuitState::closed);
+    m.on_submit("a", "GB", SubmitClass::transient, 20ms);
+    CHECK(state(m, "a", "GB") == CircuitState::open);
+}
+
 TEST_CASE("thresholds are per traffic class - each class has its view") {
     ManualClock clock;
     HealthMonitor m({}, clock.fn());

@@ -74,8 +74,8 @@ TEST_CASE("rolling buckets one by one and jumping far agree") {
     SlidingWindows jumped(t0);
     for (int i = 0; i < 120; ++i) {
         const auto t = t0 + std::chrono::seconds(i * 5);
-        stepped.add_submit(t, i % 10 == 0 ? SubmitClass::permanent : SubmitClass::ok, 20ms);
-        jumped.add_submit(t, i % 10 == 0 ? SubmitClass::permanent : SubmitClass::ok, 20ms);
+        stepped.add_submit(t, i % 10 == 0 ? SubmitClass::transient : SubmitClass::ok, 20ms);
+        jumped.add_submit(t, i % 10 == 0 ? SubmitClass::transient : SubmitClass::ok, 20ms);
     }
     // 600 s of events: the 5 min window holds the last 60 of them.
     CHECK(stepped.total(Span::m5).submit_total() == 60);
@@ -104,4 +104,8 @@ TEST_CASE("rates: errors over submits, delivered over final receipts") {
     c.receipts[static_cast<std::size_t>(ReceiptState::expired)] = 1;
     CHECK(c.error_rate() == Approx(0.05));
     CHECK(c.delivery_rate() == Approx(0.9));
+    // A refusal of the message itself is a submit, not a carrier error.
+    c.submits[static_cast<std::size_t>(SubmitClass::permanent)] = 25;
+    CHECK(c.submit_errors() == 5);
+    CHECK(c.error_rate() == Approx(0.04));
 }

@@ -98,7 +98,10 @@ std::optional<command_status> check_message(const Pdu& sm, const SubmitPolicy& p
 
     // SMPP 3.4 5.3.2.32: with message_payload, sm_length must be 0.
     if (has_payload_tlv && !sm.short_message.empty()) return command_status::ESME_RINVMSGLEN;
-    if (udh) {
+    // A UDH with a concatenation element decides; one without (a port
+    // element only, say) leaves the concatenation to sar_*, and the SMSC
+    // adds its element to the UDH the part already has.
+    if (udh && udh->concatenation) {
         if (!fits_one_part(sm.data_coding, udh->payload, udh->udh.size())) return command_status::ESME_RINVMSGLEN;
         out.concatenation = udh->concatenation;
         out.segments = 1;
@@ -109,8 +112,15 @@ std::optional<command_status> check_message(const Pdu& sm, const SubmitPolicy& p
         return e->code == protocol::concat_errc::incomplete_sar ? command_status::ESME_RMISSINGOPTPARAM
                                                                 : command_status::ESME_RINVOPTPARAMVAL;
     out.concatenation = std::get<std::optional<protocol::Concatenation>>(sar);
+    const std::string_view text = udh ? std::string_view(udh->payload) : payload;
+    const std::size_t header = udh ? udh->udh.size() : 0;
     if (out.concatenation) {
-        if (!fits_one_part(sm.data_coding, payload, sar_udh_octets)) return command_status::ESME_RINVMSGLEN;
+        if (!fits_one_part(sm.data_coding, text, header + sar_udh_octets)) return command_status::ESME_RINVMSGLEN;
+        out.segments = 1;
+        return std::nullopt;
+    }
+    if (udh) {
+        if (!fits_one_part(sm.data_coding, text, header)) return command_status::ESME_RINVMSGLEN;
         out.segments = 1;
         return std::nullopt;
     }

@@ -422,6 +422,33 @@ TEST_CASE("sar_* TLVs", "[upstream][submit_validation]") {
         sm.short_message = std::string(154, 'a');
         CHECK(status_of(sm) == command_status::ESME_RINVMSGLEN);
     }
+    SECTION("a UDH without a concatenation element leaves it to sar_*") {
+        // An application port only (WAP push): the parts are joined by sar_*.
+        const std::string port("\x06\x05\x04\x0B\x84\x23\xF0", 7);
+        sm.esm_class = protocol::esm_class::udhi;
+        sar(std::string("\x01\x02", 2), "\x02", "\x01");
+        sm.short_message = port + "part";
+        const auto v = valid(sm);
+        CHECK(v.concatenation == protocol::Concatenation{0x0102, 2, 1, true});
+        CHECK(v.segments == 1);
+        // The SMSC adds its concatenation element to the port's UDH: 7 + 6
+        // octets leave 145 septets.
+        sm.short_message = port + std::string(145, 'a');
+        CHECK(status_of(sm) == command_status::ESME_ROK);
+        sm.short_message = port + std::string(146, 'a');
+        CHECK(status_of(sm) == command_status::ESME_RINVMSGLEN);
+        // Incomplete sar_* is reported as without a UDH.
+        sm.short_message = port + "part";
+        sar(std::string("\x01\x02", 2), "\x02", "");
+        CHECK(status_of(sm) == command_status::ESME_RMISSINGOPTPARAM);
+        // No sar_* at all: one part with its port UDH.
+        sm.tlvs = {};
+        CHECK_FALSE(valid(sm).concatenation);
+        sm.short_message = port + std::string(152, 'a');
+        CHECK(status_of(sm) == command_status::ESME_ROK);
+        sm.short_message = port + std::string(153, 'a');
+        CHECK(status_of(sm) == command_status::ESME_RINVMSGLEN);
+    }
     SECTION("with UDHI the UDH decides") {
         sar(std::string("\x01\x02", 2), "\x03", "");
         sm.esm_class = protocol::esm_class::udhi;

@@ -133,8 +133,12 @@ void ForwardPath::replace_sm(std::shared_ptr<session::Session> s, std::string ac
         // alphabets; replace them one by one is not what was asked.
         return reply(command_status::ESME_RREPLACEFAIL);
     }
-    auto record = ledger_.find(*id);
+    auto record = ledger_.find(targets.front());
     if (!record.ok()) return reply(command_status::ESME_RREPLACEFAIL);
+    // A submit_multi's id with one destination still held (the others gone
+    // to carriers or cancelled): replacing that one alone is not what was
+    // asked either, and the answer must not depend on which one is left.
+    if (record->upstream_id.valid()) return reply(command_status::ESME_RREPLACEFAIL);
     // A part of a message we split: a new text would need new parts.
     if (record->split_by_us) return reply(command_status::ESME_RREPLACEFAIL);
     // The new text and times are checked as a submit_sm with them would be

@@ -314,6 +314,32 @@ TEST_CASE("forward requests: cancel_sm with a submit_multi's id cancels all its 
     CHECK(rig.smsc.submits.empty());
 }
 
+TEST_CASE("forward requests: replace_sm by a submit_multi's id is refused, however many destinations are held",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger);
+    REQUIRE(rig.ready());
+    protocol::SubmitMulti m;
+    m.source = to("1").source;
+    m.short_message = "later, to two";
+    m.schedule_delivery_time = in_one_hour;
+    m.dests.push_back(sme("447700900001"));
+    m.dests.push_back(sme("447700900002"));
+    auto resp = rig.call(m);
+    REQUIRE(resp);
+    REQUIRE(resp->status == command_status::ESME_ROK);
+    const auto multi = resp->as<protocol::SubmitMultiResp>()->message_id;
+    REQUIRE(loop.run_until([&] { return rig.forward->held("acme") == 2; }, 3s));
+    CHECK(replace(rig, multi, "new text") == command_status::ESME_RREPLACEFAIL);
+    // One destination left held, either one: still not the whole message.
+    CHECK(cancel(rig, "", m.source.addr, "447700900002") == command_status::ESME_ROK);
+    REQUIRE(loop.run_until([&] { return rig.forward->held("acme") == 1; }, 3s));
+    CHECK(replace(rig, multi, "new text") == command_status::ESME_RREPLACEFAIL);
+    CHECK(record(ledger, multi).payload == "later, to two");
+    CHECK(rig.forward->counters().replaced == 0);
+}
+
 TEST_CASE("forward requests: a message its first carrier refused can be cancelled and replaced while it waits for "
           "its retry",
           "[relay][forward]") {

@@ -45,12 +45,20 @@ SenderType classify_sender(std::string_view addr, std::uint8_t ton) noexcept {
 }
 
 Decision Selector::select(const TableView& table, const SelectRequest& request) const {
-    return select(table, request,
-                  request.shares ? counter_.fetch_add(1, std::memory_order_relaxed)
-                                 : counter_.load(std::memory_order_relaxed));
+    return select_with(table, request, std::nullopt);
 }
 
-Decision Selector::select(const TableView& table, const SelectRequest& r, std::uint64_t counter) const {
+Decision Selector::select(const TableView& table, const SelectRequest& request, std::uint64_t counter) const {
+    return select_with(table, request, counter);
+}
+
+std::uint64_t Selector::next_turn(std::string_view prefix, bool shares) const noexcept {
+    auto& turn = turns_[std::hash<std::string_view>{}(prefix) % turn_slots];
+    return shares ? turn.fetch_add(1, std::memory_order_relaxed) : turn.load(std::memory_order_relaxed);
+}
+
+Decision Selector::select_with(const TableView& table, const SelectRequest& r,
+                               std::optional<std::uint64_t> counter) const {
     Decision d;
     d.traffic_class = r.traffic_class;
     d.policy = settings_.policy[static_cast<unsigned>(r.traffic_class)];
@@ -166,7 +174,9 @@ Decision Selector::select(const TableView& table, const SelectRequest& r, std::u
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < ties; ++i) total += eligible[i]->weight;
     if (ties > 1 && total > 0) {
-        std::uint64_t point = counter % total;
+        // The prefix the candidates came from (after any fallback to a
+        // shorter one) owns the turn.
+        std::uint64_t point = (counter ? *counter : next_turn(d.prefix, r.shares)) % total;
         std::size_t chosen = 0;
         while (point >= eligible[chosen]->weight) point -= eligible[chosen++]->weight;
         // The choice moves to the front; the other ties keep their order behind it.

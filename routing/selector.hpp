@@ -6,6 +6,7 @@
 // for the destination's country, and the traffic class's policy orders the
 // rest. Every skipped candidate comes back with its reason, so a decision
 // can be stored and explained (`smppctl route explain`).
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -144,19 +145,30 @@ struct Decision {
     bool routed() const noexcept { return !carriers.empty(); }
 };
 
-// Thread-safe: the only state is the weighted round-robin counter.
+// Thread-safe: the only state is the weighted round-robin counters.
 // `health` must outlive the selector.
 class Selector {
 public:
     Selector(SelectorSettings settings, const HealthView& health) : settings_(std::move(settings)), health_(health) {}
-    Selector(Selector&& o) noexcept
-        : settings_(std::move(o.settings_)), health_(o.health_), counter_(o.counter_.load(std::memory_order_relaxed)) {}
+    Selector(Selector&& o) noexcept : settings_(std::move(o.settings_)), health_(o.health_) {
+        for (std::size_t i = 0; i < turn_slots; ++i)
+            turns_[i].store(o.turns_[i].load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
 
     Decision select(const TableView& table, const SelectRequest& request) const;
     // Deterministic form: `counter` drives the weighted round-robin among ties.
     Decision select(const TableView& table, const SelectRequest& request, std::uint64_t counter) const;
 
 private:
+    // The round-robin turns, one counter per slot of the chosen prefix's
+    // hash: with one counter for all prefixes, traffic alternating between
+    // two tied routes gave each route every other turn, and so always the
+    // same carrier (100/0 instead of 50/50).
+    static constexpr std::size_t turn_slots = 1024;
+    std::uint64_t next_turn(std::string_view prefix, bool shares) const noexcept;
+    Decision select_with(const TableView& table, const SelectRequest& request,
+                         std::optional<std::uint64_t> counter) const;
+
     // Sorts `eligible` by score (best first), writes the scores into
     // d.reason, returns how many lead with an equal score and priority.
     std::size_t order_by_quality(const TableView& table, const SelectRequest& r, Decision& d,
@@ -164,7 +176,7 @@ private:
 
     SelectorSettings settings_;
     const HealthView& health_;
-    mutable std::atomic<std::uint64_t> counter_{0};
+    mutable std::array<std::atomic<std::uint64_t>, turn_slots> turns_{};
 };
 
 // Human text for `smppctl route explain`.

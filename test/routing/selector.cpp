@@ -107,6 +107,28 @@ TEST_CASE("a request that does not share takes no turn of the round-robin") {
     CHECK(s.select(t.view(), request()).carriers[0] == "a");
 }
 
+TEST_CASE("each route has its own round-robin turn: alternating routes still share by weight") {
+    auto c = CompiledTable::compile(RouteTable{{RouteEntry{"44", "GB", {cand("a", 1, 5), cand("b", 1, 5)}},
+                                                RouteEntry{"33", "FR", {cand("c", 1, 5), cand("d", 1, 5)}}}},
+                                    9);
+    REQUIRE(c.ok());
+    Selector s({}, no_health);
+    auto to_gb = request();
+    auto to_fr = request();
+    to_fr.destination = "33612345678";
+    std::map<std::string, int> chosen;
+    // Traffic alternating between the two routes: with one turn for all
+    // routes, GB got every even turn (always a) and FR every odd (always d).
+    for (int i = 0; i < 100; ++i) {
+        chosen[s.select(c->view(), to_gb).carriers[0]]++;
+        chosen[s.select(c->view(), to_fr).carriers[0]]++;
+    }
+    CHECK(chosen["a"] == 50);
+    CHECK(chosen["b"] == 50);
+    CHECK(chosen["c"] == 50);
+    CHECK(chosen["d"] == 50);
+}
+
 TEST_CASE("every filter skips with its reason") {
     Candidate cls = cand("bulk-only", 1, 1);
     cls.traffic_classes = bit(TrafficClass::bulk);

@@ -49,6 +49,7 @@
 #include "tools/smpp-connector/message_text.hpp"
 #include "tools/smpp-connector/receipt_replay.hpp"
 #include "tools/smpp-connector/reload_worker.hpp"
+#include "tools/smpp-connector/route_reload.hpp"
 #include "store/message_id.hpp"
 #include "store/rocksdb_ledger.hpp"
 
@@ -124,53 +125,11 @@ smpp::routing::RouteTable route_table_of(const ConnectorConfig& config) {
     return smpp::relay::MessageRouter::table_of(config.routes);
 }
 
-// SIGHUP and the admin socket's `reload`: the configuration's routes again;
-// a bad file keeps the table that is serving. `who` names the trigger in the log.
-// `running`: the carriers started with the process. A reload only swaps
-// routes; a carrier added to the carriers file since has no actor, and a
-// route naming it would pass every message over as "not running".
-smpp::admin::ReloadResult reload_routes(const std::string& config_path,
-                                        std::optional<smpp::routing::ShmPublisher>& publisher,
-                                        const std::set<std::string, std::less<>>& running, const char* who) {
-    smpp::admin::ReloadResult r;
-    if (!publisher) {
-        r.message = "no route table to reload (no carriers configured)";
-        return r;
-    }
-    try {
-        const auto fresh = smpp::conf::load_connector_config(config_path);
-        const auto table = route_table_of(fresh);
-        std::string unstarted;
-        for (const auto& e : table.entries)
-            for (const auto& c : e.candidates)
-                if (!running.contains(c.carrier) && unstarted.empty())
-                    unstarted = fmt::format("{}: route '{}' names carrier '{}', which is not running: carriers are "
-                                            "started with the connector, restart it to add one",
-                                            fresh.routes_file.empty() ? config_path : fresh.routes_file, e.prefix,
-                                            c.carrier);
-        if (!unstarted.empty()) {
-            r.message = unstarted;
-        } else if (auto published = publisher->publish(table); !published) {
-            r.message = published.error().message;
-        } else {
-            r.ok = true;
-            r.message = "route table generation " + std::to_string(*published) + " published (" +
-                        std::to_string(table.entries.size()) + " prefixes from " +
-                        (fresh.routes_file.empty() ? config_path : fresh.routes_file) + ")";
-        }
-    } catch (const ConfigError& e) {
-        r.message = e.what();
-    }
-    if (r.ok)
-        spdlog::info("{}: {}", who, r.message);
-    else
-        spdlog::error("{}: route table not reloaded, the old one keeps serving: {}", who, r.message);
-    return r;
-}
-
 int serve(const ConnectorConfig& config, const std::string& config_path) {
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::info("smpp-connector starting with {}", config_path);
+    // What a reload compares with, to name the changes it does not apply.
+    const auto config_snapshot = smpp::admin::config_snapshot(config_path);
 
     // Destruction order matters: the listener (and its sessions) first, then
     // the authenticator, whose worker may still post verdicts onto session
@@ -452,8 +411,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     // after it, so it stops (joined) before the publisher goes.
     std::set<std::string, std::less<>> running;
     for (const auto& [id, c] : carriers) running.insert(id);
-    smpp::admin::ReloadWorker reloads([&config_path, &publisher, running] {
-        return reload_routes(config_path, publisher, running, "reload");
+    smpp::admin::ReloadWorker reloads([&config_path, &publisher, running, started = config_snapshot] {
+        return smpp::admin::reload_routes(config_path, publisher, running, started, "reload");
     });
 
     // SIGHUP: the configuration's routes again; a bad file keeps the table

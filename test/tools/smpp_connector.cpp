@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -272,4 +273,38 @@ TEST_CASE("smpp-connector refuses messages it cannot store, and unbinds on SIGTE
     CHECK(third.peer->closed == close_reason::unbind_by_peer);
     auto log = server.log();
     CHECK(log.find("forward path (ledger, routing, carriers) is not built yet") != std::string::npos);
+}
+
+TEST_CASE("smpp-connector on a port already in use exits before it opens a ledger or publishes routes",
+          "[tools][smpp-connector]") {
+    asio::io_context io;
+    tcp::acceptor running(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));  // listens
+    const auto port = running.local_endpoint().port();
+    std::random_device rd;
+    const fs::path dir = fs::temp_directory_path() / ("smpp-connector-port-" + std::to_string(rd()));
+    fs::create_directories(dir);
+    const fs::path config = dir / "connector.yaml";
+    const fs::path log = dir / "server.log";
+    std::ofstream(config) << "listener: {host: 127.0.0.1, port: " << port << "}\n"
+                          << "accounts:\n"
+                             "  - system_id: acme\n"
+                             "    password_hash: \"" << hash_of("acmepass") << "\"\n"
+                             "    bind_types: [transceiver]\n"
+                          << "carriers_file: " << SMPP_SOURCE_DIR << "/conf/carriers.example.yaml\n"
+                          << "routes:\n  - prefix: \"44\"\n    carriers: [carrier01]\n"
+                          << "ledger: {path: " << (dir / "ledger").string() << "}\n";
+    const std::string cmd = binary + " --config " + config.string() + " > " + log.string() + " 2>&1";
+    const int rc = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(rc));
+    CHECK(WEXITSTATUS(rc) == 1);
+    const auto text = read_file(log);
+    CHECK(text.find("cannot listen on 127.0.0.1:" + std::to_string(port)) != std::string::npos);
+    // The running one's namespace (the port) and a ledger were never touched.
+    CHECK_FALSE(fs::exists(dir / "ledger"));
+    bool published = false;
+    for (const auto& e : fs::directory_iterator("/dev/shm"))
+        published |= e.path().filename().string().find("smpp-connector-" + std::to_string(port)) != std::string::npos;
+    CHECK_FALSE(published);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
 }

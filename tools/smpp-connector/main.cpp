@@ -161,6 +161,24 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     std::shared_ptr<smpp::relay::BindWatch> bind_watch;
     asio::steady_timer retention(control);
     std::function<void()> sweep_retention;
+    // A second connector started on this port by mistake (another working
+    // directory, so another ledger) would publish its routes over this
+    // one's, whose namespace is the port, and start its carriers, before
+    // failing to listen. The port is claimed first: bound (not listening,
+    // so no client connects to it) until the listener takes it below.
+    asio::ip::tcp::endpoint at(asio::ip::make_address(config.listener.host), config.listener.port);
+    std::optional<asio::ip::tcp::acceptor> port_claim;
+    if (config.listener.port != 0) {
+        try {
+            port_claim.emplace(io, at.protocol());
+            port_claim->set_option(asio::socket_base::reuse_address(true));
+            port_claim->bind(at);
+        } catch (const boost::system::system_error& e) {
+            spdlog::error("cannot listen on {}:{}: {} (another smpp-connector on this port?)", config.listener.host,
+                          config.listener.port, e.code().message());
+            return 1;
+        }
+    }
     if (!config.carriers.empty()) {
         // Each account's receipts.multipart, applied by the ledger in the
         // write that settles each part (the two enums list the same names).
@@ -380,8 +398,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     smpp::upstream::MessageSink* sink = forward.get();
     smpp::upstream::BindObserver* observer = forwarder.get();
 
-    asio::ip::tcp::endpoint at(asio::ip::make_address(config.listener.host), config.listener.port);
     std::shared_ptr<smpp::session::Listener> listener;
+    port_claim.reset();
     try {
         auto limits = smpp::session::ConnectionLimits::create(config.listener.max_connections,
                                                               config.listener.max_connections_per_address);

@@ -47,8 +47,11 @@ void BindWatch::check() {
     for (const auto& [id, c] : carriers_) {
         const auto snap = c->snapshot();
         if (snap.state != carrier::carrier_state::running) continue;
-        const bool up = std::any_of(snap.binds.begin(), snap.binds.end(),
-                                    [](const carrier::BindSnapshot& b) { return b.state == carrier::bind_state::bound; });
+        // Up means it can take a submit: a bound receiver alone brings
+        // receipts, not a way out for messages.
+        const bool up = std::any_of(snap.binds.begin(), snap.binds.end(), [](const carrier::BindSnapshot& b) {
+            return b.state == carrier::bind_state::bound && b.type != session::bind_type::receiver;
+        });
         if (up) monitor_->carrier_up(id);
         else monitor_->carrier_down(id);
     }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,9 @@ public:
     // permanent one: the carrier refuses that message for good).
     std::function<bool(const protocol::SubmitSm&)> reject_if{};
     command_status reject_status = command_status::ESME_RINVDSTADR;
+    // Binds of these types are refused (ESME_RBINDFAIL): a carrier's
+    // transmitters down while its receiver is bound.
+    std::set<session::bind_type> refuse_bind_types{};
 
     // What it saw.
     int bind_attempts = 0;
@@ -110,6 +114,7 @@ private:
         explicit Handler(TestSmsc& smsc) : smsc_(smsc) {}
         void on_bind_request(session::Session&, const session::BindRequest& r, session::BindVerdict v) override {
             ++smsc_.bind_attempts;
+            if (smsc_.refuse_bind_types.contains(r.type)) return v(command_status::ESME_RBINDFAIL);
             v(r.password == smsc_.password ? command_status::ESME_ROK : command_status::ESME_RINVPASWD);
         }
         void on_bound(session::Session&) override { ++smsc_.binds; }

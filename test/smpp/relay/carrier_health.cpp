@@ -79,3 +79,31 @@ TEST_CASE("carrier health: a carrier with no bound bind is reported down, one bo
     smsc.stop();
     loop.run_for(20ms);
 }
+
+TEST_CASE("carrier health: a carrier whose transmitters are down is down, though its receiver is bound",
+          "[relay][health]") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.refuse_bind_types = {session::bind_type::transmitter};
+    auto settings = carrier::test::test_settings(smsc.port());
+    settings.id = "carrier-rx";
+    settings.mode = carrier::bind_mode::transmitter_receiver;
+    relay::BindWatch::Carriers carriers{{"carrier-rx", carrier::Carrier::create(loop.ioc.get_executor(), settings)}};
+    carriers.at("carrier-rx")->start();
+    auto receiver_bound = [&] {
+        for (const auto& b : carriers.at("carrier-rx")->snapshot().binds)
+            if (b.type == session::bind_type::receiver && b.state == carrier::bind_state::bound) return true;
+        return false;
+    };
+    REQUIRE(loop.run_until(receiver_bound, 5s));
+
+    auto monitor = std::make_shared<routing::health::HealthMonitor>();
+    auto watch = relay::BindWatch::create(loop.ioc.get_executor(), carriers, monitor);
+    watch->check();
+    CHECK(monitor->carrier_cut("carrier-rx", TrafficClass::transactional));
+
+    watch->stop();
+    carrier::test::stop(loop, *carriers.at("carrier-rx"));
+    smsc.stop();
+    loop.run_for(20ms);
+}

@@ -171,7 +171,7 @@ TEST_CASE("admin_service: reload says ok or the file:line, bad requests get an e
     CHECK(service.execute("") == "error empty request (try: help)\n");
     CHECK(service.execute("  \t ") == "error empty request (try: help)\n");
     CHECK(service.execute("launch") ==
-          "error unknown command 'launch' (binds, health, stats, reload, message, receipts, help)\n");
+          "error unknown command 'launch' (binds, health, stats, reload, message, receipts, route, help)\n");
     CHECK(service.execute("help").starts_with("ok commands\nbinds "));
     CHECK(service.execute("chaos c1 20s").starts_with("error chaos acts in smpp-sim "));
     // Nothing configured: each command says so instead of answering empty.

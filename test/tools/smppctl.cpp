@@ -15,7 +15,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "routing/health/health_monitor.hpp"
 #include "routing/shm_table.hpp"
+#include "smpp/relay/message_router.hpp"
 #include "store/in_memory_ledger.hpp"
 #include "tools/smpp-connector/admin_service.hpp"
 #include "tools/smpp-connector/admin_socket.hpp"
@@ -120,6 +122,87 @@ TEST_CASE("smppctl route lookup and explain read the published table", "[tools][
     r = run("route lookup 4477 --ns " + ns);
     CHECK(r.status == 1);
     CHECK(r.out.find("no route table published under '" + ns + "'") != std::string::npos);
+}
+
+// The table alone cannot know the connector's routing_policies or which
+// circuits are open: explain asks the connector when its socket answers.
+TEST_CASE("smppctl route explain asks the connector: its policies and open circuits apply", "[tools][smppctl]") {
+    namespace asio = boost::asio;
+    const fs::path dir = fs::temp_directory_path() / ("smppctl-route-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto path = (dir / "admin.sock").string();
+    routing::RouteTable t;
+    routing::RouteEntry uk;
+    uk.prefix = "44";
+    uk.country = "GB";
+    routing::Candidate dear;
+    dear.carrier = "dear";
+    dear.priority = 1;
+    dear.cost_micros = 9'000;
+    routing::Candidate cheap;
+    cheap.carrier = "cheap";
+    cheap.priority = 2;
+    cheap.cost_micros = 1'000;
+    uk.candidates = {dear, cheap};
+    t.entries.push_back(uk);
+    routing::SelectorSettings settings;
+    settings.policy[static_cast<int>(routing::TrafficClass::transactional)] = routing::Policy::lcr;
+    auto health = std::make_shared<routing::health::HealthMonitor>();
+    auto router = relay::MessageRouter::from_table(t, settings, health);
+    REQUIRE(router.ok());
+    std::shared_ptr<relay::MessageRouter> shared = std::move(router).value();
+
+    asio::io_context io;
+    std::string why;
+    auto socket = admin::AdminSocket::open(
+        io.get_executor(), {.path = path},
+        admin::AdminSocket::Handler(
+            [service = admin::AdminService({.route = [shared](const routing::SelectRequest& r) {
+                 return shared->select(r);
+             }})](std::string_view line) { return service.execute(line); }),
+        why);
+    REQUIRE(socket);
+    socket->start();
+    std::thread thread([&io] { io.run(); });
+
+    auto r = run("route explain 447700900123 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("lcr") != std::string::npos);
+    CHECK(r.out.find("chosen: cheap") != std::string::npos);
+    r = run("route lookup 447700900123 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out == "cheap dear\n");
+    // The cheap carrier's binds go down: its circuits open, and explain says so.
+    health->carrier_down("cheap");
+    r = run("route explain 447700900123 --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("chosen: dear") != std::string::npos);
+    CHECK(r.out.find("circuit open") != std::string::npos);
+    health->carrier_down("dear");
+    r = run("route lookup 447700900123 --socket " + path);
+    CHECK(r.status == 3);
+    CHECK(r.out.starts_with("no route: "));
+    r = run("route lookup 447700900123 --class nonsense --socket " + path);
+    CHECK(r.status == 1);
+    CHECK(r.out == "smppctl: smpp-connector: route: bad class 'nonsense'\n");
+
+    asio::post(io, [&] { socket->stop(); });
+    asio::post(io, [&] { io.stop(); });
+    thread.join();
+
+    // Nobody answers: the table is read here, and the answer says what it lacks.
+    const std::string ns = "smppctl-route-test-" + std::to_string(::getpid());
+    auto publisher = routing::ShmPublisher::open(ns);
+    REQUIRE(publisher.ok());
+    REQUIRE(publisher->publish(t).ok());
+    r = run("route lookup 447700900123 --ns " + ns + " --socket " + path);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("smppctl: warning: ") != std::string::npos);
+    CHECK(r.out.find("default policies") != std::string::npos);
+    CHECK(r.out.ends_with("dear cheap\n"));  // priority, as the default policy has it
+    publisher->remove();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
 }
 
 TEST_CASE("smppctl route lookup refuses a --ton or --coding that is not one octet", "[tools][smppctl]") {

@@ -103,6 +103,9 @@ constexpr std::string_view help_text =
     "                             the raw receipts again, through today's parser and carrier-ID settings:\n"
     "                             unmatched ones find their message, applied ones are absorbed (limit\n"
     "                             default 10000, at most 100000)\n"
+    "route lookup|explain <number> [class=C] [source=S] [ton=N] [coding=N] [segments=N] [payload=0|1]\n"
+    "      [profile=P]            the carriers a message would go to now, or why: this connector's policies,\n"
+    "                             carrier limits and open circuits\n"
     "help                         this list\n";
 
 }  // namespace
@@ -222,6 +225,8 @@ std::string AdminService::execute(std::string_view line) const {
 
     if (cmd == "message") return message_reply(sources_, words);
 
+    if (cmd == "route") return route_command(sources_.route, words);
+
     if (cmd == "receipts") {
         // Waits for a replay: tests only (the socket uses the async form).
         std::promise<std::string> answer;
@@ -234,7 +239,7 @@ std::string AdminService::execute(std::string_view line) const {
         return "error chaos acts in smpp-sim (the carrier misbehaves, the connector sees real errors): "
                "smppctl chaos <carrier> --sim <control port> --for 20s --error-rate 0.5\n";
 
-    return "error unknown command '" + one_line(cmd) + "' (binds, health, stats, reload, message, receipts, help)\n";
+    return "error unknown command '" + one_line(cmd) + "' (binds, health, stats, reload, message, receipts, route, help)\n";
 }
 
 }  // namespace smpp::admin

@@ -30,6 +30,7 @@
 #include "smpp/relay/carrier_credits.hpp"
 #include "tools/smpp-connector/message_lookup.hpp"
 #include "tools/smpp-connector/receipts_command.hpp"
+#include "tools/smpp-connector/route_command.hpp"
 
 namespace smpp::admin {
 
@@ -100,6 +101,9 @@ struct AdminSources {
     std::function<StatsView()> stats{};
     // `receipts replay|unmatched|raw` (receipts_command.hpp).
     ReceiptsSources receipts{};
+    // `route lookup|explain` (route_command.hpp): the forward path's own
+    // selector, policies and circuits.
+    RouteSelect route{};
 };
 
 // "c1 running queued=3 (otp=0 transactional=3 bulk=0) in_flight=2 rate=100/s",

@@ -149,6 +149,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
     smpp::store::MessageIdGenerator ids(0);
     smpp::relay::ForwardPath::Carriers carriers;
     std::shared_ptr<smpp::relay::ForwardPath> forward;
+    std::shared_ptr<smpp::relay::MessageRouter> message_router;
     smpp::relay::CarrierIdBook carrier_ids;
     std::shared_ptr<smpp::relay::ReceiptForwarder> forwarder;
     std::shared_ptr<smpp::relay::ReceiptMatcher> matcher;
@@ -292,7 +293,7 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         }
         spdlog::info("route table generation {} published as '{}' (smppctl route explain <number> --ns {})",
                      publisher->generation(), route_ns, route_ns);
-        auto message_router = std::move(router).value();
+        message_router = std::move(router).value();
         // Final receipts feed the delivery-rate and receipt-latency windows
         // of their carrier x the destination's country.
         matcher->set_on_matched([health, message_router](const smpp::store::ReceiptMatch& m) {
@@ -509,6 +510,9 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
                     return v;
                 };
             sources.health = [health] { return health->snapshot(); };
+            sources.route = [message_router](const smpp::routing::SelectRequest& r) {
+                return message_router->select(r);
+            };
             sources.reload_async = [&reloads](std::function<void(const smpp::admin::ReloadResult&)> done) {
                 reloads.reload(std::move(done));
             };

@@ -339,8 +339,10 @@ int main(int argc, char** argv) {
     };
     auto* lookup = route->add_subcommand("lookup", "print the carriers a message would go to, in failover order");
     add_query(lookup);
+    add_target(lookup);
     auto* explain = route->add_subcommand("explain", "why: the prefix, the policy, every skipped candidate");
     add_query(explain);
+    add_target(explain);
 
     std::string file;
     std::vector<std::string> carriers;
@@ -352,6 +354,43 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? exit_ok : exit_usage;
+    }
+    // route lookup|explain: the connector's own answer (its policies, its
+    // carriers' limits, its open circuits) when its admin socket answers;
+    // else the table in shared memory read here, which knows none of those.
+    if (*lookup || *explain) {
+        auto* cmd = *lookup ? lookup : explain;
+        const bool ns_given = cmd->count("--ns") > 0;
+        if (!ns_given && cmd->count("--port")) q.ns = "smpp-connector-" + std::to_string(port);
+        // The socket of the connector that publishes that namespace.
+        if (socket_path.empty() && !cmd->count("--port") && q.ns.rfind("smpp-connector-", 0) == 0) {
+            const std::string tail = q.ns.substr(std::string("smpp-connector-").size());
+            if (!tail.empty() && tail.find_first_not_of("0123456789") == std::string::npos)
+                socket_path = "var/smpp-connector-" + tail + ".sock";
+        } else if (socket_path.empty() && cmd->count("--port")) {
+            socket_path = "var/smpp-connector-" + std::to_string(port) + ".sock";
+        }
+        const auto spaced = [](const std::string& v) { return v.find_first_of(" \t\r\n") != std::string::npos; };
+        if (!socket_path.empty() && !spaced(q.number) && !spaced(q.source) && !spaced(q.profile)) {
+            std::string request = std::string("route ") + (*lookup ? "lookup " : "explain ") + q.number +
+                                  " class=" + q.traffic_class + " source=" + q.source +
+                                  " ton=" + std::to_string(q.ton) + " coding=" + std::to_string(q.data_coding) +
+                                  " segments=" + std::to_string(q.segments) +
+                                  " payload=" + (q.message_payload ? "1" : "0");
+            if (!q.profile.empty()) request += " profile=" + q.profile;
+            const auto reply = ask_admin(socket_path, request);
+            for (const std::string head : {"ok routed\n", "ok unrouted\n"})
+                if (reply.code == exit_ok && reply.text.rfind(head, 0) == 0) {
+                    std::fputs(reply.text.c_str() + head.size(), stdout);
+                    return head == "ok routed\n" ? exit_ok : 3;
+                }
+            if (reply.code != exit_unreachable) return print_reply(reply, "smpp-connector");
+            std::fprintf(stderr,
+                         "smppctl: warning: %s; reading '%s' here instead: default policies (otp and "
+                         "transactional priority, bulk lcr), every circuit taken as closed\n",
+                         reply.text.c_str(), q.ns.c_str());
+        }
+        return select(q, static_cast<bool>(*explain));
     }
     if (socket_path.empty()) socket_path = "var/smpp-connector-" + std::to_string(port) + ".sock";
     if (*binds) return print_reply(ask_admin(socket_path, "binds"), "smpp-connector");
@@ -423,8 +462,6 @@ int main(int argc, char** argv) {
         }
         return print_reply(ask_sim(sim_at, "chaos " + chaos_carrier + " " + chaos_for + faults), "smpp-sim");
     }
-    if (*lookup) return select(q, false);
-    if (*explain) return select(q, true);
     if (*check_cmd) return check(file, carriers);
     return 2;
 }

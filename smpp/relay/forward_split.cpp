@@ -34,8 +34,23 @@ bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view acc
     if ((sm.esm_class & protocol::esm_class::udhi) || sm.tlvs.has(protocol::tlv_tag::sar_msg_ref_num) ||
         sm.tlvs.has(protocol::tlv_tag::sar_total_segments) || sm.tlvs.has(protocol::tlv_tag::sar_segment_seqnum))
         return false;
+    // A payload that does not cut into 2..255 parts in its data_coding
+    // (bytes outside GSM 03.38 under data_coding 0, an odd UCS-2 length)
+    // goes whole or is refused whole: refusing it ESME_RINVMSGLEN for a
+    // split the upstream never asked for would be wrong twice.
+    const auto cut = protocol::split(sm.data_coding, *payload);
+    const auto* segments = std::get_if<protocol::Segments>(&cut);
+    if (!segments || segments->count() < 2 || segments->count() > 255) return false;
     auto whole = validate(sm, account, route_use::probe);
-    if (const auto* bad = std::get_if<command_status>(&whole)) return *bad == command_status::ESME_ROPTPARNOTALLWD;
+    // Refused whole: in parts, if they route. Not only when no carrier
+    // takes message_payload (ESME_ROPTPARNOTALLWD): the one that does may
+    // be down or excluded for another reason (its circuit, the traffic
+    // class, the parts), and the parts still have a carrier.
+    // (No carrier takes message_payload: split, and the parts' own
+    // refusal, too many of them say, is the precise one.)
+    if (const auto* bad = std::get_if<command_status>(&whole))
+        return *bad == command_status::ESME_ROPTPARNOTALLWD ||
+               std::holds_alternative<Checked>(validate(sm, account, route_use::probe_as_parts));
     // Routed as it is. But if carriers were passed over for not taking
     // message_payload, and the parts would go by a more specific route (a
     // 44 route's carriers rather than the default route's), the message

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "forward_rig.hpp"
+#include "routing/health/health_monitor.hpp"
 #include "smpp/protocol/concatenation.hpp"
 #include "store/in_memory_ledger.hpp"
 
@@ -413,6 +414,85 @@ TEST_CASE("forward split: parts by the message's own route rather than the whole
     CHECK_FALSE(ledger.find(id)->split_by_us);
     CHECK(ledger.find(id)->attempts.back().carrier == "carrier01");
     CHECK(rig.forward->counters().split == 1);
+}
+
+// 44 -> carrier00 (no message_payload) and carrier01 (takes it), or with
+// `fallback` 44 -> carrier00 and the default route -> carrier01.
+std::shared_ptr<relay::MessageRouter> mixed_route(bool fallback,
+                                                  std::shared_ptr<routing::health::HealthMonitor> health = nullptr) {
+    routing::RouteTable table;
+    routing::RouteEntry uk;
+    uk.prefix = "44";
+    routing::Candidate c0;
+    c0.carrier = "carrier00";
+    c0.priority = 1;
+    routing::Candidate c1;
+    c1.carrier = "carrier01";
+    c1.priority = 2;
+    uk.candidates.push_back(c0);
+    if (fallback) {
+        routing::RouteEntry rest;
+        rest.candidates.push_back(c1);
+        table.entries.push_back(rest);
+    } else {
+        uk.candidates.push_back(c1);
+    }
+    table.entries.push_back(uk);
+    routing::SelectorSettings settings;
+    settings.capabilities = {{"carrier00", {.message_payload = false, .max_parts = 4}},
+                             {"carrier01", {.message_payload = true, .max_parts = 4}}};
+    auto router = relay::MessageRouter::from_table(table, settings, std::move(health));
+    REQUIRE(router);
+    return std::move(router).value();
+}
+
+TEST_CASE("forward split: the carrier that takes message_payload being down, the parts go to the one that does not",
+          "[relay][forward][split]") {
+    auto health = std::make_shared<routing::health::HealthMonitor>();
+    health->carrier_down("carrier01");
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger, true, {}, mixed_route(false, health));
+    REQUIRE(rig.ready());
+    // Before: carrier00 passed over (message_payload), carrier01 (circuit):
+    // ESME_RINVDSTADR, and nothing split.
+    REQUIRE(rig.submit(1, long_payload(text(300)), true));
+    const auto records = parts_of(loop, ledger, rig.answers[0], 2);
+    for (const auto& r : records) CHECK(r.attempts.back().carrier == "carrier00");
+    CHECK(rig.forward->counters().split == 1);
+}
+
+TEST_CASE("forward split: a payload that does not cut in its data_coding goes whole, or is refused for the payload",
+          "[relay][forward][split]") {
+    // Bytes outside GSM 03.38 under data_coding 0: no septet parts can be cut.
+    const std::string latin(300, '\xE9');
+    {
+        // Before: ESME_RINVMSGLEN, though carrier01 (default route) takes it whole.
+        store::InMemoryLedger ledger;
+        Loop loop;
+        Rig rig(loop, ledger, true, {}, mixed_route(true));
+        REQUIRE(rig.ready());
+        REQUIRE(rig.submit(1, long_payload(latin, 0), true));
+        REQUIRE(rig.answers[0].status == command_status::ESME_ROK);
+        const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+        REQUIRE(loop.run_until([&] { return ledger.find(id)->status == MessageStatus::sent; }, 5s));
+        CHECK_FALSE(ledger.find(id)->split_by_us);
+        CHECK(ledger.find(id)->attempts.back().carrier == "carrier01");
+        CHECK(rig.forward->counters().split == 0);
+    }
+    {
+        // No carrier takes message_payload: the refusal names it, as with
+        // split_payload off (before: ESME_RINVMSGLEN). An odd UCS-2 length too.
+        store::InMemoryLedger ledger;
+        Loop loop;
+        Rig rig(loop, ledger, true, {}, no_payload_route());
+        REQUIRE(rig.ready());
+        REQUIRE(rig.submit(1, long_payload(latin, 0), true));
+        CHECK(rig.answers[0].status == command_status::ESME_ROPTPARNOTALLWD);
+        REQUIRE(rig.submit(1, long_payload(std::string(301, 'a'), 8), true));
+        CHECK(rig.answers[1].status == command_status::ESME_ROPTPARNOTALLWD);
+        CHECK(rig.forward->counters().split == 0);
+    }
 }
 
 TEST_CASE("forward split: a submit_multi's long message_payload is split per destination, all under its one id",

@@ -29,9 +29,12 @@ struct LedgerSettings {
     std::uint32_t retention_days = 30;
     // Most writes committed as one group (one WAL write, one fsync).
     std::size_t max_group_size = 1024;
-    // Writes waiting for the writer beyond this are refused at once with
-    // StatusCode::busy so the caller can answer
-    // ESME_RMSGQFUL instead of piling up memory.
+    // New messages (accept, accept_all) waiting for the writer beyond this
+    // are refused at once with StatusCode::busy so the caller can answer
+    // ESME_RMSGQFUL instead of piling up memory. Writes that settle
+    // messages already accepted (carriers' answers, receipts) always queue:
+    // their number is bounded by the carriers' windows, and refusing one
+    // would lose it.
     std::size_t max_queued_writes = 100'000;
     std::size_t write_buffer_mb = 64;
     // Records not yet final that the writer keeps decoded in memory, so a

@@ -188,6 +188,12 @@ struct RocksDbLedger::Impl {
         // Runs alone in its group, after everything queued before it is
         // committed (retention and recovery scan committed state).
         bool exclusive = false;
+        // A new message (accept, accept_all): refused busy when the queue is
+        // full, so the upstream hears ESME_RMSGQFUL. Every other write
+        // settles something already acknowledged (a carrier's answer, a
+        // receipt, an MO); refusing it would lose what a carrier told us,
+        // and the carriers' windows bound how many can come.
+        bool refusable = false;
     };
 
     LedgerSettings settings;
@@ -297,7 +303,7 @@ struct RocksDbLedger::Impl {
     void enqueue(Op op) {
         {
             std::lock_guard lock(mutex);
-            if (!stopping && queue.size() < settings.max_queued_writes) {
+            if (!stopping && (!op.refusable || queue.size() < settings.max_queued_writes)) {
                 queue.push_back(std::move(op));
                 if (!flight || queue.size() % wake_batch == 0 || queue.back().exclusive) wake.notify_one();
                 return;
@@ -1120,7 +1126,7 @@ void RocksDbLedger::accept(MessageRecord record, Completion done) {
                         g.write_record(nullptr, record);
                         return {};
                     },
-                    std::move(done)});
+                    std::move(done), false, true});
 }
 
 void RocksDbLedger::accept_all(std::vector<MessageRecord> records, Completion done) {
@@ -1146,7 +1152,7 @@ void RocksDbLedger::accept_all(std::vector<MessageRecord> records, Completion do
                         }
                         return {};
                     },
-                    std::move(done)});
+                    std::move(done), false, true});
 }
 
 void RocksDbLedger::update_all(std::vector<std::pair<MessageId, StateChange>> changes, Completion done) {

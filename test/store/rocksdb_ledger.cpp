@@ -297,6 +297,49 @@ TEST_CASE("rocksdb ledger: a full write queue answers busy at once") {
     CHECK(ok >= 1);
 }
 
+// A carrier's ESME_ROK refused busy was only logged: the record stayed
+// `sending` without its carrier-ID entry, so its receipt never matched,
+// and a restart made it in doubt (sent twice under in_doubt: resend).
+TEST_CASE("rocksdb ledger: only new messages are refused busy; writes that settle accepted ones always queue") {
+    TempDir dir;
+    LedgerSettings s = settings_at(dir.path);
+    s.max_group_size = 1;
+    s.max_queued_writes = 1;
+    auto ledger = RocksDbLedger::open(s);
+    REQUIRE(ledger.ok());
+    auto& l = **ledger;
+    MessageIdGenerator ids(1);
+    std::vector<MessageId> accepted;
+    for (int i = 0; i < 20; ++i) {
+        const auto id = ids.next();
+        REQUIRE(wait_for([&](Completion d) { l.accept(record(id), std::move(d)); }).ok());
+        accepted.push_back(id);
+    }
+    std::atomic<int> accept_busy{0}, settle_busy{0}, settled{0};
+    for (int i = 0; i < 200; ++i) {
+        l.accept(record(ids.next()), [&](Status st) {
+            if (st.code() == StatusCode::busy) ++accept_busy;
+        });
+        if (i < 20)
+            l.sent(accepted[static_cast<std::size_t>(i)], "carrier-a", "", "C" + std::to_string(i), {},
+                   Timestamp(milliseconds(MessageId::epoch_unix_ms + 1000)), [&](Status st) {
+                       if (st.code() == StatusCode::busy) ++settle_busy;
+                       if (st.ok()) ++settled;
+                   });
+    }
+    ledger->reset();
+    CHECK(accept_busy > 0);  // the queue was full
+    CHECK(settle_busy == 0);
+    CHECK(settled == 20);
+    auto reopened = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE(reopened.ok());
+    for (int i = 0; i < 20; ++i) {
+        auto found = (*reopened)->find_by_carrier_id("carrier-a", "C" + std::to_string(i));
+        REQUIRE(found.ok());
+        CHECK((*reopened)->find(*found)->status == MessageStatus::sent);
+    }
+}
+
 TEST_CASE("rocksdb ledger: carrier-ID entries of dropped records go at compaction") {
     TempDir dir;
     auto ledger = RocksDbLedger::open(settings_at(dir.path));

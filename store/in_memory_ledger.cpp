@@ -15,6 +15,7 @@ void InMemoryLedger::store(const MessageRecord* previous, MessageRecord next) {
     if (previous && previous->retry_at != Timestamp{}) retries_.erase({previous->retry_at, previous->id});
     if (next.retry_at != Timestamp{}) retries_.insert({next.retry_at, next.id});
     auto id = next.id;
+    highest_ = std::max(highest_, id);
     messages_.insert_or_assign(id, std::move(next));
 }
 
@@ -315,6 +316,7 @@ void InMemoryLedger::park_receipt(PendingReceipt receipt, Completion done) {
     if (auto s = check_key_part("account", receipt.account); !s.ok()) return done(std::move(s));
     {
         std::lock_guard lock(mutex_);
+        highest_ = std::max(highest_, receipt.id);
         auto key = std::make_pair(receipt.account, receipt.id);
         receipts_.insert_or_assign(std::move(key), std::move(receipt));
     }
@@ -353,6 +355,7 @@ void InMemoryLedger::park_mo(MobileOriginated mo, Completion done) {
     if (!mo.id.valid()) return done(Status(StatusCode::invalid_argument, "a mobile-originated message needs an id"));
     {
         std::lock_guard lock(mutex_);
+        highest_ = std::max(highest_, mo.id);
         mo_seen_.emplace(mo.received_at, mo_seen_key(mo));
         auto key = std::make_pair(mo.account, mo.id);
         mos_.insert_or_assign(std::move(key), std::move(mo));
@@ -468,6 +471,11 @@ StatusOr<std::vector<std::string>> InMemoryLedger::owed_accounts() const {
 StatusOr<bool> InMemoryLedger::is_opted_out(std::string_view account, std::string_view msisdn) const {
     std::lock_guard lock(mutex_);
     return opt_outs_.count(std::make_pair(std::string(account), std::string(msisdn))) > 0;
+}
+
+MessageId InMemoryLedger::highest_id() const {
+    std::lock_guard lock(mutex_);
+    return highest_;
 }
 
 StatusOr<Recovery> InMemoryLedger::recover(Timestamp now, Timestamp parts_since) {

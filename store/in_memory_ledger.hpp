@@ -63,6 +63,7 @@ public:
                                                              std::size_t limit) const override;
     StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const override;
     StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
+    MessageId highest_id() const override;
     StatusOr<Recovery> recover(Timestamp now, Timestamp parts_since) override;
 
 private:
@@ -91,6 +92,8 @@ private:
     std::map<std::pair<std::string, MessageId>, MobileOriginated, std::less<>> mos_;
     std::set<std::pair<Timestamp, std::string>> mo_seen_;
     std::map<std::string, PartGroup, std::less<>> parts_;
+    // highest_id(): raised by every record, receipt and MO stored.
+    MessageId highest_;
 };
 
 }  // namespace smpp::store

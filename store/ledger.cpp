@@ -49,4 +49,6 @@ StatusOr<std::vector<MoSighting>> Ledger::mo_sightings(Timestamp, std::size_t) c
 
 void Ledger::drop_mo_sightings_before(Timestamp, Completion done) { done({}); }
 
+MessageId Ledger::highest_id() const { return {}; }
+
 }  // namespace smpp::store

@@ -213,6 +213,15 @@ public:
     virtual StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const = 0;
     virtual StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const = 0;
 
+    // The highest id held under a key of ids we mint (records, receipts
+    // owed, MOs): found at open, or written since (a removal does not lower
+    // it); 0 for none. The server's id generator starts above it
+    // (MessageIdGenerator::advance_past): with the clock behind it after a
+    // restart, an id minted again would be refused by accept() as taken,
+    // or written by park_mo over an MO still owed. The default (a ledger
+    // keeping none): 0.
+    virtual MessageId highest_id() const;
+
     // Call once on start, before serving: marks every `sending` record
     // in_doubt in one durable write and returns what to pick up, with the
     // concatenated parts carriers took since `parts_since`.

@@ -106,6 +106,21 @@ MessageId MessageIdGenerator::next() {
     return MessageId(v);
 }
 
+void MessageIdGenerator::advance_past(MessageId taken) {
+    if (!taken.valid()) return;
+    std::uint64_t ms = taken.value() >> (MessageId::node_bits + MessageId::sequence_bits);
+    // Our next id is above (last_ms_, node_, sequence_). In `taken`'s
+    // millisecond, a node below its own must move to the next one (all its
+    // ids there are smaller); a node above it mints above it anywhere there.
+    std::uint32_t sequence = taken.sequence();
+    if (node_ < taken.node()) sequence = MessageId::max_sequence;
+    std::lock_guard lock(mutex_);
+    if (ms > last_ms_ || (ms == last_ms_ && sequence > sequence_)) {
+        last_ms_ = ms;
+        sequence_ = sequence;
+    }
+}
+
 MessageId MessageIdGenerator::next_block(std::size_t n) {
     if (n <= 1) return next();
     const auto count = std::min<std::size_t>(n, std::size_t{MessageId::max_sequence} + 1);

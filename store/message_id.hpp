@@ -67,6 +67,13 @@ public:
     // node must be <= MessageId::max_node (conf/ validates it); higher bits are dropped.
     explicit MessageIdGenerator(std::uint16_t node, Clock clock = system_clock_ms);
     MessageId next();
+    // From now on every id minted is above `taken`, as if this generator
+    // had minted it: a new process starts where the ledger's ids end
+    // (Ledger::highest_id), so a clock behind them (a VM restored from a
+    // snapshot, an NTP step back while we were down) continues after them
+    // rather than mint an id a record or a parked MO already has. Never
+    // moves the generator back.
+    void advance_past(MessageId taken);
     // The first of `n` ids (1..max_sequence + 1) whose values follow one
     // another (first, first + 1, ...): one millisecond's sequence numbers,
     // the next millisecond's when this one has too few left. A message we

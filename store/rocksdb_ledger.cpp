@@ -263,6 +263,12 @@ struct RocksDbLedger::Impl {
     // record's id is above it and cannot exist yet: accept() skips the read
     // that proves it (a RocksDB miss through memtable and every level).
     std::uint64_t max_accepted = 0;
+    // highest_id(): the highest id under a key of `messages`, `receipts` or
+    // `mo`, found at open and raised by every durable group (remember()).
+    std::atomic<std::uint64_t> highest_id{0};
+    void raise_highest_id(std::uint64_t id) {
+        if (id > highest_id.load(std::memory_order_relaxed)) highest_id.store(id, std::memory_order_relaxed);
+    }
     // Orders raw receipts within a millisecond; seeded from the clock so a
     // restart within the same millisecond cannot reuse a key.
     std::atomic<std::uint64_t> raw_sequence{0};
@@ -610,6 +616,7 @@ struct RocksDbLedger::Impl {
     // key this group erased: that key stays known.
     void remember(Group& group, const Group* next) {
         for (auto& [id, record] : group.overlay) {
+            raise_highest_id(id);
             if (is_final(record.status)) {
                 open_cache.erase(id);
             } else if (auto it = open_cache.find(id); it != open_cache.end()) {
@@ -626,6 +633,9 @@ struct RocksDbLedger::Impl {
             unmatched_keys.erase(k);
         }
         if (group.receipt_events.empty() && group.mos_parked.empty() && group.mos_removed.empty()) return;
+        for (const auto& m : group.mos_parked) raise_highest_id(m.id.value());
+        for (const auto& e : group.receipt_events)
+            if (!e.removed) raise_highest_id(e.receipt.id.value());
         std::lock_guard lock(pending_mutex);
         for (const auto& m : group.mos_parked) pending_mos[m.account].insert_or_assign(m.id.value(), m);
         for (const auto& [account, id] : group.mos_removed) {
@@ -1056,6 +1066,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
             auto id = nul == std::string_view::npos ? std::nullopt : MessageId::from_key(key.substr(nul + 1));
             if (!id) return Status(StatusCode::corruption, "bad key in receipts");
             PendingReceipt r{.account = std::string(key.substr(0, nul)), .id = *id};
+            impl->raise_highest_id(id->value());
             if (auto st = decode_receipt_value(view(it->value()), r); !st.ok()) return st;
             impl->pending[r.account].emplace(id->value(), std::move(r));
         }
@@ -1069,6 +1080,7 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
             auto id = nul == std::string_view::npos ? std::nullopt : MessageId::from_key(key.substr(nul + 1));
             if (!id) return Status(StatusCode::corruption, "bad key in mo");
             MobileOriginated m{.id = *id, .account = std::string(key.substr(0, nul))};
+            impl->raise_highest_id(id->value());
             if (auto st = decode_mo_value(view(it->value()), m); !st.ok()) return st;
             impl->pending_mos[m.account].emplace(id->value(), std::move(m));
         }
@@ -1083,7 +1095,10 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
         std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), impl->cf(messages)));
         it->SeekToLast();
         if (it->Valid())
-            if (auto id = MessageId::from_key(view(it->key()))) impl->max_accepted = id->value();
+            if (auto id = MessageId::from_key(view(it->key()))) {
+                impl->max_accepted = id->value();
+                impl->raise_highest_id(id->value());
+            }
         if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
     }
     impl->raw_sequence.store(static_cast<std::uint64_t>(
@@ -1605,6 +1620,10 @@ StatusOr<bool> RocksDbLedger::is_opted_out(std::string_view account, std::string
     if (s.IsNotFound()) return false;
     if (!s.ok()) return from_rocksdb(s);
     return true;
+}
+
+MessageId RocksDbLedger::highest_id() const {
+    return MessageId(impl_->highest_id.load(std::memory_order_relaxed));
 }
 
 StatusOr<Recovery> RocksDbLedger::recover(Timestamp now, Timestamp parts_since) {

@@ -114,6 +114,7 @@ public:
                                                              std::size_t limit) const override;
     StatusOr<std::vector<CarrierReceipt>> raw_receipts(Timestamp from, std::size_t limit) const override;
     StatusOr<bool> is_opted_out(std::string_view account, std::string_view msisdn) const override;
+    MessageId highest_id() const override;
     StatusOr<Recovery> recover(Timestamp now, Timestamp parts_since) override;
 
     // How well group commit is working: writes per group = writes / groups.

@@ -1115,3 +1115,25 @@ TEMPLATE_TEST_CASE("ledger: rejected, failed or expired with us owes the upstrea
     CHECK((*owed)[2].id == expired.id);
     CHECK((*owed)[2].status == MessageStatus::expired);
 }
+
+TEMPLATE_TEST_CASE("ledger: highest_id is the highest id held under records, owed receipts and MOs", "[ledger]",
+                   MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    CHECK_FALSE(f.get().highest_id().valid());
+    REQUIRE(accept(f, record(id_at(5))).ok());
+    REQUIRE(accept(f, record(id_at(2))).ok());
+    CHECK(f.get().highest_id() == id_at(5));
+    // An MO's id comes from the same generator as the records'.
+    const MobileOriginated mo{.id = id_at(9), .account = "acme", .payload = "STOP", .received_at = at(9)};
+    REQUIRE(wait_for([&](Completion done) { f.get().park_mo(mo, std::move(done)); }).ok());
+    CHECK(f.get().highest_id() == id_at(9));
+    REQUIRE(wait_for([&](Completion done) {
+                f.get().park_receipt(PendingReceipt{"acme", id_at(12)}, std::move(done));
+            }).ok());
+    CHECK(f.get().highest_id() == id_at(12));
+    f.reopen();
+    CHECK(f.get().highest_id() == id_at(12));
+    REQUIRE(wait_for([&](Completion done) { f.get().remove_mo("acme", mo.id, std::move(done)); }).ok());
+    REQUIRE(accept(f, record(id_at(7))).ok());
+    CHECK(f.get().highest_id() == id_at(12));
+}

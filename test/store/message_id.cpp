@@ -169,3 +169,52 @@ TEST_CASE("message id generator: blocks and single ids from 4 threads never coll
     }
     CHECK(seen.size() == total);
 }
+
+TEST_CASE("message id generator: advanced past the ledger's ids, a clock behind them continues after them") {
+    const std::int64_t newest = MessageId::epoch_unix_ms + 500'000;
+    std::int64_t now = newest - 60'000;  // restarted with the clock a minute behind
+    MessageIdGenerator gen(1, [&] { return at_ms(now); });
+    const auto taken = MessageId::make(at_ms(newest), 1, 5);
+    gen.advance_past(taken);
+    auto a = gen.next();
+    CHECK(a > taken);
+    CHECK(a == MessageId::make(at_ms(newest), 1, 6));
+    const auto block = gen.next_block(3);
+    CHECK(block.value() == a.value() + 1);
+    // More than a millisecond's sequence numbers while the clock is behind:
+    // it borrows the following milliseconds, never going back.
+    MessageId previous(block.value() + 2);
+    for (int i = 0; i < 10'000; ++i) {
+        auto id = gen.next();
+        REQUIRE(id > previous);
+        previous = id;
+    }
+    CHECK(previous.time() > at_ms(newest));
+    // An older id changes nothing: the generator never moves back.
+    gen.advance_past(taken);
+    CHECK(gen.next() > previous);
+    // Once the clock passes them, ids follow the clock again.
+    now = newest + 60'000;
+    CHECK(gen.next() == MessageId::make(at_ms(now), 1, 0));
+}
+
+TEST_CASE("message id generator: advanced past another node's id, it mints above it") {
+    const std::int64_t t = MessageId::epoch_unix_ms + 700'000;
+    std::int64_t now = t - 1;
+    // A node below the one that minted it: its ids in that millisecond are
+    // all smaller, so it starts in the next one.
+    MessageIdGenerator low(1, [&] { return at_ms(now); });
+    low.advance_past(MessageId::make(at_ms(t), 2, 9));
+    auto a = low.next();
+    CHECK(a > MessageId::make(at_ms(t), 2, 9));
+    CHECK(a.time() == at_ms(t + 1));
+    MessageIdGenerator low_block(1, [&] { return at_ms(now); });
+    low_block.advance_past(MessageId::make(at_ms(t), 2, 9));
+    CHECK(low_block.next_block(4) > MessageId::make(at_ms(t), 2, 9));
+    // A node above it mints above it in the same millisecond.
+    MessageIdGenerator high(3, [&] { return at_ms(now); });
+    high.advance_past(MessageId::make(at_ms(t), 2, 9));
+    auto b = high.next();
+    CHECK(b > MessageId::make(at_ms(t), 2, 9));
+    CHECK(b.time() == at_ms(t));
+}

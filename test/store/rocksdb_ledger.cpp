@@ -817,3 +817,59 @@ TEST_CASE("rocksdb ledger: RocksDB refusing an acknowledged group stops the ledg
     CHECK((*back)->find(before.id).ok());
     CHECK((*back)->find(after.id).status().code() == StatusCode::not_found);
 }
+
+// A restart with the clock behind the ids already minted (a VM restored from
+// a snapshot, an NTP step back while we were down): the server's generator
+// starts after the ledger's highest id. Before, it started from the clock:
+// once that clock reached the milliseconds of the last run again, accept()
+// refused every id minted there as taken (ESME_RSYSERR), and park_mo wrote a
+// new MO over one still owed to its account.
+TEST_CASE("rocksdb ledger: after a restart with the clock behind, new ids take nothing already held") {
+    TempDir dir;
+    const auto t = Timestamp(milliseconds(MessageId::epoch_unix_ms + 400LL * 86'400'000));
+    auto mo = [](MessageId id, std::string text) {
+        return MobileOriginated{.id = id, .account = "acme", .carrier = "carrier01", .payload = std::move(text),
+                                .received_at = id.time()};
+    };
+    auto park = [](Ledger& l, const MobileOriginated& m) {
+        return wait_for([&](Completion done) { l.park_mo(m, std::move(done)); });
+    };
+    auto accept = [](Ledger& l, const MessageRecord& r) {
+        return wait_for([&](Completion done) { l.accept(r, std::move(done)); });
+    };
+    Timestamp now = t;
+    std::vector<MobileOriginated> owed;
+    std::vector<MessageId> accepted;
+    {
+        auto ledger = RocksDbLedger::open(settings_at(dir.path));
+        REQUIRE(ledger.ok());
+        MessageIdGenerator ids(1, [&] { return now; });
+        owed.push_back(mo(ids.next(), "first run's MO, not yet delivered"));
+        REQUIRE(park(**ledger, owed.back()).ok());
+        accepted.push_back(ids.next());
+        REQUIRE(accept(**ledger, record(accepted.back())).ok());
+    }
+    now = t - std::chrono::minutes(1);
+    auto ledger = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE(ledger.ok());
+    CHECK((*ledger)->highest_id() == accepted.back());
+    MessageIdGenerator ids(1, [&] { return now; });
+    ids.advance_past((*ledger)->highest_id());  // as smpp-connector does at start
+    // A minute later the clock is back in the first run's millisecond.
+    for (auto clock : {t - std::chrono::minutes(1), t}) {
+        now = clock;
+        owed.push_back(mo(ids.next(), "second run's MO at " + std::to_string(now.time_since_epoch().count())));
+        CHECK(park(**ledger, owed.back()).ok());
+        accepted.push_back(ids.next());
+        CHECK(accept(**ledger, record(accepted.back())).ok());
+    }
+    auto check = [&](Ledger& l) {
+        CHECK(l.pending_mo("acme", 10).value() == owed);
+        for (auto id : accepted) CHECK(l.find(id).ok());
+    };
+    check(**ledger);
+    ledger->reset();
+    auto reopened = RocksDbLedger::open(settings_at(dir.path));
+    REQUIRE(reopened.ok());
+    check(**reopened);
+}

@@ -196,6 +196,16 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         ledger = std::move(opened).value();
         const auto started =
             std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+        // Ids continue after the ledger's, before anything mints one (the
+        // forward path, the MO path): a clock behind them would mint ids
+        // records and parked MOs already have.
+        if (const auto highest = ledger->highest_id(); highest.valid()) {
+            ids.advance_past(highest);
+            if (highest.time() > started)
+                spdlog::warn("the clock is {} ms behind the ledger's newest id {}: ids continue after it until the "
+                             "clock catches up",
+                             (highest.time() - started).count(), highest.to_string());
+        }
         auto recovery = ledger->recover(started, started - config.forward.concat_window);
         if (!recovery.ok()) {
             spdlog::error("ledger recovery at {} failed: {}", config.ledger.path, recovery.status().to_string());

@@ -160,13 +160,49 @@ struct Group {
     };
     std::vector<ReceiptEvent> receipt_events;
     // The same for mobile-originated messages.
-    std::vector<MobileOriginated> mos_parked;
-    std::vector<std::pair<std::string, MessageId>> mos_removed;
+    struct MoEvent {
+        MobileOriginated mo;  // only account and id for a removal
+        bool removed = false;
+    };
+    std::vector<MoEvent> mo_events;
 
     void park(const PendingReceipt& r);
     void unpark(const std::string& account, MessageId id);
     void park_mo(const MobileOriginated& m);
     void unpark_mo(const std::string& account, MessageId id);
+
+    // Around each op's build (Impl::build): an op that fails leaves nothing
+    // in the group. Its writes to the batch roll back to a save point, and
+    // the overlays and event lists go back to what they were, so they say
+    // what the batch holds: later ops in the group read through them, and
+    // the writer's cache and queues follow them once the group is durable.
+    // Before, a failed op's writes were committed with the group (a receipt
+    // that wrote its record `delivered` and then failed to settle its part
+    // group: the carrier was told to send it again, and the copy was
+    // absorbed as a duplicate of a final record; nothing went upstream).
+    void begin_op();
+    void end_op(bool ok);
+    // What the op being built replaced in an overlay (family `messages`:
+    // `overlay`), in order; undone backwards if it fails.
+    struct Undo {
+        Family family;
+        std::uint64_t id = 0;  // messages
+        std::string key{};     // the other families
+        bool existed = false;  // the overlay had an entry, now in `value` or `record`
+        std::optional<std::string> value{};
+        // Boxed: only a record changed twice in one group has one, and
+        // inline it would make every entry record-sized (a recovery marks
+        // thousands in doubt in one op).
+        std::unique_ptr<MessageRecord> record{};
+    };
+    std::vector<Undo> undo;
+    // The event lists' sizes when the op began (they only grow within a group).
+    struct Sizes {
+        std::size_t late_matches = 0, unmatched_erased = 0, receipt_events = 0, mo_events = 0;
+    } op_began;
+    // Sets `family`'s overlay entry, noting what it replaces.
+    void overlay_set(Family family, std::unordered_map<std::string, std::optional<std::string>>& map,
+                     const std::string& key, std::optional<std::string> value);
 
     StatusOr<MessageRecord> read(MessageId id);
     // read() for a caller that writes the record back (write_record) or
@@ -412,7 +448,10 @@ struct RocksDbLedger::Impl {
         }
         group.behind = flying ? &*flying->group : nullptr;
         for (auto& op : taken) {
-            slot.results.push_back(op.build(group));
+            group.begin_op();
+            auto status = op.build(group);
+            group.end_op(status.ok());
+            slot.results.push_back(std::move(status));
             slot.ops.push_back(std::move(op));
         }
         taken.clear();
@@ -632,16 +671,23 @@ struct RocksDbLedger::Impl {
                     continue;
             unmatched_keys.erase(k);
         }
-        if (group.receipt_events.empty() && group.mos_parked.empty() && group.mos_removed.empty()) return;
-        for (const auto& m : group.mos_parked) raise_highest_id(m.id.value());
+        if (group.receipt_events.empty() && group.mo_events.empty()) return;
+        for (const auto& e : group.mo_events)
+            if (!e.removed) raise_highest_id(e.mo.id.value());
         for (const auto& e : group.receipt_events)
             if (!e.removed) raise_highest_id(e.receipt.id.value());
         std::lock_guard lock(pending_mutex);
-        for (const auto& m : group.mos_parked) pending_mos[m.account].insert_or_assign(m.id.value(), m);
-        for (const auto& [account, id] : group.mos_removed) {
-            auto it = pending_mos.find(account);
+        // In the group's order, as the receipts below.
+        for (auto& e : group.mo_events) {
+            if (!e.removed) {
+                const auto id = e.mo.id.value();
+                auto& queue = pending_mos[e.mo.account];
+                queue.insert_or_assign(id, std::move(e.mo));
+                continue;
+            }
+            auto it = pending_mos.find(e.mo.account);
             if (it == pending_mos.end()) continue;
-            it->second.erase(id.value());
+            it->second.erase(e.mo.id.value());
             if (it->second.empty()) pending_mos.erase(it);
         }
         // In the group's order: a receipt parked and removed in one group
@@ -885,8 +931,52 @@ void Group::reset() {
     unmatched_erased.clear();
     if (receipt_events.capacity() > (std::size_t{1} << 16)) receipt_events = {};
     receipt_events.clear();
-    mos_parked.clear();
-    mos_removed.clear();
+    mo_events.clear();
+    undo.clear();
+    op_began = {};
+}
+
+void Group::begin_op() {
+    batch.SetSavePoint();
+    undo.clear();
+    op_began = {late_matches.size(), unmatched_erased.size(), receipt_events.size(), mo_events.size()};
+}
+
+void Group::end_op(bool ok) {
+    if (ok) {
+        static_cast<void>(batch.PopSavePoint());
+        undo.clear();
+        return;
+    }
+    // Only fails without a save point, and begin_op set one.
+    static_cast<void>(batch.RollbackToSavePoint());
+    for (auto u = undo.rbegin(); u != undo.rend(); ++u) {
+        if (u->family == messages) {
+            if (u->existed) overlay.insert_or_assign(u->id, std::move(*u->record));
+            else overlay.erase(u->id);
+            continue;
+        }
+        auto& map = u->family == carrier_ids ? carrier_id_overlay
+                    : u->family == unmatched ? unmatched_overlay
+                    : u->family == parts     ? parts_overlay
+                                             : receipts_overlay;
+        if (u->existed) map.insert_or_assign(std::move(u->key), std::move(*u->value));
+        else map.erase(u->key);
+    }
+    undo.clear();
+    late_matches.resize(op_began.late_matches);
+    unmatched_erased.resize(op_began.unmatched_erased);
+    receipt_events.resize(op_began.receipt_events);
+    mo_events.resize(op_began.mo_events);
+}
+
+void Group::overlay_set(Family family, std::unordered_map<std::string, std::optional<std::string>>& map,
+                        const std::string& key, std::optional<std::string> value) {
+    auto [it, inserted] = map.try_emplace(key, std::nullopt);
+    Undo u{.family = family, .key = key, .existed = !inserted};
+    if (!inserted) u.value = std::move(it->second);
+    it->second = std::move(value);
+    undo.push_back(std::move(u));
 }
 
 namespace {
@@ -915,20 +1005,20 @@ StatusOr<std::optional<std::string>> Group::get(Family family, const std::string
 
 void Group::put(Family family, const std::string& key, const std::string& value) {
     batch.Put(cf(family), key, value);
-    if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, value);
-    if (family == parts) parts_overlay.insert_or_assign(key, value);
+    if (family == carrier_ids) overlay_set(family, carrier_id_overlay, key, value);
+    if (family == parts) overlay_set(family, parts_overlay, key, value);
     if (family == unmatched) {
-        unmatched_overlay.insert_or_assign(key, value);
-        impl.unmatched_keys.insert(key);  // before it is durable: a superset is safe
+        overlay_set(family, unmatched_overlay, key, value);
+        impl.unmatched_keys.insert(key);  // before it is durable: a superset is safe (kept by a rollback too)
     }
 }
 
 void Group::erase(Family family, const std::string& key) {
     batch.Delete(cf(family), key);
-    if (family == carrier_ids) carrier_id_overlay.insert_or_assign(key, std::nullopt);
-    if (family == parts) parts_overlay.insert_or_assign(key, std::nullopt);
+    if (family == carrier_ids) overlay_set(family, carrier_id_overlay, key, std::nullopt);
+    if (family == parts) overlay_set(family, parts_overlay, key, std::nullopt);
     if (family == unmatched) {
-        unmatched_overlay.insert_or_assign(key, std::nullopt);
+        overlay_set(family, unmatched_overlay, key, std::nullopt);
         unmatched_erased.push_back(key);
     }
 }
@@ -937,28 +1027,26 @@ void Group::park(const PendingReceipt& r) {
     auto key = pair_key(r.account, id_key(r.id));
     auto value = encode_receipt_value(r);
     batch.Put(cf(receipts), key, value);
-    receipts_overlay.insert_or_assign(std::move(key), std::move(value));
+    overlay_set(receipts, receipts_overlay, key, std::move(value));
     receipt_events.push_back({r, false});
 }
 
 void Group::unpark(const std::string& account, MessageId id) {
     auto key = pair_key(account, id_key(id));
     batch.Delete(cf(receipts), key);
-    receipts_overlay.insert_or_assign(std::move(key), std::nullopt);
+    overlay_set(receipts, receipts_overlay, key, std::nullopt);
     receipt_events.push_back({PendingReceipt{.account = account, .id = id}, true});
 }
 
 void Group::park_mo(const MobileOriginated& m) {
     batch.Put(cf(mos), pair_key(m.account, id_key(m.id)), encode_mo_value(m));
     batch.Put(cf(mo_seen), mo_seen_entry(m.received_at, mo_seen_key(m)), rocksdb::Slice());
-    std::erase_if(mos_removed, [&](const auto& k) { return k.first == m.account && k.second == m.id; });
-    mos_parked.push_back(m);
+    mo_events.push_back({m, false});
 }
 
 void Group::unpark_mo(const std::string& account, MessageId id) {
     batch.Delete(cf(mos), pair_key(account, id_key(id)));
-    std::erase_if(mos_parked, [&](const auto& m) { return m.account == account && m.id == id; });
-    mos_removed.emplace_back(account, id);
+    mo_events.push_back({MobileOriginated{.id = id, .account = account}, true});
 }
 
 StatusOr<MessageRecord> Group::take(MessageId id) {
@@ -1006,7 +1094,12 @@ const MessageRecord& Group::write_record(const MessageRecord* previous, MessageR
         if (before != Timestamp{}) batch.Delete(cf(retries), retry_key(before, next.id));
         if (next.retry_at != Timestamp{}) batch.Put(cf(retries), retry_key(next.retry_at, next.id), "");
     }
-    return overlay.insert_or_assign(next.id.value(), std::move(next)).first->second;
+    auto [it, inserted] = overlay.try_emplace(next.id.value());
+    Undo u{.family = messages, .id = next.id.value(), .existed = !inserted};
+    if (!inserted) u.record = std::make_unique<MessageRecord>(std::move(it->second));
+    undo.push_back(std::move(u));
+    it->second = std::move(next);
+    return it->second;
 }
 
 RocksDbLedger::RocksDbLedger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -19,7 +19,9 @@
 //   (an append per write, sorted at flush) instead of skiplists.
 //
 // Writes: one WriteBatch per state change, touching every family the change
-// touches. A dedicated writer thread takes everything queued (up to
+// touches; a change that fails leaves nothing in it (a save point per
+// change, rolled back with what the change put in the group's overlays).
+// A dedicated writer thread takes everything queued (up to
 // LedgerSettings::max_group_size) into one group and, with a short queue,
 // writes it itself: with the journal (the default) the journal record and
 // its fdatasync, then the Completions (on the writer thread, in queue

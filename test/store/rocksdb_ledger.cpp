@@ -4,6 +4,7 @@
 #include "store/ledger_journal.hpp"
 
 #include <catch2/catch.hpp>
+#include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
@@ -79,6 +80,40 @@ public:
     }
     std::atomic<bool> fail{false};
 };
+
+// Writes `value` under `key` in `family` of the closed ledger at `path`,
+// past the ledger's checks: what a bug of an older version or a bad disk
+// can leave there.
+void put_raw(const std::string& path, const std::string& family, const std::string& key, const std::string& value) {
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, path, descriptors, &handles, &db).ok());
+    rocksdb::ColumnFamilyHandle* target = nullptr;
+    for (auto* h : handles)
+        if (h->GetName() == family) target = h;
+    REQUIRE(target != nullptr);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    CHECK(db->Put(sync, target, key, value).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    CHECK(db->Close().ok());
+    delete db;
+}
+
+// Part `number` of `total` of one message (sar_* fields), its receipt asked for.
+MessageRecord part_record(MessageId id, std::uint8_t number, std::uint8_t total) {
+    MessageRecord r = record(id);
+    r.source = {5, 0, "ACME"};
+    r.destination = {1, 1, "447700900123"};
+    r.registered_delivery = 1;
+    r.concatenation = Concatenation{0x2A, total, number};
+    return r;
+}
 
 }  // namespace
 
@@ -872,4 +907,83 @@ TEST_CASE("rocksdb ledger: after a restart with the clock behind, new ids take n
     auto reopened = RocksDbLedger::open(settings_at(dir.path));
     REQUIRE(reopened.ok());
     check(**reopened);
+}
+
+// An op that fails leaves nothing in its group, nor in what later ops of
+// the group read. Before, its writes up to the failure were committed with
+// the group: a final receipt wrote its record `delivered`, then failed to
+// read its part group; the carrier was answered ESME_RX_T_APPN and offered
+// it again, and the copy was absorbed as a duplicate of a final record: the
+// upstream's receipt was never parked. update_all likewise committed the
+// changes before the one that failed.
+TEST_CASE("rocksdb ledger: an op that fails midway writes nothing") {
+    TempDir dir;
+    auto s = settings_at(dir.path);
+    s.multipart = MultipartBook{{"acme", multipart_policy::aggregate}};
+    MessageIdGenerator ids(1);
+    const auto p1 = part_record(ids.next(), 1, 2);
+    const auto p2 = part_record(ids.next(), 2, 2);
+    const auto sent_at = p2.id.time();
+    {
+        auto ledger = RocksDbLedger::open(s);
+        REQUIRE(ledger.ok());
+        for (const auto* p : {&p1, &p2}) {
+            REQUIRE(wait_for([&](Completion done) { (*ledger)->accept(*p, std::move(done)); }).ok());
+            const std::string cid = "C" + std::to_string(p->concatenation->number);
+            REQUIRE(wait_for([&](Completion done) {
+                        (*ledger)->sent(p->id, "carrier-a", cid, {}, sent_at, std::move(done));
+                    }).ok());
+        }
+    }
+    // Their part group's state does not decode.
+    put_raw(dir.path, "parts", part_group_key(p1, *part_of(p1)), "not a part group");
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    auto ledger = std::move(opened).value();
+
+    auto receipt = [&](std::string cid, MessageStatus status, std::int64_t after_ms) {
+        const auto t = sent_at + milliseconds(after_ms);
+        return CarrierReceipt{.carrier = "carrier-a", .keys = {cid}, .carrier_message_id = cid, .status = status,
+                              .done_at = t, .received_at = t, .raw = "id:" + cid};
+    };
+    // The ops below go into one group: the writer is held in the completion
+    // of the one before them until they are all queued.
+    std::promise<void> queued;
+    auto hold = queued.get_future().share();
+    ledger->park_receipt(PendingReceipt{.account = "other", .id = ids.next()}, [hold](Status) { hold.wait(); });
+    std::promise<StatusOr<ReceiptMatch>> final_receipt, intermediate_receipt;
+    std::promise<Status> cancelled;
+    ledger->apply_receipt(receipt("C1", MessageStatus::delivered, 10),
+                          [&](StatusOr<ReceiptMatch> m) { final_receipt.set_value(std::move(m)); });
+    // Reads part 1 through what the failed receipt left in the group.
+    ledger->apply_receipt(receipt("C1", MessageStatus::sent, 20),
+                          [&](StatusOr<ReceiptMatch> m) { intermediate_receipt.set_value(std::move(m)); });
+    const StateChange fail{.status = MessageStatus::failed, .at = sent_at + milliseconds(30)};
+    ledger->update_all({{p1.id, fail}, {p2.id, fail}}, [&](Status st) { cancelled.set_value(std::move(st)); });
+    queued.set_value();
+
+    auto f = final_receipt.get_future().get();
+    CHECK_FALSE(f.ok());
+    auto i = intermediate_receipt.get_future().get();
+    REQUIRE(i.ok());
+    CHECK(i->outcome == receipt_outcome::matched);  // not a duplicate of a `delivered` that was never stored
+    CHECK_FALSE(cancelled.get_future().get().ok());
+    auto check = [&](RocksDbLedger& l) {
+        CHECK(l.find(p1.id)->status == MessageStatus::sent);
+        CHECK(l.find(p1.id)->updated_at == sent_at + milliseconds(20));
+        CHECK(l.find(p2.id)->status == MessageStatus::sent);
+        CHECK(l.pending_receipts("acme", 10)->empty());
+    };
+    check(*ledger);
+    // The carrier offers the receipt again: still refused, never absorbed
+    // as a duplicate.
+    CHECK_FALSE(wait_for([&](Completion done) {
+                    ledger->apply_receipt(receipt("C1", MessageStatus::delivered, 10),
+                                          [done](StatusOr<ReceiptMatch> m) { done(m.status()); });
+                }).ok());
+    check(*ledger);
+    ledger.reset();
+    opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    check(**opened);
 }

@@ -3,9 +3,12 @@
 // validate() rejects nonsense before the ledger opens.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "store/multipart_receipts.hpp"
+#include "store/status.hpp"
 
 namespace smpp::store {
 
@@ -56,6 +59,13 @@ struct LedgerSettings {
     // Each account's receipts.multipart (multipart_receipts.hpp); an
     // account not listed gets a receipt for every part.
     MultipartBook multipart{};
+    // Told of every entry a scan skips because it does not decode (at open,
+    // in recover(), awaiting_receipt() and the sweeps of unmatched receipts
+    // and part groups): its family, its key made readable, and why. One bad
+    // value never stops the rest (a start, every receipt timeout); it is
+    // left where it is for a look. Any thread; counted either way
+    // (RocksDbLedger::WriterStats::unreadable).
+    std::function<void(std::string_view family, std::string_view key, const Status& why)> on_unreadable{};
 
     // Empty when the settings are usable, else what is wrong.
     std::string validate() const;

@@ -103,6 +103,38 @@ std::string raw_receipt_key(Timestamp at, std::uint64_t sequence) {
     return k;
 }
 
+// `key` of `family` for a log line: an id as its text, other bytes as they
+// are, NUL (between key parts) as '/', anything else unprintable as \xNN.
+std::string readable_key(Family family, std::string_view key) {
+    if (family == messages || family == open_ids)
+        if (auto id = MessageId::from_key(key)) return id->to_string();
+    std::string out;
+    auto printable = [&out](std::string_view bytes) {
+        for (char c : bytes) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u == 0) {
+                out.push_back('/');
+            } else if (u < 0x20 || u >= 0x7F) {
+                constexpr char hex[] = "0123456789abcdef";
+                out += "\\x";
+                out.push_back(hex[u >> 4]);
+                out.push_back(hex[u & 15]);
+            } else {
+                out.push_back(c);
+            }
+        }
+    };
+    // account \0 id: the id as its text.
+    if (family == receipts || family == mos)
+        if (const auto nul = key.find('\0'); nul != std::string_view::npos)
+            if (auto id = MessageId::from_key(key.substr(nul + 1))) {
+                printable(key.substr(0, nul + 1));
+                return out + id->to_string();
+            }
+    printable(key);
+    return out;
+}
+
 // Drops carrier-ID index entries whose message fell below the retention floor.
 class ExpiredCarrierIds final : public rocksdb::CompactionFilter {
 public:
@@ -294,6 +326,14 @@ struct RocksDbLedger::Impl {
     std::atomic<std::uint64_t> groups{0};
     std::atomic<std::uint64_t> writes{0};
     std::atomic<std::uint64_t> overlapped{0};  // groups begun while the previous one was written
+    std::atomic<std::uint64_t> unreadable{0};  // entries skipped: they do not decode
+
+    // A scan skips an entry that does not decode: counted, and told with
+    // its key (LedgerSettings::on_unreadable). Any thread.
+    void skip_unreadable(Family family, std::string_view key, const Status& why) {
+        unreadable.fetch_add(1, std::memory_order_relaxed);
+        if (settings.on_unreadable) settings.on_unreadable(family_names[family], readable_key(family, key), why);
+    }
     // Writer thread only: the highest id accept() has written (seeded from
     // the last key of `messages` at open). Our ids grow with time, so a new
     // record's id is above it and cannot exist yet: accept() skips the read
@@ -884,8 +924,18 @@ struct RocksDbLedger::Impl {
         std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf(open_ids)));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
             auto id = MessageId::from_key(view(it->key()));
-            if (!id) return Status(StatusCode::corruption, "bad key in open");
+            if (!id) {
+                skip_unreadable(open_ids, view(it->key()), Status(StatusCode::corruption, "not a message id"));
+                continue;
+            }
             auto record = group.read(*id);
+            // One record that does not decode (or is missing under its
+            // `open` entry) must not stop the start: the others resume.
+            if (!record.ok() && (record.status().code() == StatusCode::corruption ||
+                                 record.status().code() == StatusCode::not_found)) {
+                skip_unreadable(messages, view(it->key()), record.status());
+                continue;
+            }
             if (!record.ok()) return record.status();
             switch (record->status) {
                 case MessageStatus::accepted:
@@ -1157,10 +1207,18 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
             const auto key = view(it->key());
             const auto nul = key.find('\0');
             auto id = nul == std::string_view::npos ? std::nullopt : MessageId::from_key(key.substr(nul + 1));
-            if (!id) return Status(StatusCode::corruption, "bad key in receipts");
+            // One that does not decode must not stop the start, nor the
+            // others going upstream.
+            if (!id) {
+                impl->skip_unreadable(receipts, key, Status(StatusCode::corruption, "not an account and a message id"));
+                continue;
+            }
             PendingReceipt r{.account = std::string(key.substr(0, nul)), .id = *id};
             impl->raise_highest_id(id->value());
-            if (auto st = decode_receipt_value(view(it->value()), r); !st.ok()) return st;
+            if (auto st = decode_receipt_value(view(it->value()), r); !st.ok()) {
+                impl->skip_unreadable(receipts, key, st);
+                continue;
+            }
             impl->pending[r.account].emplace(id->value(), std::move(r));
         }
         if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
@@ -1171,10 +1229,16 @@ StatusOr<std::unique_ptr<RocksDbLedger>> RocksDbLedger::open(const LedgerSetting
             const auto key = view(it->key());
             const auto nul = key.find('\0');
             auto id = nul == std::string_view::npos ? std::nullopt : MessageId::from_key(key.substr(nul + 1));
-            if (!id) return Status(StatusCode::corruption, "bad key in mo");
+            if (!id) {
+                impl->skip_unreadable(mos, key, Status(StatusCode::corruption, "not an account and a message id"));
+                continue;
+            }
             MobileOriginated m{.id = *id, .account = std::string(key.substr(0, nul))};
             impl->raise_highest_id(id->value());
-            if (auto st = decode_mo_value(view(it->value()), m); !st.ok()) return st;
+            if (auto st = decode_mo_value(view(it->value()), m); !st.ok()) {
+                impl->skip_unreadable(mos, key, st);
+                continue;
+            }
             impl->pending_mos[m.account].emplace(id->value(), std::move(m));
         }
         if (auto st = from_rocksdb(it->status()); !st.ok()) return st;
@@ -1403,7 +1467,10 @@ void RocksDbLedger::expire_unmatched_from(Timestamp cutoff, std::string from, Co
                             }
                             auto c = decode_carrier_receipt(view(it->value()));
                             // One bad value must not keep every other from expiring.
-                            if (!c.ok()) continue;
+                            if (!c.ok()) {
+                                impl_->skip_unreadable(unmatched, view(it->key()), c.status());
+                                continue;
+                            }
                             if (c->received_at < cutoff) g.erase(unmatched, std::string(view(it->key())));
                         }
                         return from_rocksdb(it->status());
@@ -1432,6 +1499,7 @@ void RocksDbLedger::expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std
                                 // One bad value must not stop every other
                                 // group's sweep for good; it stays for a look.
                                 ++result->unreadable;
+                                impl_->skip_unreadable(parts, key, group.status());
                                 continue;
                             }
                             if (!(group->updated_at < cutoff(part_group_account(key)))) continue;
@@ -1663,12 +1731,21 @@ StatusOr<std::vector<MessageRecord>> RocksDbLedger::awaiting_receipt(Timestamp c
     const auto end = MessageId::first_at(cutoff + std::chrono::milliseconds(1));
     for (it->Seek(id_key(MessageId(after.value() + 1))); it->Valid() && out.size() < limit; it->Next()) {
         auto id = MessageId::from_key(view(it->key()));
-        if (!id) return Status(StatusCode::corruption, "bad key in open");
+        if (!id) {
+            impl_->skip_unreadable(open_ids, view(it->key()), Status(StatusCode::corruption, "not a message id"));
+            continue;
+        }
         if (!(*id < end)) break;
         const auto v = view(it->value());
         auto waits = [](MessageStatus s) { return s == MessageStatus::sent || s == MessageStatus::in_doubt; };
         if (v.size() != 1 || !waits(static_cast<MessageStatus>(v[0]))) continue;
         auto r = find(*id);
+        // One record that does not decode must not stop every receipt
+        // timeout behind it: the sweep would start at it again each time.
+        if (!r.ok() && (r.status().code() == StatusCode::corruption || r.status().code() == StatusCode::not_found)) {
+            impl_->skip_unreadable(messages, view(it->key()), r.status());
+            continue;
+        }
         if (!r.ok()) return r.status();
         if (waits(r->status) && r->updated_at < cutoff) out.push_back(std::move(*r));
     }
@@ -1731,6 +1808,7 @@ RocksDbLedger::WriterStats RocksDbLedger::writer_stats() const {
     w.groups = impl_->groups.load();
     w.writes = impl_->writes.load();
     w.overlapped = impl_->overlapped.load();
+    w.unreadable = impl_->unreadable.load(std::memory_order_relaxed);
     w.journal_replayed = impl_->journal_replayed;
     if (impl_->journal) {
         const auto c = impl_->journal->counters();

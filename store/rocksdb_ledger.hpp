@@ -40,6 +40,10 @@
 // If RocksDB refuses a group already acknowledged from the journal, every
 // later write and read fails until a restart replays the journal.
 //
+// Scans (open, recover, awaiting_receipt, the sweeps) skip an entry that
+// does not decode: counted, told with its key (LedgerSettings::on_unreadable)
+// and left where it is, so one bad value never stops a start or a sweep.
+//
 // Retention: ids are time-ordered, so "minted before the cutoff" is a key
 // range of `messages`. The few records in that range that are not final are
 // listed by a seek over `open` (small: it holds only live messages), and the
@@ -128,6 +132,8 @@ public:
         std::uint64_t journal_switches = 0;  // journal segment switches
         std::uint64_t journal_waits = 0;     // switches that waited for RocksDB's WAL sync
         std::uint64_t journal_replayed = 0;  // journal records replayed at open
+        // Entries scans skipped because they do not decode (LedgerSettings::on_unreadable).
+        std::uint64_t unreadable = 0;
         // Why every write and read now fails until a restart replays the
         // journal (RocksDB refused an acknowledged group); empty while fine.
         std::string failure{};

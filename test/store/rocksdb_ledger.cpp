@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -103,6 +104,11 @@ void put_raw(const std::string& path, const std::string& family, const std::stri
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     CHECK(db->Close().ok());
     delete db;
+}
+
+std::string key_of(MessageId id) {
+    const auto k = id.key();
+    return std::string(k.data(), k.size());
 }
 
 // Part `number` of `total` of one message (sar_* fields), its receipt asked for.
@@ -986,4 +992,66 @@ TEST_CASE("rocksdb ledger: an op that fails midway writes nothing") {
     opened = RocksDbLedger::open(s);
     REQUIRE(opened.ok());
     check(**opened);
+}
+
+// One entry that does not decode (a bug of an older version, a bad disk) is
+// skipped, counted and told with its key; the scan goes on. Before, one
+// record stopped every receipt timeout for good (each sweep started at it
+// again), and one record, owed receipt or MO stopped recover() or open():
+// smpp-connector would not start.
+TEST_CASE("rocksdb ledger: an entry that does not decode is skipped by the scans, not fatal to them") {
+    TempDir dir;
+    auto s = settings_at(dir.path);
+    std::mutex told_mutex;
+    std::vector<std::string> told;
+    s.on_unreadable = [&](std::string_view family, std::string_view key, const Status& why) {
+        CHECK(why.code() == StatusCode::corruption);
+        std::lock_guard lock(told_mutex);
+        told.push_back(std::string(family) + " " + std::string(key));
+    };
+    MessageIdGenerator ids(1);
+    // Minted first: every scan meets it before the others.
+    const auto bad = ids.next();
+    const auto waiting = ids.next();
+    const auto queued = ids.next();
+    const PendingReceipt owed{"acme", ids.next()};
+    const MobileOriginated mo{.id = ids.next(), .account = "acme", .payload = "STOP", .received_at = waiting.time()};
+    const auto bad_receipt = ids.next();
+    const auto bad_mo = ids.next();
+    {
+        auto ledger = RocksDbLedger::open(s);
+        REQUIRE(ledger.ok());
+        auto& l = **ledger;
+        REQUIRE(wait_for([&](Completion done) { l.accept(record(waiting), std::move(done)); }).ok());
+        REQUIRE(wait_for([&](Completion done) {
+                    l.sent(waiting, "carrier-a", "C1", {}, waiting.time(), std::move(done));
+                }).ok());
+        REQUIRE(wait_for([&](Completion done) { l.accept(record(queued), std::move(done)); }).ok());
+        REQUIRE(wait_for([&](Completion done) { l.park_receipt(owed, std::move(done)); }).ok());
+        REQUIRE(wait_for([&](Completion done) { l.park_mo(mo, std::move(done)); }).ok());
+    }
+    put_raw(dir.path, "messages", key_of(bad), "not a record");
+    put_raw(dir.path, "open", key_of(bad), std::string(1, static_cast<char>(MessageStatus::sent)));
+    put_raw(dir.path, "receipts", std::string("acme") + '\0' + key_of(bad_receipt), "not a receipt");
+    put_raw(dir.path, "mo", std::string("acme") + '\0' + key_of(bad_mo), "not an MO");
+
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    auto& l = **opened;
+    CHECK(l.pending_receipts("acme", 10).value() == std::vector<PendingReceipt>{owed});
+    CHECK(l.pending_mo("acme", 10).value() == std::vector<MobileOriginated>{mo});
+    const auto overdue = l.awaiting_receipt(waiting.time() + std::chrono::hours(1), 10);
+    REQUIRE(overdue.ok());
+    REQUIRE(overdue->size() == 1);
+    CHECK(overdue->front().id == waiting);
+    const auto recovery = l.recover(waiting.time() + std::chrono::hours(1), Timestamp{});
+    REQUIRE(recovery.ok());
+    REQUIRE(recovery->resume.size() == 1);
+    CHECK(recovery->resume.front().id == queued);
+    CHECK(l.writer_stats().unreadable == 4);
+    std::lock_guard lock(told_mutex);
+    std::sort(told.begin(), told.end());
+    CHECK(told == std::vector<std::string>{"messages " + bad.to_string(), "messages " + bad.to_string(),
+                                           "mo acme/" + bad_mo.to_string(),
+                                           "receipts acme/" + bad_receipt.to_string()});
 }

@@ -188,6 +188,13 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         auto ledger_settings = config.ledger;
         for (const auto& a : config.accounts.accounts)
             ledger_settings.multipart[a.system_id] = static_cast<smpp::store::multipart_policy>(a.receipts.multipart);
+        // An entry that does not decode is skipped, not fatal to the start
+        // or to a sweep; this line is what is left to find it by.
+        ledger_settings.on_unreadable = [](std::string_view family, std::string_view key,
+                                           const smpp::store::Status& why) {
+            spdlog::error("ledger: {} entry '{}' does not decode ({}); skipped, left as it is", family, key,
+                          why.to_string());
+        };
         auto opened = smpp::store::RocksDbLedger::open(ledger_settings);
         if (!opened.ok()) {
             spdlog::error("cannot open the ledger at {}: {}", config.ledger.path, opened.status().to_string());

@@ -1055,3 +1055,54 @@ TEST_CASE("rocksdb ledger: an entry that does not decode is skipped by the scans
                                            "mo acme/" + bad_mo.to_string(),
                                            "receipts acme/" + bad_receipt.to_string()});
 }
+
+// A receipt parked under a carrier's id that no longer decodes: sent() with
+// that id, or a replay of a receipt that was parked there, goes on without
+// it (told, left as it is). Since a failing op writes nothing, sent() failing
+// on it would leave its record `sending`, never matched by any receipt.
+TEST_CASE("rocksdb ledger: a parked receipt that does not decode fails neither sent() nor a replay") {
+    TempDir dir;
+    auto s = settings_at(dir.path);
+    std::mutex told_mutex;
+    std::vector<std::string> told;
+    s.on_unreadable = [&](std::string_view family, std::string_view key, const Status&) {
+        std::lock_guard lock(told_mutex);
+        told.push_back(std::string(family) + " " + std::string(key));
+    };
+    MessageIdGenerator ids(1);
+    const auto a = ids.next(), b = ids.next();
+    {
+        auto ledger = RocksDbLedger::open(s);
+        REQUIRE(ledger.ok());
+        for (auto id : {a, b}) {
+            auto r = record(id);
+            r.registered_delivery = 1;
+            REQUIRE(wait_for([&](Completion done) { (*ledger)->accept(r, std::move(done)); }).ok());
+        }
+        REQUIRE(wait_for([&](Completion done) {
+                    (*ledger)->sent(b, "carrier-a", "B1", {}, b.time(), std::move(done));
+                }).ok());
+    }
+    put_raw(dir.path, "unmatched", std::string("carrier-a") + '\0' + "A1", "not a receipt");
+    put_raw(dir.path, "unmatched", std::string("carrier-a") + '\0' + "B0", "not a receipt");
+    auto opened = RocksDbLedger::open(s);
+    REQUIRE(opened.ok());
+    auto& l = **opened;
+    CHECK(wait_for([&](Completion done) { l.sent(a, "carrier-a", "A1", {}, a.time(), std::move(done)); }).ok());
+    CHECK(l.find(a)->status == MessageStatus::sent);
+    CHECK(l.find_by_carrier_id("carrier-a", "A1").value() == a);
+    // A replay of B1's receipt, once parked under B0 (say, before a fix of
+    // the carrier's id format).
+    CarrierReceipt replay{.carrier = "carrier-a", .keys = {"B1"}, .carrier_message_id = "B1",
+                          .status = MessageStatus::delivered, .done_at = b.time(), .received_at = b.time(),
+                          .raw = "id:B1", .keep_raw = false, .parked_under = {"B0"}};
+    std::promise<StatusOr<ReceiptMatch>> replayed;
+    l.apply_receipt(replay, [&](StatusOr<ReceiptMatch> m) { replayed.set_value(std::move(m)); });
+    auto m = replayed.get_future().get();
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(l.find(b)->status == MessageStatus::delivered);
+    CHECK(l.writer_stats().unreadable == 2);
+    std::lock_guard lock(told_mutex);
+    CHECK(told == std::vector<std::string>{"unmatched carrier-a/A1", "unmatched carrier-a/B0"});
+}

@@ -709,10 +709,12 @@ struct Session::Impl {
             spdlog::warn("smpp session {}: {} request(s) without response after their timeout", label(),
                          expired.size());
         }
-        for (auto& w : expired) {
-            w(session_errc::response_timeout, Pdu{});
-            if (closed()) return;
-        }
+        // Every one is called even if an earlier one closed the session (an
+        // enquire_link's timeout does): they left the window already, so
+        // close() cannot fail them, and a waiter never called is a submit
+        // whose outcome nobody learns.
+        for (auto& w : expired) w(session_errc::response_timeout, Pdu{});
+        if (closed()) return;
         if (auto next = window.next_deadline()) arm_window_timer(*next);
         if (peer_unbind) check_settled();
     }

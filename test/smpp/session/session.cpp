@@ -1,5 +1,7 @@
 #include "smpp/session/session.hpp"
 
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "smpp/session/listener.hpp"
@@ -451,6 +453,42 @@ TEST_CASE("session: no enquire_link_resp from a dead peer closes enquire_link_ti
     REQUIRE(loop.run_until([&] { return h->closed.has_value(); }));
     CHECK(*h->closed == close_reason::enquire_link_timeout);
     CHECK(raw.wait_eof(loop));
+}
+
+TEST_CASE("session: a submit expiring in the tick whose enquire_link timeout closes the session still completes") {
+    Loop loop;
+    RawServer server;
+    auto h = std::make_shared<Recorder>();
+    auto settings = fast_settings("esme");
+    settings.enquire_link_interval = 50ms;
+    settings.response_timeout = 100ms;
+    auto s = connect_esme(loop, server.port(), h, settings);
+    auto raw = server.accept(loop);
+    REQUIRE(raw.valid());
+    Outcome bound;
+    s->bind(bind_request(bind_type::transceiver), bound.handler());
+    auto bind = raw.read_pdu(loop);
+    REQUIRE(bind);
+    raw.send(frame(command_id::bind_transceiver_resp, command_status::ESME_ROK, bind->sequence_number,
+                   cstr("rawsmsc")));
+    REQUIRE(loop.run_until([&] { return bound.done; }));
+    auto enquire = raw.read_pdu(loop);
+    REQUIRE(enquire);
+    REQUIRE(enquire->id() == command_id::enquire_link);
+    // A submit right behind the enquire_link; neither is answered.
+    Outcome submit;
+    s->send_request(submit_sm(), submit.handler());
+    auto sent = raw.read_pdu(loop);
+    REQUIRE(sent);
+    REQUIRE(sent->id() == command_id::submit_sm);
+    // The loop sleeps past both deadlines, so one window tick expires both,
+    // the enquire_link first (its deadline is earlier) and its timeout
+    // closes the session before the submit's waiter is called.
+    std::this_thread::sleep_for(200ms);
+    REQUIRE(loop.run_until([&] { return h->closed.has_value(); }));
+    CHECK(*h->closed == close_reason::enquire_link_timeout);
+    REQUIRE(loop.run_until([&] { return submit.done; }, 500ms));
+    CHECK(submit.ec == make_error_code(session_errc::response_timeout));
 }
 
 TEST_CASE("session: unbind from the ESME side closes both gracefully") {

@@ -40,6 +40,8 @@
 //     a standard tag whose length differs from fixed_length(tag) or exceeds
 //     max_length(tag) (tlv.hpp)                      -> ESME_RINVPARLEN
 //   TLVs are kept in wire order with duplicates; unknown tags pass through.
+//   submit_sm_resp and deliver_sm_resp take TLVs after message_id (SMSCs
+//   speaking SMPP 5.0 send them on 3.4 binds too).
 //   No semantic checks (TON/NPI values, interface_version, time formats,
 //   dest_flag-independent values, vendor command_status): intake's job.
 //

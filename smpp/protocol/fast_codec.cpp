@@ -196,7 +196,8 @@ bool read_body(BodyReader& r, ShortMessage<Id>& m) {
 
 template <command_id Id>
 bool read_body(BodyReader& r, MessageIdResp<Id>& m) {
-    return r.cstring(m.message_id, limits::message_id, command_status::ESME_RINVMSGID, "message_id") && r.finish();
+    return r.cstring(m.message_id, limits::message_id, command_status::ESME_RINVMSGID, "message_id") &&
+           r.tlvs(m.tlvs);
 }
 
 bool read_body(BodyReader& r, DataSm& m) {
@@ -400,11 +401,13 @@ void write_body(BodyWriter& w, const ShortMessage<Id>& m) noexcept {
 template <command_id Id>
 void size_body(BodySizer& s, const MessageIdResp<Id>& m) {
     s.cstring(m.message_id, limits::message_id, command_status::ESME_RINVMSGID);
+    s.tlvs(m.tlvs);
 }
 
 template <command_id Id>
 void write_body(BodyWriter& w, const MessageIdResp<Id>& m) noexcept {
     w.cstring(m.message_id);
+    w.tlvs(m.tlvs);
 }
 
 void size_body(BodySizer& s, const DataSm& m) {

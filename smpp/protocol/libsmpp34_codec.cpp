@@ -14,7 +14,8 @@
 //      1 octet (only ""), we accept up to 17 like every time field.
 //   4. deliver_sm_resp message_id: libsmpp34 holds 1 octet (only ""), we
 //      accept up to 65 like every message_id.
-//   5. data_sm_resp TLVs: its struct has no TLV list, so any TLV.
+//   5. data_sm_resp, submit_sm_resp and deliver_sm_resp TLVs: their structs
+//      have no TLV list, so any TLV (SMSCs speaking SMPP 5.0 send them).
 //   6. ussd_service_op in submit_sm / submit_multi longer than 1 octet.
 //   7. Encode only: a short_message of exactly 254 octets (its packer wants
 //      sm_length < 254); decoding one works.
@@ -108,13 +109,21 @@ bool has_tlvs(command_id id) noexcept {
         case command_id::bind_receiver_resp:
         case command_id::bind_transceiver_resp:
         case command_id::submit_sm:
+        case command_id::submit_sm_resp:
         case command_id::deliver_sm:
+        case command_id::deliver_sm_resp:
         case command_id::submit_multi:
         case command_id::data_sm:
         case command_id::data_sm_resp:
         case command_id::alert_notification: return true;
         default: return false;
     }
+}
+
+// Of the PDUs with TLVs, those whose libsmpp34 struct has a list to hold them.
+bool holds_tlvs(command_id id) noexcept {
+    return has_tlvs(id) && id != command_id::data_sm_resp && id != command_id::submit_sm_resp &&
+           id != command_id::deliver_sm_resp;
 }
 
 // Walks a frame the way both codecs must (codec.hpp): the first structural
@@ -227,7 +236,7 @@ public:
             auto max = max_length(static_cast<tlv_tag>(tag));
             if ((fixed && len != *fixed) || (max && len > *max))
                 return fail(st::ESME_RINVPARLEN, "TLV 0x" + hex16(tag) + " length " + std::to_string(len));
-            if (id == command_id::data_sm_resp) note_limit("data_sm_resp TLVs are not supported");
+            if (!holds_tlvs(id)) note_limit(std::string(name(id)) + " TLVs are not supported");
             if (len > tlv_octet_capacity) note_limit("TLV value over 1024 octets");
             if ((id == command_id::submit_sm || id == command_id::submit_multi) &&
                 tag == static_cast<std::uint16_t>(tlv_tag::ussd_service_op) && len > 1)
@@ -462,7 +471,7 @@ struct ValueCheck {
                 error = st::ESME_RINVPARLEN;
                 return;
             }
-            if (id == command_id::data_sm_resp) note("data_sm_resp TLVs");
+            if (!holds_tlvs(id)) note("TLVs on a response whose struct has no TLV list");
             if (t.value.size() > tlv_octet_capacity) note("TLV value over 1024 octets");
             if ((id == command_id::submit_sm || id == command_id::submit_multi) &&
                 t.tag == static_cast<std::uint16_t>(tlv_tag::ussd_service_op) && t.value.size() > 1)
@@ -499,8 +508,10 @@ void check_value(const Body& b, ValueCheck& c) {
         c.tlvs(b.tlvs, id);
     } else if constexpr (std::is_same_v<Body, SubmitSmResp>) {
         c.str(b.message_id, limits::message_id, st::ESME_RINVMSGID);
+        c.tlvs(b.tlvs, id);
     } else if constexpr (std::is_same_v<Body, DeliverSmResp>) {
         c.str(b.message_id, limits::message_id, st::ESME_RINVMSGID, 1);
+        c.tlvs(b.tlvs, id);
     } else if constexpr (std::is_same_v<Body, SubmitMulti>) {
         c.str(b.service_type, limits::service_type, st::ESME_RINVSERTYP);
         c.str(b.source.addr, limits::address, st::ESME_RINVSRCADR);
@@ -829,7 +840,7 @@ bool to_c(const Body& b, C& c, Lists<C>& lists) {
         put_sm(c.sm_length, c.short_message, b.short_message);
         return put_tlvs(id, b.tlvs, lists.tlvs);
     } else if constexpr (std::is_same_v<Body, SubmitSmResp> || std::is_same_v<Body, DeliverSmResp>) {
-        put(c.message_id, b.message_id);
+        put(c.message_id, b.message_id);  // TLVs: refused before (limit 5)
     } else if constexpr (std::is_same_v<Body, SubmitMulti>) {
         put(c.service_type, b.service_type);
         c.source_addr_ton = b.source.ton;

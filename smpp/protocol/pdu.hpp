@@ -107,10 +107,15 @@ struct ShortMessage {
 };
 
 // submit_sm_resp, deliver_sm_resp (whose message_id is unused and empty).
+// SMPP 3.4 gives them no TLVs, but SMSCs built on SMPP 5.0 (4.4.2.5, 4.6.2.5)
+// append additional_status_info_text, network_error_code or
+// delivery_failure_reason to them on 3.4 binds too: refusing those lost the
+// message_id of a submit the carrier had taken, and with it every receipt.
 template <command_id Id>
 struct MessageIdResp {
     static constexpr command_id id = Id;
     std::string message_id;
+    TlvList tlvs{};  // {}: SubmitSmResp{"id"} stays a complete initializer
     friend bool operator==(const MessageIdResp&, const MessageIdResp&) = default;
 };
 

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "test/smpp/session/loopback.hpp"
 #include "test_smsc.hpp"
 
 using namespace smpp::carrier;
@@ -202,6 +203,42 @@ TEST_CASE("carrier: a response timeout is in doubt and never resent") {
     CHECK(c->snapshot().binds[0].counters.in_doubt == 3);
     stop(loop, *c);
     smsc.stop();
+}
+
+TEST_CASE("carrier: an ESME_ROK submit_sm_resp with SMPP 5.0 TLVs after message_id is Sent with its id") {
+    namespace raw = smpp::session::test;
+    using smpp::protocol::command_id;
+    raw::Loop loop;
+    raw::RawServer server;
+    auto c = Carrier::create(loop.ioc.get_executor(), test_settings(server.port()));
+    c->start();
+    auto smsc = server.accept(loop);
+    REQUIRE(smsc.valid());
+    auto bind = smsc.read_pdu(loop);
+    REQUIRE(bind);
+    smsc.send(raw::frame(command_id::bind_transceiver_resp, command_status::ESME_ROK, bind->sequence_number,
+                         raw::cstr("smsc5")));
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    submit(*c, out, "m0");
+    auto sm = smsc.read_pdu(loop);
+    REQUIRE(sm);
+    REQUIRE(sm->id() == command_id::submit_sm);
+    // message_id, then additional_status_info_text and network_error_code.
+    smsc.send(raw::frame(command_id::submit_sm_resp, command_status::ESME_ROK, sm->sequence_number,
+                         raw::concat({raw::cstr("5f0e2a"), {0x00, 0x1D, 0x00, 0x03}, raw::cstr("ok"),
+                                      {0x04, 0x23, 0x00, 0x03, 0x03, 0x00, 0x00}})));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 1; }));
+    const auto* sent = std::get_if<Sent>(&out.got[0].second);
+    REQUIRE(sent);  // before: InDoubt{undecodable_response}, the id lost, no receipt could match
+    CHECK(sent->carrier_message_id == "5f0e2a");
+    bool stopped = false;
+    c->stop([&] { stopped = true; });
+    auto unbind = smsc.read_pdu(loop);
+    REQUIRE(unbind);
+    CHECK(unbind->id() == command_id::unbind);
+    smsc.send(raw::frame(command_id::unbind_resp, command_status::ESME_ROK, unbind->sequence_number));
+    CHECK(loop.run_until([&] { return stopped; }, 1s));
 }
 
 TEST_CASE("carrier: a bind that closes with submits on the wire gives in doubt") {

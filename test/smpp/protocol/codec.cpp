@@ -177,7 +177,8 @@ TEST_CASE("decode table: bodies on PDUs without one") {
     expect_status(FrameBuilder(command_id::enquire_link).u8(0).frame(), st::ESME_RINVCMDLEN);
     expect_status(FrameBuilder(command_id::cancel_sm_resp).u32(0).frame(), st::ESME_RINVCMDLEN);
     expect_status(FrameBuilder(command_id::generic_nack, 1, st::ESME_RINVCMDID).u8(0).frame(), st::ESME_RINVCMDLEN);
-    expect_status(FrameBuilder(command_id::submit_sm_resp).cstr("id").u8(0).frame(), st::ESME_RINVCMDLEN);
+    expect_status(FrameBuilder(command_id::query_sm_resp).cstr("id").cstr("").u8(0).u8(0).u8(0).frame(),
+                  st::ESME_RINVCMDLEN);
     expect_status(FrameBuilder(command_id::query_sm).cstr("id").u8(0).u8(0).cstr("44").tlv(0x1400, "x").frame(),
                   st::ESME_RINVCMDLEN);
 }
@@ -203,6 +204,53 @@ TEST_CASE("decode table: TLV area") {
     }
     SECTION("vendor TLVs of any length pass") {
         expect_status(resp().tlv(0x1400, "").tlv(0x1401, "abc").frame(), st::ESME_ROK);
+    }
+}
+
+TEST_CASE("decode table: submit_sm_resp and deliver_sm_resp take TLVs after message_id") {
+    // As SMSCs speaking SMPP 5.0 send them on 3.4 binds (GSM, MAP error 34).
+    const std::string network_error("\x03\x00\x22", 3);
+    SECTION("ESME_ROK keeps its message_id and the TLVs, and re-encodes to the same octets") {
+        const auto f = FrameBuilder(command_id::submit_sm_resp, 4)
+                           .cstr("c-77")
+                           .tlv(0x001D, std::string("queued\0", 7))
+                           .tlv(0x0423, network_error)
+                           .tlv(0x0425, std::string(1, '\0'))
+                           .frame();
+        const auto r = decode(f);
+        REQUIRE(ok(r));
+        const Pdu& p = std::get<Pdu>(r);
+        REQUIRE(p.as<SubmitSmResp>());
+        CHECK(p.as<SubmitSmResp>()->message_id == "c-77");
+        const auto& tlvs = p.as<SubmitSmResp>()->tlvs;
+        CHECK(tlvs.size() == 3);
+        CHECK(tlvs.cstring(tlv_tag::additional_status_info_text) == "queued");
+        CHECK(tlvs.network_error_code() == NetworkErrorCode{3, 34});
+        CHECK(tlvs.u8(tlv_tag::delivery_failure_reason) == 0);
+        std::vector<std::uint8_t> out;
+        CHECK_FALSE(encode(p, out));
+        CHECK(out == f);
+    }
+    SECTION("a refusal with TLVs keeps its status") {
+        const auto r = decode(FrameBuilder(command_id::submit_sm_resp, 5, st::ESME_RSUBMITFAIL)
+                                  .cstr("")
+                                  .tlv(0x0423, network_error)
+                                  .frame());
+        REQUIRE(ok(r));
+        CHECK(std::get<Pdu>(r).status == st::ESME_RSUBMITFAIL);
+        CHECK(std::get<Pdu>(r).as<SubmitSmResp>()->tlvs.network_error_code() == NetworkErrorCode{3, 34});
+    }
+    SECTION("deliver_sm_resp alike") {
+        const auto r = decode(FrameBuilder(command_id::deliver_sm_resp, 6).cstr("").tlv(0x0425, "\x02").frame());
+        REQUIRE(ok(r));
+        CHECK(std::get<Pdu>(r).as<DeliverSmResp>()->tlvs.u8(tlv_tag::delivery_failure_reason) == 2);
+    }
+    SECTION("a broken TLV area is refused by both codecs like any other") {
+        expect_status(FrameBuilder(command_id::submit_sm_resp).cstr("id").u8(0).frame(), st::ESME_RINVOPTPARSTREAM);
+        expect_status(FrameBuilder(command_id::submit_sm_resp).cstr("id").tlv(0x0423, "\x03").frame(),
+                      st::ESME_RINVPARLEN);
+        expect_status(FrameBuilder(command_id::deliver_sm_resp).cstr("").u16(0x0425).u16(2).u8(1).frame(),
+                      st::ESME_RINVOPTPARSTREAM);
     }
 }
 

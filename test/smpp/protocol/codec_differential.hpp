@@ -201,7 +201,10 @@ inline std::vector<std::uint8_t> random_hot_frame(Rng& rng) {
             }
             break;
         case command_id::submit_sm_resp:
-            if (status == 0 || rng.chance(50)) b.cstr(random_field(rng, 65));
+            if (status == 0 || rng.chance(50)) {
+                b.cstr(random_field(rng, 65));
+                if (rng.chance(15)) random_tlvs(rng, b);  // SMPP 5.0 SMSCs; libsmpp34 has none here
+            }
             break;
         case command_id::deliver_sm_resp:  // message_id is unused: libsmpp34 keeps it empty
             if (status == 0 || rng.chance(50)) b.cstr(rng.chance(90) ? std::string() : random_field(rng, 65));

@@ -151,6 +151,42 @@ TEST_CASE("fast_codec keeps TLVs raw, in wire order, duplicates and vendor tags 
     CHECK(encode_ok(p) == frame);
 }
 
+TEST_CASE("fast_codec keeps the TLVs an SMPP 5.0 SMSC appends to submit_sm_resp") {
+    const std::string network_error("\x03\x00\x22", 3);
+    SECTION("ESME_ROK: the message_id a receipt will name, then the TLVs") {
+        const Bytes frame = FrameBuilder(command_id::submit_sm_resp, 9)
+                                .cstr("abc-1")
+                                .tlv(tlv_tag::additional_status_info_text, std::string("queued\0", 7))
+                                .tlv(tlv_tag::network_error_code, network_error)
+                                .tlv(0x1401, "vendor")
+                                .frame();
+        const Pdu p = decode_ok(frame);
+        CHECK(p.status == command_status::ESME_ROK);
+        CHECK(p.as<SubmitSmResp>()->message_id == "abc-1");
+        const auto& items = p.as<SubmitSmResp>()->tlvs.items();
+        REQUIRE(items.size() == 3);
+        CHECK(items[0] == Tlv{0x001D, std::string("queued\0", 7)});
+        CHECK(items[1] == Tlv{0x0423, network_error});
+        CHECK(items[2] == Tlv{0x1401, "vendor"});
+        CHECK(encode_ok(p) == frame);
+    }
+    SECTION("a refusal: status and TLVs after an empty message_id") {
+        const Bytes frame = FrameBuilder(command_id::submit_sm_resp, 10, command_status::ESME_RSUBMITFAIL)
+                                .cstr("")
+                                .tlv(tlv_tag::delivery_failure_reason, "\x01")
+                                .frame();
+        const Pdu p = decode_ok(frame);
+        CHECK(p.status == command_status::ESME_RSUBMITFAIL);
+        CHECK(p.as<SubmitSmResp>()->tlvs.u8(tlv_tag::delivery_failure_reason) == 1);
+        CHECK(encode_ok(p) == frame);
+    }
+    SECTION("a TLV breaking its length is refused on encode too") {
+        SubmitSmResp r{"id"};
+        r.tlvs.append(0x0423, "\x03");
+        require_refused(Pdu{command_status::ESME_ROK, 1, r}, command_status::ESME_RINVPARLEN);
+    }
+}
+
 TEST_CASE("fast_codec accepts a bodiless error response and re-encodes its mandatory fields") {
     const Pdu p = decode_ok(FrameBuilder(command_id::submit_sm_resp, 5, command_status::ESME_RTHROTTLED).frame());
     CHECK(p.status == command_status::ESME_RTHROTTLED);

@@ -64,6 +64,16 @@ inline std::vector<HotFrame> hot_frames() {
         FrameBuilder(command_id::submit_sm_resp, 10, S::ESME_RTHROTTLED).frame());
     add("submit_sm_resp_error_with_body",
         FrameBuilder(command_id::submit_sm_resp, 11, S::ESME_RINVDSTADR).cstr("").frame());
+    // What SMSCs speaking SMPP 5.0 send on a 3.4 bind too.
+    add("submit_sm_resp_smpp5_tlvs", FrameBuilder(command_id::submit_sm_resp, 12).cstr("7f3a9c21e5")
+                                         .tlv(tlv_tag::additional_status_info_text, std::string("queued\0", 7))
+                                         .tlv(tlv_tag::network_error_code, std::string("\x03\x00\x00", 3))
+                                         .frame());
+    add("submit_sm_resp_error_smpp5_tlvs", FrameBuilder(command_id::submit_sm_resp, 13, S::ESME_RSUBMITFAIL)
+                                               .cstr("")
+                                               .tlv(tlv_tag::network_error_code, std::string("\x03\x00\x22", 3))
+                                               .tlv(tlv_tag::delivery_failure_reason, std::string(1, '\x01'))
+                                               .frame());
     add("deliver_sm_receipt", typical_deliver_sm_receipt_frame());
     add("deliver_sm_mo",
         FrameBuilder(command_id::deliver_sm, 12).cstr("").address(1, 1, "447700900123").address(0, 0, "84433")
@@ -104,7 +114,7 @@ inline std::vector<HotFrame> hot_frames() {
     add("bad_enquire_link_with_body", FrameBuilder(command_id::enquire_link, 33).u8(0).frame(), S::ESME_RINVCMDLEN);
     add("bad_generic_nack_with_body", FrameBuilder(command_id::generic_nack, 34).u32(0).frame(), S::ESME_RINVCMDLEN);
     add("bad_submit_sm_resp_trailing", FrameBuilder(command_id::submit_sm_resp, 35).cstr("id").u8(7).frame(),
-        S::ESME_RINVCMDLEN);
+        S::ESME_RINVOPTPARSTREAM);
     add("bad_submit_sm_resp_ok_empty_body", FrameBuilder(command_id::submit_sm_resp, 36).frame(), S::ESME_RINVCMDLEN);
     add("bad_submit_sm_resp_id_unterminated", FrameBuilder(command_id::submit_sm_resp, 37).raw("abc").frame(),
         S::ESME_RINVCMDLEN);
@@ -164,7 +174,7 @@ inline std::vector<HotFrame> hot_frames() {
     add("bad_data_sm_resp_id_too_long", FrameBuilder(command_id::data_sm_resp, 57).raw(s65).frame(),
         S::ESME_RINVMSGID);
     add("bad_deliver_sm_resp_trailing", FrameBuilder(command_id::deliver_sm_resp, 58).cstr("").u8(0).frame(),
-        S::ESME_RINVCMDLEN);
+        S::ESME_RINVOPTPARSTREAM);
 
     // --- submit_multi, submit_multi_resp, bind_*_resp (fast codec since
     // libsmpp34 cannot hold their larger forms); sizes both codecs take.

@@ -163,8 +163,15 @@ TEST_CASE("libsmpp34_codec reports libsmpp34's limits as ESME_RSYSERR") {
         is_limit(must_fail(f));
         is_limit(must_fail(FrameBuilder(command_id::deliver_sm_resp).cstr("x").frame()));
     }
-    SECTION("data_sm_resp with TLVs") {
+    SECTION("data_sm_resp, submit_sm_resp and deliver_sm_resp with TLVs") {
         is_limit(must_fail(FrameBuilder(command_id::data_sm_resp).cstr("id").tlv(0x0425, octets({1})).frame()));
+        is_limit(must_fail(FrameBuilder(command_id::submit_sm_resp).cstr("id").tlv(0x0425, octets({1})).frame()));
+        is_limit(must_fail(FrameBuilder(command_id::deliver_sm_resp).cstr("").tlv(0x0425, octets({1})).frame()));
+        SubmitSmResp r{"id"};
+        r.tlvs.set_u8(tlv_tag::delivery_failure_reason, 1);
+        std::vector<std::uint8_t> out;
+        CHECK(libsmpp34_codec::encode(Pdu{st::ESME_ROK, 1, r}, out) == make_error_code(st::ESME_RSYSERR));
+        CHECK(out.empty());
     }
     SECTION("ussd_service_op over 1 octet in submit_sm") {
         auto f = FrameBuilder(command_id::submit_sm).cstr("").u8(0).u8(0).cstr("44").u8(0).u8(0).cstr("45").u8(0)

@@ -16,8 +16,9 @@ std::string_view name(bind_state s) noexcept {
 }
 
 std::uint32_t BindPool::room(const Bind& b) const noexcept {
-    if (!b.session || b.in_flight >= window_) return 0;
-    return std::min(window_ - b.in_flight, b.session->window_room());
+    const auto used = b.in_flight + static_cast<std::uint32_t>(b.timed_out.size());
+    if (!b.session || used >= window_) return 0;
+    return std::min(window_ - used, b.session->window_room());
 }
 
 BindPool::Bind* BindPool::pick() noexcept {

@@ -6,6 +6,7 @@
 // session, the submits it has in flight, and counters.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,6 +67,10 @@ public:
         std::chrono::system_clock::time_point since = std::chrono::system_clock::now();
         bool was_bound = false;  // a bind after this one counts as a reconnect
         std::uint32_t in_flight = 0;
+        // Submits of this session that got response_timeout and may still be
+        // answered late (by the carrier's token, until when we wait). The
+        // SMSC still counts each against our window, so room() does too.
+        std::map<std::uint64_t, std::chrono::steady_clock::time_point> timed_out;
         bool write_blocked = false;  // write_queue_full: skip until a response shows it drains
         // The SMSC answered ESME_RINVBNDSTS: it lost our bind. No new
         // submits; closed (and bound again) once its window is empty.
@@ -88,9 +93,10 @@ public:
     Bind& operator[](std::size_t i) { return binds_[i]; }
     std::size_t size() const noexcept { return binds_.size(); }
 
-    // Submits this bind may still put on the wire: our own count against the
-    // configured window, and the session's own (which also holds responses
-    // it is still writing) — whichever is tighter.
+    // Submits this bind may still put on the wire: our own count (in flight
+    // and timed out unanswered) against the configured window, and the
+    // session's own (which also holds responses it is still writing) —
+    // whichever is tighter.
     std::uint32_t room(const Bind& b) const noexcept;
     // The bound, submit-capable bind with the most window room whose session
     // is still bound; null if none has room.

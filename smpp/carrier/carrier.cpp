@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -116,6 +117,8 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
           rate(rate_settings(settings), clock::now()),
           token_timer(strand),
           unbound_timer(strand),
+          late_timer(strand),
+          late_window(settings.client_settings(session::bind_type::transceiver).session.late_response_window),
           backup(settings.backup) {
         for (std::uint32_t i = 0; i < settings.binds; ++i) {
             if (settings.mode == bind_mode::transceiver) {
@@ -149,6 +152,23 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     // passed (then submits are refused as unbound until one binds).
     asio::steady_timer unbound_timer;
     bool unbound_armed = false;
+    // A submit that timed out keeps its window slot (Bind::timed_out) until
+    // its late answer comes or the session stops waiting for one. Freeing
+    // it at the timeout, as a session's window does, put window + N submits
+    // at a slow SMSC (answering in 12 s against our 10 s): more than the
+    // window it granted us, which SMSCs answer with ESME_RMSGQFUL or
+    // generic_nack, or by dropping the bind. Taking the bind down after a
+    // few timeouts instead would also free the slots, but it turns every
+    // late ESME_ROK of a slow carrier into a message in doubt and a resend
+    // six minutes on: what operators expect from a slow SMSC is that we slow
+    // down to its pace. One that never answers holds the bind's window for
+    // late_window; the forward path passes a carrier over whose credits stay
+    // in use unanswered, and a new session (any close) frees them on both
+    // sides.
+    asio::steady_timer late_timer;
+    bool late_armed = false;
+    std::chrono::milliseconds late_window;
+    std::uint64_t next_token = 0;
     bool down = false;
     clock::time_point down_since{};
     bool refusing_unbound = false;
@@ -224,6 +244,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             ++b.epoch;
             b.session.reset();
             b.in_flight = 0;
+            b.timed_out.clear();
             b.write_blocked = false;
             b.enter(bind_state::connecting);
             b.client = session::Client::create(io, settings.client_settings(b.type),
@@ -240,6 +261,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         b.session = std::move(s);
         ++b.session_number;
         b.in_flight = 0;
+        b.timed_out.clear();
         b.write_blocked = false;
         b.stale = false;
         b.enter(is_draining() ? bind_state::draining : bind_state::bound);
@@ -255,6 +277,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         auto& b = pool[i];
         if (b.epoch != epoch || b.session != s) return;
         b.session.reset();
+        b.timed_out.clear();  // a late answer cannot come on another connection
         ++b.counters.closes;
         if (b.state == bind_state::bound) b.enter(bind_state::connecting);
         spdlog::info("carrier {}: bind {} closed ({})", settings.id, i, session::name(r));
@@ -326,47 +349,91 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         auto& b = pool[i];
         ++b.in_flight;
         ++b.counters.submits;
+        const auto token = ++next_token;
         auto entry = std::make_shared<Entry>(std::move(e));
         // A copy: a throttled submit goes again with the same body.
         protocol::PduBody body = entry->item.request.pdu;
-        auto done = [self = shared_from_this(), i, n = b.session_number, entry](std::error_code ec,
-                                                                                  Pdu resp) mutable {
-            asio::post(self->strand, [self, i, n, entry = std::move(entry), ec, resp = std::move(resp)]() mutable {
-                self->on_response(i, n, std::move(*entry), ec, std::move(resp));
-            });
+        auto done = [self = shared_from_this(), i, n = b.session_number, token, entry](std::error_code ec,
+                                                                                         Pdu resp) mutable {
+            asio::post(self->strand,
+                       [self, i, n, token, entry = std::move(entry), ec, resp = std::move(resp)]() mutable {
+                           self->on_response(i, n, token, std::move(*entry), ec, std::move(resp));
+                       });
         };
-        if (!on_late) return b.session->send_request(std::move(body), std::move(done));
+        // Always a late handler, with or without on_late: a late answer frees
+        // the window slot its submit kept.
         b.session->send_request(std::move(body), std::move(done),
-                                [self = shared_from_this(), i, id = entry->item.request.id](std::error_code,
-                                                                                           Pdu resp) mutable {
-                                    asio::post(self->strand, [self, i, id = std::move(id),
+                                [self = shared_from_this(), i, n = b.session_number, token,
+                                 id = entry->item.request.id](std::error_code, Pdu resp) mutable {
+                                    asio::post(self->strand, [self, i, n, token, id = std::move(id),
                                                               resp = std::move(resp)]() mutable {
-                                        self->on_late_response(i, id, std::move(resp));
+                                        self->on_late_response(i, n, token, id, std::move(resp));
                                     });
                                 });
     }
 
-    // The answer to a submit that already ended InDoubt (response_timeout).
-    void on_late_response(std::size_t i, const std::string& id, Pdu resp) {
-        SubmitOutcome o;
-        if (resp.id() == protocol::command_id::generic_nack) {
-            o = outcome_for(resp.status == command_status::ESME_ROK ? command_status::ESME_RINVCMDID : resp.status);
-        } else if (resp.status == command_status::ESME_ROK) {
-            std::string carrier_message_id;
-            if (auto* r = resp.as<protocol::SubmitSmResp>()) carrier_message_id = std::move(r->message_id);
-            if (auto* r = resp.as<protocol::DataSmResp>()) carrier_message_id = std::move(r->message_id);
-            o = Sent{std::move(carrier_message_id)};
-        } else {
-            o = outcome_for(resp.status);
-        }
-        auto& b = pool[i];
-        set_bind(o, bind_label(i, b.client ? b.client->endpoint() : std::string()));
-        spdlog::warn("carrier {}: {} {} for submit {} came after its response_timeout", settings.id,
-                     protocol::name(resp.id()), protocol::name(resp.status), id);
-        if (on_late) on_late(id, std::move(o));
+    // A submit answered with response_timeout keeps its slot (see late_window).
+    void hold_timed_out(BindPool::Bind& b, std::uint64_t token) {
+        const auto until = clock::now() + late_window;
+        b.timed_out.emplace(token, until);
+        if (!late_armed) arm_late_timer(until);
     }
 
-    void on_response(std::size_t i, std::uint64_t session_number, Entry e, std::error_code ec, Pdu resp) {
+    void arm_late_timer(clock::time_point at) {
+        late_armed = true;
+        late_timer.expires_at(at);
+        late_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            self->late_armed = false;
+            if (!ec) self->on_late_timer();
+        });
+    }
+
+    // The session no longer takes late answers for these: their slots are free.
+    void on_late_timer() {
+        const auto now = clock::now();
+        std::optional<clock::time_point> next;
+        bool freed = false;
+        for (auto& b : pool.binds()) {
+            // In token order, which is timeout order: the oldest first.
+            while (!b.timed_out.empty() && b.timed_out.begin()->second <= now) {
+                b.timed_out.erase(b.timed_out.begin());
+                freed = true;
+            }
+            if (!b.timed_out.empty() && (!next || b.timed_out.begin()->second < *next))
+                next = b.timed_out.begin()->second;
+        }
+        if (next) arm_late_timer(*next);
+        if (freed) after_event();
+    }
+
+    // The answer to a submit that already ended InDoubt (response_timeout).
+    void on_late_response(std::size_t i, std::uint64_t session_number, std::uint64_t token, const std::string& id,
+                          Pdu resp) {
+        auto& b = pool[i];
+        spdlog::warn("carrier {}: {} {} for submit {} came after its response_timeout", settings.id,
+                     protocol::name(resp.id()), protocol::name(resp.status), id);
+        if (on_late) {
+            SubmitOutcome o;
+            if (resp.id() == protocol::command_id::generic_nack) {
+                o = outcome_for(resp.status == command_status::ESME_ROK ? command_status::ESME_RINVCMDID
+                                                                        : resp.status);
+            } else if (resp.status == command_status::ESME_ROK) {
+                std::string carrier_message_id;
+                if (auto* r = resp.as<protocol::SubmitSmResp>()) carrier_message_id = std::move(r->message_id);
+                if (auto* r = resp.as<protocol::DataSmResp>()) carrier_message_id = std::move(r->message_id);
+                o = Sent{std::move(carrier_message_id)};
+            } else {
+                o = outcome_for(resp.status);
+            }
+            set_bind(o, bind_label(i, b.client ? b.client->endpoint() : std::string()));
+            on_late(id, std::move(o));
+        }
+        // Its slot is free: the SMSC is done with it.
+        if (b.session_number == session_number && b.timed_out.erase(token) > 0) after_event();
+    }
+
+    void on_response(std::size_t i, std::uint64_t session_number, std::uint64_t token, Entry e, std::error_code ec,
+                     Pdu resp) {
         auto& b = pool[i];
         const bool same_session = b.session_number == session_number;
         if (same_session && b.in_flight > 0) --b.in_flight;
@@ -386,6 +453,8 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
             } else if (ec == session_errc::encode_failed) {
                 finish(b, std::move(e), Refused{refusal::invalid_request});
             } else if (ec == session_errc::response_timeout) {
+                // Not on a closed session: nothing can answer it there.
+                if (same_session && b.session) hold_timed_out(b, token);
                 finish(b, std::move(e), InDoubt{in_doubt_reason::response_timeout});
             } else if (ec == session_errc::session_closed) {
                 finish(b, std::move(e), InDoubt{in_doubt_reason::session_closed});
@@ -493,6 +562,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
         refuse_queued();
         token_timer.cancel();
         unbound_timer.cancel();
+        late_timer.cancel();  // no submits now; finish_drain() frees the slots
         for (auto& b : pool.binds())
             if (b.state == bind_state::bound || b.state == bind_state::connecting) b.enter(bind_state::draining);
         after_event();
@@ -529,6 +599,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
                 b.client.reset();
                 b.session.reset();
                 b.in_flight = 0;
+                b.timed_out.clear();
                 b.enter(bind_state::disabled);
             }
             unbinding = false;

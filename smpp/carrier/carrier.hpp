@@ -81,8 +81,9 @@ public:
     Carrier& operator=(const Carrier&) = delete;
 
     // Where late answers go (see LateHandler); without one they are only
-    // logged by the session as unexpected. Any thread; submits sent before
-    // it is in place (it is posted to the strand) have no late handler.
+    // logged. Either way a late answer frees the window slot its submit
+    // kept after the timeout. Any thread; submits sent before it is in
+    // place (it is posted to the strand) have their late answers only logged.
     void set_late_handler(LateHandler on_late);
 
     // Starts every bind.

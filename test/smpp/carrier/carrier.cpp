@@ -241,6 +241,60 @@ TEST_CASE("carrier: an ESME_ROK submit_sm_resp with SMPP 5.0 TLVs after message_
     CHECK(loop.run_until([&] { return stopped; }, 1s));
 }
 
+TEST_CASE("carrier: a submit past its response_timeout keeps its window slot until its late answer") {
+    // A slow carrier: every answer comes after our timeout. The SMSC still
+    // holds each timed-out submit; a window of 5 is 5 at the SMSC.
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer_delay = 250ms;
+    auto s = test_settings(smsc.port());
+    s.window = 5;
+    s.response_timeout = 100ms;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    std::vector<std::pair<std::string, SubmitOutcome>> late;
+    c->set_late_handler([&](const std::string& id, SubmitOutcome o) { late.emplace_back(id, std::move(o)); });
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    for (int i = 0; i < 20; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return late.size() == 20; }, 5s));
+    CHECK(smsc.max_outstanding == 5);  // before: 10 and more, a fresh 5 on every timeout
+    CHECK(smsc.submits.size() == 20);
+    CHECK(out.count<InDoubt>() == 20);
+    for (const auto& [id, o] : late) {
+        REQUIRE(std::holds_alternative<Sent>(o));
+        CHECK(std::get<Sent>(o).carrier_message_id == "id-" + id);
+    }
+    stop(loop, *c);
+    smsc.stop();
+}
+
+TEST_CASE("carrier: a timed-out submit never answered frees its window slot when the bind closes") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer = false;
+    auto s = test_settings(smsc.port());
+    s.window = 2;
+    s.response_timeout = 100ms;
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    for (int i = 0; i < 4; ++i) submit(*c, out, "m" + std::to_string(i));
+    REQUIRE(loop.run_until([&] { return out.got.size() == 2; }));
+    loop.run_for(200ms);
+    // The SMSC still has the first two: nothing more goes on this bind.
+    CHECK(smsc.submits.size() == 2);
+    smsc.answer = true;
+    // A new bind starts with an empty window on both sides.
+    for (auto& sess : smsc.sessions()) sess->close();
+    REQUIRE(loop.run_until([&] { return out.got.size() == 4; }));
+    CHECK(smsc.submits.size() == 4);
+    CHECK(out.count<Sent>() == 2);
+    stop(loop, *c);
+    smsc.stop();
+}
+
 TEST_CASE("carrier: a bind that closes with submits on the wire gives in doubt") {
     Loop loop;
     TestSmsc smsc(loop);

@@ -65,7 +65,7 @@ struct CarrierSettings {
     // wait for a bind however long.
     std::chrono::milliseconds unbound_timeout{10'000};
     session::BackoffSettings reconnect;
-    std::uint32_t max_failed_binds = 5;  // binds refused in a row, per bind; then hold_off
+    std::uint32_t max_failed_binds = 5;  // binds refused for credentials, per bind; then hold_off
     std::chrono::milliseconds hold_off{600'000};
     ThrottleSettings throttle;
 

@@ -38,6 +38,18 @@ std::string ClientSettings::validate() const {
 // from the backoff's base again.
 constexpr std::chrono::seconds kStable{30};
 
+// The refusals that say our credentials are wrong: repeating them is what
+// gets an account locked, so only they count toward hold_off. An SMSC that
+// still holds our sessions from before a network blip answers
+// ESME_RALYBND, or ESME_RBINDFAIL for its session limit, for a minute or
+// two: that passes by itself, and holding off ten minutes for it turned a
+// blip into an outage.
+bool is_credential_refusal(protocol::command_status s) noexcept {
+    using protocol::command_status;
+    return s == command_status::ESME_RINVPASWD || s == command_status::ESME_RINVSYSID ||
+           s == command_status::ESME_RINVSYSTYP;
+}
+
 struct Client::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::any_io_executor ex, ClientSettings s, std::shared_ptr<SessionHandler> h)
         : strand(asio::make_strand(ex)),
@@ -66,11 +78,15 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Session> published;  // bound session, for session()
     std::string published_endpoint, published_error;  // for endpoint() and last_error()
     std::atomic<std::uint32_t> failures{0};
-    // Binds the SMSC answered with an error status since the last good one:
-    // only these lead to hold_off. A refused connection or a timeout is an
-    // SMSC restarting or a network blip, and locks no account; holding off
-    // ten minutes for it turned every SMSC restart into a ten-minute outage.
+    // Binds the SMSC refused for our credentials since the last good one:
+    // only these lead to hold_off. A refused connection, a timeout or any
+    // other refusal is an SMSC restarting or a network blip, and locks no
+    // account; holding off ten minutes for it turned every SMSC restart
+    // into a ten-minute outage.
     std::uint32_t refused_binds = 0;
+    // Whether the bind of the current session was refused for credentials
+    // (its bind_resp comes before the close that ends the attempt).
+    bool credentials_refused = false;
     std::atomic<bool> holding{false};
     // When the current session's bind succeeded: the backoff starts over
     // only once a session stayed up kStable.
@@ -182,7 +198,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         // Up to a tenth off: the binds of a carrier refused together must
         // not all come back in the same second.
         const auto delay = backoff.jittered(settings.hold_off, 0.1);
-        spdlog::warn("smpp client {}: {} binds refused in a row, holding off for {} ms", endpoint_label(),
+        spdlog::warn("smpp client {}: {} binds refused for credentials, holding off for {} ms", endpoint_label(),
                      settings.max_failed_binds, delay.count());
         holding.store(true, std::memory_order_relaxed);
         const auto id = ++attempt;
@@ -252,12 +268,15 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                                      }));
         current = s;
         current_bound = false;
+        credentials_refused = false;
         s->start();
         s->bind(settings.bind, [self = shared_from_this(), s](std::error_code ec, protocol::Pdu p) {
             if (s != self->current) return;
             if (ec) return self->set_error("bind failed: " + ec.message());
-            if (p.status != protocol::command_status::ESME_ROK)
+            if (p.status != protocol::command_status::ESME_ROK) {
+                self->credentials_refused = is_credential_refusal(p.status);
                 return self->set_error("bind rejected: " + std::string(protocol::name(p.status)));
+            }
             self->current_bound = true;
             self->bound_at = std::chrono::steady_clock::now();
             self->tried_in_round = 0;
@@ -279,7 +298,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
             spdlog::info("smpp client {}: session closed ({}), not rebinding", endpoint_label(), name(reason));
             return;
         }
-        if (!current_bound) return attempt_failed(reason == close_reason::bind_rejected);
+        if (!current_bound) return attempt_failed(reason == close_reason::bind_rejected && credentials_refused);
         // An SMSC that takes the bind and drops it at once (too many
         // sessions, an address it does not like) would otherwise see us back
         // every second, for ever: the backoff keeps growing until a session

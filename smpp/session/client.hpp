@@ -31,12 +31,13 @@ struct ClientSettings {
     // runs before bind_*; a failed handshake is a failed attempt (backoff, no
     // hold-off: no bind was sent).
     TlsClientSettings tls;
-    // After this many binds in a row refused by the SMSC (bind_resp with an
-    // error status: a wrong password, a locked account) the client waits
-    // hold_off, less up to a tenth at random, instead of the backoff before
-    // trying again: carriers lock accounts that hammer them. Refused
-    // connections and timeouts only back off (an SMSC restarting). 0 never
-    // holds off.
+    // After this many binds refused by the SMSC for our credentials
+    // (ESME_RINVPASWD, ESME_RINVSYSID, ESME_RINVSYSTYP) since the last good
+    // one, the client waits hold_off, less up to a tenth at random, instead
+    // of the backoff before trying again: carriers lock accounts that hammer
+    // them with a wrong password. Refused connections, timeouts and other
+    // refusals (ESME_RALYBND, ESME_RBINDFAIL: an SMSC still holding our
+    // sessions after a blip) only back off. 0 never holds off.
     std::uint32_t max_failed_binds = 0;
     std::chrono::milliseconds hold_off{600'000};
     std::string validate() const;
@@ -58,7 +59,7 @@ public:
     std::shared_ptr<Session> session() const;
     // Connect+bind attempts that failed since the last successful bind.
     std::uint32_t consecutive_failures() const noexcept;
-    // True while waiting out hold_off after max_failed_binds refused binds.
+    // True while waiting out hold_off after max_failed_binds credential refusals.
     bool holding_off() const noexcept;
     // For operators (thread-safe): the endpoint being tried or bound
     // ("host:port"), and why the last attempt or session failed ("connect

@@ -128,6 +128,49 @@ TEST_CASE("client: refused connections back off but never hold off; only refused
     stop(loop, refused);
 }
 
+TEST_CASE("client: only credential refusals hold off; ESME_RALYBND and ESME_RBINDFAIL only back off") {
+    // After a network blip the SMSC still holds our old sessions for a
+    // minute or two and refuses new binds as already bound or over its
+    // session limit: that locks no account, so it must not cost the
+    // ten-minute hold-off.
+    for (const auto status : {command_status::ESME_RALYBND, command_status::ESME_RBINDFAIL}) {
+        INFO(smpp::protocol::name(status));
+        Loop loop;
+        auto server = std::make_shared<Recorder>();
+        server->bind_verdict = status;
+        auto listener = start_listener(loop, server);
+        auto settings = client_settings(listener->local_endpoint().port());
+        settings.backoff = {5ms, 10ms, 0.0};
+        settings.max_failed_binds = 2;
+        settings.hold_off = 60s;
+        auto client = Client::create(loop.ioc.get_executor(), settings, std::make_shared<Recorder>());
+        client->start();
+        REQUIRE(loop.run_until([&] { return server->bind_requests.size() >= 6; }));
+        CHECK_FALSE(client->holding_off());
+        // The old sessions are gone: the next attempt binds.
+        server->bind_verdict = command_status::ESME_ROK;
+        REQUIRE(loop.run_until([&] { return client->session() != nullptr; }));
+        stop(loop, client);
+    }
+    for (const auto status : {command_status::ESME_RINVSYSID, command_status::ESME_RINVSYSTYP}) {
+        INFO(smpp::protocol::name(status));
+        Loop loop;
+        auto server = std::make_shared<Recorder>();
+        server->bind_verdict = status;
+        auto listener = start_listener(loop, server);
+        auto settings = client_settings(listener->local_endpoint().port());
+        settings.backoff = {5ms, 10ms, 0.0};
+        settings.max_failed_binds = 2;
+        settings.hold_off = 60s;
+        auto client = Client::create(loop.ioc.get_executor(), settings, std::make_shared<Recorder>());
+        client->start();
+        REQUIRE(loop.run_until([&] { return client->holding_off(); }));
+        loop.run_for(100ms);  // ten backoff periods
+        CHECK(server->bind_requests.size() == 2);
+        stop(loop, client);
+    }
+}
+
 TEST_CASE("client: an SMSC that drops every session right after the bind sees the backoff grow") {
     Loop loop;
     auto server = std::make_shared<Recorder>();

@@ -23,6 +23,9 @@ public:
     }
     void on_bound(Session& s) override { user_->on_bound(s); }
     void on_request(Session& s, protocol::Pdu&& p) override { user_->on_request(s, std::move(p)); }
+    void on_alert_notification(Session& s, const protocol::AlertNotification& a) override {
+        user_->on_alert_notification(s, a);
+    }
     void on_unexpected_response(Session& s, const protocol::Pdu& p) override { user_->on_unexpected_response(s, p); }
     std::optional<BindRequest> on_outbind(Session& s, const protocol::Outbind& o) override {
         return user_->on_outbind(s, o);

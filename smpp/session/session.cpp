@@ -519,6 +519,17 @@ struct Session::Impl {
                     return;
                 }
                 break;
+            case command_id::alert_notification:
+                // No response, whatever the state: SMPP 3.4 defines none, and
+                // an answer here (the handler's generic_nack) also took the
+                // count of a deliver_sm still owed, letting an unbind overtake
+                // its deliver_sm_resp.
+                if (!request_allowed(peer_role(), st, id)) {
+                    spdlog::debug("smpp session {}: alert_notification while {}, ignored", label(), name(st));
+                    return;
+                }
+                handler->on_alert_notification(owner, *p.as<protocol::AlertNotification>());
+                return;
             default:
                 break;
         }
@@ -527,7 +538,7 @@ struct Session::Impl {
             queue_response(protocol::make_response(id, p.sequence_number, command_status::ESME_RINVBNDSTS));
             return;
         }
-        if (id != command_id::alert_notification) ++unanswered;  // the one request without a response
+        ++unanswered;
         // SMSC role only: on a carrier bind (ESME role) the same reads carry
         // the submit_sm_resp of our own submits, which would go in doubt.
         if (owner.role_ == role::smsc && unanswered >= owed_limit() && !owed_paused) {

@@ -39,10 +39,14 @@ public:
     // The session is bound (either role).
     virtual void on_bound(Session&) {}
     // A request the current state allows, other than bind, unbind and
-    // enquire_link (which the session answers itself). The handler must
-    // answer it with Session::respond, now or later, with the same
-    // sequence_number. The default answers the request with ESME_RSYSERR.
+    // enquire_link (which the session answers itself) and
+    // alert_notification. The handler must answer it with Session::respond,
+    // now or later, with the same sequence_number. The default answers the
+    // request with ESME_RSYSERR.
     virtual void on_request(Session& s, protocol::Pdu&& request);
+    // ESME role: the SMSC says a handset is reachable again. SMPP 3.4 4.12
+    // gives it no response, so it is not a request: nothing to answer.
+    virtual void on_alert_notification(Session&, const protocol::AlertNotification&) {}
     // A response whose sequence_number matches nothing in our window: late
     // (after its request expired), duplicate, or bogus.
     virtual void on_unexpected_response(Session&, const protocol::Pdu&) {}

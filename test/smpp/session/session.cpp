@@ -1,5 +1,6 @@
 #include "smpp/session/session.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -489,6 +490,61 @@ TEST_CASE("session: a submit expiring in the tick whose enquire_link timeout clo
     CHECK(*h->closed == close_reason::enquire_link_timeout);
     REQUIRE(loop.run_until([&] { return submit.done; }, 500ms));
     CHECK(submit.ec == make_error_code(session_errc::response_timeout));
+}
+
+TEST_CASE("session: alert_notification gets no response and leaves the requests owed alone") {
+    // A handler that answers every request it is handed, as a carrier bind
+    // does (ESME_RINVCMDID for what it does not take), except deliver_sm,
+    // which waits for its receipt to be stored.
+    struct Handler : Recorder {
+        void on_request(Session& s, Pdu&& p) override {
+            requests.push_back(p);
+            if (p.id() != command_id::deliver_sm)
+                s.respond(smpp::protocol::make_response(p.id(), p.sequence_number, command_status::ESME_RINVCMDID));
+        }
+    };
+    Loop loop;
+    RawServer server;
+    auto h = std::make_shared<Handler>();
+    auto s = connect_esme(loop, server.port(), h);
+    auto raw = server.accept(loop);
+    REQUIRE(raw.valid());
+    Outcome bound;
+    s->bind(bind_request(bind_type::transceiver), bound.handler());
+    auto bind = raw.read_pdu(loop);
+    REQUIRE(bind);
+    raw.send(frame(command_id::bind_transceiver_resp, command_status::ESME_ROK, bind->sequence_number,
+                   cstr("rawsmsc")));
+    REQUIRE(loop.run_until([&] { return bound.done; }));
+    smpp::protocol::DeliverSm receipt;
+    receipt.source = {1, 1, "4915112345678"};
+    receipt.dest = {1, 1, "12345"};
+    receipt.esm_class = 0x04;
+    receipt.short_message = "id:1 stat:DELIVRD";
+    raw.send(encode(Pdu{command_status::ESME_ROK, 7, receipt}));
+    smpp::protocol::AlertNotification alert;
+    alert.source = {1, 1, "4915112345678"};
+    alert.esme = {1, 1, "12345"};
+    raw.send(encode(Pdu{command_status::ESME_ROK, 8, alert}));
+    // SMPP 3.4 4.12: alert_notification has no response; before, it got a
+    // generic_nack.
+    CHECK(raw.drain_for(loop, 100ms).empty());
+    // Our unbind still waits for the deliver_sm_resp we owe; before, the
+    // answer to the alert_notification had taken the deliver_sm's count and
+    // the unbind went at once.
+    s->unbind();
+    CHECK(raw.drain_for(loop, 100ms).empty());
+    auto pending = std::find_if(h->requests.begin(), h->requests.end(),
+                                [](const Pdu& p) { return p.id() == command_id::deliver_sm; });
+    REQUIRE(pending != h->requests.end());
+    s->respond(smpp::protocol::make_response(command_id::deliver_sm, pending->sequence_number));
+    auto resp = raw.read_pdu(loop);
+    REQUIRE(resp);
+    CHECK(resp->id() == command_id::deliver_sm_resp);
+    CHECK(resp->sequence_number == 7);
+    auto unbind = raw.read_pdu(loop);
+    REQUIRE(unbind);
+    CHECK(unbind->id() == command_id::unbind);
 }
 
 TEST_CASE("session: unbind from the ESME side closes both gracefully") {

@@ -118,7 +118,7 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
           token_timer(strand),
           unbound_timer(strand),
           late_timer(strand),
-          late_window(settings.client_settings(session::bind_type::transceiver).session.late_response_window),
+          late_window(slot_hold(settings.client_settings(session::bind_type::transceiver).session)),
           backup(settings.backup) {
         for (std::uint32_t i = 0; i < settings.binds; ++i) {
             if (settings.mode == bind_mode::transceiver) {
@@ -161,10 +161,16 @@ struct Carrier::Impl : std::enable_shared_from_this<Impl> {
     // few timeouts instead would also free the slots, but it turns every
     // late ESME_ROK of a slow carrier into a message in doubt and a resend
     // six minutes on: what operators expect from a slow SMSC is that we slow
-    // down to its pace. One that never answers holds the bind's window for
-    // late_window; the forward path passes a carrier over whose credits stay
-    // in use unanswered, and a new session (any close) frees them on both
-    // sides.
+    // down to its pace. A submit never answered (an SMSC that drops one now
+    // and then) holds its slot for late_window: four response timeouts, at
+    // most the session's late_response_window. Held for the whole 5 min,
+    // a few such drops a minute would have taken most of a small window for
+    // good; an answer later than that still counts (the session keeps
+    // waiting for it), it just no longer holds a slot. A new session (any
+    // close) frees them all on both sides.
+    static std::chrono::milliseconds slot_hold(const session::SessionSettings& s) {
+        return std::min(s.late_response_window, 4 * s.response_timeout);
+    }
     asio::steady_timer late_timer;
     bool late_armed = false;
     std::chrono::milliseconds late_window;

@@ -275,7 +275,7 @@ TEST_CASE("carrier: a timed-out submit never answered frees its window slot when
     smsc.answer = false;
     auto s = test_settings(smsc.port());
     s.window = 2;
-    s.response_timeout = 100ms;
+    s.response_timeout = 250ms;  // slots held 1 s
     auto c = Carrier::create(loop.ioc.get_executor(), s);
     c->start();
     REQUIRE(loop.run_until([&] { return all_bound(*c); }));
@@ -291,6 +291,29 @@ TEST_CASE("carrier: a timed-out submit never answered frees its window slot when
     REQUIRE(loop.run_until([&] { return out.got.size() == 4; }));
     CHECK(smsc.submits.size() == 4);
     CHECK(out.count<Sent>() == 2);
+    stop(loop, *c);
+    smsc.stop();
+}
+
+// An SMSC that drops a submit now and then must not take the window for
+// good: a slot is held four response timeouts, then given back.
+TEST_CASE("carrier: a timed-out submit never answered gives its slot back after four response timeouts") {
+    Loop loop;
+    TestSmsc smsc(loop);
+    smsc.answer = false;
+    auto s = test_settings(smsc.port());
+    s.window = 2;
+    s.response_timeout = 50ms;  // slots held 200 ms
+    auto c = Carrier::create(loop.ioc.get_executor(), s);
+    c->start();
+    REQUIRE(loop.run_until([&] { return all_bound(*c); }));
+    Outcomes out;
+    for (int i = 0; i < 4; ++i) submit(*c, out, "m" + std::to_string(i));
+    // The same session throughout: no close frees them.
+    REQUIRE(loop.run_until([&] { return smsc.submits.size() == 4; }, 5s));
+    CHECK(smsc.binds == 1);
+    REQUIRE(loop.run_until([&] { return out.got.size() == 4; }, 5s));
+    CHECK(out.count<InDoubt>() == 4);
     stop(loop, *c);
     smsc.stop();
 }

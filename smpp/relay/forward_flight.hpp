@@ -47,6 +47,7 @@ struct ForwardPath::Flight {
     store::Timestamp expires_at{};  // validity_period; epoch: the carrier's default
     store::Timestamp hold_until{};  // without a validity_period: accepted + max_hold (epoch: no limit)
     bool born_sending = false;      // accepted as `sending` to candidates[0] (no separate write)
+    bool duplicate_risk = false;    // sent again while a carrier may have it: its `sending` writes say so
     store::MessageId upstream_id{}; // a submit_multi destination's: the id its upstream knows
     Backlog* backlog = nullptr;     // the account's, when it has one
     Credits* credit = nullptr;      // the carrier credit it holds (carrier_credits.hpp), if any

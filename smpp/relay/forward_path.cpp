@@ -151,6 +151,30 @@ std::vector<std::string> carriers_with_id(const store::MessageRecord& r) {
     return had;
 }
 
+// The times `r` went to a carrier and got no answer it could read. Every
+// send writes a `sending` attempt first. An answer while we ran closes it
+// (sent, or failed for a refusal) or follows it at the same carrier (the
+// in_doubt attempt of a timeout, which a late answer turns sent or
+// refused; a rejection). One still open with nothing after it from its
+// carrier was cut by a restart: recover() marked the record in doubt, not
+// the attempt.
+std::size_t in_doubt_sends(const store::MessageRecord& r) {
+    std::size_t n = 0;
+    const auto& a = r.attempts;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].status == MessageStatus::in_doubt) {
+            ++n;
+            continue;
+        }
+        if (a[i].status != MessageStatus::sending || !a[i].carrier_message_id.empty()) continue;
+        const bool last = i + 1 == a.size();
+        const bool answered = !last && a[i + 1].carrier == a[i].carrier && a[i + 1].status != MessageStatus::sending;
+        // The last one of a record still `sending` is on its way now.
+        if (!answered && (!last || r.status == MessageStatus::in_doubt)) ++n;
+    }
+    return n;
+}
+
 // Drops `had` from the decision's candidates, keeping costs beside their carriers.
 void drop_carriers(routing::Decision& d, const std::vector<std::string>& had) {
     std::vector<std::string> carriers;
@@ -721,8 +745,27 @@ void ForwardPath::expire(std::shared_ptr<Flight> f) {
     });
 }
 
-void ForwardPath::resume(store::MessageRecord record) {
+void ForwardPath::resume(store::MessageRecord record) { resume(std::move(record), ResumeAs{}); }
+
+bool ForwardPath::resend_in_doubt(store::MessageRecord record) {
+    const auto id = record.id.to_string();
+    const auto sends = in_doubt_sends(record);
+    if (sends > in_doubt_resends) {
+        spdlog::warn("message {}: in doubt after {} sends; not sent again (in_doubt: resend sends it {} more time(s)); "
+                     "it stays in doubt",
+                     id, sends, in_doubt_resends);
+        return false;
+    }
+    spdlog::warn("message {}: in doubt; sent again (its account says in_doubt: resend), with the duplicate risk on "
+                 "its record",
+                 id);
+    resume(std::move(record), ResumeAs{.duplicate_risk = true});
+    return true;
+}
+
+void ForwardPath::resume(store::MessageRecord record, const ResumeAs& as) {
     auto flight = std::make_shared<Flight>();
+    flight->duplicate_risk = as.duplicate_risk;
     flight->id = record.id;
     flight->account = record.account;
     flight->pdu = submit_sm_of(record);
@@ -1026,6 +1069,7 @@ void ForwardPath::send_via(std::shared_ptr<Flight> f) {
         .attempt = store::Attempt{.carrier = carrier_id, .at = at, .status = MessageStatus::sending},
         .cost_micros = cost_of(*f, f->next),
         .only_revision = f->revision,
+        .duplicate_risk = f->duplicate_risk,
         .last_attempt_refused = std::exchange(f->unrecorded_refusal, std::nullopt),
         .last_attempt_bind = std::exchange(f->unrecorded_refusal_bind, std::string()),
         .passed_over = passed_note(*f)};
@@ -1080,10 +1124,7 @@ void ForwardPath::resend_in_doubt_later(store::MessageId id) {
         auto record = self->ledger_.find(id);
         if (!record.ok()) return self->log_failure("in_doubt resend", id.to_string())(record.status());
         if (record->status != MessageStatus::in_doubt) return;  // a late answer or a receipt settled it
-        spdlog::warn("message {}: still in doubt after {} s; sent again (its account says in_doubt: resend)",
-                     id.to_string(), std::chrono::duration_cast<std::chrono::seconds>(
-                                         self->settings_.in_doubt_resend_after).count());
-        self->resume(std::move(*record));
+        self->resend_in_doubt(std::move(*record));
     });
 }
 

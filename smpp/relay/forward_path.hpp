@@ -90,8 +90,11 @@
 // from a carrier it is marked failed (rounds in which carriers only refused,
 // being down or disabled, do not count); a message no carrier took expires
 // at its validity_period, or max_hold after it was accepted.
-// A permanent answer marks it rejected, an in-doubt one in_doubt (never
-// resent here: the carrier may have it).
+// A permanent answer marks it rejected, an in-doubt one in_doubt (the
+// carrier may have it): for an account with `in_doubt: resend` it goes once
+// more after in_doubt_resend_after (resend_in_doubt), with duplicate_risk
+// on its record; in doubt again, it stays in doubt (reported, as for
+// `in_doubt: report`). Never resent for other accounts.
 //
 // Threads: submit_sm runs on the session's strand; ledger completions
 // (the writer thread for RocksDB) and carrier outcomes (the carrier's
@@ -252,6 +255,18 @@ public:
     // carriers that gave it no message_id (none left: it is `sent` again and
     // waits for its receipt).
     void resume(store::MessageRecord record);
+    // A record in_doubt, for an account with `in_doubt: resend` (after
+    // in_doubt_resend_after while running, or recover()'s in_doubt at a
+    // start): sent again as resume() does, its `sending` write setting
+    // duplicate_risk, if it has gone out in doubt at most
+    // in_doubt_resends times so far (counted on its attempts, so a restart
+    // does not start the count afresh). Otherwise false and nothing sent:
+    // it stays in doubt, reported as under `in_doubt: report`.
+    bool resend_in_doubt(store::MessageRecord record);
+    // How many times an in-doubt message is sent again: once. A carrier
+    // that takes messages but whose answers are lost would otherwise get
+    // the same message every in_doubt_resend_after, and the handset with it.
+    static constexpr std::size_t in_doubt_resends = 1;
     // Before the first resume(): the concatenated parts carriers took before
     // the restart (ledger.recover()'s taken_parts) pin their siblings to
     // those carriers as taken, lapsing concat_window after each was sent,
@@ -356,6 +371,13 @@ private:
     // After a sleep, or a `sending` refused for an old revision: the record
     // may have been cancelled or replaced meanwhile; read it and go on.
     void resume_held(std::shared_ptr<Flight> f);
+    // How resume() sends a record again.
+    struct ResumeAs {
+        // A carrier may have it (resend_in_doubt): the `sending` write marks
+        // the record's duplicate_risk.
+        bool duplicate_risk = false;
+    };
+    void resume(store::MessageRecord record, const ResumeAs& as);
     // resume() of a re-send with no carrier left but those that have it.
     void back_to_sent(store::MessageRecord record);
     void sleep_until(std::shared_ptr<Flight> f, store::Timestamp when);

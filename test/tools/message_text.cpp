@@ -102,8 +102,8 @@ TEST_CASE("message_text: every field of a record, one fact per line", "[tools][a
           "validity 2025-05-02T12:00:00.000Z\n"
           "final 2025-05-01T12:00:09.000Z\n"
           "revision 0\n"
-          "duplicate_risk yes (re-sent through another carrier after a receipt timeout: the handset may get it "
-          "twice)\n");
+          "duplicate_risk yes (sent again while a carrier may have it: after a receipt timeout, or in doubt under "
+          "in_doubt: resend; the handset may get it twice)\n");
     // The text itself stays out of an operator's terminal (it may be a one-time password).
     CHECK(text.find("xxxx") == std::string::npos);
 }

@@ -339,8 +339,8 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
         for (auto& record : recovery->in_doubt) {
             const auto* account = config.accounts.find(record.account);
             if (!account || account->in_doubt != smpp::upstream::in_doubt_policy::resend) continue;
-            ++resent;
-            forward->resume(std::move(record));
+            // Once: one that went out in doubt again stays in doubt.
+            if (forward->resend_in_doubt(std::move(record))) ++resent;
         }
         if (resent) spdlog::warn("{} in-doubt message(s) sent again (their accounts say in_doubt: resend)", resent);
 

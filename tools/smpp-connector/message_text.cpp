@@ -113,8 +113,8 @@ std::string message_text(const store::MessageRecord& r) {
            (r.expires_at == store::Timestamp{} ? " (the carrier's default)\n" : "\n");
     out += "final " + utc_millis(r.final_at) + "\n";
     out += fmt::format("revision {}\n", r.revision);
-    out += r.duplicate_risk ? "duplicate_risk yes (re-sent through another carrier after a receipt timeout: the "
-                              "handset may get it twice)\n"
+    out += r.duplicate_risk ? "duplicate_risk yes (sent again while a carrier may have it: after a receipt timeout, "
+                              "or in doubt under in_doubt: resend; the handset may get it twice)\n"
                             : "duplicate_risk no\n";
     return out;
 }

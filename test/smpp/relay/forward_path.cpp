@@ -710,6 +710,74 @@ TEST_CASE("forward path: in_doubt: resend sends a message in doubt again while r
     }
 }
 
+TEST_CASE("forward path: in_doubt: resend sends a message once more, then reports it, also across a restart",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.in_doubt = upstream::in_doubt_policy::resend;
+    fs.accounts.accounts.push_back(acme);
+    fs.in_doubt_resend_after = 400ms;
+    Rig rig(loop, ledger, false, fs);
+    // A carrier that takes every message and whose answers never come.
+    rig.smsc.answer = false;
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123"), true));
+    const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+    auto in_doubt_attempts = [&](store::MessageId m) {
+        const auto r = ledger.find(m);
+        return std::count_if(r->attempts.begin(), r->attempts.end(),
+                             [](const store::Attempt& a) { return a.status == store::MessageStatus::in_doubt; });
+    };
+    REQUIRE(loop.run_until([&] { return in_doubt_attempts(id) == 2; }, 3s));
+    // Before, every 400 ms (every 6 minutes in production) it went again,
+    // as long as it stayed in doubt: the handset got it over and over.
+    loop.run_for(1'500ms);
+    CHECK(rig.smsc.submits.size() == 2);
+    auto record = ledger.find(id);
+    CHECK(record->status == store::MessageStatus::in_doubt);
+    CHECK(record->duplicate_risk);
+    // A restart counts what the record says: no third send.
+    auto recovery = ledger.recover(store::MessageIdGenerator::system_clock_ms(), store::Timestamp{});
+    REQUIRE(recovery.ok());
+    REQUIRE(recovery->in_doubt.size() == 1);
+    CHECK_FALSE(rig.forward->resend_in_doubt(recovery->in_doubt[0]));
+
+    // A message that was `sending` when the connector died (its carrier
+    // may have it): the start after sends it once, and it stays in doubt
+    // when that is in doubt too.
+    store::MessageIdGenerator ids{9};
+    store::MessageRecord crashed;
+    crashed.id = ids.next();
+    crashed.account = "acme";
+    crashed.destination = {1, 1, "447700900123"};
+    crashed.source = {1, 1, "447700900999"};
+    crashed.payload = "crashed";
+    crashed.status = store::MessageStatus::sending;
+    crashed.attempts.push_back(store::Attempt{.carrier = "carrier01", .status = store::MessageStatus::sending});
+    bool stored = false;
+    ledger.accept(crashed, [&](store::Status st) { stored = st.ok(); });
+    REQUIRE(stored);
+    recovery = ledger.recover(store::MessageIdGenerator::system_clock_ms(), store::Timestamp{});
+    REQUIRE(recovery.ok());
+    REQUIRE(recovery->in_doubt.size() == 2);
+    for (auto& r : recovery->in_doubt)
+        CHECK(rig.forward->resend_in_doubt(r) == (r.id == crashed.id));
+    REQUIRE(loop.run_until([&] { return in_doubt_attempts(crashed.id) == 1; }, 3s));
+    loop.run_for(1'000ms);
+    CHECK(std::count_if(rig.smsc.submits.begin(), rig.smsc.submits.end(),
+                        [](const auto& s) { return s.text == "crashed"; }) == 1);
+    CHECK(ledger.find(crashed.id)->status == store::MessageStatus::in_doubt);
+    CHECK(ledger.find(crashed.id)->duplicate_risk);
+    recovery = ledger.recover(store::MessageIdGenerator::system_clock_ms(), store::Timestamp{});
+    REQUIRE(recovery.ok());
+    for (auto& r : recovery->in_doubt) CHECK_FALSE(rig.forward->resend_in_doubt(r));
+    loop.run_for(100ms);
+    CHECK(rig.smsc.submits.size() == 3);
+}
+
 TEST_CASE("forward path: messages waiting for a stalled carrier go to the route's next carrier",
           "[relay][forward][credits]") {
     store::InMemoryLedger ledger;

@@ -24,6 +24,25 @@ Status apply(MessageRecord& r, const StateChange& change) {
     if (change.only_revision && *change.only_revision != r.revision)
         return Status(StatusCode::aborted, "message " + r.id.to_string() + " was replaced (revision " +
                                                std::to_string(r.revision) + ")");
+    if (change.late_refusal) {
+        const auto& late = *change.late_refusal;
+        auto doubt = std::find_if(r.attempts.rbegin(), r.attempts.rend(), [&](const Attempt& a) {
+            return a.carrier == late.carrier && a.status == MessageStatus::in_doubt;
+        });
+        if (doubt == r.attempts.rend())
+            return Status(StatusCode::failed_precondition,
+                          "message " + r.id.to_string() + " has no attempt in doubt at " + late.carrier);
+        if (!late.only_attempt && doubt != r.attempts.rbegin())
+            return Status(StatusCode::failed_precondition,
+                          "message " + r.id.to_string() + " was sent again since its attempt at " + late.carrier);
+        doubt->status = late.attempt_status;
+        doubt->command_status = late.command_status;
+        if (!late.bind.empty()) doubt->bind = late.bind;
+        if (late.only_attempt) {
+            r.updated_at = change.at;
+            return {};
+        }
+    }
     if (change.replacement) {
         // The status and the hold stay (SMPP 3.4 4.10.1: an empty
         // schedule_delivery_time or validity_period keeps the old one).

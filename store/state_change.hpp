@@ -23,6 +23,23 @@ struct Replacement {
     friend bool operator==(const Replacement&, const Replacement&) = default;
 };
 
+// A carrier's answer that came after its response_timeout had made the
+// attempt in doubt, and that says the carrier did not take the message (a
+// refusal, or a generic_nack): the newest attempt at `carrier` still
+// in_doubt becomes `attempt_status` (failed for a refusal for now,
+// rejected for a permanent one) with `command_status`, and `bind` when
+// given. With `only_attempt` nothing else of the record changes (it was
+// sent again since: its state is the newer attempt's). Without, the
+// change applies only while that attempt is the record's newest (nothing
+// was sent since), else failed_precondition.
+struct LateRefusal {
+    std::string carrier{};
+    MessageStatus attempt_status = MessageStatus::failed;
+    std::uint32_t command_status = 0;
+    std::string bind{};
+    bool only_attempt = false;
+};
+
 struct StateChange {
     MessageStatus status = MessageStatus::queued;
     Timestamp at{};
@@ -56,6 +73,8 @@ struct StateChange {
     // reason ends with "; passed over " and these, in place of what an
     // earlier round noted there (so it never grows); "" drops that note.
     std::optional<std::string> passed_over{};
+    // The late refusal of an attempt in doubt (LateRefusal above).
+    std::optional<LateRefusal> late_refusal{};
 };
 
 // The route reason's note of carriers passed over (StateChange::passed_over).

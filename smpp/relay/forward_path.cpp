@@ -823,6 +823,13 @@ void ForwardPath::resume(store::MessageRecord record, const ResumeAs& as) {
     flight->candidates = std::move(match.carriers);
     flight->costs = std::move(match.costs);
     flight->country = match.country;
+    if (!as.refused_by.empty()) {
+        const auto at = std::find(flight->candidates.begin(), flight->candidates.end(), as.refused_by);
+        if (at != flight->candidates.end())
+            flight->next = static_cast<std::size_t>(at - flight->candidates.begin()) + 1;
+        flight->last_status = static_cast<std::uint32_t>(as.refusal);
+        flight->answered = !carrier::is_throttling(as.refusal);
+    }
     // Pins live in memory. After a restart seed_taken_parts() has pinned,
     // as taken, the carriers that hold siblings of this part; failing that,
     // the record's route says where its part was to go when it was accepted
@@ -1115,28 +1122,93 @@ void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrie
     });
 }
 
-void ForwardPath::resend_in_doubt_later(store::MessageId id) {
+void ForwardPath::resend_in_doubt_later(store::MessageId id, store::Timestamp in_doubt_at) {
     if (stopping_.load()) return;
     auto timer = std::make_shared<boost::asio::steady_timer>(ex_);
     timer->expires_after(settings_.in_doubt_resend_after);
-    timer->async_wait([self = shared_from_this(), timer, id](boost::system::error_code ec) {
+    timer->async_wait([self = shared_from_this(), timer, id, in_doubt_at](boost::system::error_code ec) {
         if (ec || self->stopping_.load()) return;  // a restart's recovery resends it instead
         auto record = self->ledger_.find(id);
         if (!record.ok()) return self->log_failure("in_doubt resend", id.to_string())(record.status());
         if (record->status != MessageStatus::in_doubt) return;  // a late answer or a receipt settled it
+        // In doubt again from a later send (a late refusal sent it on): that
+        // one's own timer decides, once its carrier's late answer had time.
+        if (record->attempts.empty() || record->attempts.back().at != in_doubt_at ||
+            record->attempts.back().status != MessageStatus::in_doubt)
+            return;
         self->resend_in_doubt(std::move(*record));
+    });
+}
+
+void ForwardPath::on_late_refusal(const std::string& carrier_id, const std::string& id,
+                                  const carrier::SubmitOutcome& outcome) {
+    // A late answer is a response: a refusal, or a generic_nack read as one.
+    const auto* transient = std::get_if<carrier::Transient>(&outcome);
+    const auto* permanent = std::get_if<carrier::Permanent>(&outcome);
+    if (!transient && !permanent) return;
+    const auto message = store::MessageId::parse(id);
+    if (!message) return;
+    auto record = ledger_.find(*message);
+    if (!record.ok()) return log_failure("late refusal", id)(record.status());
+    const auto status = transient ? transient->status : permanent->status;
+    const auto code = static_cast<std::uint32_t>(status);
+    store::LateRefusal late{.carrier = carrier_id,
+                            .attempt_status = permanent ? MessageStatus::rejected : MessageStatus::failed,
+                            .command_status = code,
+                            .bind = transient ? transient->bind : permanent->bind};
+    // Only while it is still in doubt from that attempt (the ledger checks
+    // that nothing went out since; its in doubt write may still be queued,
+    // and the ledger applies the two in order). The carrier names the
+    // message, not the attempt: with in_doubt_resend_after longer than the
+    // late answers' window, a late answer is the newest attempt's.
+    store::StateChange change{.status = permanent ? MessageStatus::rejected : MessageStatus::queued,
+                              .at = now_ms(),
+                              .only_from = {MessageStatus::in_doubt},
+                              .late_refusal = late};
+    if (permanent) {
+        change.error_code = code;
+        change.cost_micros = 0;  // refused: nobody bills it
+    }
+    ledger_.update(*message, std::move(change), [self = shared_from_this(), message = *message, id, carrier_id, late,
+                                                 account = record->account, status,
+                                                 permanent = permanent != nullptr](store::Status st) mutable {
+        // Possibly on the ledger's writer thread: only post from here.
+        boost::asio::post(self->ex_, [self, message, id, carrier_id, late, account, status, permanent,
+                                      st = std::move(st)]() mutable {
+            if (st.code() == StatusCode::failed_precondition) {
+                // Sent again since (or final by now): the old attempt only,
+                // as the carrier answered it.
+                spdlog::warn("message {}: carrier {} refused it after its response_timeout ({}); it was sent again "
+                             "since, or is final: that attempt noted, nothing else changes",
+                             id, carrier_id, protocol::name(status));
+                late.only_attempt = true;
+                return self->ledger_.update(message, store::StateChange{.at = now_ms(), .late_refusal = late},
+                                            [](store::Status) {});  // final by now, or never in doubt there
+            }
+            if (!st.ok()) return self->log_failure("late refusal", id)(std::move(st));
+            if (permanent) {
+                self->counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+                spdlog::warn("message {}: carrier {} refused it for good after its response_timeout ({}): rejected, "
+                             "no longer in doubt",
+                             id, carrier_id, protocol::name(status));
+                if (self->settings_.receipt_owed) self->settings_.receipt_owed(account);
+                return;
+            }
+            spdlog::warn("message {}: carrier {} refused it for now after its response_timeout ({}): it did not take "
+                         "it, so it goes on",
+                         id, carrier_id, protocol::name(status));
+            if (self->stopping_.load()) return;  // queued: the next start resumes it
+            auto record = self->ledger_.find(message);
+            if (!record.ok()) return self->log_failure("late refusal", id)(record.status());
+            if (record->status != MessageStatus::queued) return;  // cancel_sm got it meanwhile
+            self->resume(std::move(*record), ResumeAs{.refused_by = carrier_id, .refusal = status});
+        });
     });
 }
 
 void ForwardPath::on_late(const std::string& carrier_id, const std::string& id, carrier::SubmitOutcome outcome) {
     auto* sent = std::get_if<carrier::Sent>(&outcome);
-    if (!sent) {
-        // It did not take it after all; in doubt is still the safe state
-        // (a restart under in_doubt: resend sends it again).
-        spdlog::warn("message {}: carrier {} refused it after its response_timeout ({}); it stays in doubt", id,
-                     carrier_id, carrier::describe(outcome));
-        return;
-    }
+    if (!sent) return on_late_refusal(carrier_id, id, outcome);
     const auto message = store::MessageId::parse(id);
     if (!message) return;
     // Only the record this carrier's timeout made in doubt changes: its in
@@ -1239,9 +1311,9 @@ void ForwardPath::on_outcome(std::shared_ptr<Flight> f, const std::string& carri
             settings_.in_doubt_resend_after.count() <= 0)
             return ledger_.update(f->id, std::move(change), log_failure("in_doubt", id));
         return ledger_.update(f->id, std::move(change),
-                              [self = shared_from_this(), message = f->id, id](store::Status st) {
+                              [self = shared_from_this(), message = f->id, id, at](store::Status st) {
                                   if (!st.ok()) return self->log_failure("in_doubt", id)(std::move(st));
-                                  self->resend_in_doubt_later(message);
+                                  self->resend_in_doubt_later(message, at);
                               });
     }
     // Transient, or refused before it left us: the next carrier, or later.

@@ -94,7 +94,9 @@
 // carrier may have it): for an account with `in_doubt: resend` it goes once
 // more after in_doubt_resend_after (resend_in_doubt), with duplicate_risk
 // on its record; in doubt again, it stays in doubt (reported, as for
-// `in_doubt: report`). Never resent for other accounts.
+// `in_doubt: report`). Never resent for other accounts. A carrier's late
+// refusal of the send that made it in doubt settles it as a timely one
+// would have: on to the next carrier (or a retry), or rejected.
 //
 // Threads: submit_sm runs on the session's strand; ledger completions
 // (the writer thread for RocksDB) and carrier outcomes (the carrier's
@@ -376,6 +378,11 @@ private:
         // A carrier may have it (resend_in_doubt): the `sending` write marks
         // the record's duplicate_risk.
         bool duplicate_risk = false;
+        // This carrier refused it for now, late (on_late_refusal): this
+        // round goes on from the route's next carrier, as on_outcome() does
+        // after a refusal, and `refusal` counts as on_outcome() counts it.
+        std::string refused_by{};
+        protocol::command_status refusal = protocol::command_status::ESME_ROK;
     };
     void resume(store::MessageRecord record, const ResumeAs& as);
     // resume() of a re-send with no carrier left but those that have it.
@@ -384,10 +391,16 @@ private:
     void expire(std::shared_ptr<Flight> f);
     void dispatch(std::shared_ptr<Flight> f);
     void on_outcome(std::shared_ptr<Flight> f, const std::string& carrier_id, carrier::SubmitOutcome outcome);
-    // After in_doubt_resend_after: `id`, if still in doubt, goes again.
-    void resend_in_doubt_later(store::MessageId id);
+    // After in_doubt_resend_after: `id`, if still in doubt from the attempt
+    // written at `in_doubt_at` (nothing went out since), goes again.
+    void resend_in_doubt_later(store::MessageId id, store::Timestamp in_doubt_at);
     // A carrier answered a submit after its response_timeout made it in doubt.
     void on_late(const std::string& carrier_id, const std::string& id, carrier::SubmitOutcome outcome);
+    // ... with a refusal or a generic_nack: the carrier did not take it. Still
+    // in doubt from that attempt: it goes on (for now) or is rejected
+    // (permanent) as if the answer had come in time. Sent again since: only
+    // that attempt's status changes.
+    void on_late_refusal(const std::string& carrier_id, const std::string& id, const carrier::SubmitOutcome& outcome);
     void retry_later(std::shared_ptr<Flight> f);
     void report_health(const Flight& f, const std::string& carrier_id, const carrier::SubmitOutcome& outcome);
     Backlog* backlog_of(std::string_view account) const;

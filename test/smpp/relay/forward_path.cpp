@@ -680,6 +680,124 @@ TEST_CASE("forward path: a carrier's ESME_ROK after the response_timeout turns i
     }
 }
 
+TEST_CASE("forward path: a carrier's refusal after the response_timeout sends the message on, or rejects it",
+          "[relay][forward]") {
+    // A refusal for now, in a submit_sm_resp or a generic_nack, and one for good.
+    enum class late { throttled, throttled_by_nack, permanent };
+    for (const auto answer : {late::throttled, late::throttled_by_nack, late::permanent}) {
+        INFO(static_cast<int>(answer));
+        store::InMemoryLedger ledger;
+        Loop loop;
+        relay::ForwardSettings fs;
+        fs.retry_base = 10ms;
+        std::vector<std::string> owed;
+        fs.receipt_owed = [&](const std::string& account) { owed.push_back(account); };
+        Rig rig(loop, ledger, false, fs);
+        // The first answer comes after the carrier's 300 ms response_timeout.
+        int seen = 0;
+        rig.smsc.delay_for = [&](const protocol::SubmitSm&) { return ++seen == 1 ? 600ms : 0ms; };
+        if (answer == late::permanent) {
+            rig.smsc.reject_if = [&](const protocol::SubmitSm&) { return seen == 0; };
+            rig.smsc.reject_status = command_status::ESME_RINVDSTADR;
+        } else {
+            rig.smsc.throttle_first = 1;
+            rig.smsc.throttle_by_nack = answer == late::throttled_by_nack;
+        }
+        REQUIRE(rig.ready());
+        REQUIRE(rig.submit(1, to("447700900123")));
+        const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+        REQUIRE(loop.run_until([&] { return rig.forward->counters().in_doubt == 1; }, 3s));
+        // Before, it stayed in doubt: the carrier said it did not take it,
+        // and nobody sent it (nor told the upstream it failed).
+        if (answer == late::permanent) {
+            REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::rejected; }, 3s));
+            const auto r = *ledger.find(id);
+            CHECK(r.error_code == static_cast<std::uint32_t>(command_status::ESME_RINVDSTADR));
+            CHECK(r.cost_micros == 0);
+            REQUIRE(r.attempts.size() == 2);
+            CHECK(r.attempts[1].status == store::MessageStatus::rejected);
+            CHECK(r.attempts[1].command_status == static_cast<std::uint32_t>(command_status::ESME_RINVDSTADR));
+            CHECK(rig.forward->counters().rejected == 1);
+            CHECK(owed == std::vector<std::string>{"acme"});
+            loop.run_for(200ms);
+            CHECK(rig.smsc.submits.size() == 1);
+        } else {
+            REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::sent; }, 3s));
+            CHECK(rig.smsc.submits.size() == 2);
+            const auto r = *ledger.find(id);
+            // Went, in doubt then refused, went again and taken.
+            REQUIRE(r.attempts.size() == 3);
+            CHECK(r.attempts[1].status == store::MessageStatus::failed);
+            CHECK(r.attempts[1].command_status == static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED));
+            CHECK(r.attempts[2].status == store::MessageStatus::sent);
+            CHECK_FALSE(r.duplicate_risk);
+            CHECK(rig.forward->backlog("acme") == 0);
+        }
+    }
+}
+
+TEST_CASE("forward path: a late refusal of an attempt already sent again changes only that attempt",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.in_doubt = upstream::in_doubt_policy::resend;
+    fs.accounts.accounts.push_back(acme);
+    fs.in_doubt_resend_after = 400ms;
+    Rig rig(loop, ledger, false, fs);
+    // The first submit's ESME_RTHROTTLED comes after the resend was taken.
+    int seen = 0;
+    rig.smsc.delay_for = [&](const protocol::SubmitSm&) { return ++seen == 1 ? 1'200ms : 0ms; };
+    rig.smsc.throttle_first = 1;
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123")));
+    const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+    REQUIRE(loop.run_until([&] { return ledger.find(id)->status == store::MessageStatus::sent; }, 3s));
+    CHECK(rig.smsc.submits.size() == 2);
+    REQUIRE(loop.run_until(
+        [&] { return ledger.find(id)->attempts[1].status == store::MessageStatus::failed; }, 3s));
+    loop.run_for(300ms);
+    const auto r = *ledger.find(id);
+    CHECK(r.status == store::MessageStatus::sent);
+    REQUIRE(r.attempts.size() == 3);
+    CHECK(r.attempts[1].command_status == static_cast<std::uint32_t>(command_status::ESME_RTHROTTLED));
+    CHECK(r.attempts[2].status == store::MessageStatus::sent);
+    CHECK(rig.smsc.submits.size() == 2);
+}
+
+TEST_CASE("forward path: in_doubt: resend waits for the send that went in doubt, not for an earlier one",
+          "[relay][forward]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    relay::ForwardSettings fs;
+    fs.retry_base = 10ms;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.in_doubt = upstream::in_doubt_policy::resend;
+    fs.accounts.accounts.push_back(acme);
+    fs.in_doubt_resend_after = 400ms;
+    Rig rig(loop, ledger, false, fs);
+    // The first submit is refused late (in doubt at 300 ms, ESME_RTHROTTLED
+    // at 350 ms), so it goes again; nothing after it is answered.
+    rig.smsc.throttle_first = 1;
+    rig.smsc.answer_delay = 350ms;
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(1, to("447700900123")));
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == 1; }, 3s));
+    rig.smsc.answer = false;
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == 3; }, 5s));
+    // Before, the first in doubt's timer sent it again 400 ms after that
+    // one, about 340 ms after the second went: before the second's own
+    // carrier could still answer late.
+    CHECK(rig.smsc.submits[2].at - rig.smsc.submits[1].at >= 650ms);
+    loop.run_for(1'000ms);
+    CHECK(rig.smsc.submits.size() == 3);
+    const auto id = *store::MessageId::parse(rig.answers[0].message_id);
+    CHECK(ledger.find(id)->status == store::MessageStatus::in_doubt);
+}
+
 TEST_CASE("forward path: in_doubt: resend sends a message in doubt again while running; report keeps it",
           "[relay][forward]") {
     for (const auto policy : {upstream::in_doubt_policy::resend, upstream::in_doubt_policy::report}) {

@@ -118,7 +118,9 @@ struct SelectRequest {
 // that, not for its destination.
 // What kept a carrier off: capabilities decide the upstream's status when
 // nothing is left; an open circuit may be overridden for the parts of a
-// message its carrier took other parts of (smpp/relay/part_affinity.hpp).
+// message its carrier took other parts of (smpp/relay/part_affinity.hpp),
+// and when it kept every carrier of the route off (the forward path takes
+// the message and waits for them: an outage, not a bad destination).
 enum class SkipKind : std::uint8_t { other, message_payload, parts, circuit };
 
 struct Skipped {

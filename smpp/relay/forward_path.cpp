@@ -347,6 +347,25 @@ void ForwardPath::keep_pinned(const PartAffinity::Pin& pin, routing::Decision& d
     d.error.clear();
 }
 
+void ForwardPath::wait_for_cut_carriers(routing::Decision& d) {
+    if (d.routed()) return;
+    // Upstreams take ESME_RINVDSTADR as final and drop the message: for an
+    // outage of the route's carriers that loses it. Routing checks circuits
+    // last, so a carrier skipped for one passed every other filter (class,
+    // sender, coding, capabilities): it can carry this message once it is
+    // back. dispatch() passes over one without a bind, and retry_later()
+    // wakes the message when one takes submits again; the account's
+    // max_backlog bounds how many wait.
+    for (auto& s : d.skipped) {
+        if (s.kind != routing::SkipKind::circuit) continue;
+        if (std::find(d.carriers.begin(), d.carriers.end(), s.carrier) != d.carriers.end()) continue;
+        d.carriers.push_back(s.carrier);
+        d.costs.push_back(s.cost_micros);
+        s.reason += "; waited for: every carrier of the route is cut";
+    }
+    if (d.routed()) d.error.clear();
+}
+
 void ForwardPath::pass_over(Flight& f, std::string_view carrier_id, std::string_view why) {
     if (!f.passed.empty()) f.passed += ", ";
     f.passed.append(carrier_id).append(" (").append(why).append(")");
@@ -457,6 +476,7 @@ std::variant<command_status, ForwardPath::Checked> ForwardPath::validate(const p
     // Before the routed() check: a part whose carrier took a sibling is not
     // refused because that carrier's circuit is open (its only one, say).
     if (pin) keep_pinned(*pin, c.decision);
+    wait_for_cut_carriers(c.decision);
     if (!c.decision.routed()) {
         spdlog::debug("no route for '{}': {}", sm.dest.addr, route_reason(c.decision));
         return unrouted_status(c.decision);
@@ -814,6 +834,7 @@ void ForwardPath::resume(store::MessageRecord record, const ResumeAs& as) {
                                             concatenation->reference, concatenation->total},
                                   PartAffinity::clock::now()))
             keep_pinned(*pin, match);
+    wait_for_cut_carriers(match);
     if (!match.routed()) {
         // Routes changed since it was accepted; it stays tracked and waits
         // for the next round (a route may come back with a reload).

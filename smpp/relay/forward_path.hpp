@@ -9,7 +9,11 @@
 //   ESME_RINVDSTADR   no destination_addr, one that is not digits (an
 //                     optional leading '+' aside), or one no route covers:
 //                     we cannot deliver to that address, so it is the
-//                     destination that is invalid for us
+//                     destination that is invalid for us. A route whose
+//                     carriers are all cut for now (circuits open, binds
+//                     down) is not that: the message is taken and waits
+//                     for them (ESME_RMSGQFUL once the account's backlog
+//                     is full), as the messages accepted before did
 //   ESME_RINVMSGLEN   short_message and message_payload both set: SMPP 3.4
 //                     5.3.2.32 wants sm_length 0 when message_payload is
 //                     used, so it is sm_length that is wrong; also a payload
@@ -418,6 +422,11 @@ private:
     // with it when only that carrier's open circuit kept it off the route
     // (`d.skipped`): a part failing over alone never joins on the handset.
     static void keep_pinned(const PartAffinity::Pin& pin, routing::Decision& d);
+    // No carrier left on the route, and some were kept off only by their
+    // open circuits (failing, or all their binds down): those become the
+    // candidates, so the message is taken and waits for them as a message
+    // accepted before the outage does, instead of being refused.
+    static void wait_for_cut_carriers(routing::Decision& d);
     // Null when the part may go to `carrier_id`; else why not: another
     // carrier on its route took (or may have) a sibling, or still has one
     // on the way and nothing is taken yet.

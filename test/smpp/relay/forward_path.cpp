@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "forward_rig.hpp"
+#include "smpp/relay/carrier_health.hpp"
 #include "smpp/session/client.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
@@ -1480,12 +1481,70 @@ TEST_CASE("forward path: a part whose only carrier lost its binds after taking a
     // Before, its route had no carrier left: ESME_RINVDSTADR, half a message.
     REQUIRE(rig.submit(1, part("447700900123", 15, 2, 2), true));
     CHECK(rig.answers[1].status == command_status::ESME_ROK);
-    // A message with nothing at carrier01 is still refused: the circuit is open.
+    // A message with nothing at carrier01 is taken too, and waits for it:
+    // before, ESME_RINVDSTADR for an outage (the circuit is open), which
+    // upstreams take as final.
     REQUIRE(rig.submit(1, part("447700900123", 16, 2, 1), true));
-    CHECK(rig.answers[2].status == command_status::ESME_RINVDSTADR);
+    CHECK(rig.answers[2].status == command_status::ESME_ROK);
     rig.carriers.at("carrier01")->enable();
     monitor->carrier_up("carrier01");
     CHECK(taken_by(loop, ledger, rig.answers[1]) == "carrier01");
+    CHECK(taken_by(loop, ledger, rig.answers[2]) == "carrier01");
+}
+
+TEST_CASE("forward path: a new message to a route whose only carrier has all its binds down is taken and waits",
+          "[relay][forward][outage]") {
+    store::InMemoryLedger ledger;
+    Loop loop;
+    auto fs = fast_retries();
+    fs.outage_retry_max = 20ms;
+    upstream::Account acme;
+    acme.system_id = "acme";
+    acme.max_backlog = 2;
+    fs.accounts.accounts.push_back(acme);
+    auto monitor = std::make_shared<routing::health::HealthMonitor>();
+    auto router =
+        relay::MessageRouter::from_table(relay::MessageRouter::table_of({{"44", {"carrier01"}}}), {}, monitor);
+    REQUIRE(router);
+    Rig rig(loop, ledger, false, fs, std::move(router).value(), [](carrier::CarrierSettings& s) {
+        s.unbound_timeout = 300ms;
+        s.max_failed_binds = 1'000;  // it keeps trying to bind again
+    });
+    // As the connector does: a carrier without a bound bind is down, and
+    // every one of its circuits opens.
+    auto watch = relay::BindWatch::create(loop.ioc.get_executor(), rig.carriers, monitor, 20ms);
+    watch->start(0ms);
+    REQUIRE(rig.ready());
+    // The SMSC drops the binds and refuses new ones.
+    rig.smsc.password = "changed";
+    for (auto& sess : rig.smsc.sessions()) sess->close();
+    REQUIRE(loop.run_until([&] { return monitor->open("carrier01", "") && !rig.carriers.at("carrier01")->accepting(); },
+                           3s));
+    // Before, ESME_RINVDSTADR: the upstream dropped the message for good.
+    REQUIRE(rig.submit(2, to("447700900123")));
+    CHECK(rig.answers[0].status == command_status::ESME_ROK);
+    CHECK(rig.answers[1].status == command_status::ESME_ROK);
+    CHECK(rig.forward->backlog("acme") == 2);
+    // Over the account's backlog: "try later", not "invalid destination".
+    REQUIRE(rig.submit(1, to("447700900124")));
+    CHECK(rig.answers[2].status == command_status::ESME_RMSGQFUL);
+    // A number no route covers is still refused as such.
+    REQUIRE(rig.submit(1, to("33612345678")));
+    CHECK(rig.answers[3].status == command_status::ESME_RINVDSTADR);
+    REQUIRE(loop.run_until([&] { return rig.forward->outage_waiting() == 2; }, 3s));
+    const auto waiting = record_of(ledger, rig.answers[0]);
+    CHECK(waiting.status == store::MessageStatus::queued);
+    CHECK(waiting.route.reason.find("every carrier of the route is cut") != std::string::npos);
+    loop.run_for(200ms);
+    CHECK(rig.smsc.accepted.empty());
+    // The carrier binds again: both go.
+    rig.smsc.password = "pw01";
+    const std::vector<Answer> taken(rig.answers.begin(), rig.answers.begin() + 2);
+    REQUIRE(loop.run_until([&] { return statuses(ledger, taken).sent == 2; }, 5s));
+    CHECK(rig.smsc.accepted.size() == 2);
+    CHECK(rig.forward->backlog("acme") == 0);
+    CHECK(rig.forward->counters().failed == 0);
+    watch->stop();
 }
 
 TEST_CASE("forward path: a pin lapses after concat_window without a part, and is off with 0",

@@ -23,6 +23,20 @@ using protocol::command_id;
 using protocol::command_status;
 using namespace forward;
 
+namespace {
+
+// Every carrier of `d` is one skipped for its open circuit, taken back so
+// that the message waits for them (ForwardPath::wait_for_cut_carriers).
+bool waits_for_cut(const routing::Decision& d) {
+    return std::all_of(d.carriers.begin(), d.carriers.end(), [&d](const std::string& c) {
+        return std::any_of(d.skipped.begin(), d.skipped.end(), [&c](const routing::Skipped& s) {
+            return s.kind == routing::SkipKind::circuit && s.carrier == c;
+        });
+    });
+}
+
+}  // namespace
+
 bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view account) const {
     if (!settings_.split_payload || stopping_.load()) return false;
     const auto payload = sm.tlvs.message_payload();
@@ -63,7 +77,11 @@ bool ForwardPath::needs_split(const protocol::SubmitSm& sm, std::string_view acc
         return false;
     auto parts = validate(sm, account, route_use::probe_as_parts);
     const auto* split = std::get_if<Checked>(&parts);
-    return split && split->decision.prefix.size() > as_is.prefix.size();
+    if (!split) return false;
+    // Whole, it would wait for carriers that are cut (their circuits open,
+    // their binds down): in parts, if a carrier that is not cut takes them.
+    if (waits_for_cut(as_is)) return !waits_for_cut(split->decision);
+    return split->decision.prefix.size() > as_is.prefix.size();
 }
 
 std::variant<command_status, std::vector<ForwardPath::Prepared>> ForwardPath::split_parts(const std::string& account,

@@ -104,6 +104,16 @@ struct Times {
 std::variant<protocol::command_status, Times> times_of(std::string_view schedule_delivery_time,
                                                         std::string_view validity_period, store::Timestamp now);
 
+// registered_delivery as the carrier gets it: a receipt on success or
+// failure (bits 1-0 = 01) always, so that the ledger learns every outcome;
+// the upstream's intermediate (bit 4) and SME acknowledgement (bits 3-2)
+// requests as they were. What goes upstream is decided by the record's
+// own registered_delivery (store/carrier_receipt.hpp wants_receipt).
+inline constexpr std::uint8_t rd_receipt_always = 0x01;
+inline constexpr std::uint8_t rd_sme_ack_bits = 0x0C;
+inline constexpr std::uint8_t rd_intermediate_bit = 0x10;
+std::uint8_t carrier_registered_delivery(std::uint8_t upstream) noexcept;
+
 protocol::command_status status_for(const store::Status& s);
 // A submit_sm_resp (message_id only with ESME_ROK).
 protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, protocol::command_status status,

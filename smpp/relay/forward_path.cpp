@@ -100,6 +100,10 @@ std::int64_t cost_of(const ForwardPath::Flight& f, std::size_t i) {
     return static_cast<std::int64_t>(f.costs[i]) * static_cast<std::int64_t>(f.segments);
 }
 
+std::uint8_t carrier_registered_delivery(std::uint8_t upstream) noexcept {
+    return static_cast<std::uint8_t>((upstream & (rd_intermediate_bit | rd_sme_ack_bits)) | rd_receipt_always);
+}
+
 protocol::Pdu submit_sm_resp(std::uint32_t sequence_number, command_status status, std::string message_id) {
     auto resp = protocol::make_response(command_id::submit_sm, sequence_number, status);
     if (status == command_status::ESME_ROK) resp.as<protocol::SubmitSmResp>()->message_id = std::move(message_id);
@@ -1135,7 +1139,14 @@ void ForwardPath::submit_to(std::shared_ptr<Flight> f, const std::string& carrie
             f->pdu.short_message = std::string(*p);
             f->pdu.tlvs.erase(protocol::tlv_tag::message_payload);
         }
-    carrier::SubmitRequest request{f->id.to_string(), f->cls, f->pdu};
+    // The carrier is always asked for a receipt, whatever the upstream
+    // asked (the record keeps that, and it alone decides what goes
+    // upstream): without one the ledger never learns the outcome, and the
+    // receipt timeout would act on silence nobody asked to break (re-send
+    // a delivered otp message, report a delivered rd=2 message UNKNOWN).
+    protocol::SubmitSm sm = f->pdu;
+    sm.registered_delivery = forward::carrier_registered_delivery(sm.registered_delivery);
+    carrier::SubmitRequest request{f->id.to_string(), f->cls, std::move(sm)};
     f->submitted_at = std::chrono::steady_clock::now();
     // A part is on its way since send_via()'s depart(); answered in on_outcome.
     it->second->submit(std::move(request), [self = shared_from_this(), f, carrier_id](carrier::SubmitOutcome o) {

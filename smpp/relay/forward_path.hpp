@@ -47,6 +47,13 @@
 // stored as an instant; the carrier gets it as an absolute time, and a
 // message still with us when it passes becomes `expired`.
 //
+// registered_delivery: the carrier is always asked for a receipt on
+// success or failure (keeping the upstream's intermediate and SME
+// acknowledgement bits), so that every message's outcome reaches the
+// ledger (query_sm, health, the receipt timeout); the record keeps what
+// the upstream asked for, and that alone decides which receipts go
+// upstream (none for 0, failures only for 2).
+//
 // submit_multi: one record per SME destination, each validated, stored and
 // routed like a submit_sm (a long message_payload split for carriers that
 // take none: that destination's parts, stored together); submit_multi_resp lists the destinations that

@@ -278,8 +278,8 @@ TEST_CASE("chaos: c1 fails half its submits - GB opens, moves to c2, ramps back 
         r = smppctl("message --carrier c1 " + moved->message_id + "x --socket " + socket.string());
         CHECK(r.status == 1);
     }
-    // The receipts commands reach the real server's ledger and matcher (no
-    // receipts were asked for here: registered_delivery 0).
+    // The receipts commands reach the real server's ledger and matcher (the
+    // simulator holds its receipts back beyond the run: e2e_processes.hpp).
     r = smppctl("receipts unmatched --carrier c1 --socket " + socket.string());
     CHECK(r.status == 0);
     CHECK(r.out == "0 unmatched receipts of carrier c1\n");

@@ -218,7 +218,8 @@ inline std::string token_of(const std::string& short_message) {
 }
 
 // The simulator process with a generated config: `carriers` carriers named
-// c1..cN on free ports, credentials cN / pwN, record ring big enough for a run.
+// c1..cN on free ports, credentials cN / pwN, record ring big enough for a
+// run, receipts held back beyond any run.
 class Sim {
 public:
     Sim(const fs::path& dir, int carriers, std::size_t record_limit) {
@@ -229,7 +230,11 @@ public:
         for (int i = 1; i <= carriers; ++i) {
             names_.push_back("c" + std::to_string(i));
             out << "  - name: c" << i << "\n    port: 0\n    system_id: c" << i << "\n    password: pw" << i
-                << "\n    message_id: {format: " << (i % 2 ? "hex" : "decimal") << "}\n";
+                << "\n    message_id: {format: " << (i % 2 ? "hex" : "decimal") << "}\n"
+                // The connector asks every carrier for a receipt; these runs
+                // audit the forward path, so the receipts come after them
+                // (a day later): records stay as the forward path left them.
+                << "    receipts: {delay_ms: 86400000}\n";
         }
         out.close();
         process_.emplace(bin("smpp-sim"), std::vector<std::string>{"--config", config.string()}, dir / "sim.log");

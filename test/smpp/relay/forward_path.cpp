@@ -611,6 +611,40 @@ TEST_CASE("forward path: a message a carrier refused expires while it waits for 
     CHECK(rig.forward->backlog("acme") == 0);
 }
 
+TEST_CASE("forward path: every message asks its carrier for a receipt; the record keeps what the upstream asked",
+          "[relay][forward][receipts]") {
+    // Before, registered_delivery 0 or 2 went to the carrier as it came: the
+    // carrier stayed silent (on success), the record stayed `sent`, and the
+    // receipt timeout then re-sent an otp message that had been delivered,
+    // or reported a delivered rd=2 message upstream as stat UNKNOWN.
+    store::InMemoryLedger ledger;
+    Loop loop;
+    Rig rig(loop, ledger);
+    REQUIRE(rig.ready());
+    // upstream's -> the carrier's: bits 1-0 always 01, intermediate (bit 4)
+    // and SME acknowledgement bits (3-2) kept.
+    const std::vector<std::pair<std::uint8_t, std::uint8_t>> cases = {
+        {0x00, 0x01}, {0x01, 0x01}, {0x02, 0x01}, {0x10, 0x11}, {0x12, 0x11}, {0x04, 0x05}, {0x1E, 0x1D}};
+    for (const auto& [upstream_rd, carrier_rd] : cases) {
+        auto sm = to("447700900123");
+        sm.registered_delivery = upstream_rd;
+        REQUIRE(rig.submit(1, sm));
+        REQUIRE(rig.answers.back().status == command_status::ESME_ROK);
+    }
+    REQUIRE(loop.run_until([&] { return rig.smsc.submits.size() == cases.size(); }, 3s));
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        CAPTURE(i, int(cases[i].first));
+        const auto text = "m" + std::to_string(i);
+        auto seen = std::find_if(rig.smsc.submits.begin(), rig.smsc.submits.end(),
+                                 [&](const auto& s) { return s.pdu.short_message == text; });
+        REQUIRE(seen != rig.smsc.submits.end());
+        CHECK(int(seen->pdu.registered_delivery) == int(cases[i].second));
+        auto r = ledger.find(*store::MessageId::parse(rig.answers[i].message_id));
+        REQUIRE(r.ok());
+        CHECK(int(r->registered_delivery) == int(cases[i].first));
+    }
+}
+
 TEST_CASE("forward path: a carrier's ESME_ROK without a message_id leaves the message sent, not sending",
           "[relay][forward]") {
     store::InMemoryLedger ledger;

@@ -11,6 +11,7 @@
 #include "smpp/relay/forward_path.hpp"
 #include "smpp/relay/receipt_forwarder.hpp"
 #include "smpp/relay/receipt_matcher.hpp"
+#include "smpp/relay/receipt_timeouts.hpp"
 #include "smpp/session/client.hpp"
 #include "smpp/upstream/authenticator.hpp"
 #include "smpp/upstream/password_hash.hpp"
@@ -170,14 +171,15 @@ public:
             5s);
     }
 
-    // n submit_sm asking for a receipt; true when every one got ESME_ROK.
-    bool submit(std::size_t n) {
+    // n submit_sm asking for a receipt (or as `registered_delivery` says);
+    // true when every one got ESME_ROK.
+    bool submit(std::size_t n, std::uint8_t registered_delivery = 1) {
         std::size_t got = 0, ok = 0;
         auto s = sender->session();
         for (std::size_t i = 0; i < n; ++i) {
             protocol::SubmitSm sm = carrier::test::submit_sm("r" + std::to_string(i));
             sm.dest = {1, 1, "4477009001" + std::to_string(10 + i % 80)};
-            sm.registered_delivery = 1;
+            sm.registered_delivery = registered_delivery;
             s->send_request(sm, [&](std::error_code ec, protocol::Pdu resp) {
                 ++got;
                 if (ec || resp.status != command_status::ESME_ROK) return;
@@ -301,4 +303,73 @@ TEST_CASE("receipt path: receipts wait for the upstream to bind, then arrive old
     std::vector<std::string> sorted = rig.inbox->order;
     std::sort(sorted.begin(), sorted.end());
     CHECK(rig.inbox->order == sorted);  // our ids are time-ordered: FIFO
+}
+
+TEST_CASE("receipt path: messages asking for no receipt, or for failures only, still learn their outcome from the "
+          "carrier; the upstream gets only what it asked for, and the timeout finds nothing to act on",
+          "[relay][receipts]") {
+    // Before, registered_delivery 0 and 2 went to the carrier unchanged: a
+    // carrier (smpp-sim as real SMSCs) sent no receipt for rd 0 nor for a
+    // delivered rd 2 message, those records stayed `sent`, and the receipt
+    // timeout later re-sent them (otp) or reported them stat UNKNOWN.
+    Loop loop;
+    store::InMemoryLedger ledger;
+    auto s = sim_with({sim::id_base::hex, 0, sim::id_case::lower}, {sim::id_base::hex, 0, sim::id_case::lower});
+    s.final_status = {{protocol::message_state::delivered, 0.5}, {protocol::message_state::undeliverable, 0.5}};
+    s.seed = 11;
+    ReceiptRig rig(loop, ledger, s);
+    rig.bind_receiver();
+    REQUIRE(rig.ready());
+    REQUIRE(rig.submit(20, 0x00));
+    const std::vector<std::string> none(rig.acked.begin(), rig.acked.end());
+    REQUIRE(rig.submit(20, 0x02));
+    const std::vector<std::string> failures_only(rig.acked.begin() + 20, rig.acked.end());
+    auto status_of = [&](const std::string& id) { return ledger.find(*store::MessageId::parse(id))->status; };
+    REQUIRE(loop.run_until(
+        [&] {
+            for (const auto& id : rig.acked)
+                if (!store::is_final(status_of(id))) return false;
+            return true;
+        },
+        10s));
+    loop.run_for(300ms);  // whatever goes upstream has gone
+    std::size_t delivered = 0, failed = 0;
+    for (const auto& id : none) {
+        CAPTURE(id);
+        CHECK(rig.inbox->by_id.count(id) == 0);
+        delivered += status_of(id) == store::MessageStatus::delivered;
+    }
+    for (const auto& id : failures_only) {
+        CAPTURE(id);
+        if (status_of(id) == store::MessageStatus::delivered) {
+            ++delivered;
+            CHECK(rig.inbox->by_id.count(id) == 0);
+        } else {
+            ++failed;
+            CHECK(status_of(id) == store::MessageStatus::undeliverable);
+            CHECK(rig.inbox->by_id[id] == 1);
+        }
+    }
+    CHECK(delivered > 0);
+    CHECK(failed > 0);
+    CHECK(rig.inbox->by_id.size() == failed);
+    for (const auto& id : rig.acked) CHECK_FALSE(ledger.find(*store::MessageId::parse(id))->synthetic_receipt);
+
+    // Long after every account's timeout, re-sending on: nothing is waiting.
+    relay::ReceiptTimeoutSettings ts;
+    ts.shortest = std::chrono::minutes(1);
+    ts.clock = [] {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) +
+               std::chrono::hours(1000);
+    };
+    ts.policy = [](const std::string&) { return relay::ReceiptTimeoutPolicy{std::chrono::minutes(1)}; };
+    ts.resend_classes = {"otp", "transactional", "bulk"};
+    std::size_t resent = 0;
+    ts.resend = [&](store::MessageRecord, std::string) { return ++resent, true; };
+    auto timeouts = relay::ReceiptTimeouts::create(loop.ioc.get_executor(), ledger, ts, {});
+    bool swept = false;
+    timeouts->sweep([&] { swept = true; });
+    REQUIRE(loop.run_until([&] { return swept; }, 3s));
+    CHECK(resent == 0);
+    CHECK(timeouts->timed_out() == 0);
 }

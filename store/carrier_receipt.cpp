@@ -89,6 +89,22 @@ ReceiptMatch match_of(receipt_outcome outcome, const MessageRecord& r, const Car
     return m;
 }
 
+Timestamp submitted_at(const MessageRecord& r, std::string_view carrier) noexcept {
+    std::optional<Timestamp> first;
+    for (const auto& a : r.attempts) {
+        if (a.carrier != carrier) continue;
+        // Refused (for now or for good): that submit_sm left nothing there.
+        if (!carrier_took(a) && (a.status == MessageStatus::failed || a.status == MessageStatus::rejected)) continue;
+        if (!first || a.at < *first) first = a.at;
+    }
+    return first.value_or(r.accepted_at);
+}
+
+bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept {
+    if (c.received_at == Timestamp{}) return true;
+    return c.received_at + receipt_clock_allowance >= submitted;
+}
+
 bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, std::string_view key) {
     if (existing.keys.empty() || incoming.keys.empty()) return true;
     if (existing.keys.front() == incoming.keys.front()) return !(is_final(existing.status) && !is_final(incoming.status));

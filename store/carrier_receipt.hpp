@@ -8,7 +8,10 @@
 // the carrier's submit_sm_resp) or is parked as unmatched; a later sent()
 // for that key takes the parked receipt in the same write. Whichever comes
 // first, neither can miss the other, and nothing is acknowledged to the
-// carrier before it is durable.
+// carrier before it is durable. A parked receipt received before the
+// message's submit_sm left (may_report_on) is another message's that
+// shared the id: sent() leaves it parked.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -96,6 +99,25 @@ bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noe
 // upstream's registered_delivery asks. A cancelled message owes none (the
 // upstream asked for it).
 std::optional<PendingReceipt> owed_on_final(const MessageRecord& previous, const MessageRecord& next);
+
+// received_at and an attempt's `at` both come from this host's clock; a
+// step back of that clock between the two can make a receipt look older
+// than the submit_sm it reports on by up to this much.
+inline constexpr std::chrono::milliseconds receipt_clock_allowance{5'000};
+
+// The earliest the submit_sm to `carrier` whose receipts `r` takes can
+// have left us: the first of r's attempts at that carrier that may have
+// reached it (sending, in doubt or sent; not one it refused), written
+// before its submit_sm went; the record's acceptance when it has none.
+Timestamp submitted_at(const MessageRecord& r, std::string_view carrier) noexcept;
+
+// Whether `c` may report on a message whose submit_sm left at `submitted`
+// (submitted_at). A receipt can come before the submit_sm_resp, never
+// before the submit_sm: one received earlier than that (less
+// receipt_clock_allowance) is another message's that shared the carrier
+// id, or one of its alternate readings (a parking left from days ago).
+// A receipt without a received_at (epoch) is not judged.
+bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept;
 
 // Parking a receipt that came before its submit_sm_resp, under each of its
 // keys: whether `incoming` takes `key` from `existing`, the receipt parked

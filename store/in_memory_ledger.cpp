@@ -129,13 +129,17 @@ void InMemoryLedger::sent(MessageId id, std::string carrier, std::string bind, s
             s = unknown(id);
         } else {
             MessageRecord next = it->second;
+            const Timestamp submitted = submitted_at(it->second, carrier);
             s = apply_sent(next, carrier, carrier_message_id, at, bind);
             if (s.ok() && index_key.empty()) {
                 store(&it->second, std::move(next));  // no message_id: nothing to match receipts by
             } else if (s.ok()) {
                 store(&it->second, std::move(next));
                 carrier_ids_.insert_or_assign({carrier, index_key}, id);
-                if (auto parked = unmatched_.find(std::make_pair(carrier, index_key)); parked != unmatched_.end()) {
+                // A receipt parked before this submit_sm left is another
+                // message's: it stays parked (and expires).
+                if (auto parked = unmatched_.find(std::make_pair(carrier, index_key));
+                    parked != unmatched_.end() && may_report_on(parked->second, submitted)) {
                     CarrierReceipt c = parked->second;
                     for (const auto& k : c.keys) {
                         auto there = unmatched_.find(std::make_pair(c.carrier, k));

@@ -838,8 +838,10 @@ struct RocksDbLedger::Impl {
         return {};
     }
 
-    // sent() just indexed `key`: a receipt parked under it is this message's.
-    Status take_unmatched(Group& group, MessageId id, const std::string& key) {
+    // sent() just indexed `key` for a submit_sm that left at `submitted`: a
+    // receipt parked under it since is this message's. One parked before
+    // is another message's: it stays parked (and expires).
+    Status take_unmatched(Group& group, MessageId id, const std::string& key, Timestamp submitted) {
         if (!unmatched_keys.count(key)) return {};
         auto parked = group.get(unmatched, key);
         if (!parked.ok()) return parked.status();
@@ -852,6 +854,7 @@ struct RocksDbLedger::Impl {
             skip_unreadable(unmatched, key, c.status());
             return {};
         }
+        if (!may_report_on(*c, submitted)) return {};
         // Its other keys may hold another receipt by now (parks_over): only
         // its own parkings go.
         for (const auto& k : c->keys) {
@@ -1366,15 +1369,18 @@ void RocksDbLedger::sent(MessageId id, std::string carrier, std::string bind, st
     if (index_key.empty()) index_key = carrier_message_id;
     impl_->enqueue({[this, id, carrier = std::move(carrier), bind = std::move(bind), cmid = std::move(carrier_message_id),
                      key = std::move(index_key), at](Group& g) {
-                        auto s = impl_->change_record(
-                            g, id, [&](MessageRecord& r) { return apply_sent(r, carrier, cmid, at, bind); });
+                        Timestamp submitted{};
+                        auto s = impl_->change_record(g, id, [&](MessageRecord& r) {
+                            submitted = submitted_at(r, carrier);
+                            return apply_sent(r, carrier, cmid, at, bind);
+                        });
                         if (!s.ok()) return s;
                         if (key.empty()) return s;  // no message_id: nothing to match receipts by
                         // Same batch as the record: a receipt can never find
                         // the index without the record, nor the reverse.
                         const auto k = pair_key(carrier, key);
                         g.put(carrier_ids, k, id_key(id));
-                        return impl_->take_unmatched(g, id, k);
+                        return impl_->take_unmatched(g, id, k, submitted);
                     },
                     std::move(done)});
 }

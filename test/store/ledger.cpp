@@ -771,6 +771,91 @@ TEMPLATE_TEST_CASE("ledger: early receipts whose ids read as each other keep the
     CHECK(f.get().unmatched_receipts("carrier-a", 10)->empty());
 }
 
+TEMPLATE_TEST_CASE("ledger: a receipt parked before a message's submit_sm left is not that message's",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    // Before, a receipt parked under a carrier id no message had (or under
+    // an alternate reading of its id) stayed for retention_days, and the
+    // first later message given that id took it: it became undeliverable,
+    // and its own receipt was absorbed as a duplicate.
+    TestType f;
+    LateMatches late;
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"77", "119"}, MessageStatus::undeliverable, 10))->outcome ==
+            receipt_outcome::parked);
+
+    // A day later two messages get those ids (the canonical one and the
+    // alternate reading), each from a submit_sm that left after the receipt came.
+    auto sending = [&](const MessageRecord& r, std::int64_t at_ms) {
+        REQUIRE(accept(f, r).ok());
+        REQUIRE(update(f, r.id,
+                       StateChange{.status = MessageStatus::sending,
+                                   .at = at(at_ms),
+                                   .attempt = Attempt{.carrier = "carrier-a", .at = at(at_ms)}})
+                    .ok());
+    };
+    auto first = record(id_at(day_ms, 1));
+    first.registered_delivery = 1;
+    auto second = record(id_at(day_ms, 2));
+    second.registered_delivery = 1;
+    sending(first, day_ms + 1);
+    sending(second, day_ms + 1);
+    f.reopen();
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(sent(f, first.id, "carrier-a", "77", at(day_ms + 2)).ok());
+    REQUIRE(sent(f, second.id, "carrier-a", "119", at(day_ms + 2)).ok());
+    CHECK(f.get().find(first.id)->status == MessageStatus::sent);
+    CHECK(f.get().find(second.id)->status == MessageStatus::sent);
+    CHECK(late.get().empty());
+    CHECK(f.get().pending_receipts("acme", 10)->empty());
+    CHECK(f.get().unmatched_receipts("carrier-a", 10)->size() == 1);  // left to expire
+
+    // Their own receipts find them.
+    auto m = receipt(f, carrier_receipt("carrier-a", {"77"}, MessageStatus::delivered, day_ms + 3));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(m->id == first.id);
+    CHECK(f.get().find(first.id)->status == MessageStatus::delivered);
+
+    // A receipt that beat its submit_sm_resp is taken, also one stamped a
+    // little before the submit_sm's attempt (a clock step back between the
+    // two), but not one from before that allowance.
+    auto early = record(id_at(2 * day_ms, 1));
+    auto stepped = record(id_at(2 * day_ms, 2));
+    auto stale = record(id_at(2 * day_ms, 3));
+    const auto allowance = receipt_clock_allowance.count();
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"e1"}, MessageStatus::delivered, 2 * day_ms + 20))->outcome ==
+            receipt_outcome::parked);
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"e2"}, MessageStatus::delivered,
+                                       2 * day_ms + 100 - allowance + 1))
+                ->outcome == receipt_outcome::parked);
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"e3"}, MessageStatus::delivered, 2 * day_ms + 100 - allowance - 1))
+                ->outcome == receipt_outcome::parked);
+    sending(early, 2 * day_ms + 10);
+    sending(stepped, 2 * day_ms + 100);
+    sending(stale, 2 * day_ms + 100);
+    REQUIRE(sent(f, early.id, "carrier-a", "e1", at(2 * day_ms + 30)).ok());
+    REQUIRE(sent(f, stepped.id, "carrier-a", "e2", at(2 * day_ms + 130)).ok());
+    REQUIRE(sent(f, stale.id, "carrier-a", "e3", at(2 * day_ms + 130)).ok());
+    CHECK(f.get().find(early.id)->status == MessageStatus::delivered);
+    CHECK(f.get().find(stepped.id)->status == MessageStatus::delivered);
+    CHECK(f.get().find(stale.id)->status == MessageStatus::sent);
+
+    // An attempt the carrier refused is no submit_sm it has: the bound is
+    // the attempt that reached it.
+    auto refused_first = record(id_at(3 * day_ms, 1));
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"r1"}, MessageStatus::delivered, 3 * day_ms + 50))->outcome ==
+            receipt_outcome::parked);
+    sending(refused_first, 3 * day_ms + 10);
+    REQUIRE(update(f, refused_first.id,
+                   StateChange{.status = MessageStatus::sending,
+                               .at = at(3 * day_ms + 60'000),
+                               .attempt = Attempt{.carrier = "carrier-a", .at = at(3 * day_ms + 60'000)},
+                               .last_attempt_refused = 0x58})
+                .ok());
+    REQUIRE(sent(f, refused_first.id, "carrier-a", "r1", at(3 * day_ms + 60'010)).ok());
+    CHECK(f.get().find(refused_first.id)->status == MessageStatus::sent);
+}
+
 TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

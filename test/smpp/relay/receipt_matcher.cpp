@@ -70,7 +70,13 @@ void accept_and_send(store::Ledger& l, const store::MessageRecord& r, const std:
            [](store::Status s) { REQUIRE(s.ok()); });
 }
 
-const auto t0 = store::Timestamp(std::chrono::milliseconds(1'800'000'000'000));
+// In the past: the matcher stamps receipts with the real clock, and a
+// receipt received before its message's submit_sm left is another's.
+const auto t0 = store::Timestamp(std::chrono::milliseconds(1'700'000'000'000));
+
+store::Timestamp now_ms() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
 
 }  // namespace
 
@@ -301,4 +307,34 @@ TEST_CASE("receipt matcher: a replay keeps what the first reading took from the 
     CHECK_FALSE(none->has_value());
     CHECK(ledger.raw_receipts(store::Timestamp{}, 10)->empty());
     CHECK(owed.get().size() == 1);
+}
+
+TEST_CASE("receipt matcher: a receipt parked for an id no message had is not taken by a later message given it") {
+    // Before, the parking stayed for retention_days under each reading of
+    // the id, and the first message the carrier later gave one of those ids
+    // took it: that message ended undeliverable, its own receipt absorbed.
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    CHECK(deliver(*m, "carrier01", receipt_pdu("4660", message_state::undeliverable)) == command_status::ESME_ROK);
+    CHECK(m->counters().parked == 1);
+    // Later (here: a minute from now) the carrier gives two messages "4660"
+    // and "1234" (4660 read as decimal, written in hex).
+    const auto later = now_ms() + std::chrono::minutes(1);
+    for (std::uint16_t seq : {1, 2}) {
+        auto r = record(store::MessageId::make(later, 1, seq));
+        ledger.accept(r, [](store::Status s) { REQUIRE(s.ok()); });
+        ledger.update(r.id,
+                      store::StateChange{.status = MessageStatus::sending,
+                                         .at = later,
+                                         .attempt = store::Attempt{.carrier = "carrier01", .at = later}},
+                      [](store::Status s) { REQUIRE(s.ok()); });
+        const std::string resp = seq == 1 ? "4660" : "1234";
+        ledger.sent(r.id, "carrier01", resp, *relay::index_key(resp, {}), later + std::chrono::milliseconds(50),
+                    [](store::Status s) { REQUIRE(s.ok()); });
+        CHECK(ledger.find(r.id)->status == MessageStatus::sent);
+    }
+    CHECK(m->counters().late_matched == 0);
+    CHECK(owed.get().empty());
+    CHECK(ledger.unmatched_receipts("carrier01", 10)->size() == 1);
 }

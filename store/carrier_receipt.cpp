@@ -105,6 +105,11 @@ bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept {
     return c.received_at + receipt_clock_allowance >= submitted;
 }
 
+bool reports_on(const MessageRecord& r, const CarrierReceipt& c, bool own_reading) noexcept {
+    if (!may_report_on(c, submitted_at(r, c.carrier))) return false;
+    return own_reading || !is_final(r.status);
+}
+
 bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, std::string_view key) {
     if (existing.keys.empty() || incoming.keys.empty()) return true;
     if (existing.keys.front() == incoming.keys.front()) return !(is_final(existing.status) && !is_final(incoming.status));

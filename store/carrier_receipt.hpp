@@ -119,6 +119,18 @@ Timestamp submitted_at(const MessageRecord& r, std::string_view carrier) noexcep
 // A receipt without a received_at (epoch) is not judged.
 bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept;
 
+// Whether `c`, found in the carrier-ID index under one of its keys, reports
+// on the record `r` there (apply_receipt then says matched or duplicate),
+// or `r` is another message that shares a reading of the id: look on under
+// the next key, or park. `own_reading`: found under its first key (the id
+// as the carrier wrote it), not an alternate reading (hex read as decimal
+// or the reverse). Never `r` when its submit_sm left after `c` came
+// (may_report_on). A final `r` absorbs `c` as a duplicate only under its
+// own reading: under an alternate one it is some other message that is
+// done (ids "64" and "100" read as each other), and the receipt is kept
+// for the message still to come.
+bool reports_on(const MessageRecord& r, const CarrierReceipt& c, bool own_reading) noexcept;
+
 // Parking a receipt that came before its submit_sm_resp, under each of its
 // keys: whether `incoming` takes `key` from `existing`, the receipt parked
 // there now. A later copy of the same carrier id replaces the earlier one

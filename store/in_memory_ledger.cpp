@@ -179,9 +179,13 @@ void InMemoryLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion don
         std::lock_guard lock(mutex_);
         if (receipt.keep_raw) raw_receipts_.emplace(receipt.received_at, receipt);
         bool matched = false;
-        for (const auto& key : receipt.keys) {
-            auto it = carrier_ids_.find(std::make_pair(receipt.carrier, key));
+        for (std::size_t i = 0; i < receipt.keys.size(); ++i) {
+            auto it = carrier_ids_.find(std::make_pair(receipt.carrier, receipt.keys[i]));
             if (it == carrier_ids_.end()) continue;
+            auto record = messages_.find(it->second);
+            // An index entry can outlive its record (retention): then it is
+            // as good as no entry.
+            if (record == messages_.end() || !reports_on(record->second, receipt, i == 0)) continue;
             auto m = apply_receipt_locked(it->second, receipt);
             if (!m.ok() && m.status().code() == StatusCode::not_found) continue;
             result = std::move(m);

@@ -112,8 +112,9 @@ public:
     virtual void set_receipt_listener(ReceiptListener listener) = 0;
 
     // A carrier's delivery receipt (carrier_receipt.hpp): applied to the
-    // record it matches, with the PendingReceipt the account is owed, in one
-    // write; or parked as unmatched until sent() brings its key. Its raw
+    // record it matches (the first of its keys whose record it reports_on),
+    // with the PendingReceipt the account is owed, in one write; or parked
+    // as unmatched until sent() brings its key. Its raw
     // copy is kept either way (unless keep_raw is false: a replay of one).
     virtual void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) = 0;
     // The receipt timeout (carrier_receipt.hpp apply_timeout): the record

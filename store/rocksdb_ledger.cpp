@@ -769,22 +769,29 @@ struct RocksDbLedger::Impl {
     }
 
     // Applies `c` to the record `id` inside `group`; the unmatched entries
-    // under `c.keys` are the caller's business.
-    StatusOr<ReceiptMatch> apply_receipt_to(Group& group, MessageId id, const CarrierReceipt& c) {
+    // under `c.keys` are the caller's business. With `own_reading` (found
+    // under the receipt's first key or not), first asks whether the record
+    // is the one it reports on (reports_on): nullopt when not.
+    StatusOr<std::optional<ReceiptMatch>> apply_receipt_to(Group& group, MessageId id, const CarrierReceipt& c,
+                                                           std::optional<bool> own_reading = std::nullopt) {
         auto current = group.take(id);
         if (!current.ok()) return current.status();
+        if (own_reading && !reports_on(*current, c, *own_reading)) {
+            group.give_back(std::move(*current));
+            return std::optional<ReceiptMatch>{};
+        }
         MessageRecord next = *current;
         std::optional<PendingReceipt> owed;
         ReceiptMatch m = match_of(store::apply_receipt(next, c, owed), next, c);
         if (m.outcome != receipt_outcome::matched) {
             group.give_back(std::move(*current));
-            return m;
+            return std::optional<ReceiptMatch>(std::move(m));
         }
         const auto& written = group.write_record(&*current, std::move(next));
         auto parked = settle(group, *current, written, std::move(owed));
         if (!parked.ok()) return parked.status();
         m.owes_upstream = *parked;
-        return m;
+        return std::optional<ReceiptMatch>(std::move(m));
     }
 
     // Parks what the change `previous` -> `next` leaves the account owed:
@@ -871,7 +878,7 @@ struct RocksDbLedger::Impl {
         }
         auto m = apply_receipt_to(group, id, *c);
         if (!m.ok()) return m.status();
-        group.late_matches.push_back(*m);
+        group.late_matches.push_back(**m);
         return {};
     }
 
@@ -1398,18 +1405,19 @@ void RocksDbLedger::apply_receipt(CarrierReceipt receipt, ReceiptCompletion done
                         if (receipt.keep_raw)
                             g.put(Family::raw_receipts, raw_receipt_key(receipt.received_at, sequence),
                                   encode(receipt));
-                        for (const auto& key : receipt.keys) {
-                            auto found = g.get(carrier_ids, pair_key(receipt.carrier, key));
+                        for (std::size_t i = 0; i < receipt.keys.size(); ++i) {
+                            auto found = g.get(carrier_ids, pair_key(receipt.carrier, receipt.keys[i]));
                             if (!found.ok()) return found.status();
                             if (!*found) continue;
                             auto id = MessageId::from_key(**found);
                             if (!id) return Status(StatusCode::corruption, "bad carrier_ids value");
-                            auto m = impl_->apply_receipt_to(g, *id, receipt);
+                            auto m = impl_->apply_receipt_to(g, *id, receipt, i == 0);
                             // An index entry can outlive its record (retention):
                             // then it is as good as no entry.
                             if (!m.ok() && m.status().code() == StatusCode::not_found) continue;
                             if (!m.ok()) return m.status();
-                            *result = std::move(*m);
+                            if (!*m) continue;  // another message that shares a reading of the id
+                            *result = std::move(**m);
                             return impl_->drop_own_parking(g, receipt);
                         }
                         // Parked under every key it may match that no other

@@ -42,7 +42,12 @@
 // must be configured hex_to_decimal (a receipt "1234" then also tries only
 // "1234" and "4d2"; a is right whenever both sides use one format, which
 // the translation cannot know per message, so it stays first). The ledger
-// lookup is a point read per key, so three keys cost little.
+// lookup is a point read per key, so three keys cost little. The ledger
+// takes the first key whose message the receipt may report on
+// (store/carrier_receipt.hpp reports_on): b and c never absorb a receipt
+// into a message already done (small sequential ids read as each other:
+// "100" is "64" in hex), and no key matches a message sent after the
+// receipt came.
 #include <optional>
 #include <string>
 #include <string_view>

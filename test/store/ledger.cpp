@@ -856,6 +856,74 @@ TEMPLATE_TEST_CASE("ledger: a receipt parked before a message's submit_sm left i
     CHECK(f.get().find(refused_first.id)->status == MessageStatus::sent);
 }
 
+TEMPLATE_TEST_CASE("ledger: an alternate reading of a receipt's id that finds a message already done, or one sent "
+                   "after the receipt came, keeps looking, then parks it",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    // Before, the first key with an index entry took the receipt: decimal
+    // "100" read as hex is "256", written as hex "64"; with message "64"
+    // delivered, the receipt for "100" that beat its submit_sm_resp was
+    // absorbed there as a duplicate, and message "100" waited for its
+    // receipt timeout.
+    TestType f;
+    LateMatches late;
+    f.get().set_receipt_listener(late.listener());
+    auto done = record(id_at(0, 1));
+    REQUIRE(accept(f, done).ok());
+    REQUIRE(sent(f, done.id, "carrier-a", "64", at(1)).ok());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"64", "100"}, MessageStatus::delivered, 2))->outcome ==
+            receipt_outcome::matched);
+    auto hundred = record(id_at(0, 2));
+    hundred.registered_delivery = 1;
+    REQUIRE(accept(f, hundred).ok());
+
+    auto m = receipt(f, carrier_receipt("carrier-a", {"100", "256", "64"}, MessageStatus::undeliverable, 3));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::parked);
+    CHECK(f.get().find(done.id)->status == MessageStatus::delivered);
+    f.reopen();
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(sent(f, hundred.id, "carrier-a", "100", at(4)).ok());
+    CHECK(f.get().find(hundred.id)->status == MessageStatus::undeliverable);
+    REQUIRE(late.get().size() == 1);
+    CHECK(late.get()[0].id == hundred.id);
+    CHECK(f.get().pending_receipts("acme", 10)->size() == 1);
+
+    // Under its own reading a message that is done still absorbs it: the
+    // carrier's copy of a receipt already applied.
+    m = receipt(f, carrier_receipt("carrier-a", {"64", "100"}, MessageStatus::delivered, 5));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::duplicate);
+    CHECK(m->id == done.id);
+
+    // An alternate reading that finds a message still waiting takes it (the
+    // carrier wrote its ids in the other base).
+    auto other_base = record(id_at(0, 3));
+    REQUIRE(accept(f, other_base).ok());
+    REQUIRE(sent(f, other_base.id, "carrier-a", "1a", at(6)).ok());
+    m = receipt(f, carrier_receipt("carrier-a", {"26", "38", "1a"}, MessageStatus::delivered, 7));
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(m->id == other_base.id);
+
+    // A message whose submit_sm left after the receipt came is not the one
+    // it reports on, under any reading (a replay of an old kept receipt).
+    auto newer = record(id_at(day_ms, 1));
+    REQUIRE(accept(f, newer).ok());
+    REQUIRE(update(f, newer.id,
+                   StateChange{.status = MessageStatus::sending,
+                               .at = at(day_ms + 1),
+                               .attempt = Attempt{.carrier = "carrier-a", .at = at(day_ms + 1)}})
+                .ok());
+    REQUIRE(sent(f, newer.id, "carrier-a", "77", at(day_ms + 2)).ok());
+    auto replayed = carrier_receipt("carrier-a", {"77"}, MessageStatus::undeliverable, 10);
+    replayed.keep_raw = false;
+    m = receipt(f, replayed);
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::parked);
+    CHECK(f.get().find(newer.id)->status == MessageStatus::sent);
+    CHECK(late.get().size() == 1);
+}
+
 TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

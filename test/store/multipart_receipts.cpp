@@ -605,10 +605,12 @@ TEMPLATE_TEST_CASE("multipart: a message accepted after its reference's group wa
     new1.id = id_at(6'000, 5);
     auto new2 = part(2, 2, 5);
     new2.id = id_at(6'001, 5);
-    auto send = [&](const MessageRecord& r, const std::string& carrier_id) {
+    // Each sent before its receipt comes (a receipt from before the
+    // submit_sm is another message's).
+    auto send = [&](const MessageRecord& r, const std::string& carrier_id, Timestamp when = at(6'010)) {
         REQUIRE(wait_for([&](Completion done) { f.get().accept(r, std::move(done)); }).ok());
         REQUIRE(wait_for([&](Completion done) {
-                    f.get().sent(r.id, "carrier-a", carrier_id, {}, at(6'010), std::move(done));
+                    f.get().sent(r.id, "carrier-a", carrier_id, {}, when, std::move(done));
                 }).ok());
     };
     auto keyed = [](CarrierReceipt c, std::string key) {
@@ -616,7 +618,7 @@ TEMPLATE_TEST_CASE("multipart: a message accepted after its reference's group wa
         c.keys = {std::move(key)};
         return c;
     };
-    send(old1, "O1");
+    send(old1, "O1", at(50));
     CHECK_FALSE(receipt(f, keyed(carrier_receipt(old1, MessageStatus::delivered, 100), "O1")).owes_upstream);
     REQUIRE(expire_groups(f, at(101), at(5'000)).reported == 1);
     f.reopen();

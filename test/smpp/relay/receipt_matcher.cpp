@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -72,7 +73,7 @@ void accept_and_send(store::Ledger& l, const store::MessageRecord& r, const std:
 
 // In the past: the matcher stamps receipts with the real clock, and a
 // receipt received before its message's submit_sm left is another's.
-const auto t0 = store::Timestamp(std::chrono::milliseconds(1'700'000'000'000));
+const auto t0 = store::Timestamp(std::chrono::milliseconds(1'750'000'000'000));  // 2025-06-15
 
 store::Timestamp now_ms() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -112,12 +113,16 @@ TEST_CASE("receipt matcher: a receipt finds its message in another id format and
     CHECK(deliver(*m, "carrier01", receipt_pdu("6699", message_state::delivered, false)) == command_status::ESME_ROK);
     CHECK(ledger.find(r.id)->status == MessageStatus::delivered);
     CHECK(owed.get() == std::vector<std::string>{"acme"});
-    // A duplicate is acknowledged and absorbed: nothing more owed.
+    // A copy is acknowledged and owes nothing more. Only an alternate
+    // reading of "6699" finds the message, which is done: that could as well
+    // be another message whose id reads so ("100" and "64"), so the copy is
+    // kept parked rather than absorbed (a receipt_id_format that says both
+    // sides' bases makes the converted reading its own: then absorbed).
     CHECK(deliver(*m, "carrier01", receipt_pdu("6699", message_state::delivered)) == command_status::ESME_ROK);
     CHECK(owed.get().size() == 1);
     const auto n = m->counters();
     CHECK(n.matched == 1);
-    CHECK(n.duplicates == 1);
+    CHECK(n.parked == 1);
     auto pending = ledger.pending_receipts("acme", 10);
     REQUIRE(pending->size() == 1);
     CHECK(pending->front().status == MessageStatus::delivered);
@@ -337,4 +342,37 @@ TEST_CASE("receipt matcher: a receipt parked for an id no message had is not tak
     CHECK(m->counters().late_matched == 0);
     CHECK(owed.get().empty());
     CHECK(ledger.unmatched_receipts("carrier01", 10)->size() == 1);
+}
+
+TEST_CASE("receipt matcher: small sequential ids - a receipt whose id reads as a delivered message's is kept for "
+          "its own message") {
+    // A carrier writing decimal ids on both sides, unconfigured (automatic):
+    // "100" is also tried as "256" (hex read as decimal) and "64" (decimal
+    // written as hex). Before, with message "64" delivered, the receipt for
+    // "100" that beat its submit_sm_resp was absorbed there as a duplicate:
+    // lost, and message "100" waited 72 h for its receipt timeout.
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    std::map<int, store::MessageRecord> by_id;
+    for (std::uint16_t n = 60; n <= 70; ++n) {
+        by_id[n] = record(store::MessageId::make(t0, 1, n));
+        accept_and_send(ledger, by_id[n], "carrier01", std::to_string(n));
+    }
+    CHECK(deliver(*m, "carrier01", receipt_pdu("64", message_state::delivered)) == command_status::ESME_ROK);
+    CHECK(ledger.find(by_id[64].id)->status == MessageStatus::delivered);
+
+    auto hundred = record(store::MessageId::make(t0, 1, 100));
+    ledger.accept(hundred, [](store::Status s) { REQUIRE(s.ok()); });
+    CHECK(deliver(*m, "carrier01", receipt_pdu("100", message_state::undeliverable)) == command_status::ESME_ROK);
+    CHECK(m->counters().duplicates == 0);
+    CHECK(m->counters().parked == 1);
+    ledger.sent(hundred.id, "carrier01", "100", *relay::index_key("100", {}), t0,
+                [](store::Status s) { REQUIRE(s.ok()); });
+    CHECK(ledger.find(hundred.id)->status == MessageStatus::undeliverable);
+    CHECK(m->counters().late_matched == 1);
+    CHECK(ledger.find(by_id[64].id)->status == MessageStatus::delivered);
+    // The others still wait for their own.
+    for (int n : {60, 61, 62, 63, 65, 66, 67, 68, 69, 70}) CHECK(ledger.find(by_id[n].id)->status == MessageStatus::sent);
+    CHECK(owed.get().size() == 2);
 }

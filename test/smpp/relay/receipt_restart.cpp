@@ -365,9 +365,12 @@ TEST_CASE("receipt restart: receipts parked before submit_sm_resp are matched af
         // Every receipt as received, duplicates too, for replay.
         CHECK(ledger->raw_receipts(store::Timestamp{}, 1000)->size() == n + 3);
 
-        // The carrier offers one again after the restart: absorbed.
+        // The carrier offers one again after the restart: owes nothing. Only
+        // an alternate reading of its id (decimal for the hex resp) finds the
+        // message, which is done, so it is kept parked, not absorbed: an
+        // alternate reading may as well be another message's id.
         CHECK(deliver(*m, "carrier01", receipt_pdu(receipt_id(4))) == command_status::ESME_ROK);
-        CHECK(m->counters().duplicates == 1);
+        CHECK(m->counters().parked == 1);
         CHECK(owed.count() == n - n / 2);
     }
 
@@ -376,7 +379,7 @@ TEST_CASE("receipt restart: receipts parked before submit_sm_resp are matched af
         auto ledger = open_ledger(dir.path);
         Owed owed;
         auto m = ReceiptMatcher::create(*ledger, {}, owed.callback());
-        CHECK(ledger->unmatched_receipts("carrier01", 1000)->empty());
+        CHECK(ledger->unmatched_receipts("carrier01", 1000)->size() == 1);  // the copy
         CHECK(pending_ids(*ledger).size() == n);
         // A resp repeated for a delivered record is refused and takes nothing.
         auto again = wait_for([&](store::Completion done) {

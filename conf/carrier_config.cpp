@@ -190,7 +190,11 @@ CarrierSettings read_carrier(const Reader& r, const YAML::Node& node, const std:
         else if (f == "decimal") c.receipt_id = carrier::receipt_id_format::decimal;
         else if (f == "uuid") c.receipt_id = carrier::receipt_id_format::uuid;
         else if (f == "text") c.receipt_id = carrier::receipt_id_format::text;
-        else r.fail(v, path + ".receipt_id_format", "must be one of hex, decimal, uuid, text");
+        else if (f == "hex_to_decimal") c.receipt_id = carrier::receipt_id_format::hex_to_decimal;
+        else if (f == "decimal_to_hex") c.receipt_id = carrier::receipt_id_format::decimal_to_hex;
+        else
+            r.fail(v, path + ".receipt_id_format",
+                   "must be one of hex, decimal, uuid, text, hex_to_decimal, decimal_to_hex");
     }
     flag("accepts_message_payload", c.accepts_message_payload);
     u32("max_message_parts", c.max_message_parts, 1, 255);

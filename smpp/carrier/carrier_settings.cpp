@@ -120,6 +120,8 @@ std::string_view name(receipt_id_format f) noexcept {
         case receipt_id_format::decimal: return "decimal";
         case receipt_id_format::uuid: return "uuid";
         case receipt_id_format::text: return "text";
+        case receipt_id_format::hex_to_decimal: return "hex_to_decimal";
+        case receipt_id_format::decimal_to_hex: return "decimal_to_hex";
     }
     return "?";
 }

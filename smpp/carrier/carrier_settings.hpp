@@ -18,8 +18,12 @@ namespace smpp::carrier {
 enum class bind_mode { transceiver, transmitter_receiver };
 
 // How this carrier writes the message_id of submit_sm_resp and receipts, so
-// the receipts issue can normalise both sides before matching.
-enum class receipt_id_format { hex, decimal, uuid, text };
+// the receipts issue can normalise both sides before matching: hex or
+// decimal (the receipts; the submit_sm_resp the same or the other base),
+// uuid, text (unknown); hex_to_decimal and decimal_to_hex when the two
+// sides always differ (submit_sm_resp hex and receipts decimal, or the
+// reverse), which rules the same-digits reading out.
+enum class receipt_id_format { hex, decimal, uuid, text, hex_to_decimal, decimal_to_hex };
 
 // TLS to the carrier's SMSC: enabled, ca_file, cert_file + key_file (our
 // client certificate, optional), verify_peer, server_name (SNI and the name

@@ -138,6 +138,14 @@ CarrierIdSettings carrier_id_settings(carrier::receipt_id_format f) {
         case carrier::receipt_id_format::decimal: s.translation = id_translation::hex_to_decimal; break;
         case carrier::receipt_id_format::uuid: s.translation = id_translation::none; break;
         case carrier::receipt_id_format::text: s.translation = id_translation::automatic; break;
+        case carrier::receipt_id_format::hex_to_decimal:
+            s.translation = id_translation::hex_to_decimal;
+            s.bases_differ = true;
+            break;
+        case carrier::receipt_id_format::decimal_to_hex:
+            s.translation = id_translation::decimal_to_hex;
+            s.bases_differ = true;
+            break;
     }
     return s;
 }
@@ -176,6 +184,10 @@ std::vector<std::string> receipt_lookup_keys(std::string_view receipt_id, const 
     // A UUID is no number: its dashed form would not convert anyway, and
     // its digits are too many for a carrier counter.
     if (uuid_digits(*b)) return keys;
+    // Both sides' bases known, and different: the converted reading is the
+    // one; the same digits would be another message's resp id.
+    if (s.bases_differ && (try_b != try_c))
+        if (auto converted = try_c ? decimal_to_hex(*b) : hex_to_decimal(*b)) return {std::move(*converted)};
     if (try_b) add(hex_to_decimal(*b));
     if (try_c) add(decimal_to_hex(*b));
     return keys;

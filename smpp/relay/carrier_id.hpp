@@ -35,14 +35,21 @@
 //   none            a
 //   hex_to_decimal  a, c     (submit_sm_resp hex, receipts decimal)
 //   decimal_to_hex  a, b     (submit_sm_resp decimal, receipts hex)
+// and with bases_differ (receipt_id_format hex_to_decimal / decimal_to_hex:
+// the carrier always writes the two sides in different bases) c alone, or
+// b alone, whenever the id converts (a otherwise).
 //
 // The ambiguity automatic accepts: a receipt "1234" finds a resp "1234"
 // before a resp "4d2" (= 1234 decimal). A carrier whose resp ids are hex
 // and whose receipts are decimal has both shapes in flight at once, so it
 // must be configured hex_to_decimal (a receipt "1234" then also tries only
 // "1234" and "4d2"; a is right whenever both sides use one format, which
-// the translation cannot know per message, so it stays first). The ledger
-// lookup is a point read per key, so three keys cost little. The ledger
+// the translation cannot know per message, so it stays first) - or, when
+// it always writes them so, with bases_differ: then a receipt "16" finds
+// the resp "10" and never the resp "16" (a later message, 22, whose own
+// receipt says "22"), which with small sequential ids is usually sent
+// already when the receipt for "10" comes. The ledger lookup is a point
+// read per key, so three keys cost little. The ledger
 // takes the first key whose message the receipt may report on
 // (store/carrier_receipt.hpp reports_on): b and c never absorb a receipt
 // into a message already done (small sequential ids read as each other:
@@ -61,6 +68,10 @@ enum class id_translation { automatic, none, hex_to_decimal, decimal_to_hex };
 
 struct CarrierIdSettings {
     id_translation translation = id_translation::automatic;
+    // With hex_to_decimal or decimal_to_hex: the carrier always writes its
+    // submit_sm_resp ids in the one base and its receipts in the other, so a
+    // receipt id the translation converts is looked up as converted only.
+    bool bases_differ = false;
     // Lower-case text ids too (hex digits and UUIDs are always folded).
     bool fold_case = false;
     // Fixed decorations some SMSCs add on one side only ("MSG-", ".0").
@@ -70,7 +81,9 @@ struct CarrierIdSettings {
 
 // From the carrier's receipt_id_format (how it writes receipt ids): hex ->
 // decimal_to_hex, decimal -> hex_to_decimal (the other side may be the
-// other base), uuid -> none, text -> automatic (the default, unconfigured).
+// other base), uuid -> none, text -> automatic (the default, unconfigured);
+// hex_to_decimal and decimal_to_hex -> that translation with bases_differ
+// (the other side is always the other base).
 CarrierIdSettings carrier_id_settings(carrier::receipt_id_format f);
 
 constexpr std::size_t max_carrier_id_size = 64;

@@ -194,6 +194,24 @@ TEST_CASE("carriers: required fields are errors at the carrier's line", "[conf]"
     CHECK(error_of("carriers: []\n") == "1: carriers: must be a non-empty list");
 }
 
+TEST_CASE("carriers: receipt_id_format names both sides' bases when they always differ", "[conf]") {
+    const std::pair<const char*, receipt_id_format> cases[] = {
+        {"hex", receipt_id_format::hex},
+        {"decimal", receipt_id_format::decimal},
+        {"uuid", receipt_id_format::uuid},
+        {"text", receipt_id_format::text},
+        {"hex_to_decimal", receipt_id_format::hex_to_decimal},
+        {"decimal_to_hex", receipt_id_format::decimal_to_hex}};
+    for (const auto& [text, format] : cases) {
+        TempDir d;
+        auto list = load_carrier_config(
+            d.write("carriers.yaml", with("receipt_id_format", std::string("    receipt_id_format: ") + text)));
+        REQUIRE(list.size() == 1);
+        CHECK(list[0].receipt_id == format);
+        CHECK(smpp::carrier::name(format) == text);
+    }
+}
+
 TEST_CASE("carriers: wrong values are errors at their own line", "[conf]") {
     CHECK(error_of(with("window", "    window: 0")) == "13: carriers[0].window: must be between 1 and 10000");
     CHECK(error_of(with("window", "    window: \"20\"")) == "13: carriers[0].window: must be an integer");
@@ -205,7 +223,8 @@ TEST_CASE("carriers: wrong values are errors at their own line", "[conf]") {
     CHECK(error_of(with("bind_mode", "    bind_mode: both")) ==
           "11: carriers[0].bind_mode: must be one of transceiver, transmitter_receiver");
     CHECK(error_of(with("receipt_id_format", "    receipt_id_format: base64")) ==
-          "31: carriers[0].receipt_id_format: must be one of hex, decimal, uuid, text");
+          "31: carriers[0].receipt_id_format: must be one of hex, decimal, uuid, text, hex_to_decimal, "
+          "decimal_to_hex");
     CHECK(error_of(with("backup", "    backup: maybe")) == "35: carriers[0].backup: must be true or false");
     CHECK(error_of(with("endpoints", "    endpoints: [\"10.0.0.1\"]")) ==
           "4: carriers[0].endpoints[0]: must be host:port");

@@ -156,6 +156,27 @@ TEST_CASE("carrier id: hex <-> decimal in both directions, and the ambiguity") {
     CarrierIdSettings none = relay::carrier_id_settings(carrier::receipt_id_format::uuid);
     CHECK(receipt_lookup_keys("6699", none) == std::vector<std::string>{"6699"});
     CHECK(relay::carrier_id_settings(carrier::receipt_id_format::text).translation == id_translation::automatic);
+
+    // Both sides' bases known and different: the converted reading alone,
+    // whenever the id converts. Before, hex_to_decimal tried the same
+    // digits first: the receipt "16" for the resp "00000010" found the
+    // message whose resp was "00000016" (22) when that one was sent already.
+    CarrierIdSettings strict_h2d = relay::carrier_id_settings(carrier::receipt_id_format::hex_to_decimal);
+    CHECK(strict_h2d.translation == id_translation::hex_to_decimal);
+    CHECK(strict_h2d.bases_differ);
+    CHECK(receipt_lookup_keys("16", strict_h2d) == std::vector<std::string>{"10"});
+    CHECK(receipt_lookup_keys("6699", strict_h2d) == std::vector<std::string>{"1a2b"});
+    CHECK(receipt_lookup_keys("0000000016", strict_h2d) == std::vector<std::string>{"10"});
+    CHECK(receipt_lookup_keys("7", strict_h2d) == std::vector<std::string>{"7"});
+    CHECK(receipt_lookup_keys("1a2b", strict_h2d) == std::vector<std::string>{"1a2b"});  // not decimal: as written
+    CarrierIdSettings strict_d2h = relay::carrier_id_settings(carrier::receipt_id_format::decimal_to_hex);
+    CHECK(strict_d2h.translation == id_translation::decimal_to_hex);
+    CHECK(strict_d2h.bases_differ);
+    CHECK(receipt_lookup_keys("10", strict_d2h) == std::vector<std::string>{"16"});
+    CHECK(receipt_lookup_keys("1A2B", strict_d2h) == std::vector<std::string>{"6699"});
+    CHECK(receipt_lookup_keys("id-m1", strict_d2h) == std::vector<std::string>{"id-m1"});
+    CHECK_FALSE(relay::carrier_id_settings(carrier::receipt_id_format::decimal).bases_differ);
+    CHECK_FALSE(relay::carrier_id_settings(carrier::receipt_id_format::hex).bases_differ);
 }
 
 TEST_CASE("carrier id: every format pair smpp-sim produces matches") {

@@ -1,6 +1,7 @@
 #include "smpp/relay/receipt_matcher.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <map>
 #include <mutex>
@@ -374,5 +375,35 @@ TEST_CASE("receipt matcher: small sequential ids - a receipt whose id reads as a
     CHECK(ledger.find(by_id[64].id)->status == MessageStatus::delivered);
     // The others still wait for their own.
     for (int n : {60, 61, 62, 63, 65, 66, 67, 68, 69, 70}) CHECK(ledger.find(by_id[n].id)->status == MessageStatus::sent);
+    CHECK(owed.get().size() == 2);
+}
+
+TEST_CASE("receipt matcher: small sequential ids - hex submit_sm_resp ids and decimal receipts, configured so, find "
+          "their own messages") {
+    // receipt_id_format hex_to_decimal: the carrier answers submit_sm with
+    // "00000010", "00000011", ... and its receipts say "16", "17", ....
+    // Before, the receipt "16" was tried as "16" first and found the
+    // message whose resp was "00000016" (22), already sent: that one took
+    // message 16's state, and its own receipt ("22") was later absorbed.
+    const auto ids = relay::carrier_id_settings(carrier::receipt_id_format::hex_to_decimal);
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {{"carrier06", ids}}, owed.callback());
+    std::map<int, store::MessageRecord> by_number;
+    for (std::uint16_t n = 16; n <= 40; ++n) {
+        by_number[n] = record(store::MessageId::make(t0, 1, n));
+        accept_and_send(ledger, by_number[n], "carrier06", fmt::format("{:08x}", n), ids);
+    }
+    CHECK(deliver(*m, "carrier06", receipt_pdu("16", message_state::undeliverable)) == command_status::ESME_ROK);
+    CHECK(ledger.find(by_number[16].id)->status == MessageStatus::undeliverable);
+    CHECK(ledger.find(by_number[22].id)->status == MessageStatus::sent);
+    CHECK(deliver(*m, "carrier06", receipt_pdu("22", message_state::delivered)) == command_status::ESME_ROK);
+    CHECK(ledger.find(by_number[22].id)->status == MessageStatus::delivered);
+    // A copy of a receipt is its own reading now: absorbed.
+    CHECK(deliver(*m, "carrier06", receipt_pdu("16", message_state::undeliverable)) == command_status::ESME_ROK);
+    const auto n = m->counters();
+    CHECK(n.matched == 2);
+    CHECK(n.duplicates == 1);
+    CHECK(n.parked == 0);
     CHECK(owed.get().size() == 2);
 }

@@ -1,5 +1,6 @@
 #include "conf/carrier_config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -8,7 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "smpp/relay/carrier_id.hpp"
 #include "test/smpp/session/tls_certs.hpp"
+#include "tools/smpp-sim/message_id_format.hpp"
+#include "tools/smpp-sim/sim_config.hpp"
 
 using namespace smpp::conf;
 using namespace std::chrono_literals;
@@ -180,8 +184,47 @@ TEST_CASE("carriers: the example file has 40 valid carriers", "[conf]") {
     CHECK(ports.size() == 40);
     CHECK(*ports.begin() == 2800);
     CHECK(*ports.rbegin() == 2839);
-    CHECK(formats.size() == 3);
+    CHECK(formats.size() == 4);
     CHECK(backups == 2);
+}
+
+TEST_CASE("carriers: each example carrier's receipt_id_format fits the ids the example simulator writes for it",
+          "[conf]") {
+    // tools/run pairs the two files. Before, carriers 06, 22 and 30 (hex
+    // submit_sm_resp ids, decimal receipts in the simulator) were
+    // configured uuid, hex and uuid: their receipts never matched.
+    const auto carriers = load_carrier_config(std::string(SMPP_SOURCE_DIR) + "/conf/carriers.example.yaml");
+    const auto sim = smpp::sim::load_sim_config(std::string(SMPP_SOURCE_DIR) + "/conf/sim.example.yaml");
+    REQUIRE(carriers.size() == sim.carriers.size());
+    // What describes the simulated carrier (carrier_settings.hpp).
+    auto format_for = [](const smpp::sim::CarrierSettings& s) {
+        using smpp::sim::id_base;
+        const auto resp = s.message_id.base, receipt = s.receipt_message_id.base;
+        if (resp == id_base::uuid || receipt == id_base::uuid) return receipt_id_format::uuid;
+        if (resp == receipt) return resp == id_base::hex ? receipt_id_format::hex : receipt_id_format::decimal;
+        return resp == id_base::hex ? receipt_id_format::hex_to_decimal : receipt_id_format::decimal_to_hex;
+    };
+    for (const auto& c : carriers) {
+        CAPTURE(c.id);
+        auto s = std::find_if(sim.carriers.begin(), sim.carriers.end(),
+                              [&](const smpp::sim::CarrierSettings& x) { return x.name == c.id; });
+        REQUIRE(s != sim.carriers.end());
+        CHECK(c.endpoints.at(0).port == s->port);
+        CHECK(c.receipt_id == format_for(*s));
+        const auto ids = smpp::relay::carrier_id_settings(c.receipt_id);
+        for (std::uint64_t n : {16ull, 1000ull, 4'000'000'000ull}) {
+            const auto resp = smpp::sim::format_message_id(s->message_id, n);
+            const auto receipt = smpp::sim::format_message_id(s->receipt_message_id, n);
+            CAPTURE(n, resp, receipt);
+            const auto key = smpp::relay::index_key(resp, ids);
+            REQUIRE(key);
+            const auto keys = smpp::relay::receipt_lookup_keys(receipt, ids);
+            CHECK(std::find(keys.begin(), keys.end(), *key) != keys.end());
+            // Its own reading, not an alternate one: tried first, and a
+            // carrier's copy of it is absorbed as a duplicate.
+            CHECK((!keys.empty() && keys.front() == *key));
+        }
+    }
 }
 
 TEST_CASE("carriers: required fields are errors at the carrier's line", "[conf]") {

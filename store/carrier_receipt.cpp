@@ -112,6 +112,8 @@ bool reports_on(const MessageRecord& r, const CarrierReceipt& c, bool own_readin
 
 bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, std::string_view key) {
     if (existing.keys.empty() || incoming.keys.empty()) return true;
+    if (existing.received_at + parking_takeable_for < incoming.received_at) return true;
+    if (incoming.received_at + parking_takeable_for < existing.received_at) return false;
     if (existing.keys.front() == incoming.keys.front()) return !(is_final(existing.status) && !is_final(incoming.status));
     return key == incoming.keys.front();
 }

@@ -119,6 +119,12 @@ Timestamp submitted_at(const MessageRecord& r, std::string_view carrier) noexcep
 // A receipt without a received_at (epoch) is not judged.
 bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept;
 
+// How long after a receipt came a sent() may still take it: the
+// submit_sm_resp of a submit_sm that left before the receipt comes within
+// its carrier's response_timeout, or late within 5 minutes of it (the
+// forward path takes no later ESME_ROK). An hour covers every carrier.
+inline constexpr std::chrono::hours parking_takeable_for{1};
+
 // Whether `c`, found in the carrier-ID index under one of its keys, reports
 // on the record `r` there (apply_receipt then says matched or duplicate),
 // or `r` is another message that shares a reading of the id: look on under
@@ -140,6 +146,13 @@ bool reports_on(const MessageRecord& r, const CarrierReceipt& c, bool own_readin
 // receipt for "16" parked after one for "10" took the "10" parking, and the
 // submit_sm_resp "10" then matched the wrong receipt while the right one
 // was lost. Between two alternate readings the one parked first stays.
+// Before all that: a parking older than parking_takeable_for by the
+// incoming receipt's time can no longer be taken by any sent()
+// (may_report_on), so the incoming one takes the key, whatever it is; and
+// an incoming receipt that old (a replay) never displaces a newer one.
+// Else a receipt parked days ago under "64" kept a new receipt whose
+// alternate reading is "64" out, the submit_sm_resp "64" then found only
+// the old one (not taken, too old) and its message waited for its timeout.
 bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, std::string_view key);
 
 // Whether `parked` (the entry under some key) is receipt `c` itself: only its

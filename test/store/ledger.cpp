@@ -924,6 +924,52 @@ TEMPLATE_TEST_CASE("ledger: an alternate reading of a receipt's id that finds a 
     CHECK(late.get().size() == 1);
 }
 
+TEMPLATE_TEST_CASE("ledger: a parking too old for any sent() to take gives its key to a newer receipt",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    // Before, a receipt parked days ago under its own id "64" kept that key
+    // from a new receipt ("100", also read as "64") that beat its
+    // submit_sm_resp "64": the resp found only the old one, too old to be
+    // taken, and the new message waited for its receipt timeout.
+    TestType f;
+    LateMatches late;
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"64", "100"}, MessageStatus::undeliverable, 10))->outcome ==
+            receipt_outcome::parked);
+    auto later = record(id_at(day_ms, 1));
+    later.registered_delivery = 1;
+    REQUIRE(accept(f, later).ok());
+    REQUIRE(update(f, later.id,
+                   StateChange{.status = MessageStatus::sending,
+                               .at = at(day_ms + 1),
+                               .attempt = Attempt{.carrier = "carrier-a", .at = at(day_ms + 1)}})
+                .ok());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"100", "256", "64"}, MessageStatus::delivered, day_ms + 2))
+                ->outcome == receipt_outcome::parked);
+    f.reopen();
+    f.get().set_receipt_listener(late.listener());
+    REQUIRE(sent(f, later.id, "carrier-a", "64", at(day_ms + 3)).ok());
+    CHECK(f.get().find(later.id)->status == MessageStatus::delivered);
+    REQUIRE(late.get().size() == 1);
+    CHECK(late.get()[0].id == later.id);
+
+    // A replay of a receipt that old parks nowhere a newer one is: here a
+    // new receipt waits under "77" for its resp.
+    auto waiting = record(id_at(day_ms, 2));
+    REQUIRE(accept(f, waiting).ok());
+    REQUIRE(update(f, waiting.id,
+                   StateChange{.status = MessageStatus::sending,
+                               .at = at(day_ms + 4),
+                               .attempt = Attempt{.carrier = "carrier-a", .at = at(day_ms + 4)}})
+                .ok());
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"77"}, MessageStatus::delivered, day_ms + 5))->outcome ==
+            receipt_outcome::parked);
+    auto old = carrier_receipt("carrier-a", {"77"}, MessageStatus::undeliverable, 20);
+    old.keep_raw = false;
+    REQUIRE(receipt(f, old)->outcome == receipt_outcome::parked);
+    REQUIRE(sent(f, waiting.id, "carrier-a", "77", at(day_ms + 6)).ok());
+    CHECK(f.get().find(waiting.id)->status == MessageStatus::delivered);
+}
+
 TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

@@ -105,6 +105,13 @@ bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept {
     return c.received_at + receipt_clock_allowance >= submitted;
 }
 
+bool parking_expires(const CarrierReceipt& c, std::string_view key, Timestamp cutoff,
+                     Timestamp alternate_cutoff) noexcept {
+    if (c.received_at < cutoff) return true;
+    const bool own = !c.keys.empty() && key == c.keys.front();
+    return !own && c.received_at < alternate_cutoff;
+}
+
 bool reports_on(const MessageRecord& r, const CarrierReceipt& c, bool own_reading) noexcept {
     if (!may_report_on(c, submitted_at(r, c.carrier))) return false;
     return own_reading || !is_final(r.status);

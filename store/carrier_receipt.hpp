@@ -125,6 +125,12 @@ bool may_report_on(const CarrierReceipt& c, Timestamp submitted) noexcept;
 // forward path takes no later ESME_ROK). An hour covers every carrier.
 inline constexpr std::chrono::hours parking_takeable_for{1};
 
+// Whether the parking of `c` under `key` goes in an expiry sweep: received
+// before `cutoff`, or before `alternate_cutoff` when `key` is one of its
+// alternate readings (not its first key).
+bool parking_expires(const CarrierReceipt& c, std::string_view key, Timestamp cutoff,
+                     Timestamp alternate_cutoff) noexcept;
+
 // Whether `c`, found in the carrier-ID index under one of its keys, reports
 // on the record `r` there (apply_receipt then says matched or duplicate),
 // or `r` is another message that shares a reading of the id: look on under

@@ -230,10 +230,12 @@ void InMemoryLedger::time_out(MessageId id, MessageStatus reported, Timestamp at
     done(std::move(result));
 }
 
-void InMemoryLedger::expire_unmatched(Timestamp cutoff, Completion done) {
+void InMemoryLedger::expire_unmatched(Timestamp cutoff, Timestamp alternate_cutoff, Completion done) {
     {
         std::lock_guard lock(mutex_);
-        std::erase_if(unmatched_, [&](const auto& entry) { return entry.second.received_at < cutoff; });
+        std::erase_if(unmatched_, [&](const auto& entry) {
+            return parking_expires(entry.second, entry.first.second, cutoff, alternate_cutoff);
+        });
     }
     done({});
 }

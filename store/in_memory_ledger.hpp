@@ -28,7 +28,7 @@ public:
     using Ledger::sent;
     void set_receipt_listener(ReceiptListener listener) override;
     void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) override;
-    void expire_unmatched(Timestamp cutoff, Completion done) override;
+    void expire_unmatched(Timestamp cutoff, Timestamp alternate_cutoff, Completion done) override;
     void expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,
                             ExpiredPartGroupsCompletion done) override;
     void time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) override;

@@ -120,8 +120,12 @@ public:
     // The receipt timeout (carrier_receipt.hpp apply_timeout): the record
     // and what the account is owed, in one write.
     virtual void time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) = 0;
-    // Forgets unmatched receipts received before `cutoff` (their raw copy stays).
-    virtual void expire_unmatched(Timestamp cutoff, Completion done) = 0;
+    // Forgets unmatched receipts received before `cutoff` (their raw copy
+    // stays), and their parkings under alternate readings of their id
+    // received before `alternate_cutoff` (carrier_receipt.hpp
+    // parking_expires): after parking_takeable_for no sent() takes those,
+    // and only the parking under its own reading is listed.
+    virtual void expire_unmatched(Timestamp cutoff, Timestamp alternate_cutoff, Completion done) = 0;
     // Gives up on aggregate part groups (multipart_receipts.hpp) that stay
     // open: one whose newest change is before `cutoff(account)` is reported
     // with what it has, as of `at` (abandon_part_group; the envelope from

@@ -1468,18 +1468,19 @@ void RocksDbLedger::time_out(MessageId id, MessageStatus reported, Timestamp at,
                     }});
 }
 
-void RocksDbLedger::expire_unmatched(Timestamp cutoff, Completion done) {
-    expire_unmatched_from(cutoff, std::string(), std::move(done));
+void RocksDbLedger::expire_unmatched(Timestamp cutoff, Timestamp alternate_cutoff, Completion done) {
+    expire_unmatched_from(cutoff, alternate_cutoff, std::string(), std::move(done));
 }
 
-void RocksDbLedger::expire_unmatched_from(Timestamp cutoff, std::string from, Completion done) {
+void RocksDbLedger::expire_unmatched_from(Timestamp cutoff, Timestamp alternate_cutoff, std::string from,
+                                          Completion done) {
     // Receipts parked for retention_days are keyed by carrier id, not by
     // time: expiry decodes every one. In bounded exclusive tasks, so that a
     // carrier whose receipts never match (millions parked) stalls the
     // writer, and every submit_sm waiting for its ESME_ROK, for one batch
     // at a time rather than the whole family.
     auto next = std::make_shared<std::string>();
-    impl_->enqueue({[this, cutoff, from = std::move(from), next](Group& g) -> Status {
+    impl_->enqueue({[this, cutoff, alternate_cutoff, from = std::move(from), next](Group& g) -> Status {
                         std::unique_ptr<rocksdb::Iterator> it(
                             impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf(unmatched)));
                         if (from.empty()) it->SeekToFirst();
@@ -1491,17 +1492,19 @@ void RocksDbLedger::expire_unmatched_from(Timestamp cutoff, std::string from, Co
                             }
                             auto c = decode_carrier_receipt(view(it->value()));
                             // One bad value must not keep every other from expiring.
+                            const auto key = view(it->key());
                             if (!c.ok()) {
-                                impl_->skip_unreadable(unmatched, view(it->key()), c.status());
+                                impl_->skip_unreadable(unmatched, key, c.status());
                                 continue;
                             }
-                            if (c->received_at < cutoff) g.erase(unmatched, std::string(view(it->key())));
+                            const auto k = key.substr(std::min(key.size(), key.find('\0') + 1));  // carrier \0 key
+                            if (parking_expires(*c, k, cutoff, alternate_cutoff)) g.erase(unmatched, std::string(key));
                         }
                         return from_rocksdb(it->status());
                     },
-                    [this, cutoff, next, done = std::move(done)](Status s) mutable {
+                    [this, cutoff, alternate_cutoff, next, done = std::move(done)](Status s) mutable {
                         if (!s.ok() || next->empty()) return done(std::move(s));
-                        expire_unmatched_from(cutoff, std::move(*next), std::move(done));
+                        expire_unmatched_from(cutoff, alternate_cutoff, std::move(*next), std::move(done));
                     },
                     true});
 }

@@ -85,7 +85,7 @@ public:
     using Ledger::sent;
     void set_receipt_listener(ReceiptListener listener) override;
     void apply_receipt(CarrierReceipt receipt, ReceiptCompletion done) override;
-    void expire_unmatched(Timestamp cutoff, Completion done) override;
+    void expire_unmatched(Timestamp cutoff, Timestamp alternate_cutoff, Completion done) override;
     void expire_part_groups(PartGroupCutoff cutoff, Timestamp at, std::size_t limit,
                             ExpiredPartGroupsCompletion done) override;
     void time_out(MessageId id, MessageStatus reported, Timestamp at, ReceiptCompletion done) override;
@@ -152,7 +152,7 @@ public:
 private:
     explicit RocksDbLedger(std::unique_ptr<Impl> impl);
     // expire_unmatched() from the key `from` on ("" = the first).
-    void expire_unmatched_from(Timestamp cutoff, std::string from, Completion done);
+    void expire_unmatched_from(Timestamp cutoff, Timestamp alternate_cutoff, std::string from, Completion done);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1003,7 +1003,7 @@ TEMPLATE_TEST_CASE("ledger: unmatched receipts expire; their raw copy stays", "[
     TestType f;
     REQUIRE(receipt(f, carrier_receipt("carrier-a", {"OLD"}, MessageStatus::delivered, 10)).ok());
     REQUIRE(receipt(f, carrier_receipt("carrier-a", {"NEW"}, MessageStatus::delivered, 50)).ok());
-    REQUIRE(wait_for([&](Completion d) { f.get().expire_unmatched(at(20), std::move(d)); }).ok());
+    REQUIRE(wait_for([&](Completion d) { f.get().expire_unmatched(at(20), Timestamp{}, std::move(d)); }).ok());
     auto left = f.get().unmatched_receipts("carrier-a", 10);
     REQUIRE(left.ok());
     REQUIRE(left->size() == 1);
@@ -1019,6 +1019,32 @@ TEMPLATE_TEST_CASE("ledger: unmatched receipts expire; their raw copy stays", "[
     CHECK(receipt(f, carrier_receipt(std::string("a\0b", 3), {"X"}, MessageStatus::delivered, 1))
               .status()
               .code() == StatusCode::invalid_argument);
+}
+
+TEMPLATE_TEST_CASE("ledger: a receipt's parkings under alternate readings of its id expire sooner than its own",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    // Before, every reading stayed parked for retention_days, three entries
+    // a receipt, each for sent() to find; only sent() uses alternates, and
+    // it takes no parking older than parking_takeable_for.
+    TestType f;
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"100", "256", "64"}, MessageStatus::delivered, 30))->outcome ==
+            receipt_outcome::parked);
+    REQUIRE(receipt(f, carrier_receipt("carrier-a", {"200", "512", "c8"}, MessageStatus::delivered, 50))->outcome ==
+            receipt_outcome::parked);
+    REQUIRE(wait_for([&](Completion d) { f.get().expire_unmatched(at(0), at(40), std::move(d)); }).ok());
+    f.reopen();
+    CHECK(f.get().unmatched_receipts("carrier-a", 10)->size() == 2);  // each under its own reading still
+    std::uint16_t seq = 0;
+    auto sent_as = [&](const std::string& id) {
+        auto r = record(id_at(0, ++seq));
+        REQUIRE(accept(f, r).ok());
+        REQUIRE(sent(f, r.id, "carrier-a", id, at(60)).ok());
+        return f.get().find(r.id)->status;
+    };
+    CHECK(sent_as("64") == MessageStatus::sent);        // gone
+    CHECK(sent_as("c8") == MessageStatus::delivered);   // younger than the alternates' cutoff
+    CHECK(sent_as("100") == MessageStatus::delivered);  // its own reading stays
+    CHECK(f.get().unmatched_receipts("carrier-a", 10)->empty());
 }
 
 TEMPLATE_TEST_CASE("ledger: a message with no receipt in time gets a synthetic one", "[ledger][receipts]",

@@ -308,8 +308,9 @@ TEST_CASE("rocksdb ledger: unmatched receipts expire across several scan batches
     REQUIRE(failed == 0);
     REQUIRE(ledger->unmatched_receipts("carrier-a", n + 1)->size() == n);
     const auto groups_before = ledger->writer_stats().groups;
-    REQUIRE(wait_for([&](Completion done) { ledger->expire_unmatched(old_at + std::chrono::hours(1), std::move(done)); })
-                .ok());
+    REQUIRE(wait_for([&](Completion done) {
+                ledger->expire_unmatched(old_at + std::chrono::hours(1), Timestamp{}, std::move(done));
+            }).ok());
     // Three writer tasks, each its own group: before, one task decoded and
     // erased the whole family while every other write waited.
     CHECK(ledger->writer_stats().groups - groups_before == 3);

@@ -389,7 +389,11 @@ int serve(const ConnectorConfig& config, const std::string& config_path) {
             ledger->drop_final_older_than(cutoff, [](smpp::store::Status st) {
                 if (!st.ok()) spdlog::error("retention sweep failed: {}", st.to_string());
             });
-            ledger->expire_unmatched(cutoff, [](smpp::store::Status st) {
+            // A parking under an alternate reading of a carrier id only
+            // serves sent(), which takes none that old.
+            const auto alternates_cutoff = std::chrono::time_point_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now() - smpp::store::parking_takeable_for);
+            ledger->expire_unmatched(cutoff, alternates_cutoff, [](smpp::store::Status st) {
                 if (!st.ok()) spdlog::error("expiring unmatched receipts failed: {}", st.to_string());
             });
             // MO sightings only matter within the duplicate window (with the

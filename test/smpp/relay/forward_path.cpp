@@ -47,7 +47,7 @@ public:
     }
     void set_receipt_listener(store::ReceiptListener) override {}
     void apply_receipt(store::CarrierReceipt, store::ReceiptCompletion done) override { done(busy()); }
-    void expire_unmatched(store::Timestamp, store::Completion done) override { done(busy()); }
+    void expire_unmatched(store::Timestamp, store::Timestamp, store::Completion done) override { done(busy()); }
     void expire_part_groups(store::PartGroupCutoff, store::Timestamp, std::size_t,
                             store::ExpiredPartGroupsCompletion done) override {
         done(busy());

@@ -55,7 +55,8 @@ receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::op
                                   .status = c.status,
                                   .error_code = c.error_code,
                                   .done_at = c.done_at == Timestamp{} ? at : c.done_at,
-                                  .envelope = envelope_of(r)};
+                                  .envelope = envelope_of(r),
+                                  .reported_state = c.reported_state};
     return receipt_outcome::matched;
 }
 
@@ -134,7 +135,7 @@ std::string encode(const CarrierReceipt& c) {
     std::size_t keys = 0;
     for (const auto& k : c.keys) keys += 1 + k.size();
     out.reserve(40 + c.carrier.size() + keys + c.carrier_message_id.size() + c.raw.size());
-    encoding::put_u8(out, 1);
+    encoding::put_u8(out, c.reported_state != 0 ? 2 : 1);
     encoding::put_string(out, c.carrier);
     encoding::put_varint(out, c.keys.size());
     for (const auto& k : c.keys) encoding::put_string(out, k);
@@ -144,6 +145,7 @@ std::string encode(const CarrierReceipt& c) {
     encoding::put_time(out, c.done_at);
     encoding::put_time(out, c.received_at);
     encoding::put_string(out, c.raw);
+    if (c.reported_state != 0) encoding::put_u8(out, c.reported_state);
     return out;
 }
 
@@ -153,15 +155,18 @@ StatusOr<CarrierReceipt> decode_carrier_receipt(std::string_view bytes) {
     std::uint8_t version = 0, status = 0;
     std::uint64_t keys = 0;
     auto bad = [] { return Status(StatusCode::corruption, "carrier receipt: bad encoding"); };
-    if (!in.get_u8(version) || version != 1 || !in.get_string(c.carrier) || !in.get_varint(keys) || keys > 64)
+    if (!in.get_u8(version) || version < 1 || version > 2 || !in.get_string(c.carrier) || !in.get_varint(keys) ||
+        keys > 64)
         return bad();
     c.keys.resize(keys);
     for (auto& k : c.keys)
         if (!in.get_string(k)) return bad();
     if (!in.get_string(c.carrier_message_id) || !in.get_u8(status) || status >= message_status_count ||
         !in.get_uint(c.error_code) || !in.get_time(c.done_at) || !in.get_time(c.received_at) ||
-        !in.get_string(c.raw) || !in.done())
+        !in.get_string(c.raw))
         return bad();
+    if (version >= 2 && (!in.get_u8(c.reported_state) || c.reported_state == 0)) return bad();
+    if (!in.done()) return bad();
     c.status = static_cast<MessageStatus>(status);
     return c;
 }

@@ -34,6 +34,11 @@ struct CarrierReceipt {
     // The state it reports; a non-final one (`sent`) is an intermediate
     // notification (ENROUTE, ACCEPTD) and does not change the record.
     MessageStatus status = MessageStatus::delivered;
+    // The SMPP message_state (5.2.28) the carrier wrote, when `status` does
+    // not say it: DELETED or UNKNOWN (undeliverable), ACCEPTD (sent). 0:
+    // `status` says it. Passed on in the receipt owed upstream, so an
+    // UNKNOWN stays UNKNOWN there rather than becoming UNDELIV.
+    std::uint8_t reported_state = 0;
     std::uint32_t error_code = 0;
     Timestamp done_at{};
     Timestamp received_at{};
@@ -166,7 +171,9 @@ bool parks_over(const CarrierReceipt& existing, const CarrierReceipt& incoming, 
 // share a key reading.
 bool same_receipt(const CarrierReceipt& parked, const CarrierReceipt& c);
 
-// The value stored for a parked (unmatched) receipt and a raw one.
+// The value stored for a parked (unmatched) receipt and a raw one. Version
+// 2 adds reported_state, written only when it is set (a receipt without one
+// is encoded as before); version 1 still decodes.
 std::string encode(const CarrierReceipt& c);
 StatusOr<CarrierReceipt> decode_carrier_receipt(std::string_view bytes);
 

@@ -37,7 +37,8 @@ std::string encode_receipt_value(const PendingReceipt& r) {
                            : 32 + r.detail.size());
     // Version 1: one message's receipt; 2: one that aggregates parts; 3:
     // either, with its envelope.
-    encoding::put_u8(out, r.envelope ? 3 : r.parts == 0 ? 1 : 2);
+    const bool reported = r.envelope && r.reported_state != 0;
+    encoding::put_u8(out, reported ? 4 : r.envelope ? 3 : r.parts == 0 ? 1 : 2);
     encoding::put_u8(out, static_cast<std::uint8_t>(r.status));
     encoding::put_varint(out, r.error_code);
     encoding::put_time(out, r.done_at);
@@ -57,6 +58,7 @@ std::string encode_receipt_value(const PendingReceipt& r) {
         encoding::put_u8(out, e->synthetic_receipt ? 1 : 0);
         encoding::put_varint(out, e->upstream_id.value());
     }
+    if (reported) encoding::put_u8(out, r.reported_state);
     return out;
 }
 
@@ -64,12 +66,12 @@ Status decode_receipt_value(std::string_view bytes, PendingReceipt& r) {
     encoding::Reader in(bytes);
     std::uint8_t version = 0, status = 0;
     auto bad = [] { return Status(StatusCode::corruption, "pending receipt: bad encoding"); };
-    if (!in.get_u8(version) || version < 1 || version > 3 || !in.get_u8(status) ||
+    if (!in.get_u8(version) || version < 1 || version > 4 || !in.get_u8(status) ||
         status >= message_status_count || !in.get_uint(r.error_code) || !in.get_time(r.done_at))
         return bad();
     if (version >= 2 && (!in.get_u8(r.parts) || !in.get_u8(r.parts_delivered) || !in.get_string(r.detail)))
         return bad();
-    if (version == 3) {
+    if (version >= 3) {
         auto& e = r.envelope.emplace();
         std::uint8_t synthetic = 0;
         std::uint64_t upstream = 0;
@@ -80,6 +82,7 @@ Status decode_receipt_value(std::string_view bytes, PendingReceipt& r) {
         e.synthetic_receipt = synthetic == 1;
         e.upstream_id = MessageId(upstream);
     }
+    if (version == 4 && (!in.get_u8(r.reported_state) || r.reported_state == 0)) return bad();
     if (!in.done()) return bad();
     r.status = static_cast<MessageStatus>(status);
     return {};

@@ -46,6 +46,9 @@ struct PendingReceipt {
     std::string detail{};
     // nullopt in receipts parked before it existed: the forwarder reads the record.
     std::optional<ReceiptEnvelope> envelope{};
+    // The carrier's own message_state when `status` does not say it
+    // (CarrierReceipt::reported_state); 0: none. Kept only with an envelope.
+    std::uint8_t reported_state = 0;
     friend bool operator==(const PendingReceipt&, const PendingReceipt&) = default;
 };
 
@@ -66,6 +69,8 @@ inline ReceiptStamp stamp_of(const PendingReceipt& r) noexcept {
 }
 
 // The value stored under (account, id); account and id live in the key.
+// Version 4 (an envelope and a reported_state) is written only when there
+// is a reported_state: every other receipt is encoded as before.
 std::string encode_receipt_value(const PendingReceipt& r);
 Status decode_receipt_value(std::string_view bytes, PendingReceipt& r);
 

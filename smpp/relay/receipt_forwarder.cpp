@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "smpp/protocol/delivery_receipt.hpp"
+#include "smpp/relay/receipt_matcher.hpp"
 #include "smpp/session/session_error.hpp"
 
 namespace smpp::relay {
@@ -84,6 +85,12 @@ protocol::DeliverSm upstream_receipt(const Origin& o, const store::PendingReceip
     d.submit_date = protocol::format_receipt_date(o.accepted_at);
     d.done_date = protocol::format_receipt_date(r.done_at.time_since_epoch().count() != 0 ? r.done_at : o.updated_at);
     d.stat = message_state_of(r.status);
+    // What the carrier wrote, where the record's state does not say it
+    // (UNKNOWN, DELETED, ACCEPTD), if it still reports that state.
+    if (r.reported_state >= 1 && r.reported_state <= 8) {
+        const auto stat = static_cast<protocol::message_state>(r.reported_state);
+        if (reported_status(stat) == r.status) d.stat = stat;
+    }
     // Our own timeout said "no receipt came": UNKNOWN is the honest stat
     // (an account asking for EXPIRED gets the record marked expired).
     if (o.synthetic_receipt && r.status == MessageStatus::undeliverable) d.stat = protocol::message_state::unknown;

@@ -51,6 +51,16 @@ MessageStatus reported_status(std::optional<message_state> stat) noexcept {
     }
 }
 
+std::uint8_t reported_state(std::optional<message_state> stat) noexcept {
+    if (!stat) return 0;
+    switch (*stat) {
+        case message_state::deleted:
+        case message_state::unknown:
+        case message_state::accepted: return static_cast<std::uint8_t>(*stat);
+        default: return 0;
+    }
+}
+
 std::uint32_t receipt_error_code(const protocol::DeliveryReceipt& r) noexcept {
     if (r.network_error_code) return r.network_error_code->error_code;
     std::string_view err = r.err;
@@ -115,6 +125,7 @@ void ReceiptMatcher::on_deliver(const std::string& carrier_id, protocol::Pdu&& p
     if (auto* r = std::get_if<protocol::DeliveryReceipt>(&parsed)) {
         c.keys = receipt_lookup_keys(r->id, settings_of(carrier_id));
         c.status = reported_status(r->stat);
+        c.reported_state = reported_state(r->stat);
         c.error_code = receipt_error_code(*r);
         if (auto done = protocol::parse_receipt_date(r->done_date))
             c.done_at = std::chrono::time_point_cast<std::chrono::milliseconds>(*done);
@@ -249,7 +260,10 @@ void ReceiptMatcher::replay(const store::CarrierReceipt& kept, ReplayDone done) 
     auto parsed = protocol::parse_receipt_text(kept.raw);
     if (auto* r = std::get_if<protocol::DeliveryReceipt>(&parsed)) {
         if (c.carrier_message_id.empty()) c.carrier_message_id = r->id;
-        if (c.status == store::MessageStatus::sent) c.status = reported_status(r->stat);
+        if (c.status == store::MessageStatus::sent && c.reported_state == 0) {
+            c.status = reported_status(r->stat);
+            c.reported_state = reported_state(r->stat);
+        }
         if (c.error_code == 0) c.error_code = receipt_error_code(*r);
         if (c.done_at == store::Timestamp{})
             if (auto d = protocol::parse_receipt_date(r->done_date))

@@ -32,6 +32,9 @@
 //   missing or unknown stat are intermediate: the record stays `sent`
 //   (many SMSCs send ACCEPTD when they take a message, not as a final
 //   state, and a final state we guessed could never be corrected).
+//   DELETED, UNKNOWN and ACCEPTD are kept beside it (reported_state) and
+//   go upstream as the carrier wrote them; query_sm, which reads the
+//   record, says undeliverable (or en route) for them.
 //
 // When a receipt leaves a receipt owed to the upstream account (now, or
 // later when sent() takes a parked one), or an MO was parked for it,
@@ -86,6 +89,11 @@ struct MoPath {
 
 // The record state a receipt's message_state reports (`sent` = intermediate).
 store::MessageStatus reported_status(std::optional<protocol::message_state> stat) noexcept;
+
+// The message_state to keep beside that record state (CarrierReceipt::
+// reported_state) when the state does not say it: DELETED, UNKNOWN and
+// ACCEPTD; 0 for the others.
+std::uint8_t reported_state(std::optional<protocol::message_state> stat) noexcept;
 
 // The error code a receipt carries: network_error_code's error, else `err`
 // as written (decimal, or hex with 0x), else 0.

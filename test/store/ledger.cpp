@@ -970,6 +970,31 @@ TEMPLATE_TEST_CASE("ledger: a parking too old for any sent() to take gives its k
     CHECK(f.get().find(waiting.id)->status == MessageStatus::delivered);
 }
 
+TEMPLATE_TEST_CASE("ledger: the carrier's own stat stays with the receipt owed upstream, parked or not",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    TestType f;
+    auto now = record(id_at(0, 1));
+    now.registered_delivery = 1;
+    auto early = record(id_at(0, 2));
+    early.registered_delivery = 1;
+    REQUIRE(accept(f, now).ok());
+    REQUIRE(accept(f, early).ok());
+    REQUIRE(sent(f, now.id, "carrier-a", "N1", at(1)).ok());
+    auto unknown = carrier_receipt("carrier-a", {"N1"}, MessageStatus::undeliverable, 2);
+    unknown.reported_state = 7;  // UNKNOWN
+    REQUIRE(receipt(f, unknown)->outcome == receipt_outcome::matched);
+    auto deleted = carrier_receipt("carrier-a", {"E1"}, MessageStatus::undeliverable, 3);
+    deleted.reported_state = 4;  // DELETED
+    REQUIRE(receipt(f, deleted)->outcome == receipt_outcome::parked);
+    f.reopen();
+    REQUIRE(sent(f, early.id, "carrier-a", "E1", at(4)).ok());
+    f.reopen();
+    auto owed = f.get().pending_receipts("acme", 10);
+    REQUIRE(owed->size() == 2);
+    CHECK((*owed)[0].reported_state == 7);
+    CHECK((*owed)[1].reported_state == 4);
+}
+
 TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

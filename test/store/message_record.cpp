@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "store/carrier_receipt.hpp"
 #include "store/pending_receipt.hpp"
 #include "store/state_change.hpp"
 
@@ -259,4 +260,54 @@ TEST_CASE("pending receipt: value round trip and corruption") {
     auto bytes = encode_receipt_value(r);
     for (std::size_t n = 0; n < bytes.size(); ++n)
         CHECK(decode_receipt_value(bytes.substr(0, n), back).code() == StatusCode::corruption);
+}
+
+TEST_CASE("carrier and pending receipts: the carrier's own stat round trips; without one the bytes are as before") {
+    // Before, a carrier's stat UNKNOWN or DELETED was kept only as
+    // `undeliverable` and went upstream as UNDELIV.
+    CarrierReceipt c{.carrier = "carrier-a",
+                     .keys = {"64", "100"},
+                     .carrier_message_id = "64",
+                     .status = MessageStatus::undeliverable,
+                     .error_code = 11,
+                     .done_at = at_ms(1'700'000'000'000),
+                     .received_at = at_ms(1'700'000'000'100),
+                     .raw = "id:64 stat:UNKNOWN"};
+    auto plain = encode(c);
+    CHECK(plain[0] == 1);  // what earlier versions wrote, and read
+    REQUIRE(decode_carrier_receipt(plain).ok());
+    CHECK(decode_carrier_receipt(plain)->reported_state == 0);
+    c.reported_state = 7;  // SMPP message_state UNKNOWN
+    auto with_state = encode(c);
+    CHECK(with_state[0] == 2);
+    CHECK(with_state.substr(1, plain.size() - 1) == plain.substr(1));
+    auto back = decode_carrier_receipt(with_state);
+    REQUIRE(back.ok());
+    CHECK(back->reported_state == 7);
+    back->keep_raw = c.keep_raw;
+    CHECK(*back == c);
+    for (std::size_t n = 0; n < with_state.size(); ++n)
+        CHECK_FALSE(decode_carrier_receipt(with_state.substr(0, n)).ok());
+
+    MessageRecord r;
+    r.id = MessageId::make(at_ms(MessageId::epoch_unix_ms + 77), 2, 3);
+    r.account = "acme";
+    r.registered_delivery = 1;
+    std::optional<PendingReceipt> owed;
+    MessageRecord sent = r;
+    sent.status = MessageStatus::sent;
+    REQUIRE(apply_receipt(sent, c, owed) == receipt_outcome::matched);
+    REQUIRE(owed);
+    CHECK(owed->reported_state == 7);
+    CHECK(sent.status == MessageStatus::undeliverable);
+    const auto bytes = encode_receipt_value(*owed);
+    CHECK(bytes[0] == 4);
+    PendingReceipt decoded{owed->account, owed->id};
+    REQUIRE(decode_receipt_value(bytes, decoded).ok());
+    CHECK(decoded == *owed);
+    for (std::size_t n = 0; n < bytes.size(); ++n)
+        CHECK(decode_receipt_value(bytes.substr(0, n), decoded).code() == StatusCode::corruption);
+    owed->reported_state = 0;
+    CHECK(encode_receipt_value(*owed)[0] == 3);
+    CHECK(encode_receipt_value(*owed) == bytes.substr(0, bytes.size() - 1).replace(0, 1, 1, '\x03'));
 }

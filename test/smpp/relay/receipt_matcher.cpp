@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "smpp/relay/receipt_forwarder.hpp"
 #include "store/in_memory_ledger.hpp"
 
 using namespace smpp;
@@ -406,4 +407,37 @@ TEST_CASE("receipt matcher: small sequential ids - hex submit_sm_resp ids and de
     CHECK(n.duplicates == 1);
     CHECK(n.parked == 0);
     CHECK(owed.get().size() == 2);
+}
+
+TEST_CASE("receipt matcher: a carrier's stat UNKNOWN, DELETED or ACCEPTD goes upstream as it wrote it") {
+    // Before, UNKNOWN and DELETED became the record's undeliverable and went
+    // upstream as UNDELIV; ACCEPTD as ENROUTE.
+    struct Case {
+        message_state stat;
+        MessageStatus record;
+        const char* upstream;
+    };
+    const Case cases[] = {{message_state::unknown, MessageStatus::undeliverable, "stat:UNKNOWN"},
+                          {message_state::deleted, MessageStatus::undeliverable, "stat:DELETED"},
+                          {message_state::undeliverable, MessageStatus::undeliverable, "stat:UNDELIV"},
+                          {message_state::accepted, MessageStatus::sent, "stat:ACCEPTD"},
+                          {message_state::enroute, MessageStatus::sent, "stat:ENROUTE"},
+                          {message_state::delivered, MessageStatus::delivered, "stat:DELIVRD"}};
+    std::uint16_t seq = 100;
+    for (const auto& c : cases) {
+        CAPTURE(c.upstream);
+        store::InMemoryLedger ledger;
+        Owed owed;
+        auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+        auto r = record(store::MessageId::make(t0, 1, ++seq), 0x11);  // finals and intermediates
+        accept_and_send(ledger, r, "carrier01", "C" + std::to_string(seq));
+        CHECK(deliver(*m, "carrier01", receipt_pdu("C" + std::to_string(seq), c.stat)) == command_status::ESME_ROK);
+        auto after = ledger.find(r.id);
+        CHECK(after->status == c.record);
+        auto pending = ledger.pending_receipts("acme", 10);
+        REQUIRE(pending->size() == 1);
+        auto d = relay::make_upstream_receipt(*after, pending->front(), !store::is_final(c.record));
+        CHECK(d.short_message.find(c.upstream) != std::string::npos);
+        CHECK(d.tlvs.message_state() == c.stat);
+    }
 }

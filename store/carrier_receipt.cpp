@@ -36,10 +36,35 @@ bool wants_receipt(std::uint8_t registered_delivery, MessageStatus reported) noe
     }
 }
 
+std::uint64_t intermediate_fingerprint(const CarrierReceipt& c) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    auto mix = [&](std::uint8_t octet) {
+        h ^= octet;
+        h *= 0x100000001b3ULL;
+    };
+    auto mix_u64 = [&](std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) mix(static_cast<std::uint8_t>(v >> (8 * i)));
+    };
+    mix(static_cast<std::uint8_t>(c.status));
+    mix(c.reported_state);
+    mix_u64(c.error_code);
+    mix_u64(static_cast<std::uint64_t>(c.done_at.time_since_epoch().count()));
+    mix_u64(c.raw.size());
+    for (char ch : c.raw) mix(static_cast<std::uint8_t>(ch));
+    return h == 0 ? 1 : h;
+}
+
 receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::optional<PendingReceipt>& upstream) {
     upstream.reset();
     if (is_final(r.status)) return receipt_outcome::duplicate;
     const Timestamp at = c.received_at;
+    if (!is_final(c.status)) {
+        // The carrier offers it again when our deliver_sm_resp was lost:
+        // stored (and owed upstream) once.
+        const auto seen = intermediate_fingerprint(c);
+        if (r.intermediate_seen == seen) return receipt_outcome::duplicate;
+        r.intermediate_seen = seen;
+    }
     if (is_final(c.status)) {
         r.status = c.status;
         r.error_code = c.error_code;

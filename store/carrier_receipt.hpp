@@ -83,9 +83,17 @@ ReceiptMatch match_of(receipt_outcome outcome, const MessageRecord& r, const Car
 // receipt resolves `in_doubt` as well: the carrier did have it); a record
 // already final absorbs it as a duplicate (the first final state wins: a
 // late UNDELIV after DELIVRD is logged by the caller, not applied). An
-// intermediate notification leaves the status alone. `upstream` gets the
-// receipt the account is owed, if its registered_delivery asks for one.
+// intermediate notification leaves the status alone; the same one as the
+// last the record took (intermediate_fingerprint) is a duplicate.
+// `upstream` gets the receipt the account is owed, if its
+// registered_delivery asks for one.
 receipt_outcome apply_receipt(MessageRecord& r, const CarrierReceipt& c, std::optional<PendingReceipt>& upstream);
+
+// What tells an intermediate notification from another: its state (and
+// the carrier's own stat), err, done date and text, not when it came.
+// Never 0. Stable across builds (FNV-1a over a fixed serialisation): it is
+// stored in records (MessageRecord::intermediate_seen).
+std::uint64_t intermediate_fingerprint(const CarrierReceipt& c) noexcept;
 
 // No receipt came within the account's time: `reported` (expired, or
 // undeliverable for stat UNKNOWN) is applied like a carrier receipt and the

@@ -119,6 +119,7 @@ std::string encode(const MessageRecord& r) {
         put_varint(out, t.tag);
         put_string(out, t.value);
     }
+    put_varint(out, r.intermediate_seen);
     return out;
 }
 
@@ -203,6 +204,7 @@ StatusOr<MessageRecord> decode_message_record(std::string_view bytes) {
         for (auto& t : r.tlvs)
             if (!in.get_uint(t.tag) || !in.get_string(t.value)) return corrupt("tlv");
     }
+    if (version >= 7 && !in.get_varint(r.intermediate_seen)) return corrupt("intermediate_seen");
     if (!in.done()) return corrupt("trailing bytes");
     return r;
 }

@@ -150,6 +150,12 @@ struct MessageRecord {
     std::uint8_t replace_if_present_flag = 0;
     std::uint8_t sm_default_msg_id = 0;
     std::vector<StoredTlv> tlvs{};
+    // The last intermediate notification (ENROUTE, ACCEPTD) the carrier
+    // sent for it, as a fingerprint (carrier_receipt.hpp): the same one
+    // again, a carrier offering it anew because our deliver_sm_resp was
+    // lost, is a duplicate, not a second notification upstream. 0: none
+    // yet (or a record from before version 7).
+    std::uint64_t intermediate_seen = 0;
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
@@ -157,8 +163,9 @@ struct MessageRecord {
 // Version 2 added synthetic_receipt, version 3 upstream_id, service_type,
 // revision and duplicate_risk, version 4 upstream_bind, version 5
 // split_by_us, version 6 protocol_id, replace_if_present_flag,
-// sm_default_msg_id and tlvs; older records still decode.
-inline constexpr std::uint8_t message_record_version = 6;
+// sm_default_msg_id and tlvs, version 7 intermediate_seen; older records
+// still decode.
+inline constexpr std::uint8_t message_record_version = 7;
 
 // The message's text: the payload after its UDH when esm_class has UDHI.
 // A receipt's "text:" quotes it; the UDH is binary (NUL octets, which

@@ -995,6 +995,45 @@ TEMPLATE_TEST_CASE("ledger: the carrier's own stat stays with the receipt owed u
     CHECK((*owed)[1].reported_state == 4);
 }
 
+TEMPLATE_TEST_CASE("ledger: the carrier offering the same intermediate notification again is a duplicate",
+                   "[ledger][receipts]", MemoryLedgerFixture, RocksDbLedgerFixture) {
+    // Before, an ENROUTE the carrier offered again (our deliver_sm_resp
+    // lost) was owed upstream again, and forwarded twice.
+    TestType f;
+    auto r = record(id_at(0, 1));
+    r.registered_delivery = 0x11;  // intermediate notifications too
+    REQUIRE(accept(f, r).ok());
+    REQUIRE(sent(f, r.id, "carrier-a", "I1", at(1)).ok());
+    auto enroute = carrier_receipt("carrier-a", {"I1"}, MessageStatus::sent, 10);
+    enroute.raw = "id:I1 sub:001 dlvrd:000 submit date:2611230101 done date:2611230102 stat:ENROUTE err:000";
+    auto m = receipt(f, enroute);
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::matched);
+    CHECK(m->owes_upstream);
+    REQUIRE(wait_for([&](Completion d) { f.get().remove_receipt("acme", r.id, std::move(d)); }).ok());  // forwarded
+    f.reopen();
+    auto again = enroute;
+    again.received_at = at(20);  // the same notification, offered later
+    m = receipt(f, again);
+    REQUIRE(m.ok());
+    CHECK(m->outcome == receipt_outcome::duplicate);
+    CHECK_FALSE(m->owes_upstream);
+    CHECK(f.get().pending_receipts("acme", 10)->empty());
+
+    // Another notification is one, and the first again after it too.
+    auto accepted = enroute;
+    accepted.raw = "id:I1 sub:001 dlvrd:000 submit date:2611230101 done date:2611230103 stat:ACCEPTD err:000";
+    accepted.reported_state = 6;
+    accepted.received_at = at(30);
+    CHECK(receipt(f, accepted)->outcome == receipt_outcome::matched);
+    again.received_at = at(40);
+    CHECK(receipt(f, again)->outcome == receipt_outcome::matched);
+    // The final one ends it, whatever came before.
+    CHECK(receipt(f, carrier_receipt("carrier-a", {"I1"}, MessageStatus::delivered, 50))->outcome ==
+          receipt_outcome::matched);
+    CHECK(f.get().find(r.id)->status == MessageStatus::delivered);
+}
+
 TEMPLATE_TEST_CASE("ledger: registered_delivery decides whether a receipt is owed upstream", "[ledger][receipts]",
                    MemoryLedgerFixture, RocksDbLedgerFixture) {
     TestType f;

@@ -45,6 +45,7 @@ MessageRecord full_record() {
     r.sm_default_msg_id = 3;
     r.tlvs = {StoredTlv{0x020C, std::string("\x12\x34", 2)}, StoredTlv{0x1400, std::string("\x00v", 2)},
               StoredTlv{0x020A, ""}};
+    r.intermediate_seen = 0xF00DFACEDEADBEEFULL;
     return r;
 }
 
@@ -108,13 +109,17 @@ TEST_CASE("message record: every truncation and corruption is an error value") {
     // Versions 1 (before synthetic_receipt), 2 (before upstream_id,
     // service_type, revision, duplicate_risk), 3 (before upstream_bind) and
     // 4 (before split_by_us) and 5 (before protocol_id, the two flags and
-    // the TLVs) still decode, with defaults.
+    // the TLVs) and 6 (before intermediate_seen) still decode, with defaults.
     auto marked = full_record();
     marked.synthetic_receipt = true;
     marked.service_type = {};
     marked.protocol_id = marked.replace_if_present_flag = marked.sm_default_msg_id = 0;
     marked.tlvs.clear();
-    auto v6 = encode(marked);
+    marked.intermediate_seen = 0;
+    auto v7 = encode(marked);
+    auto v6 = v7.substr(0, v7.size() - 1);  // no intermediate seen: one byte
+    v6[0] = 6;
+    CHECK(*decode_message_record(v6) == marked);
     auto v5 = v6.substr(0, v6.size() - 4);  // three zero octets and no TLVs: four bytes
     v5[0] = 5;
     CHECK(*decode_message_record(v5) == marked);

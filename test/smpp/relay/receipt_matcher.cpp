@@ -441,3 +441,21 @@ TEST_CASE("receipt matcher: a carrier's stat UNKNOWN, DELETED or ACCEPTD goes up
         CHECK(d.tlvs.message_state() == c.stat);
     }
 }
+
+TEST_CASE("receipt matcher: an intermediate notification offered again is absorbed, not owed twice") {
+    // Before, the carrier's second offer of the same ENROUTE (our
+    // deliver_sm_resp lost) was matched and owed upstream again.
+    store::InMemoryLedger ledger;
+    Owed owed;
+    auto m = ReceiptMatcher::create(ledger, {}, owed.callback());
+    auto r = record(store::MessageId::make(t0, 1, 200), 0x11);
+    accept_and_send(ledger, r, "carrier01", "E200");
+    CHECK(deliver(*m, "carrier01", receipt_pdu("E200", message_state::enroute)) == command_status::ESME_ROK);
+    ledger.remove_receipt("acme", r.id, [](store::Status s) { REQUIRE(s.ok()); });  // forwarded
+    CHECK(deliver(*m, "carrier01", receipt_pdu("E200", message_state::enroute)) == command_status::ESME_ROK);
+    CHECK(m->counters().matched == 1);
+    CHECK(m->counters().duplicates == 1);
+    CHECK(owed.get().size() == 1);
+    CHECK(ledger.pending_receipts("acme", 10)->empty());
+    CHECK(ledger.find(r.id)->status == MessageStatus::sent);
+}
